@@ -184,7 +184,8 @@ final class SmallFloatOracle {
         for (int i = 0; i < 10_000; i++) {
             int payload = 1 + rnd.nextInt(0x007F_FFFF);
             int b = (rnd.nextBoolean() ? 0xFF80_0000 : 0x7F80_0000) | payload;
-            assertBits(f, f.canonicalNan(), f.narrow().apply(Float.intBitsToFloat(b)), "NaN " + hex(b) + " seed " + seed);
+            assertBits(f, f.canonicalNan(), f.narrow().apply(Float.intBitsToFloat(b)),
+                    "NaN " + hex(b) + " seed " + seed);
         }
     }
 
