@@ -1,0 +1,14 @@
+package org.exmerge.recipe;
+
+import java.util.Objects;
+
+/**
+ * One entry of a recipe's {@code models:} list. {@code model} is the model as written (a directory,
+ * a hub name, optionally {@code name@revision}); {@code parameters} never null.
+ */
+public record ModelRef(String model, Params parameters) {
+    public ModelRef {
+        Objects.requireNonNull(model, "model");
+        parameters = parameters == null ? Params.EMPTY : parameters;
+    }
+}

@@ -1,0 +1,264 @@
+package org.exmerge.recipe;
+
+import static org.exmerge.recipe.ConfigNodes.child;
+import static org.exmerge.recipe.ConfigNodes.describe;
+import static org.exmerge.recipe.ConfigNodes.index;
+import static org.exmerge.recipe.ConfigNodes.present;
+import static org.exmerge.recipe.ConfigNodes.quote;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.exmerge.format.DType;
+
+/**
+ * Reads a mergekit YAML config into a {@link Recipe}, checking every key and value shape on the way
+ * so that a mistake is reported once, with its key path, before any weights are touched. Unknown
+ * keys are errors (mergekit ignores them, which hides typos such as {@code paramters:}).
+ */
+public final class RecipeReader {
+    private static final List<String> TOP_KEYS = List.of("merge_method", "base_model", "models", "slices", "parameters",
+            "dtype", "out_dtype", "tokenizer_source", "tokenizer", "chat_template", "name", "random_seed", "seed");
+    private static final List<String> MODEL_KEYS = List.of("model", "parameters");
+    private static final List<String> SLICE_KEYS = List.of("sources", "parameters");
+    private static final List<String> SOURCE_KEYS = List.of("model", "layer_range", "parameters");
+    private static final List<String> TOKENIZER_KEYS = List.of("source", "tokens", "pad_to_multiple_of");
+
+    private RecipeReader() {}
+
+    /** Reads a recipe file; errors name the file. */
+    public static Recipe read(Path yamlFile) throws ConfigException, IOException {
+        String text;
+        try {
+            text = Files.readString(yamlFile);
+        } catch (CharacterCodingException e) {
+            throw new ConfigException(yamlFile.toString(), "", "not UTF-8 text", e);
+        }
+        return parse(text, yamlFile.toString());
+    }
+
+    /** Parses recipe text; {@code sourceName} (nullable) is put in front of error messages. */
+    public static Recipe parse(String yaml, String sourceName) throws ConfigException {
+        try {
+            return recipe(YamlTree.read(yaml));
+        } catch (ConfigException e) {
+            throw sourceName == null ? e : e.withSource(sourceName);
+        }
+    }
+
+    private static Recipe recipe(JsonNode root) throws ConfigException {
+        if (!root.isObject()) {
+            throw new ConfigException("", "expected a map of settings (merge_method, models, ...), got " + describe(root));
+        }
+        if (root.has("modules")) {
+            throw new ConfigException("modules", "multi-module merges are not supported; use models or slices");
+        }
+        ConfigNodes.checkKeys(root, "", TOP_KEYS);
+
+        JsonNode method = root.get("merge_method");
+        if (method == null || method.isNull()) {
+            throw new ConfigException("merge_method", "missing; say how to merge, e.g. merge_method: ties");
+        }
+        if (!method.isTextual() || method.textValue().isBlank()) {
+            throw new ConfigException("merge_method", "expected a method name, got " + describe(method));
+        }
+
+        String base = present(root, "base_model") ? ModelRefReader.read(root.get("base_model"), "base_model") : null;
+        List<ModelRef> models = models(root);
+        List<Slice> slices = slices(root);
+        if (models.isEmpty() && slices.isEmpty()) {
+            throw new ConfigException("", "nothing to merge; give 'models' (a list of models) or 'slices'");
+        }
+        if (!models.isEmpty() && !slices.isEmpty()) {
+            throw new ConfigException("slices", "give either 'models' or 'slices', not both");
+        }
+        return new Recipe(method.textValue(), base, models, slices, ParamsReader.read(root, "", "parameters"),
+                dtype(root, "dtype"), dtype(root, "out_dtype"), tokenizerSource(root), seed(root),
+                ConfigNodes.optionalString(root, "chat_template", ""));
+    }
+
+    private static List<ModelRef> models(JsonNode root) throws ConfigException {
+        JsonNode list = root.get("models");
+        if (list == null || list.isNull()) {
+            return List.of();
+        }
+        if (!list.isArray()) {
+            throw new ConfigException("models", "expected a list of models, got " + describe(list));
+        }
+        List<ModelRef> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            JsonNode m = list.get(i);
+            String path = index("models", i);
+            if (m.isTextual()) {
+                // Not in mergekit's schema, but unambiguous: a bare name is a model without parameters.
+                out.add(new ModelRef(ModelRefReader.read(m, path), ParamsReader.read(m, path, "parameters")));
+                continue;
+            }
+            if (!m.isObject()) {
+                throw new ConfigException(path, "expected {model: ..., parameters: ...}, got " + describe(m));
+            }
+            ConfigNodes.checkKeys(m, path, MODEL_KEYS);
+            out.add(new ModelRef(requiredModel(m, path), ParamsReader.read(m, path, "parameters")));
+        }
+        return out;
+    }
+
+    private static List<Slice> slices(JsonNode root) throws ConfigException {
+        JsonNode list = root.get("slices");
+        if (list == null || list.isNull()) {
+            return List.of();
+        }
+        if (!list.isArray()) {
+            throw new ConfigException("slices", "expected a list of slices, got " + describe(list));
+        }
+        List<Slice> out = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            out.add(slice(list.get(i), index("slices", i)));
+        }
+        return out;
+    }
+
+    private static Slice slice(JsonNode s, String path) throws ConfigException {
+        if (!s.isObject()) {
+            throw new ConfigException(path, "expected {sources: [...], parameters: ...}, got " + describe(s));
+        }
+        for (String unsupported : List.of("base_model", "residual_weight")) {
+            if (s.has(unsupported)) {
+                throw new ConfigException(child(path, unsupported), "per-slice " + unsupported
+                        + " is not supported; set base_model at the top level");
+            }
+        }
+        ConfigNodes.checkKeys(s, path, SLICE_KEYS);
+        JsonNode sources = s.get("sources");
+        String sourcesPath = child(path, "sources");
+        if (sources == null || sources.isNull()) {
+            throw new ConfigException(sourcesPath, "missing; a slice needs a list of sources");
+        }
+        if (!sources.isArray() || sources.isEmpty()) {
+            throw new ConfigException(sourcesPath, "expected a non-empty list of {model, layer_range}, got "
+                    + (sources.isArray() ? "an empty list" : describe(sources)));
+        }
+        List<SliceSource> out = new ArrayList<>();
+        for (int j = 0; j < sources.size(); j++) {
+            SliceSource src = source(sources.get(j), index(sourcesPath, j));
+            if (j > 0 && src.layerCount() != out.get(0).layerCount()) {
+                throw new ConfigException(child(index(sourcesPath, j), "layer_range"), "spans " + src.layerCount() + " layers but "
+                        + index(sourcesPath, 0) + " spans " + out.get(0).layerCount()
+                        + "; all sources of a slice must span the same number of layers");
+            }
+            out.add(src);
+        }
+        return new Slice(out, ParamsReader.read(s, path, "parameters"));
+    }
+
+    private static SliceSource source(JsonNode src, String path) throws ConfigException {
+        if (!src.isObject()) {
+            throw new ConfigException(path, "expected {model: ..., layer_range: [start, end]}, got " + describe(src));
+        }
+        ConfigNodes.checkKeys(src, path, SOURCE_KEYS);
+        String model = requiredModel(src, path);
+        String rangePath = child(path, "layer_range");
+        JsonNode range = src.get("layer_range");
+        if (range == null || range.isNull()) {
+            throw new ConfigException(rangePath, "missing; each source needs layer_range: [start, end]");
+        }
+        String expected = "[start, end] with whole numbers 0 <= start <= end (end exclusive)";
+        Integer start = range.isArray() && range.size() == 2 ? ConfigNodes.wholeInt(range.get(0)) : null;
+        Integer end = range.isArray() && range.size() == 2 ? ConfigNodes.wholeInt(range.get(1)) : null;
+        if (start == null || end == null || start < 0 || end < start) {
+            throw new ConfigException(rangePath, "expected " + expected + ", got " + show(range));
+        }
+        return new SliceSource(model, start, end, ParamsReader.read(src, path, "parameters"));
+    }
+
+    /** A layer_range as written, for messages: [0, 'a'] or the value's description. */
+    private static String show(JsonNode range) {
+        if (!range.isArray()) {
+            return describe(range);
+        }
+        List<String> parts = new ArrayList<>();
+        for (JsonNode e : range) {
+            parts.add(e.isContainerNode() ? describe(e) : e.isTextual() ? quote(e.textValue()) : e.asText());
+        }
+        return "[" + String.join(", ", parts) + "]";
+    }
+
+    private static String requiredModel(JsonNode map, String path) throws ConfigException {
+        if (!present(map, "model")) {
+            throw new ConfigException(child(path, "model"), "missing; name the model (a directory or hub name)");
+        }
+        return ModelRefReader.read(map.get("model"), child(path, "model"));
+    }
+
+    private static DType dtype(JsonNode root, String key) throws ConfigException {
+        String name = ConfigNodes.optionalString(root, key, "");
+        if (name == null) {
+            return null;
+        }
+        // mergekit accepts torch's spelling too ("torch.bfloat16").
+        String bare = name.strip().toLowerCase(Locale.ROOT).startsWith("torch.") ? name.strip().substring(6) : name;
+        DType t = bare.isBlank() ? null : DType.fromConfig(bare);
+        if (t == null) {
+            throw new ConfigException(key, "unknown dtype " + quote(name) + "; expected float32, bfloat16, float16 or float64");
+        }
+        if (!t.isFloat()) {
+            throw new ConfigException(key, quote(name) + " is not a floating-point type; merged weights are float32, bfloat16, float16 or float64");
+        }
+        return t;
+    }
+
+    private static String tokenizerSource(JsonNode root) throws ConfigException {
+        boolean flat = present(root, "tokenizer_source");
+        boolean nested = present(root, "tokenizer");
+        if (flat && nested) {
+            throw new ConfigException("tokenizer", "give either tokenizer_source or tokenizer, not both");
+        }
+        if (flat) {
+            return tokenizerSourceValue(root.get("tokenizer_source"), "tokenizer_source");
+        }
+        if (!nested) {
+            return null;
+        }
+        JsonNode t = root.get("tokenizer");
+        if (!t.isObject()) {
+            throw new ConfigException("tokenizer", "expected {source: ...}, got " + describe(t));
+        }
+        ConfigNodes.checkKeys(t, "tokenizer", TOKENIZER_KEYS);
+        for (String unsupported : List.of("tokens", "pad_to_multiple_of")) {
+            if (present(t, unsupported)) {
+                throw new ConfigException(child("tokenizer", unsupported), "not supported; exmerge copies the tokenizer of tokenizer.source unchanged");
+            }
+        }
+        // mergekit's default when the block gives no source.
+        return present(t, "source") ? tokenizerSourceValue(t.get("source"), "tokenizer.source") : "union";
+    }
+
+    private static String tokenizerSourceValue(JsonNode v, String path) throws ConfigException {
+        if (v.isTextual() && (v.textValue().equals("base") || v.textValue().equals("union"))) {
+            return v.textValue();
+        }
+        return ModelRefReader.read(v, path);
+    }
+
+    private static Long seed(JsonNode root) throws ConfigException {
+        boolean a = present(root, "seed");
+        boolean b = present(root, "random_seed");
+        if (a && b) {
+            throw new ConfigException("seed", "give either seed or random_seed, not both");
+        }
+        if (!a && !b) {
+            return null;
+        }
+        String key = a ? "seed" : "random_seed";
+        JsonNode v = root.get(key);
+        if (v.isNumber() && v.canConvertToLong() && (v.isIntegralNumber() || v.doubleValue() == Math.rint(v.doubleValue()))) {
+            return v.asLong();
+        }
+        throw new ConfigException(key, "expected a whole number (64-bit), got " + describe(v));
+    }
+}
