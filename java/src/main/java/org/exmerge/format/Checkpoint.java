@@ -9,7 +9,11 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * A model's tensors, from one {@code .safetensors} file, a directory with {@code model.safetensors},
@@ -19,6 +23,7 @@ import java.util.TreeMap;
  */
 public final class Checkpoint implements AutoCloseable {
     static final String SINGLE_FILE = "model.safetensors";
+    private static final Pattern NUMBERED = Pattern.compile("(.*)-\\d{5}-of-(\\d{5})\\.safetensors");
 
     private final Path path;
     private final Path directory;
@@ -80,6 +85,7 @@ public final class Checkpoint implements AutoCloseable {
         // Shard name -> the tensors the index puts there, shards in name order (00001 first).
         Map<String, List<String>> byShard = new TreeMap<>();
         weightMap.forEach((tensor, shard) -> byShard.computeIfAbsent(shard, s -> new ArrayList<>()).add(tensor));
+        checkNoNumberedShardLeftOut(dir, index, byShard.keySet());
         List<SafetensorsFile> opened = new ArrayList<>();
         try {
             Map<String, String> seenIn = new HashMap<>();
@@ -117,6 +123,36 @@ public final class Checkpoint implements AutoCloseable {
                 f.close();
             }
             throw e;
+        }
+    }
+
+    /**
+     * A shard the weight_map never names is never opened, so its tensors would vanish silently. When
+     * the index uses Hugging Face's numbered names ({@code model-00002-of-00003.safetensors}), every
+     * numbered sibling with the same prefix and count that exists must be named. Other unreferenced
+     * files are left alone: repositories also ship e.g. {@code consolidated.safetensors}.
+     */
+    private static void checkNoNumberedShardLeftOut(Path dir, Path index, Set<String> named) throws IOException {
+        String family = null;
+        for (String name : named) {
+            Matcher m = NUMBERED.matcher(name);
+            if (!m.matches() || (family != null && !family.equals(m.group(1) + "-of-" + m.group(2)))) {
+                return; // not one numbered family: nothing to infer
+            }
+            family = m.group(1) + "-of-" + m.group(2);
+        }
+        if (family == null) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files.sorted()::iterator) {
+                String name = f.getFileName().toString();
+                Matcher m = NUMBERED.matcher(name);
+                if (m.matches() && family.equals(m.group(1) + "-of-" + m.group(2)) && !named.contains(name)) {
+                    throw new SafetensorsFormatException(index, null, "weight_map names no tensor in shard '"
+                            + name + "', so its tensors would be lost");
+                }
+            }
         }
     }
 

@@ -29,6 +29,11 @@ import java.util.Map;
  */
 final class HeaderParser {
     static final String METADATA = "__metadata__";
+    /**
+     * Far beyond any real tensor (PyTorch kernels stop at a few dozen dimensions), and small enough
+     * that a 100 MB header of "0,0,0,..." cannot make us allocate hundreds of MB for one shape.
+     */
+    static final int MAX_RANK = 1024;
 
     /**
      * Strict duplicate detection is the "no duplicate names" rule. Jackson's default string and name
@@ -108,7 +113,8 @@ final class HeaderParser {
         while (c != null && c.getParent() != null && !c.getParent().inRoot()) {
             c = c.getParent();
         }
-        return c != null && c.inObject() ? c.getCurrentName() : null;
+        String name = c != null && c.inObject() ? c.getCurrentName() : null;
+        return METADATA.equals(name) ? null : name; // metadata errors concern the file, not a tensor
     }
 
     private void readRoot(JsonParser p) throws IOException {
@@ -168,8 +174,8 @@ final class HeaderParser {
                         throw fail(name, "unknown dtype '" + p.getText() + "'");
                     }
                 }
-                case "shape" -> shape = readLongs(p, name, "shape", -1);
-                case "data_offsets" -> offsets = readLongs(p, name, "data_offsets", 2);
+                case "shape" -> shape = readLongs(p, name, "shape", -1, MAX_RANK);
+                case "data_offsets" -> offsets = readLongs(p, name, "data_offsets", 2, 2);
                 default -> throw fail(name, "unknown key '" + key + "' (allowed: dtype, shape, data_offsets)");
             }
         }
@@ -193,8 +199,8 @@ final class HeaderParser {
         return new TensorInfo(name, dtype, shape, begin, end);
     }
 
-    /** An array of non-negative integers that fit in a long; {@code length} -1 means any length. */
-    private long[] readLongs(JsonParser p, String name, String key, int length) throws IOException {
+    /** An array of non-negative longs: exactly {@code length} of them, or any number up to {@code max} if -1. */
+    private long[] readLongs(JsonParser p, String name, String key, int length, int max) throws IOException {
         if (p.nextToken() != JsonToken.START_ARRAY) {
             throw fail(name, key + " is " + describe(p.currentToken()) + ", not an array");
         }
@@ -213,8 +219,8 @@ final class HeaderParser {
             if (type != JsonParser.NumberType.INT && type != JsonParser.NumberType.LONG) {
                 throw fail(name, key + " holds " + text + ", beyond 2^63-1");
             }
-            if (length >= 0 && n == length) {
-                throw fail(name, key + " has more than " + length + " numbers");
+            if (n == max) {
+                throw fail(name, key + " has more than " + max + " numbers");
             }
             if (n == values.length) {
                 values = Arrays.copyOf(values, n * 2);

@@ -172,6 +172,25 @@ class CheckpointTest {
     }
 
     @Test
+    void numberedShardTheIndexNeverNames() throws Exception {
+        shards();
+        SafetensorsFormatException e = rejectIndex("{\"x\": \"" + A + "\", \"y\": \"" + A + "\"}");
+        assertThat(e.file()).isEqualTo(dir.resolve("model.safetensors.index.json"));
+        assertThat(e.reason()).contains("names no tensor in shard '" + B + "'");
+    }
+
+    @Test
+    void otherUnreferencedFilesAreIgnored() throws Exception {
+        shards();
+        TestFiles.write(dir, "consolidated.safetensors", TestFiles.validImage(List.of(spec("q", DType.F32)), Map.of(), 5));
+        TestFiles.write(dir, "model-00001-of-00009.safetensors", new byte[3]); // another family: not ours
+        index("{\"x\": \"" + A + "\", \"y\": \"" + A + "\", \"z\": \"" + B + "\"}");
+        try (Checkpoint c = Checkpoint.open(dir)) {
+            assertThat(c.tensors()).hasSize(3);
+        }
+    }
+
+    @Test
     void indexIsPreferredOverASingleFile() throws Exception {
         shards();
         index("{\"x\": \"" + A + "\", \"y\": \"" + A + "\", \"z\": \"" + B + "\"}");

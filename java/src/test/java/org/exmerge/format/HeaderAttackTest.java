@@ -120,7 +120,8 @@ class HeaderAttackTest {
 
     @Test
     void duplicateMetadata() {
-        assertRejected("{\"__metadata__\":{},\"__metadata__\":{}}", 0, "__metadata__", "Duplicate");
+        assertRejected("{\"__metadata__\":{},\"__metadata__\":{}}", 0, null, "Duplicate field '__metadata__'");
+        assertRejected("{\"__metadata__\":{\"k\":\"1\",\"k\":\"2\"}}", 0, null, "Duplicate field 'k'");
     }
 
     @Test
@@ -182,6 +183,16 @@ class HeaderAttackTest {
     void deepNestingIsRejectedAtTheFirstUnexpectedLevel() {
         String deep = "[".repeat(100_000);
         assertRejected("{\"a\":{\"dtype\":\"F32\",\"shape\":" + deep, 8, "a", "shape holds an array");
+    }
+
+    @Test
+    void absurdRankIsRefused() {
+        String zeros = "0,".repeat(HeaderParser.MAX_RANK) + "0";
+        assertRejected("{\"a\":{\"dtype\":\"F32\",\"shape\":[" + zeros + "],\"data_offsets\":[0,0]}}", 0, "a",
+                "shape has more than 1024 numbers");
+        String ok = "1,".repeat(HeaderParser.MAX_RANK - 1) + "1";
+        assertThat(catchThrowableOfType(SafetensorsFormatException.class, () -> TestFiles.parse(
+                "{\"a\":{\"dtype\":\"F32\",\"shape\":[" + ok + "],\"data_offsets\":[0,4]}}", 4))).isNull();
     }
 
     @Test
