@@ -1,0 +1,232 @@
+package org.exmerge.format;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A model's tensors, from one {@code .safetensors} file, a directory with {@code model.safetensors},
+ * or a directory with {@code model.safetensors.index.json} and its shards. Every file is validated
+ * and mapped when the checkpoint opens, and the index must agree with the shards exactly, so a merge
+ * never discovers a broken input halfway through.
+ */
+public final class Checkpoint implements AutoCloseable {
+    static final String SINGLE_FILE = "model.safetensors";
+    private static final Pattern NUMBERED = Pattern.compile("(.*)-\\d{5}-of-(\\d{5})\\.safetensors");
+
+    private final Path path;
+    private final Path directory;
+    private final List<SafetensorsFile> files;
+    private final Map<String, SafetensorsFile> owner;
+    private final List<TensorInfo> tensors;
+    private final long totalBytes;
+
+    private Checkpoint(Path path, Path directory, List<SafetensorsFile> files) {
+        this.path = path;
+        this.directory = directory;
+        this.files = List.copyOf(files);
+        Map<String, SafetensorsFile> o = new HashMap<>();
+        List<TensorInfo> all = new ArrayList<>();
+        long total = 0;
+        for (SafetensorsFile f : files) {
+            for (TensorInfo t : f.header().tensors()) {
+                o.put(t.name(), f);
+                all.add(t);
+                total += t.byteSize(); // each file's sum is < its size; the sum of real files fits
+            }
+        }
+        all.sort(Comparator.comparing(TensorInfo::name));
+        this.owner = o;
+        this.tensors = List.copyOf(all);
+        this.totalBytes = total;
+    }
+
+    /**
+     * Opens a model. Problems with the input's shape (no model file, a broken header, an index that
+     * disagrees with its shards) are {@link SafetensorsFormatException}s naming the file and tensor.
+     */
+    public static Checkpoint open(Path path) throws IOException {
+        Path p = path.toAbsolutePath().normalize();
+        if (Files.isRegularFile(p)) {
+            return single(p, p, p.getParent());
+        }
+        if (!Files.isDirectory(p)) {
+            throw new SafetensorsFormatException(p, null, "no such file or directory");
+        }
+        Path index = p.resolve(ShardIndex.FILE_NAME);
+        if (Files.isRegularFile(index)) {
+            return sharded(p, index);
+        }
+        Path file = p.resolve(SINGLE_FILE);
+        if (Files.isRegularFile(file)) {
+            return single(p, file, p);
+        }
+        throw new SafetensorsFormatException(p, null, "directory holds neither " + SINGLE_FILE + " nor "
+                + ShardIndex.FILE_NAME);
+    }
+
+    private static Checkpoint single(Path path, Path file, Path directory) throws IOException {
+        return new Checkpoint(path, directory, List.of(SafetensorsFile.open(file)));
+    }
+
+    private static Checkpoint sharded(Path dir, Path index) throws IOException {
+        Map<String, String> weightMap = ShardIndex.read(index);
+        // Shard name -> the tensors the index puts there, shards in name order (00001 first).
+        Map<String, List<String>> byShard = new TreeMap<>();
+        weightMap.forEach((tensor, shard) -> byShard.computeIfAbsent(shard, s -> new ArrayList<>()).add(tensor));
+        checkNoNumberedShardLeftOut(dir, index, byShard.keySet());
+        List<SafetensorsFile> opened = new ArrayList<>();
+        try {
+            Map<String, String> seenIn = new HashMap<>();
+            for (Map.Entry<String, List<String>> e : byShard.entrySet()) {
+                Path file = dir.resolve(e.getKey());
+                // Links are followed: the Hugging Face cache links snapshot files to blobs.
+                if (!Files.isRegularFile(file)) {
+                    throw new SafetensorsFormatException(index, e.getValue().getFirst(), "weight_map names shard '"
+                            + e.getKey() + "', which does not exist");
+                }
+                SafetensorsFile f = SafetensorsFile.open(file);
+                opened.add(f);
+                for (String tensor : e.getValue()) {
+                    if (f.header().tensor(tensor) == null) {
+                        throw new SafetensorsFormatException(file, tensor, "weight_map in " + ShardIndex.FILE_NAME
+                                + " puts this tensor here, but the shard does not hold it");
+                    }
+                }
+                for (TensorInfo t : f.header().tensors()) {
+                    String other = seenIn.putIfAbsent(t.name(), e.getKey());
+                    if (other != null) {
+                        throw new SafetensorsFormatException(file, t.name(), "tensor is in two shards, '" + other
+                                + "' and '" + e.getKey() + "'");
+                    }
+                    if (!e.getKey().equals(weightMap.get(t.name()))) {
+                        throw new SafetensorsFormatException(file, t.name(), "shard holds this tensor but "
+                                + ShardIndex.FILE_NAME + (weightMap.containsKey(t.name())
+                                        ? " puts it in '" + weightMap.get(t.name()) + "'" : " does not list it"));
+                    }
+                }
+            }
+            return new Checkpoint(dir, dir, opened);
+        } catch (IOException | RuntimeException e) {
+            for (SafetensorsFile f : opened) {
+                f.close();
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * A shard the weight_map never names is never opened, so its tensors would vanish silently. When
+     * the index uses Hugging Face's numbered names ({@code model-00002-of-00003.safetensors}), every
+     * numbered sibling with the same prefix and count that exists must be named. Other unreferenced
+     * files are left alone: repositories also ship e.g. {@code consolidated.safetensors}.
+     */
+    private static void checkNoNumberedShardLeftOut(Path dir, Path index, Set<String> named) throws IOException {
+        String family = null;
+        for (String name : named) {
+            Matcher m = NUMBERED.matcher(name);
+            if (!m.matches() || (family != null && !family.equals(m.group(1) + "-of-" + m.group(2)))) {
+                return; // not one numbered family: nothing to infer
+            }
+            family = m.group(1) + "-of-" + m.group(2);
+        }
+        if (family == null) {
+            return;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files.sorted()::iterator) {
+                String name = f.getFileName().toString();
+                Matcher m = NUMBERED.matcher(name);
+                if (m.matches() && family.equals(m.group(1) + "-of-" + m.group(2)) && !named.contains(name)) {
+                    throw new SafetensorsFormatException(index, null, "weight_map names no tensor in shard '"
+                            + name + "', so its tensors would be lost");
+                }
+            }
+        }
+    }
+
+    /** The path the checkpoint was opened from (absolute). */
+    public Path path() {
+        return path;
+    }
+
+    /** Where {@code config.json} and tokenizer files live: the directory, or a lone file's parent. */
+    public Path directory() {
+        return directory;
+    }
+
+    /** All tensors, sorted by name. */
+    public List<TensorInfo> tensors() {
+        return tensors;
+    }
+
+    /** The tensor of this name, or null. */
+    public TensorInfo tensor(String name) {
+        SafetensorsFile f = owner.get(name);
+        return f == null ? null : f.header().tensor(name);
+    }
+
+    /**
+     * The tensor's bytes, a read-only slice of its mapped file.
+     *
+     * @throws IllegalArgumentException for a name the checkpoint lacks (check with {@link #tensor})
+     */
+    public MemorySegment data(String name) {
+        SafetensorsFile f = fileFor(name);
+        return f.data(f.header().tensor(name));
+    }
+
+    /** The file holding the tensor; {@link IllegalArgumentException} for an unknown name. */
+    public Path fileOf(String name) {
+        return fileFor(name).path();
+    }
+
+    /** The {@code __metadata__} of the first file (the first shard in name order). */
+    public Map<String, String> metadata() {
+        return files.isEmpty() ? Map.of() : files.getFirst().header().metadata();
+    }
+
+    /** Sum of all tensors' byte sizes. */
+    public long totalBytes() {
+        return totalBytes;
+    }
+
+    /** The files this checkpoint maps, in name order. */
+    public List<Path> files() {
+        List<Path> paths = new ArrayList<>(files.size());
+        files.forEach(f -> paths.add(f.path()));
+        return paths;
+    }
+
+    private SafetensorsFile fileFor(String name) {
+        SafetensorsFile f = owner.get(name);
+        if (f == null) {
+            throw new IllegalArgumentException("no tensor '" + name + "' in " + path);
+        }
+        return f;
+    }
+
+    /** Unmaps every file; idempotent. */
+    @Override
+    public void close() {
+        for (SafetensorsFile f : files) {
+            f.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Checkpoint[" + path + ", " + files.size() + " file(s), " + tensors.size() + " tensors]";
+    }
+}

@@ -1,0 +1,101 @@
+package org.exmerge.format;
+
+import java.io.EOFException;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Objects;
+
+/**
+ * One safetensors file, validated and memory-mapped. The whole file is one read-only mapping owned by
+ * a shared {@link Arena}, so tensors of any size are plain slices (no 2 GB buffer limit) and may be
+ * read from many threads; {@link #close()} unmaps it, after which slices must not be used.
+ */
+public final class SafetensorsFile implements AutoCloseable {
+    private final Path path;
+    private final SafetensorsHeader header;
+    private final Arena arena;
+    private final MemorySegment data;
+
+    private SafetensorsFile(Path path, SafetensorsHeader header, Arena arena, MemorySegment data) {
+        this.path = path;
+        this.header = header;
+        this.arena = arena;
+        this.data = data;
+    }
+
+    /** Reads and validates the header, then maps the file. Nothing is mapped if validation fails. */
+    public static SafetensorsFile open(Path file) throws IOException {
+        Objects.requireNonNull(file, "file");
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            long size = ch.size();
+            long prefix = size < 8 ? 0 : readFully(ch, file, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            int n = SafetensorsHeader.headerLength(file, size, prefix);
+            byte[] json = new byte[n];
+            ByteBuffer buf = readFully(ch, file, 8, n);
+            buf.get(json);
+            SafetensorsHeader header = SafetensorsHeader.parse(file, json, size - 8 - n);
+            Arena arena = Arena.ofShared();
+            try {
+                // The mapping stays valid after the channel closes; its lifetime is the arena's.
+                MemorySegment whole = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+                return new SafetensorsFile(file, header, arena, whole.asSlice(8 + n).asReadOnly());
+            } catch (IOException | RuntimeException e) {
+                arena.close();
+                throw e;
+            }
+        }
+    }
+
+    private static ByteBuffer readFully(FileChannel ch, Path file, long position, int n) throws IOException {
+        ByteBuffer buf = ByteBuffer.allocate(n);
+        while (buf.hasRemaining()) {
+            // The size was checked first, so running short means the file shrank under us.
+            if (ch.read(buf, position + buf.position()) < 0) {
+                throw new EOFException(file + ": file ended while reading its header");
+            }
+        }
+        return buf.flip();
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public SafetensorsHeader header() {
+        return header;
+    }
+
+    /**
+     * The tensor's bytes (little-endian, as stored), a read-only slice of the mapping.
+     *
+     * @throws IllegalArgumentException when {@code t} is not a tensor of this file
+     */
+    public MemorySegment data(TensorInfo t) {
+        TensorInfo own = header.tensor(t.name());
+        if (own == null || own.begin() != t.begin() || own.end() != t.end()) {
+            throw new IllegalArgumentException("tensor " + t + " is not in " + path);
+        }
+        return data.asSlice(t.begin(), t.byteSize());
+    }
+
+    /** Unmaps the file. Slices handed out before become inaccessible. Idempotent. */
+    @Override
+    public void close() {
+        synchronized (arena) {
+            if (arena.scope().isAlive()) {
+                arena.close();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SafetensorsFile[" + path + ", " + header.tensors().size() + " tensors]";
+    }
+}

@@ -1,0 +1,148 @@
+package org.exmerge.format;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.exmerge.format.TestFiles.spec;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Shard layout and the writer's refusal of misuse. */
+class ShardWriterTest {
+    @TempDir
+    Path dir;
+
+    private static List<List<String>> names(List<List<TensorSpec>> layout) {
+        return layout.stream().map(s -> s.stream().map(TensorSpec::name).toList()).toList();
+    }
+
+    @Test
+    void layoutFillsShardsGreedilyInOrder() {
+        List<TensorSpec> specs = List.of(spec("a", DType.U8, 40), spec("b", DType.U8, 60), spec("c", DType.U8, 1),
+                spec("d", DType.U8, 100), spec("e", DType.U8, 0));
+        assertThat(names(ShardWriter.layout(specs, 100)))
+                .containsExactly(List.of("a", "b"), List.of("c"), List.of("d", "e"));
+    }
+
+    @Test
+    void tensorLargerThanAShardGetsItsOwn() {
+        List<TensorSpec> specs = List.of(spec("a", DType.U8, 10), spec("big", DType.F32, 100), spec("e", DType.U8, 0),
+                spec("c", DType.U8, 10));
+        assertThat(names(ShardWriter.layout(specs, 50)))
+                .containsExactly(List.of("a"), List.of("big"), List.of("e", "c"));
+    }
+
+    @Test
+    void layoutOfNothingIsOneEmptyShard() {
+        assertThat(ShardWriter.layout(List.of(), 10)).containsExactly(List.of());
+    }
+
+    @Test
+    void layoutNeedsAPositiveShardSize() {
+        assertThatThrownBy(() -> ShardWriter.layout(List.of(), 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void layoutSurvivesSizesNearLongMax() {
+        List<TensorSpec> specs = List.of(spec("a", DType.U8, Long.MAX_VALUE - 1), spec("b", DType.U8, 1));
+        assertThat(names(ShardWriter.layout(specs, Long.MAX_VALUE))).containsExactly(List.of("a", "b"));
+        assertThat(names(ShardWriter.layout(specs, Long.MAX_VALUE - 1))).containsExactly(List.of("a"), List.of("b"));
+    }
+
+    @Test
+    void fileNamesFollowHuggingFace() throws IOException {
+        List<TensorSpec> specs = List.of(spec("a", DType.U8, 8), spec("b", DType.U8, 8), spec("c", DType.U8, 8));
+        try (ShardWriter w = new ShardWriter(dir, specs, 8, Map.of())) {
+            assertThat(w.fileNames()).containsExactly("model-00001-of-00003.safetensors",
+                    "model-00002-of-00003.safetensors", "model-00003-of-00003.safetensors");
+        }
+        try (ShardWriter w = new ShardWriter(dir, specs, 24, Map.of())) {
+            assertThat(w.fileNames()).containsExactly("model.safetensors");
+        }
+    }
+
+    @Test
+    void moreBytesThanTheSpecsHoldIsRefusedBeforeWriting() throws IOException {
+        try (ShardWriter w = new ShardWriter(dir, List.of(spec("a", DType.F32, 2)), 100, Map.of())) {
+            w.write(ByteBuffer.allocate(5));
+            ByteBuffer tooMuch = ByteBuffer.allocate(4);
+            assertThatThrownBy(() -> w.write(tooMuch)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("only 3 remain");
+            assertThat(tooMuch.position()).isZero();
+            assertThatThrownBy(() -> w.write(MemorySegment.ofArray(new byte[4])))
+                    .isInstanceOf(IllegalStateException.class);
+            w.write(ByteBuffer.allocate(3));
+            w.finish();
+        }
+    }
+
+    @Test
+    void finishNamesTheTensorThatIsShort() throws IOException {
+        List<TensorSpec> specs = List.of(spec("a", DType.F32, 2), spec("b", DType.F32, 2), spec("c", DType.F32, 2));
+        try (ShardWriter w = new ShardWriter(dir, specs, 8, Map.of())) {
+            w.write(ByteBuffer.allocate(10));
+            assertThatThrownBy(w::finish).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("tensor 'b' received 2 of 8 bytes (14 bytes missing in all)");
+            w.write(ByteBuffer.allocate(14)); // the writer stays usable after a premature finish
+            w.finish();
+        }
+        assertThat(dir.resolve("model.safetensors.index.json")).exists();
+    }
+
+    @Test
+    void nothingMayBeWrittenAfterFinishOrClose() throws IOException {
+        ShardWriter w = new ShardWriter(dir, List.of(spec("a", DType.U8, 1)), 100, Map.of());
+        w.write(ByteBuffer.allocate(1));
+        w.finish();
+        assertThatThrownBy(() -> w.write(ByteBuffer.allocate(0))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("finished");
+        assertThatThrownBy(w::finish).isInstanceOf(IllegalStateException.class);
+        w.close();
+        ShardWriter v = new ShardWriter(Files.createDirectory(dir.resolve("v")), List.of(spec("a", DType.U8, 1)), 100,
+                Map.of());
+        v.close();
+        assertThatThrownBy(() -> v.write(ByteBuffer.allocate(1))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("closed");
+    }
+
+    @Test
+    void duplicateNamesAreRefusedUpFront() {
+        assertThatThrownBy(() -> new ShardWriter(dir, List.of(spec("a", DType.U8, 1), spec("a", DType.U8, 1)), 1,
+                Map.of())).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'a' is given twice");
+    }
+
+    @Test
+    void existingFilesAreNeverOverwritten() throws IOException {
+        Files.writeString(dir.resolve("model.safetensors"), "keep");
+        try (ShardWriter w = new ShardWriter(dir, List.of(spec("a", DType.U8, 1)), 100, Map.of())) {
+            assertThatThrownBy(() -> w.write(ByteBuffer.allocate(1)))
+                    .isInstanceOf(java.nio.file.FileAlreadyExistsException.class);
+            assertThatThrownBy(() -> w.write(ByteBuffer.allocate(1))).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("failed");
+        }
+        assertThat(dir.resolve("model.safetensors")).hasContent("keep");
+    }
+
+    @Test
+    void targetMustBeADirectory() {
+        assertThatThrownBy(() -> new ShardWriter(dir.resolve("absent"), List.of(), 1, Map.of()))
+                .isInstanceOf(java.nio.file.NotDirectoryException.class);
+    }
+
+    @Test
+    void formatPtIsKeptWhenGiven() throws Exception {
+        try (ShardWriter w = new ShardWriter(dir, List.of(), 1, Map.of("format", "mlx", "a", "b"))) {
+            w.finish();
+        }
+        try (Checkpoint c = Checkpoint.open(dir)) {
+            assertThat(c.metadata()).containsOnly(Map.entry("format", "mlx"), Map.entry("a", "b"));
+        }
+    }
+}
