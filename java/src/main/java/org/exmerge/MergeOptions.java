@@ -1,0 +1,45 @@
+package org.exmerge;
+
+import java.nio.file.Path;
+import org.exmerge.engine.CancelToken;
+import org.exmerge.engine.RunOptions;
+import org.exmerge.format.DType;
+
+/**
+ * Options of a merge through the Java API.
+ *
+ * @param modelsDir directory relative model paths resolve against
+ * @param outType output type for every float tensor (null: the recipe's, else each base tensor's)
+ * @param seed overrides the recipe's seed (null: recipe, else 0)
+ * @param backend auto, java, native or cuda
+ */
+public record MergeOptions(Path modelsDir, DType outType, Long seed, String backend, RunOptions run, CancelToken cancel) {
+
+    public static MergeOptions defaults() {
+        return new MergeOptions(Path.of(""), null, null, "auto", RunOptions.defaults(), new CancelToken());
+    }
+
+    public MergeOptions withRun(RunOptions r) {
+        return new MergeOptions(modelsDir, outType, seed, backend, r, cancel);
+    }
+
+    public MergeOptions withModelsDir(Path d) {
+        return new MergeOptions(d, outType, seed, backend, run, cancel);
+    }
+
+    public MergeOptions withOutType(DType t) {
+        return new MergeOptions(modelsDir, t, seed, backend, run, cancel);
+    }
+
+    public MergeOptions withBackend(String b) {
+        return new MergeOptions(modelsDir, outType, seed, b, run, cancel);
+    }
+
+    public MergeOptions withSeed(Long s) {
+        return new MergeOptions(modelsDir, outType, s, backend, run, cancel);
+    }
+
+    public MergeOptions withCancel(CancelToken c) {
+        return new MergeOptions(modelsDir, outType, seed, backend, run, c);
+    }
+}

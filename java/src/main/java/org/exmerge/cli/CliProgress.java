@@ -1,0 +1,126 @@
+package org.exmerge.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.util.Locale;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.exmerge.engine.MergeStats;
+import org.exmerge.engine.ProgressListener;
+
+/**
+ * Shows a run's events: a progress bar on a terminal, plain lines when output is redirected, or
+ * JSON lines with {@code --json} (for tools that drive the CLI).
+ */
+final class CliProgress implements ProgressListener {
+    enum Mode { BAR, LINES, JSON }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final Mode mode;
+    private final String task;
+    private final PrintStream out;
+    private ProgressBar bar;
+    private long total;
+    private long startNanos;
+    private long lastReport;
+    private int tensors;
+    private int tensor;
+
+    CliProgress(String task, boolean json) {
+        this.task = task;
+        this.mode = json ? Mode.JSON : isTerminal() ? Mode.BAR : Mode.LINES;
+        this.out = json ? System.out : System.err;
+    }
+
+    static boolean isTerminal() {
+        return System.console() != null && System.console().isTerminal();
+    }
+
+    @Override
+    public void started(int tensors, long outputBytes, long inputBytes, String backend, int threads) {
+        this.total = outputBytes;
+        this.tensors = tensors;
+        this.startNanos = System.nanoTime();
+        this.lastReport = startNanos;
+        switch (mode) {
+            case JSON -> emit(event("start").put("task", task).put("tensors", tensors).put("output_bytes", outputBytes)
+                    .put("input_bytes", inputBytes).put("backend", backend).put("threads", threads));
+            case BAR -> bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(Math.max(1, outputBytes >> 20))
+                    .setUnit(" MiB", 1).showSpeed().setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
+                    .setUpdateIntervalMillis(250).build();
+            case LINES -> out.printf(Locale.ROOT, "%s: %d tensors, %s to write [%s, %d threads]%n", task, tensors,
+                    Sizes.human(outputBytes), backend, threads);
+        }
+    }
+
+    @Override
+    public void tensor(int index, String name) {
+        tensor = index;
+        if (mode == Mode.BAR) {
+            bar.setExtraMessage(" " + (index + 1) + "/" + tensors);
+        }
+    }
+
+    @Override
+    public void progress(long done) {
+        long now = System.nanoTime();
+        switch (mode) {
+            case BAR -> bar.stepTo(done >> 20);
+            case JSON -> {
+                if (now - lastReport > 500_000_000L || done == total) {
+                    lastReport = now;
+                    emit(event("progress").put("bytes", done).put("total", total).put("tensor", tensor + 1));
+                }
+            }
+            case LINES -> {
+                if (now - lastReport > 5_000_000_000L) {
+                    lastReport = now;
+                    double secs = (now - startNanos) / 1e9;
+                    double rate = done / secs;
+                    out.printf(Locale.ROOT, "%s: %3.0f%% %s of %s, %s/s, ETA %.0f s%n", task, 100.0 * done / Math.max(1, total),
+                            Sizes.human(done), Sizes.human(total), Sizes.human(rate), (total - done) / Math.max(1, rate));
+                }
+            }
+        }
+    }
+
+    @Override
+    public void finished(MergeStats s) {
+        if (bar != null) {
+            bar.stepTo(bar.getMax());
+            bar.close();
+            bar = null;
+        }
+        if (mode == Mode.JSON) {
+            emit(event("done").put("task", task).put("output", s.output().toString()).put("tensors", s.tensors())
+                    .put("output_bytes", s.outputBytes()).put("input_bytes", s.inputBytes())
+                    .put("seconds", s.seconds()).put("traffic_gbps", s.trafficGBps()));
+        } else {
+            System.out.printf(Locale.ROOT, "%s: wrote %s (%d tensors, %s; read %s) in %.2f s, %.2f GB/s read+written [%s, %d threads]%n",
+                    task, s.output(), s.tensors(), Sizes.human(s.outputBytes()), Sizes.human(s.inputBytes()), s.seconds(),
+                    s.trafficGBps(), s.backend(), s.threads());
+        }
+    }
+
+    /** Ends a bar that a failure interrupted, so the error line starts on a clean line. */
+    void abandon() {
+        if (bar != null) {
+            bar.close();
+            bar = null;
+        }
+    }
+
+    static ObjectNode event(String name) {
+        return JSON.createObjectNode().put("event", name);
+    }
+
+    static void emit(ObjectNode node) {
+        try {
+            System.out.println(JSON.writeValueAsString(node));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+package org.exmerge.cli;
+
+import org.exmerge.Version;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The exmerge command line. Exit codes: 0 ok, 2 usage/config, 3 input file, 4 output/IO, 130 cancelled. */
+@Command(name = "exmerge", mixinStandardHelpOptions = true, version = "exmerge " + Version.VERSION,
+        description = "Merge LLM checkpoints (safetensors): ExMe, EXPO, linear, task arithmetic and more.",
+        subcommands = {MergeCommand.class, ExmeCommand.class, InspectCommand.class, SynthCommand.class})
+public final class Main implements Runnable {
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns its exit code (tests call this instead of main). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            System.err.println("exmerge: error: " + ExitCodes.message(e));
+            if (ExitCodes.of(e) == ExitCodes.INTERNAL || Boolean.getBoolean("exmerge.trace")) {
+                e.printStackTrace();
+            }
+            return ExitCodes.of(e);
+        });
+        cli.setParameterExceptionHandler((e, a) -> {
+            System.err.println("exmerge: " + e.getMessage());
+            e.getCommandLine().usage(System.err);
+            return ExitCodes.USAGE;
+        });
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+}

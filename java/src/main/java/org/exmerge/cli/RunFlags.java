@@ -1,0 +1,34 @@
+package org.exmerge.cli;
+
+import org.exmerge.engine.RunOptions;
+import org.exmerge.kernel.Backends;
+import picocli.CommandLine.Option;
+
+/** Flags every command that computes shares. */
+final class RunFlags {
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores). Never changes the output bytes.")
+    int threads = Runtime.getRuntime().availableProcessors();
+
+    @Option(names = "--backend", paramLabel = "NAME", description = "Kernel backend: auto, java, native or cuda (default: auto).")
+    String backend = "auto";
+
+    @Option(names = "--json", description = "Print progress as JSON lines on stdout instead of a bar.")
+    boolean json;
+
+    @Option(names = "--overwrite", description = "Replace OUT if it exists (the old one is removed only after the new one is complete).")
+    boolean overwrite;
+
+    @Option(names = "--chunk-size", paramLabel = "SIZE", converter = Sizes.class, hidden = true,
+            description = "Bytes per work chunk (tests use odd sizes to prove chunking never changes a result).")
+    long chunkBytes = RunOptions.DEFAULT_CHUNK_BYTES;
+
+    RunOptions run(long shardBytes) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("--threads must be at least 1");
+        }
+        if (!Backends.NAMES.contains(backend)) {
+            throw new IllegalArgumentException("--backend must be one of " + Backends.NAMES);
+        }
+        return new RunOptions(threads, chunkBytes, shardBytes, overwrite);
+    }
+}

@@ -1,0 +1,35 @@
+package org.exmerge.cli;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.exmerge.Exmerge;
+import org.exmerge.MergeOptions;
+import org.exmerge.engine.PlannedTensor;
+
+/** Runs a merge (or prints its plan) with Ctrl-C handling and progress display: merge and exme share it. */
+final class Runs {
+    private Runs() {}
+
+    static int mergeOrPlan(Exmerge.Source src, Path out, RunFlags run, OutputFlags output, Long seed) throws Exception {
+        MergeOptions opts = MergeOptions.defaults().withModelsDir(output.modelsDir).withOutType(output.outType)
+                .withSeed(seed).withBackend(run.backend).withRun(run.run(output.shardBytes));
+        if (output.dryRun) {
+            Exmerge.plan(src, opts, plan -> {
+                System.out.printf("method %s, seed %d, %d tensors, %s to write, %s to read%n", plan.method(), plan.seed(),
+                        plan.tensors().size(), Sizes.human(plan.outputBytes()), Sizes.human(plan.inputBytes()));
+                for (PlannedTensor t : plan.tensors()) {
+                    System.out.printf("  %-56s %-5s %-16s %s%n", t.name(), t.type(), Arrays.toString(t.shape()),
+                            t.plan().describe());
+                }
+            });
+            return ExitCodes.OK;
+        }
+        CliProgress progress = new CliProgress("merge", run.json);
+        try (CtrlC ctrlC = new CtrlC()) {
+            Exmerge.merge(src, out, opts.withCancel(ctrlC.token()), progress);
+            return ExitCodes.OK;
+        } finally {
+            progress.abandon();
+        }
+    }
+}

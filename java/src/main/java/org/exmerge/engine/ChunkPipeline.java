@@ -1,0 +1,127 @@
+package org.exmerge.engine;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.IntFunction;
+import org.exmerge.format.ShardWriter;
+import org.exmerge.format.TensorSpec;
+import org.exmerge.kernel.Operand;
+import org.exmerge.method.TensorMerge;
+
+/**
+ * Cuts tensors into fixed-size chunks, computes them on a pool and writes them strictly in order.
+ * A fixed set of native buffers bounds memory: at most {@code window} chunks are in flight, so peak
+ * memory depends on threads and chunk size, never on model size. Chunk boundaries never change a
+ * result because every kernel is element-wise in absolute element indices.
+ */
+final class ChunkPipeline implements AutoCloseable {
+    private final int threads;
+    private final long chunkBytes;
+    private final int window;
+    private final ExecutorService pool;
+    private final Arena arena = Arena.ofShared();
+    private final ArrayDeque<MemorySegment> free = new ArrayDeque<>();
+
+    ChunkPipeline(int threads, long chunkBytes) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be ≥ 1");
+        }
+        this.threads = threads;
+        this.chunkBytes = Math.max(8, chunkBytes);
+        this.window = 2 * threads + 2;
+        this.pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "exmerge-worker");
+            t.setDaemon(true);
+            return t;
+        });
+        for (int i = 0; i < window; i++) {
+            free.add(arena.allocate(this.chunkBytes, 64));
+        }
+    }
+
+    int threads() {
+        return threads;
+    }
+
+    private record Pending(Future<?> done, MemorySegment buffer, long bytes) {}
+
+    /**
+     * Writes every tensor of {@code specs} in order; {@code binder} gives each tensor's computation
+     * and is called on this thread just before its chunks are submitted.
+     */
+    void run(List<TensorSpec> specs, IntFunction<TensorMerge> binder, ShardWriter writer,
+             ProgressListener listener, CancelToken cancel) throws IOException {
+        ArrayDeque<Pending> inFlight = new ArrayDeque<>();
+        long[] written = {0};
+        try {
+            for (int t = 0; t < specs.size(); t++) {
+                cancel.check();
+                TensorSpec spec = specs.get(t);
+                listener.tensor(t, spec.name());
+                TensorMerge merge = binder.apply(t);
+                int size = spec.dtype().size();
+                long perChunk = Math.max(1, chunkBytes / size);
+                long n = spec.byteSize() / size;
+                for (long start = 0; start < n; start += perChunk) {
+                    cancel.check();
+                    if (inFlight.size() == window) {
+                        drainOne(inFlight, writer, listener, written);
+                    }
+                    long count = Math.min(perChunk, n - start);
+                    MemorySegment buf = free.pop();
+                    long s = start;
+                    Operand out = new Operand(buf, spec.dtype());
+                    inFlight.add(new Pending(pool.submit(() -> merge.compute(s, count, out)), buf, count * size));
+                }
+            }
+            while (!inFlight.isEmpty()) {
+                drainOne(inFlight, writer, listener, written);
+            }
+        } finally {
+            for (Pending p : inFlight) {
+                p.done().cancel(true);
+            }
+        }
+    }
+
+    private void drainOne(ArrayDeque<Pending> inFlight, ShardWriter writer, ProgressListener listener, long[] written)
+            throws IOException {
+        Pending p = inFlight.poll();
+        try {
+            p.done().get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IOException(e.getCause());
+        }
+        writer.write(p.buffer().asSlice(0, p.bytes()));
+        free.push(p.buffer());
+        written[0] += p.bytes();
+        listener.progress(written[0]);
+    }
+
+    @Override
+    public void close() {
+        pool.shutdownNow();
+        try {
+            pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        arena.close();
+    }
+}

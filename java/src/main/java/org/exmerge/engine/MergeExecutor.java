@@ -1,0 +1,43 @@
+package org.exmerge.engine;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.exmerge.format.DType;
+import org.exmerge.format.TensorSpec;
+import org.exmerge.kernel.Kernels;
+import org.exmerge.kernel.Operand;
+import org.exmerge.method.TensorInputs;
+import org.exmerge.numeric.Fnv1a;
+
+/** Runs a {@link MergePlan}: binds each tensor to its mapped inputs and streams it to the output. */
+public final class MergeExecutor {
+    private MergeExecutor() {}
+
+    public static MergeStats run(MergePlan plan, Path out, RunOptions opts, Kernels kernels,
+                                 ProgressListener listener, CancelToken cancel) throws IOException {
+        List<TensorSpec> specs = new ArrayList<>();
+        DType configType = null;
+        for (PlannedTensor t : plan.tensors()) {
+            specs.add(t.spec());
+            if (configType == null && t.type().isFloat()) {
+                configType = t.type();
+            }
+        }
+        DType dtype = configType;
+        return OutputRun.write(out, specs, i -> bind(plan.tensors().get(i), kernels, plan.seed()), plan.metadata(),
+                dir -> AuxFiles.copy(plan.auxSource(), dir, dtype, plan.layerCount()),
+                opts, listener, cancel, kernels.name(), plan.inputBytes());
+    }
+
+    private static org.exmerge.method.TensorMerge bind(PlannedTensor t, Kernels kernels, long seed) {
+        Operand base = t.base() == null ? null : t.base().operand();
+        Operand[] models = new Operand[t.models().length];
+        for (int i = 0; i < models.length; i++) {
+            models[i] = t.models()[i].operand();
+        }
+        return t.plan().bind(new TensorInputs(t.name(), base, models, t.elements(), t.shape(), kernels, seed,
+                Fnv1a.hash32(t.name())));
+    }
+}

@@ -1,0 +1,32 @@
+package org.exmerge.engine;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Everything a run needs, decided before any output is written: the output tensors in order, the
+ * metadata to record, and where config and tokenizer files come from.
+ *
+ * @param auxSource directory whose config/tokenizer files are copied (null: none)
+ * @param layerCount the output's layer count when it differs from the source's (slices), else -1
+ */
+public record MergePlan(String method, List<PlannedTensor> tensors, Map<String, String> metadata,
+                        Path auxSource, int layerCount, long seed) {
+
+    public long outputBytes() {
+        long b = 0;
+        for (PlannedTensor t : tensors) {
+            b += t.outputBytes();
+        }
+        return b;
+    }
+
+    public long inputBytes() {
+        long b = 0;
+        for (PlannedTensor t : tensors) {
+            b += t.inputBytes();
+        }
+        return b;
+    }
+}

@@ -1,0 +1,61 @@
+package org.exmerge.engine;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntFunction;
+import org.exmerge.format.OutputDirectory;
+import org.exmerge.format.ShardWriter;
+import org.exmerge.format.TensorSpec;
+import org.exmerge.method.TensorMerge;
+
+/**
+ * Writes one model directory through the chunk pipeline: temp sibling directory, shards in order,
+ * extra files, then one rename. On any failure or cancellation the temp directory is removed, so a
+ * half-written model never appears at {@code out}. Shared by merges and by synth.
+ */
+public final class OutputRun {
+    /** Adds non-weight files (config, tokenizer) to the finished temp directory before the rename. */
+    @FunctionalInterface
+    public interface Extras {
+        void write(Path dir) throws IOException;
+    }
+
+    private OutputRun() {}
+
+    public static MergeStats write(Path out, List<TensorSpec> specs, IntFunction<TensorMerge> binder,
+                                   Map<String, String> metadata, Extras extras, RunOptions opts,
+                                   ProgressListener listener, CancelToken cancel, String backend, long inputBytes)
+            throws IOException {
+        long outBytes = 0;
+        for (TensorSpec s : specs) {
+            outBytes += s.byteSize();
+        }
+        long t0 = System.nanoTime();
+        OutputDirectory dir;
+        try {
+            dir = OutputDirectory.create(out);
+        } catch (IOException e) {
+            throw new OutputException(out, e);
+        }
+        try (dir; ChunkPipeline pipe = new ChunkPipeline(opts.threads(), opts.chunkBytes())) {
+            listener.started(specs.size(), outBytes, inputBytes, backend, opts.threads());
+            try (ShardWriter w = new ShardWriter(dir.path(), specs, opts.shardBytes(), metadata)) {
+                pipe.run(specs, binder, w, listener, cancel);
+                w.finish();
+            } catch (IOException e) {
+                throw new OutputException(out, e);
+            }
+            try {
+                extras.write(dir.path());
+                dir.commit(opts.overwrite());
+            } catch (IOException e) {
+                throw new OutputException(out, e);
+            }
+        }
+        MergeStats stats = new MergeStats(out, specs.size(), outBytes, inputBytes, System.nanoTime() - t0, backend, opts.threads());
+        listener.finished(stats);
+        return stats;
+    }
+}

@@ -1,0 +1,18 @@
+package org.exmerge.engine;
+
+import org.exmerge.format.Checkpoint;
+import org.exmerge.format.TensorInfo;
+import org.exmerge.kernel.Operand;
+
+/** One input tensor: which model it comes from and its header entry there. */
+public record TensorSource(String model, Checkpoint checkpoint, TensorInfo info) {
+
+    public Operand operand() {
+        return new Operand(checkpoint.data(info.name()), info.dtype());
+    }
+
+    @Override
+    public String toString() {
+        return model + ":" + info.name();
+    }
+}

@@ -1,0 +1,128 @@
+package org.exmerge.kernel;
+
+import java.lang.foreign.MemorySegment;
+import org.exmerge.format.DType;
+
+/**
+ * The pure-Java kernels: the executable spec every other backend is compared to, bit for bit.
+ * Work is done in blocks of {@value #BLOCK} elements widened into scratch arrays, so the arithmetic
+ * loops read exactly like SPEC §2.
+ */
+public final class JavaKernels implements Kernels {
+    static final int BLOCK = 2048;
+
+    @Override
+    public String name() {
+        return "java";
+    }
+
+    @Override
+    public void linear(LinearOp op, Operand[] xs, Operand base, Operand out, long n) {
+        if (xs.length != op.inputs()) {
+            throw new IllegalArgumentException(xs.length + " inputs for " + op.inputs() + " weights");
+        }
+        if (op.hasBase() != (base != null)) {
+            throw new IllegalArgumentException("base operand must be given exactly when the op has a base");
+        }
+        if (Lanes.anyF64(xs, base, out)) {
+            linear64(op, xs, base, out, n);
+        } else {
+            linear32(op, xs, base, out, n);
+        }
+    }
+
+    private static void linear32(LinearOp op, Operand[] xs, Operand base, Operand out, long n) {
+        float[] w = op.weightsF32();
+        float divisor = op.divisorF32();
+        float lambda = op.lambdaF32();
+        float[] acc = new float[BLOCK];
+        float[] x = new float[BLOCK];
+        float[] b = new float[BLOCK];
+        for (long from = 0; from < n; from += BLOCK) {
+            int len = (int) Math.min(BLOCK, n - from);
+            java.util.Arrays.fill(acc, 0, len, 0.0f);
+            if (base != null) {
+                Lanes.load(base, from, len, b);
+            }
+            for (int i = 0; i < xs.length; i++) {
+                Lanes.load(xs[i], from, len, x);
+                float wi = w[i];
+                if (base != null) {
+                    for (int j = 0; j < len; j++) {
+                        acc[j] = Math.fma(wi, x[j] - b[j], acc[j]);
+                    }
+                } else {
+                    for (int j = 0; j < len; j++) {
+                        acc[j] = Math.fma(wi, x[j], acc[j]);
+                    }
+                }
+            }
+            if (op.divide()) {
+                for (int j = 0; j < len; j++) {
+                    acc[j] = acc[j] / divisor;
+                }
+            }
+            if (base != null) {
+                for (int j = 0; j < len; j++) {
+                    acc[j] = Math.fma(lambda, acc[j], b[j]);
+                }
+            }
+            Lanes.store(acc, len, out, from);
+        }
+    }
+
+    private static void linear64(LinearOp op, Operand[] xs, Operand base, Operand out, long n) {
+        double[] w = op.weights();
+        double[] acc = new double[BLOCK];
+        double[] x = new double[BLOCK];
+        double[] b = new double[BLOCK];
+        for (long from = 0; from < n; from += BLOCK) {
+            int len = (int) Math.min(BLOCK, n - from);
+            java.util.Arrays.fill(acc, 0, len, 0.0);
+            if (base != null) {
+                Lanes.load(base, from, len, b);
+            }
+            for (int i = 0; i < xs.length; i++) {
+                Lanes.load(xs[i], from, len, x);
+                double wi = w[i];
+                for (int j = 0; j < len; j++) {
+                    acc[j] = Math.fma(wi, base != null ? x[j] - b[j] : x[j], acc[j]);
+                }
+            }
+            for (int j = 0; j < len; j++) {
+                if (op.divide()) {
+                    acc[j] = acc[j] / op.divisor();
+                }
+                if (base != null) {
+                    acc[j] = Math.fma(op.lambda(), acc[j], b[j]);
+                }
+            }
+            Lanes.store(acc, len, out, from);
+        }
+    }
+
+    @Override
+    public void convert(Operand in, Operand out, long n) {
+        if (in.type() == out.type()) {
+            long bytes = n * in.type().size();
+            MemorySegment.copy(in.segment(), 0, out.segment(), 0, bytes);
+            return;
+        }
+        if (!in.type().isFloat() || !out.type().isFloat()) {
+            throw new IllegalArgumentException("cannot convert " + in.type() + " to " + out.type());
+        }
+        boolean wide = in.type() == DType.F64 || out.type() == DType.F64;
+        for (long from = 0; from < n; from += BLOCK) {
+            int len = (int) Math.min(BLOCK, n - from);
+            if (wide) {
+                double[] v = new double[len];
+                Lanes.load(in, from, len, v);
+                Lanes.store(v, len, out, from);
+            } else {
+                float[] v = new float[len];
+                Lanes.load(in, from, len, v);
+                Lanes.store(v, len, out, from);
+            }
+        }
+    }
+}

@@ -1,0 +1,11 @@
+package org.exmerge.method;
+
+import org.exmerge.kernel.Kernels;
+import org.exmerge.kernel.Operand;
+
+/**
+ * One tensor's data, whole: the base (null when the method has none) and the models in config order.
+ * {@code tensorId} and {@code seed} feed SPEC §5's generator for methods that draw random numbers.
+ */
+public record TensorInputs(String name, Operand base, Operand[] models, long elements, long[] shape,
+                           Kernels kernels, long seed, int tensorId) {}

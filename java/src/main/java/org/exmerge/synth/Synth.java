@@ -1,0 +1,111 @@
+package org.exmerge.synth;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.exmerge.Version;
+import org.exmerge.engine.CancelToken;
+import org.exmerge.engine.MergeStats;
+import org.exmerge.engine.OutputRun;
+import org.exmerge.engine.ProgressListener;
+import org.exmerge.engine.RunOptions;
+import org.exmerge.format.DType;
+import org.exmerge.format.TensorSpec;
+import org.exmerge.kernel.Backends;
+import org.exmerge.kernel.Operand;
+import org.exmerge.method.TensorMerge;
+import org.exmerge.numeric.Fnv1a;
+
+/**
+ * Generates a base model and fine-tuned variants with real safetensors files and Llama shapes.
+ * Values are a pure function of (seed, model, tensor, element), so any chunking or thread count
+ * writes the same bytes. Base weights are uniform with std 0.02 (norm weights near 1); each
+ * fine-tune adds a delta shared by all fine-tunes plus one of its own (std 0.002 each), so task
+ * vectors are correlated as real fine-tunes of one base are.
+ */
+public final class Synth {
+    static final float BASE_STD = 0.02f;
+    static final float DELTA_STD = 0.002f;
+    private static final float SQRT12 = (float) Math.sqrt(12.0);
+
+    private Synth() {}
+
+    /** Model directory names written under the output directory. */
+    public static List<String> modelNames(int finetunes) {
+        List<String> names = new ArrayList<>();
+        names.add("base");
+        for (int i = 1; i <= finetunes; i++) {
+            names.add("sft-" + i);
+        }
+        return names;
+    }
+
+    /** Writes {@code out/base} and {@code out/sft-1..n}; returns one stats entry per model. */
+    public static List<MergeStats> write(Path out, LlamaShape shape, DType dtype, int finetunes, long seed,
+                                         RunOptions opts, ProgressListener listener, CancelToken cancel) throws IOException {
+        Files.createDirectories(out);
+        List<TensorSpec> specs = shape.tensors(dtype);
+        List<MergeStats> stats = new ArrayList<>();
+        List<String> names = modelNames(finetunes);
+        for (int m = 0; m < names.size(); m++) {
+            int model = m;
+            Map<String, String> meta = Map.of("format", "pt", "exmerge.version", Version.VERSION,
+                    "exmerge.synth", "seed=" + seed + " model=" + names.get(m));
+            stats.add(OutputRun.write(out.resolve(names.get(m)), specs, i -> generator(specs.get(i), seed, model),
+                    meta, dir -> writeExtras(dir, shape, dtype), opts, listener, cancel, "synth", 0));
+        }
+        return stats;
+    }
+
+    private static TensorMerge generator(TensorSpec spec, long seed, int model) {
+        int id = Fnv1a.hash32(spec.name());
+        boolean norm = spec.shape().length == 1;
+        return (start, n, out) -> {
+            float[] v = new float[(int) Math.min(n, 4096)];
+            for (long done = 0; done < n; done += v.length) {
+                int len = (int) Math.min(v.length, n - done);
+                for (int j = 0; j < len; j++) {
+                    long e = start + done + j;
+                    float x = (norm ? 1.0f : 0.0f) + BASE_STD * centred(seed, id, 0, e);
+                    if (model > 0) {
+                        x += DELTA_STD * (centred(seed, id, -1, e) + centred(seed, id, model, e));
+                    }
+                    v[j] = x;
+                }
+                Backends.java().convert(new Operand(MemorySegment.ofArray(v), DType.F32), out.skip(done), len);
+            }
+        };
+    }
+
+    /** A uniform value with mean 0 and variance 1 from a stateless hash (splitmix64's finaliser). */
+    static float centred(long seed, int tensor, int stream, long element) {
+        long z = seed * 0x9E3779B97F4A7C15L + ((long) tensor << 32 ^ (stream & 0xFFFFFFFFL)) * 0xBF58476D1CE4E5B9L
+                + element * 0x94D049BB133111EBL;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z = z ^ (z >>> 31);
+        float u = (z >>> 40) * 0x1.0p-24f;
+        return (u - 0.5f) * SQRT12;
+    }
+
+    private static void writeExtras(Path dir, LlamaShape shape, DType dtype) throws IOException {
+        Files.writeString(dir.resolve("config.json"), shape.configJson(dtype));
+        Files.writeString(dir.resolve("generation_config.json"), """
+            {"bos_token_id": 1, "eos_token_id": 2, "do_sample": false}
+            """);
+        Files.writeString(dir.resolve("tokenizer_config.json"), """
+            {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "model_max_length": 4096,
+             "tokenizer_class": "PreTrainedTokenizerFast"}
+            """);
+        Files.writeString(dir.resolve("tokenizer.json"), """
+            {"version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
+             "normalizer": null, "pre_tokenizer": {"type": "Whitespace"}, "post_processor": null, "decoder": null,
+             "model": {"type": "WordLevel", "vocab": {"<unk>": 0, "<s>": 1, "</s>": 2, "hello": 3, "world": 4},
+                       "unk_token": "<unk>"}}
+            """);
+    }
+}

@@ -1,0 +1,169 @@
+package org.exmerge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.exmerge.testing.Cli;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+    @TempDir
+    static Path dir;
+    static Path models;
+
+    @BeforeAll
+    static void synth() {
+        models = dir.resolve("models");
+        Cli.Result r = Cli.run("synth", models.toString(), "--size", "2MB", "--threads", "2");
+        assertThat(r.exit()).as(r.err()).isZero();
+    }
+
+    static String m(String name) {
+        return models.resolve(name).toString();
+    }
+
+    static void assertNothingLeftAt(Path out) throws IOException {
+        assertThat(out).doesNotExist();
+        try (Stream<Path> s = Files.list(out.getParent())) {
+            assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("." + out.getFileName()));
+        }
+    }
+
+    @Test
+    void synthWritesLlamaModelsWithConfigAndTokenizer() throws Exception {
+        for (String name : List.of("base", "sft-1", "sft-2")) {
+            assertThat(models.resolve(name).resolve("model.safetensors")).exists();
+            assertThat(models.resolve(name).resolve("config.json")).exists();
+            assertThat(models.resolve(name).resolve("tokenizer.json")).exists();
+        }
+        Cli.Result r = Cli.run("inspect", m("base"), "--json");
+        assertThat(r.exit()).isZero();
+        JsonNode n = new ObjectMapper().readTree(r.out());
+        assertThat(n.get("tensors").asInt()).isGreaterThan(10);
+        assertThat(n.get("tensor_list").get(0).get("name").asText()).isEqualTo("lm_head.weight");
+    }
+
+    @Test
+    void exmeQuickFormEqualsTheYamlRecipe() throws Exception {
+        Path quick = dir.resolve("quick");
+        Cli.Result r = Cli.run("exme", "--base", m("base"), "--sft", m("sft-1"), "--sft", m("sft-2"),
+                "--alpha", "0.5,0.1", "--beta", "0.1", quick.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("GB/s");
+        Path yaml = dir.resolve("exme.yaml");
+        Files.writeString(yaml, Files.readString(Path.of("../examples/exme.yaml")));
+        Path fromYaml = dir.resolve("fromyaml");
+        Path root = models.getParent().resolve("root");
+        Files.createDirectories(root.resolve("demo"));
+        if (!Files.exists(root.resolve("demo/models"))) {
+            Files.createSymbolicLink(root.resolve("demo/models"), models);
+        }
+        r = Cli.run("merge", yaml.toString(), fromYaml.toString(), "--models-dir", root.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(Files.readString(quick.resolve("config.json"))).contains("LlamaForCausalLM");
+        try (var a = org.exmerge.format.Checkpoint.open(quick); var b = org.exmerge.format.Checkpoint.open(fromYaml)) {
+            for (var t : a.tensors()) {
+                assertThat(a.data(t.name()).mismatch(b.data(t.name()))).as(t.name()).isEqualTo(-1L);
+            }
+        }
+    }
+
+    @Test
+    void dryRunPrintsThePlanAndWritesNothing() throws IOException {
+        Path out = dir.resolve("dry");
+        Cli.Result r = Cli.run("exme", "--base", m("base"), "--sft", m("sft-1"), "--sft", m("sft-2"),
+                "--alpha", "0.5,0.1", "--beta", "0.1", "--dry-run", out.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("method exme").contains("model.layers.0.mlp.up_proj.weight").contains("+base");
+        assertNothingLeftAt(out);
+    }
+
+    @Test
+    void truncatedInputIsAnInputErrorNamingTheFile() throws Exception {
+        Path bad = dir.resolve("truncated");
+        Files.createDirectories(bad);
+        Path file = bad.resolve("model.safetensors");
+        Files.copy(models.resolve("sft-2/model.safetensors"), file);
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(f.length() - 3);
+        }
+        Path out = dir.resolve("never-truncated");
+        Cli.Result r = Cli.run("exme", "--base", m("base"), "--sft", m("sft-1"), "--sft", bad.toString(),
+                "--alpha", "0.5,0.1", "--beta", "0.1", out.toString());
+        assertThat(r.exit()).isEqualTo(3);
+        assertThat(r.err().strip().lines()).hasSize(1);
+        assertThat(r.err()).contains("exmerge: error:").contains(file.toString());
+        assertNothingLeftAt(out);
+        r = Cli.run("inspect", file.toString());
+        assertThat(r.exit()).isEqualTo(3);
+    }
+
+    @Test
+    void configErrorsAreUsageErrors() throws Exception {
+        Path cfg = dir.resolve("bad.yaml");
+        Files.writeString(cfg, "merge_method: exme\nbase_model: x\nmodels: []\nfrobnicate: 1\n");
+        Path out = dir.resolve("never-config");
+        Cli.Result r = Cli.run("merge", cfg.toString(), out.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("frobnicate");
+        assertNothingLeftAt(out);
+        r = Cli.run("exme", "--base", m("base"), "--sft", m("sft-1"), "--alpha", "0.1,0.2", out.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        r = Cli.run("merge", "--threads", "zero", cfg.toString(), out.toString());
+        assertThat(r.exit()).isEqualTo(2);
+    }
+
+    @Test
+    void unwritableOutputIsAnOutputError() throws Exception {
+        Path file = dir.resolve("plainfile");
+        Files.writeString(file, "x");
+        Cli.Result r = Cli.run("exme", "--base", m("base"), "--sft", m("sft-1"), "--alpha", "0.5",
+                file.resolve("out").toString());
+        assertThat(r.exit()).isEqualTo(4);
+        assertThat(r.err()).contains("exmerge: error:");
+    }
+
+    @Test
+    void jsonProgressIsOneObjectPerLine() throws Exception {
+        Path out = dir.resolve("json");
+        Cli.Result r = Cli.run("exme", "--base", m("base"), "--sft", m("sft-1"), "--alpha", "0.5", "--json", out.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        ObjectMapper json = new ObjectMapper();
+        List<String> events = r.out().lines().map(l -> {
+            try {
+                return json.readTree(l).get("event").asText();
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + l, e);
+            }
+        }).toList();
+        assertThat(events).first().isEqualTo("start");
+        assertThat(events).last().isEqualTo("done");
+    }
+
+    @Test
+    void ctrlCLeavesNoOutput() throws Exception {
+        Path big = dir.resolve("big");
+        assertThat(Cli.run("synth", big.toString(), "--size", "64MB", "--finetunes", "1").exit()).isZero();
+        Path out = dir.resolve("interrupted");
+        Process p = Cli.child(List.of("-Xmx128m"), "exme", "--base", big.resolve("base").toString(), "--sft",
+                big.resolve("sft-1").toString(), "--alpha", "0.5", "--threads", "1", "--chunk-size", "1024", "--json",
+                out.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
+            String first = lines.readLine();
+            assertThat(first).contains("\"start\"");
+            p.destroy(); // SIGTERM, as Ctrl-C's SIGINT: both run the shutdown hooks
+        }
+        int code = p.waitFor();
+        assertThat(code).isNotZero();
+        assertNothingLeftAt(out);
+    }
+}
