@@ -20,6 +20,9 @@ final class ExitCodes {
     private ExitCodes() {}
 
     static int of(Throwable e) {
+        if (e instanceof java.io.UncheckedIOException u) {
+            return of(u.getCause());
+        }
         if (e instanceof ConfigException || e instanceof ParameterException || e instanceof CommandLine.ParameterException
                 || e instanceof IllegalArgumentException) {
             return USAGE;

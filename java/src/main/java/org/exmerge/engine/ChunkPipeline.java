@@ -9,6 +9,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
 import org.exmerge.format.ShardWriter;
 import org.exmerge.format.TensorSpec;
@@ -50,16 +51,17 @@ final class ChunkPipeline implements AutoCloseable {
         return threads;
     }
 
-    private record Pending(Future<?> done, MemorySegment buffer, long bytes) {}
+    private record Pending(Future<?> done, MemorySegment buffer, long bytes, int tensor, boolean last) {}
 
     /**
      * Writes every tensor of {@code specs} in order; {@code binder} gives each tensor's computation
-     * and is called on this thread just before its chunks are submitted.
+     * and is called on this thread just before its chunks are submitted; {@code written} hears when
+     * a tensor's last byte has been written, so its inputs can be released.
      */
-    void run(List<TensorSpec> specs, IntFunction<TensorMerge> binder, ShardWriter writer,
+    void run(List<TensorSpec> specs, IntFunction<TensorMerge> binder, IntConsumer written, ShardWriter writer,
              ProgressListener listener, CancelToken cancel) throws IOException {
         ArrayDeque<Pending> inFlight = new ArrayDeque<>();
-        long[] written = {0};
+        long[] bytes = {0};
         try {
             for (int t = 0; t < specs.size(); t++) {
                 cancel.check();
@@ -69,20 +71,24 @@ final class ChunkPipeline implements AutoCloseable {
                 int size = spec.dtype().size();
                 long perChunk = Math.max(1, chunkBytes / size);
                 long n = spec.byteSize() / size;
+                if (n == 0) {
+                    written.accept(t);
+                }
                 for (long start = 0; start < n; start += perChunk) {
                     cancel.check();
                     if (inFlight.size() == window) {
-                        drainOne(inFlight, writer, listener, written);
+                        drainOne(inFlight, writer, listener, bytes, written);
                     }
                     long count = Math.min(perChunk, n - start);
                     MemorySegment buf = free.pop();
                     long s = start;
                     Operand out = new Operand(buf, spec.dtype());
-                    inFlight.add(new Pending(pool.submit(() -> merge.compute(s, count, out)), buf, count * size));
+                    inFlight.add(new Pending(pool.submit(() -> merge.compute(s, count, out)), buf, count * size, t,
+                            start + count == n));
                 }
             }
             while (!inFlight.isEmpty()) {
-                drainOne(inFlight, writer, listener, written);
+                drainOne(inFlight, writer, listener, bytes, written);
             }
         } finally {
             for (Pending p : inFlight) {
@@ -91,8 +97,8 @@ final class ChunkPipeline implements AutoCloseable {
         }
     }
 
-    private void drainOne(ArrayDeque<Pending> inFlight, ShardWriter writer, ProgressListener listener, long[] written)
-            throws IOException {
+    private void drainOne(ArrayDeque<Pending> inFlight, ShardWriter writer, ProgressListener listener, long[] bytes,
+                          IntConsumer written) throws IOException {
         Pending p = inFlight.poll();
         try {
             p.done().get();
@@ -110,8 +116,11 @@ final class ChunkPipeline implements AutoCloseable {
         }
         writer.write(p.buffer().asSlice(0, p.bytes()));
         free.push(p.buffer());
-        written[0] += p.bytes();
-        listener.progress(written[0]);
+        bytes[0] += p.bytes();
+        listener.progress(bytes[0]);
+        if (p.last()) {
+            written.accept(p.tensor());
+        }
     }
 
     @Override

@@ -1,6 +1,10 @@
 package org.exmerge.engine;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,6 +13,7 @@ import org.exmerge.format.TensorSpec;
 import org.exmerge.kernel.Kernels;
 import org.exmerge.kernel.Operand;
 import org.exmerge.method.TensorInputs;
+import org.exmerge.method.TensorMerge;
 import org.exmerge.numeric.Fnv1a;
 
 /** Runs a {@link MergePlan}: binds each tensor to its mapped inputs and streams it to the output. */
@@ -26,18 +31,32 @@ public final class MergeExecutor {
             }
         }
         DType dtype = configType;
-        return OutputRun.write(out, specs, i -> bind(plan.tensors().get(i), kernels, plan.seed()), plan.metadata(),
-                dir -> AuxFiles.copy(plan.auxSource(), dir, dtype, plan.layerCount()),
-                opts, listener, cancel, kernels.name(), plan.inputBytes());
+        // Each tensor's inputs are mapped on their own and unmapped once it is written, so resident
+        // memory follows the tensors in flight, not the model size.
+        Map<Integer, Arena> mapped = new ConcurrentHashMap<>();
+        try {
+            return OutputRun.write(out, specs, i -> bind(plan.tensors().get(i), kernels, plan.seed(), mapped, i),
+                    i -> mapped.remove(i).close(), plan.metadata(),
+                    dir -> AuxFiles.copy(plan.auxSource(), dir, dtype, plan.layerCount()),
+                    opts, listener, cancel, kernels.name(), plan.inputBytes());
+        } finally {
+            mapped.values().forEach(Arena::close);
+        }
     }
 
-    private static org.exmerge.method.TensorMerge bind(PlannedTensor t, Kernels kernels, long seed) {
-        Operand base = t.base() == null ? null : t.base().operand();
-        Operand[] models = new Operand[t.models().length];
-        for (int i = 0; i < models.length; i++) {
-            models[i] = t.models()[i].operand();
+    private static TensorMerge bind(PlannedTensor t, Kernels kernels, long seed, Map<Integer, Arena> mapped, int index) {
+        Arena arena = Arena.ofShared();
+        mapped.put(index, arena);
+        try {
+            Operand base = t.base() == null ? null : t.base().map(arena);
+            Operand[] models = new Operand[t.models().length];
+            for (int i = 0; i < models.length; i++) {
+                models[i] = t.models()[i].map(arena);
+            }
+            return t.plan().bind(new TensorInputs(t.name(), base, models, t.elements(), t.shape(), kernels, seed,
+                    Fnv1a.hash32(t.name())));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return t.plan().bind(new TensorInputs(t.name(), base, models, t.elements(), t.shape(), kernels, seed,
-                Fnv1a.hash32(t.name())));
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntConsumer;
 import java.util.function.IntFunction;
 import org.exmerge.format.OutputDirectory;
 import org.exmerge.format.ShardWriter;
@@ -25,7 +26,7 @@ public final class OutputRun {
     private OutputRun() {}
 
     public static MergeStats write(Path out, List<TensorSpec> specs, IntFunction<TensorMerge> binder,
-                                   Map<String, String> metadata, Extras extras, RunOptions opts,
+                                   IntConsumer written, Map<String, String> metadata, Extras extras, RunOptions opts,
                                    ProgressListener listener, CancelToken cancel, String backend, long inputBytes)
             throws IOException {
         long outBytes = 0;
@@ -42,7 +43,7 @@ public final class OutputRun {
         try (dir; ChunkPipeline pipe = new ChunkPipeline(opts.threads(), opts.chunkBytes())) {
             listener.started(specs.size(), outBytes, inputBytes, backend, opts.threads());
             try (ShardWriter w = new ShardWriter(dir.path(), specs, opts.shardBytes(), metadata)) {
-                pipe.run(specs, binder, w, listener, cancel);
+                pipe.run(specs, binder, written, w, listener, cancel);
                 w.finish();
             } catch (IOException e) {
                 throw new OutputException(out, e);

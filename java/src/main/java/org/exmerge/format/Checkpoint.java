@@ -187,6 +187,12 @@ public final class Checkpoint implements AutoCloseable {
         return f.data(f.header().tensor(name));
     }
 
+    /** The tensor's bytes mapped on their own into {@code arena} (see {@link SafetensorsFile#map}). */
+    public MemorySegment map(String name, java.lang.foreign.Arena arena) throws IOException {
+        SafetensorsFile f = fileFor(name);
+        return f.map(f.header().tensor(name), arena);
+    }
+
     /** The file holding the tensor; {@link IllegalArgumentException} for an unknown name. */
     public Path fileOf(String name) {
         return fileFor(name).path();

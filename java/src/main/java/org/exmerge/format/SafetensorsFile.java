@@ -21,12 +21,14 @@ public final class SafetensorsFile implements AutoCloseable {
     private final SafetensorsHeader header;
     private final Arena arena;
     private final MemorySegment data;
+    private final long dataStart;
 
-    private SafetensorsFile(Path path, SafetensorsHeader header, Arena arena, MemorySegment data) {
+    private SafetensorsFile(Path path, SafetensorsHeader header, Arena arena, MemorySegment data, long dataStart) {
         this.path = path;
         this.header = header;
         this.arena = arena;
         this.data = data;
+        this.dataStart = dataStart;
     }
 
     /** Reads and validates the header, then maps the file. Nothing is mapped if validation fails. */
@@ -44,7 +46,7 @@ public final class SafetensorsFile implements AutoCloseable {
             try {
                 // The mapping stays valid after the channel closes; its lifetime is the arena's.
                 MemorySegment whole = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-                return new SafetensorsFile(file, header, arena, whole.asSlice(8 + n).asReadOnly());
+                return new SafetensorsFile(file, header, arena, whole.asSlice(8 + n).asReadOnly(), 8L + n);
             } catch (IOException | RuntimeException e) {
                 arena.close();
                 throw e;
@@ -82,6 +84,21 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new IllegalArgumentException("tensor " + t + " is not in " + path);
         }
         return data.asSlice(t.begin(), t.byteSize());
+    }
+
+    /**
+     * Maps only this tensor's bytes into {@code arena}, so a caller can release its pages (and the
+     * process's resident size) as soon as it is done with the tensor by closing the arena.
+     */
+    public MemorySegment map(TensorInfo t, Arena into) throws IOException {
+        MemorySegment whole = data(t);
+        if (t.byteSize() == 0) {
+            return whole;
+        }
+        long offset = dataStart + t.begin();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            return ch.map(FileChannel.MapMode.READ_ONLY, offset, t.byteSize(), into).asReadOnly();
+        }
     }
 
     /** Unmaps the file. Slices handed out before become inaccessible. Idempotent. */
