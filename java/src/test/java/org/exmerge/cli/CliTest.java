@@ -133,6 +133,28 @@ class CliTest {
     }
 
     @Test
+    void fullDiskIsAnOutputErrorAndLeavesNothing() throws Exception {
+        // A 1 MB tmpfs holds less than the ~2 MB output: the write fails with ENOSPC mid-merge.
+        Path tiny = dir.resolve("tiny");
+        Files.createDirectories(tiny);
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", tiny.toString())
+                .redirectErrorStream(true).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "needs permission to mount a tmpfs");
+        try {
+            Path out = tiny.resolve("out");
+            Cli.Result r = Cli.run("exme", "--base", m("base"), "--sft", m("sft-1"), "--alpha", "0.5", out.toString());
+            assertThat(r.exit()).isEqualTo(4);
+            assertThat(r.err().lines().filter(l -> l.startsWith("exmerge: error:")).toList()).singleElement()
+                    .asString().contains(out.toString()).contains("No space left on device");
+            try (Stream<Path> s = Files.list(tiny)) {
+                assertThat(s.toList()).as("the temporary output is removed").isEmpty();
+            }
+        } finally {
+            new ProcessBuilder("umount", tiny.toString()).start().waitFor();
+        }
+    }
+
+    @Test
     void jsonProgressIsOneObjectPerLine() throws Exception {
         Path out = dir.resolve("json");
         Cli.Result r = Cli.run("exme", "--base", m("base"), "--sft", m("sft-1"), "--alpha", "0.5", "--json", out.toString());
