@@ -17,8 +17,12 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns its exit code (tests call this instead of main). */
     public static int run(String... args) {
         CommandLine cli = new CommandLine(new Main());
+        boolean json = java.util.Arrays.asList(args).contains("--json");
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             System.err.println("exmerge: error: " + ExitCodes.message(e));
+            if (json) {
+                CliProgress.emit(CliProgress.event("error").put("message", ExitCodes.message(e)).put("exit", ExitCodes.of(e)));
+            }
             if (ExitCodes.of(e) == ExitCodes.INTERNAL || Boolean.getBoolean("exmerge.trace")) {
                 e.printStackTrace();
             }

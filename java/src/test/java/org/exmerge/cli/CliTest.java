@@ -169,6 +169,14 @@ class CliTest {
         }).toList();
         assertThat(events).first().isEqualTo("start");
         assertThat(events).last().isEqualTo("done");
+
+        Cli.Result failed = Cli.run("exme", "--base", m("base"), "--sft", dir.resolve("nothing-here").toString(),
+                "--alpha", "0.5", "--json", dir.resolve("json-fail").toString());
+        assertThat(failed.exit()).isEqualTo(3);
+        JsonNode error = json.readTree(failed.out().strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertThat(error.get("event").asText()).isEqualTo("error");
+        assertThat(error.get("exit").asInt()).isEqualTo(3);
+        assertThat(error.get("message").asText()).contains("nothing-here");
     }
 
     @Test
