@@ -10,8 +10,9 @@ import org.exmerge.kernel.LinearOp;
 import org.exmerge.kernel.Operand;
 
 /**
- * SPEC §2's linear operation with a different op for every element: element {@code e} uses
- * {@code ops[e mod period]} (strided vectors, i.e. columns). Only column-wise nuslerp needs it.
+ * SPEC §2's linear operation with the op of each element's vector: element {@code e} uses
+ * {@code ops[vectors.vectorOf(e)]}. For strided vectors (columns: the op changes from one element to
+ * the next) and very short rows, where one kernel call per row would cost more than the row.
  *
  * <p>The arithmetic is the Java kernel's, operation for operation ({@code acc = 0; acc = fma(w_i,
  * x_i [− b], acc); [acc /= d]; [acc = fma(λ, acc, b)]}, float32, or float64 when an operand is F64), so
@@ -24,17 +25,17 @@ final class ElementwiseLinear {
     private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final LinearOp[] ops;
-    private final long period;
+    private final Vectors vectors;
     private final float[][] w32;
     private final float[] div32;
     private final float[] lambda32;
 
-    ElementwiseLinear(LinearOp[] ops, long period) {
-        if (ops.length != period || period < 1) {
-            throw new IllegalArgumentException(ops.length + " ops for period " + period);
+    ElementwiseLinear(LinearOp[] ops, Vectors vectors) {
+        if (ops.length != vectors.count()) {
+            throw new IllegalArgumentException(ops.length + " ops for " + vectors.count() + " vectors");
         }
         this.ops = ops.clone();
-        this.period = period;
+        this.vectors = vectors;
         w32 = new float[ops.length][];
         div32 = new float[ops.length];
         lambda32 = new float[ops.length];
@@ -67,11 +68,11 @@ final class ElementwiseLinear {
                 if (base != null) {
                     kernels.convert(base.skip(start + from), new Operand(bS, st), len);
                 }
-                int p = (int) ((start + from) % period);
+                Cursor c = new Cursor(vectors, start + from);
                 if (wide) {
-                    block64(s, xsS, bS, accS, p, len);
+                    block64(s, xsS, bS, accS, c, len);
                 } else {
-                    block32(s, xsS, bS, accS, p, len);
+                    block32(s, xsS, bS, accS, c, len);
                 }
                 kernels.convert(new Operand(accS, st), out.skip(from), len);
             }
@@ -97,8 +98,31 @@ final class ElementwiseLinear {
         }
     }
 
-    // p is the op of the block's first element; it advances with the element and wraps at the period.
-    private void block32(Scratch s, MemorySegment[] xsS, MemorySegment bS, MemorySegment accS, int p, int len) {
+    /** The vector of the current element, advanced one element at a time without a division per element. */
+    private static final class Cursor {
+        private final Vectors v;
+        int p;
+        private long k; // the element's index inside its row (contiguous vectors only)
+
+        Cursor(Vectors v, long e) {
+            this.v = v;
+            p = (int) v.vectorOf(e);
+            k = v.strided() ? 0 : e - v.element(p, 0);
+        }
+
+        void next() {
+            if (v.strided()) {
+                if (++p == v.count()) {
+                    p = 0;
+                }
+            } else if (++k == v.length()) {
+                k = 0;
+                p++;
+            }
+        }
+    }
+
+    private void block32(Scratch s, MemorySegment[] xsS, MemorySegment bS, MemorySegment accS, Cursor c, int len) {
         float[][] x = s.x32;
         for (int i = 0; i < xsS.length; i++) {
             MemorySegment.copy(xsS[i], F32, 0, x[i], 0, len);
@@ -109,6 +133,7 @@ final class ElementwiseLinear {
         }
         float[] acc = s.acc32;
         for (int j = 0; j < len; j++) {
+            int p = c.p;
             float[] w = w32[p];
             float a = 0.0f;
             if (bS != null) {
@@ -127,14 +152,12 @@ final class ElementwiseLinear {
                 a = Math.fma(lambda32[p], a, b[j]);
             }
             acc[j] = a;
-            if (++p == period) {
-                p = 0;
-            }
+            c.next();
         }
         MemorySegment.copy(acc, 0, accS, F32, 0, len);
     }
 
-    private void block64(Scratch s, MemorySegment[] xsS, MemorySegment bS, MemorySegment accS, int p, int len) {
+    private void block64(Scratch s, MemorySegment[] xsS, MemorySegment bS, MemorySegment accS, Cursor c, int len) {
         double[][] x = s.x64;
         for (int i = 0; i < xsS.length; i++) {
             MemorySegment.copy(xsS[i], F64, 0, x[i], 0, len);
@@ -145,7 +168,7 @@ final class ElementwiseLinear {
         }
         double[] acc = s.acc64;
         for (int j = 0; j < len; j++) {
-            LinearOp op = ops[p];
+            LinearOp op = ops[c.p];
             double[] w = op.weights();
             double a = 0.0;
             for (int i = 0; i < w.length; i++) {
@@ -158,9 +181,7 @@ final class ElementwiseLinear {
                 a = Math.fma(op.lambda(), a, b[j]);
             }
             acc[j] = a;
-            if (++p == period) {
-                p = 0;
-            }
+            c.next();
         }
         MemorySegment.copy(acc, 0, accS, F64, 0, len);
     }

@@ -11,16 +11,19 @@ import org.exmerge.kernel.Operand;
  *
  * <p>Contiguous vectors (the whole tensor, or rows) go through the backend's linear kernel, one call
  * per piece of a row inside the chunk. Strided vectors (columns) change coefficient from one element
- * to the next, which no kernel call expresses; {@link ElementwiseLinear} computes those in Java with
- * the kernel's exact operation order.
+ * to the next, which no kernel call expresses, and rows shorter than {@value #SHORT_ROW} elements
+ * would cost a call per handful of elements; {@link ElementwiseLinear} computes both in Java with the
+ * kernel's exact operation order.
  */
 final class VectorLinearMerge implements TensorMerge {
+    static final int SHORT_ROW = 256;
+
     private final Kernels kernels;
     private final Operand[] xs;
     private final Operand base;
     private final Vectors vectors;
     private final LinearOp[] ops;
-    private final ElementwiseLinear strided;
+    private final ElementwiseLinear elementwise;
 
     /**
      * @param xs the inputs in the order of each op's weights
@@ -36,7 +39,8 @@ final class VectorLinearMerge implements TensorMerge {
         this.base = base;
         this.vectors = vectors;
         this.ops = ops.clone();
-        this.strided = vectors.strided() && vectors.count() > 1 ? new ElementwiseLinear(ops, vectors.count()) : null;
+        boolean perElement = vectors.count() > 1 && (vectors.strided() || vectors.length() < SHORT_ROW);
+        this.elementwise = perElement ? new ElementwiseLinear(ops, vectors) : null;
     }
 
     /** The whole tensor under one op: exactly {@link LinearPlan}'s computation. */
@@ -46,8 +50,8 @@ final class VectorLinearMerge implements TensorMerge {
 
     @Override
     public void compute(long start, long n, Operand out) {
-        if (strided != null) {
-            strided.apply(kernels, xs, base, start, n, out);
+        if (elementwise != null) {
+            elementwise.apply(kernels, xs, base, start, n, out);
             return;
         }
         long end = start + n;

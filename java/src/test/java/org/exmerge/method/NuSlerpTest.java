@@ -50,7 +50,7 @@ class NuSlerpTest {
 
     @Test
     void everyLayoutWithAndWithoutBaseMatchesMergekitsFormulaPerVector() {
-        long[][] shapes = {{33, 65}, {3, 4, 5}, {17}, {0, 4}};
+        long[][] shapes = {{33, 65}, {5, 300}, {3, 4, 5}, {17}, {0, 4}};
         for (long[] shape : shapes) {
             int n = (int) TestModels.count(shape);
             float[] b = PairSumsTest.stored(DType.BF16, TestModels.random(SEED + n, n, 0.02f));
