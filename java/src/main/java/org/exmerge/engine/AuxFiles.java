@@ -44,9 +44,26 @@ final class AuxFiles {
                 node.put("torch_dtype", torchName(dtype));
             }
             if (layerCount >= 0) {
-                node.put("num_hidden_layers", layerCount);
+                setLayerCount(node, layerCount);
             }
             json.writeValue(to.resolve("config.json").toFile(), node);
+        }
+    }
+
+    /** The keys architectures store their layer count under (Llama and most: the first; GPT-2, MPT, Falcon: the others). */
+    static final List<String> LAYER_COUNT_KEYS = List.of("num_hidden_layers", "n_layer", "num_layers", "n_layers");
+
+    /** Sets every layer-count key the config has (num_hidden_layers when it has none), e.g. after slices stacked layers. */
+    static void setLayerCount(ObjectNode config, int layers) {
+        boolean found = false;
+        for (String key : LAYER_COUNT_KEYS) {
+            if (config.path(key).isIntegralNumber()) {
+                config.put(key, layers);
+                found = true;
+            }
+        }
+        if (!found) {
+            config.put("num_hidden_layers", layers);
         }
     }
 

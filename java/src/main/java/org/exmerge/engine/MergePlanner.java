@@ -18,18 +18,19 @@ import org.exmerge.method.Passthrough;
 import org.exmerge.method.Signature;
 import org.exmerge.method.TensorPlan;
 import org.exmerge.recipe.ConfigException;
-import org.exmerge.recipe.LayerNames;
-import org.exmerge.recipe.ModelRef;
-import org.exmerge.recipe.ParamResolver;
 import org.exmerge.recipe.Params;
 import org.exmerge.recipe.Recipe;
 
 /**
  * Turns a recipe and its opened models into a {@link MergePlan}: checks the method's signature and
- * parameter names, that every model has every tensor with the same shape, and plans each tensor.
- * Any problem surfaces here, before output is written.
+ * parameter names, lays out which inputs every output tensor comes from ({@link SliceLayout}: the
+ * {@code models:} list, or {@code slices:} stacked and renumbered), checks that every input has its
+ * tensor with the same shape, and plans each tensor. Any problem surfaces here, before output is written.
  */
 public final class MergePlanner {
+    /** Accepted for every method and ignored: in mergekit it only changes the memory TIES/DARE use, never a result. */
+    static final Set<String> ALWAYS_ACCEPTED = Set.of("int8_mask");
+
     private MergePlanner() {}
 
     /**
@@ -43,72 +44,20 @@ public final class MergePlanner {
             throw new ConfigException("merge_method", "unknown method '" + recipe.mergeMethod()
                     + "' (known: " + String.join(", ", Methods.names()) + ")");
         }
-        if (!recipe.slices().isEmpty()) {
-            throw new ConfigException("slices", "slices are planned by the methods issue and not supported yet; use models:");
-        }
         Signature sig = method.signature();
         String baseName = recipe.baseModel();
         if (sig.needsBase() && baseName == null) {
             throw new ConfigException("base_model", method.name() + " needs a base_model");
         }
-        // mergekit drops the base from the models of methods that work on task vectors.
-        List<ModelRef> refs = new ArrayList<>();
-        for (ModelRef m : recipe.models()) {
-            if (!(sig.needsBase() && m.model().equals(baseName))) {
-                refs.add(m);
-            }
-        }
-        if (refs.size() < sig.minModels() || refs.size() > sig.maxModels()) {
-            String range = sig.maxModels() == Signature.ANY ? "at least " + sig.minModels()
-                    : sig.minModels() == sig.maxModels() ? "exactly " + sig.minModels() : sig.minModels() + ".." + sig.maxModels();
-            throw new ConfigException("models", method.name() + " takes " + range + " model(s) besides the base, "
-                    + refs.size() + " given");
-        }
-        checkNames(recipe.parameters(), union(sig.globalParams(), sig.modelParams()), method.name());
-        Params[][] perModel = new Params[refs.size()][];
-        for (int i = 0; i < refs.size(); i++) {
-            checkNames(refs.get(i).parameters(), sig.modelParams(), method.name());
-            perModel[i] = new Params[] {refs.get(i).parameters()};
-        }
-        Params[] global = {recipe.parameters()};
-
-        Checkpoint base = baseName == null ? null : models.get(baseName);
-        Checkpoint[] inputs = new Checkpoint[refs.size()];
-        for (int i = 0; i < inputs.length; i++) {
-            inputs[i] = models.get(refs.get(i).model());
-        }
-        Checkpoint reference = base != null ? base : inputs[0];
-        String referenceName = base != null ? baseName : refs.get(0).model();
-        checkNoExtraTensors(reference, referenceName, refs, inputs);
+        boolean usesBase = sig.needsBase() || (method.optionalBase() && baseName != null);
+        checkNames(recipe.parameters(), globalNames(sig), method.name());
+        SliceLayout layout = SliceLayout.of(recipe, method, usesBase, models);
 
         DType floatOut = outType != null ? outType : recipe.outDtype() != null ? recipe.outDtype() : recipe.dtype();
-        int layers = layerCount(reference);
         long seed = seedOverride != null ? seedOverride : recipe.seed() != null ? recipe.seed() : 0L;
         List<PlannedTensor> planned = new ArrayList<>();
-        for (TensorInfo ref : reference.tensors()) {
-            String name = ref.name();
-            TensorSource[] srcs = new TensorSource[inputs.length];
-            for (int i = 0; i < inputs.length; i++) {
-                srcs[i] = source(refs.get(i).model(), inputs[i], name, ref);
-            }
-            TensorSource baseSrc = base == null ? null : new TensorSource(baseName, base, ref);
-            if (!ref.dtype().isFloat()) {
-                TensorSource from = new TensorSource(referenceName, reference, ref);
-                planned.add(new PlannedTensor(name, ref.dtype(), ref.shape(), null, new TensorSource[] {from},
-                        Passthrough.copy()));
-                continue;
-            }
-            DType type = floatOut != null ? floatOut : ref.dtype();
-            checkWidth(type, baseSrc, srcs);
-            int layer = LayerNames.layerIndex(name);
-            double t = layer < 0 ? 0.0 : ParamResolver.layerT(layer, layers);
-            TensorPlan tp;
-            try {
-                tp = method.plan(new ResolvedParams(method.name(), name, t, global, perModel), inputs.length);
-            } catch (ParameterException e) {
-                throw new ConfigException("", e.getMessage() + " (tensor " + name + ")");
-            }
-            planned.add(new PlannedTensor(name, type, ref.shape(), sig.needsBase() ? baseSrc : null, srcs, tp));
+        for (SliceLayout.Job job : layout.jobs()) {
+            planned.add(planTensor(job, method, floatOut));
         }
 
         Map<String, String> meta = new LinkedHashMap<>();
@@ -117,51 +66,77 @@ public final class MergePlanner {
         meta.put("exmerge.method", method.name());
         meta.put("exmerge.seed", Long.toString(seed));
         meta.put("exmerge.recipe", recipeText);
-        Checkpoint aux = auxSource(recipe, models, reference);
-        return new MergePlan(method.name(), planned, meta, aux == null ? null : aux.directory(), -1, seed);
+        Checkpoint aux = auxSource(recipe, models, layout.auxReference().checkpoint());
+        return new MergePlan(method.name(), planned, meta, aux == null ? null : aux.directory(), layout.outputLayers(), seed);
     }
 
-    private static Set<String> union(Set<String> a, Set<String> b) {
-        Set<String> s = new TreeSet<>(a);
-        s.addAll(b);
+    private static PlannedTensor planTensor(SliceLayout.Job job, MergeMethod method, DType floatOut)
+            throws ConfigException, PlanException {
+        SliceLayout.Group g = job.group();
+        SliceLayout.Source refSrc = g.reference();
+        TensorInfo ref = refSrc.checkpoint().tensor(job.refName());
+        String name = job.outName();
+        if (!ref.dtype().isFloat()) {
+            TensorSource from = new TensorSource(refSrc.model(), refSrc.checkpoint(), ref);
+            return new PlannedTensor(name, ref.dtype(), ref.shape(), null, new TensorSource[] {from}, Passthrough.copy());
+        }
+        int n = g.models().size();
+        TensorSource[] srcs = new TensorSource[n];
+        String[] inNames = new String[n];
+        Params[][] perModel = new Params[n][];
+        for (int i = 0; i < n; i++) {
+            SliceLayout.Source s = g.models().get(i);
+            inNames[i] = s.nameOf(job.refName(), job.layerInSlice());
+            srcs[i] = source(s, inNames[i], ref);
+            perModel[i] = new Params[] {s.params()};
+        }
+        TensorSource baseSrc = g.base() == null ? null : source(g.base(), g.base().nameOf(job.refName(), job.layerInSlice()), ref);
+        DType type = floatOut != null ? floatOut : ref.dtype();
+        checkWidth(type, baseSrc, srcs);
+        TensorPlan tp;
+        try {
+            ResolvedParams params = new ResolvedParams(method.name(), name, inNames, job.t(), g.global(), perModel);
+            params.bool("int8_mask", false);
+            tp = method.plan(params, n);
+        } catch (ParameterException e) {
+            throw new ConfigException("", e.getMessage() + " (tensor " + name + ")");
+        }
+        return new PlannedTensor(name, type, ref.shape(), baseSrc, srcs, tp);
+    }
+
+    /** The names allowed at the top level and in a slice: the method's global and per-model names (SPEC §9 lookup). */
+    static Set<String> globalNames(Signature sig) {
+        Set<String> s = new TreeSet<>(sig.globalParams());
+        s.addAll(sig.modelParams());
+        s.addAll(ALWAYS_ACCEPTED);
         return s;
     }
 
-    private static void checkNames(Params p, Set<String> allowed, String method) throws ConfigException {
+    static void checkNames(Params p, Set<String> allowed, String method) throws ConfigException {
         for (String key : p.keys()) {
             if (!allowed.contains(key)) {
-                throw new ConfigException(p.path() + "." + key, "unknown parameter for " + method
+                throw new ConfigException(p.pathOf(key), "unknown parameter for " + method
                         + (allowed.isEmpty() ? " (it takes none here)" : " (known here: " + String.join(", ", new TreeSet<>(allowed)) + ")"));
             }
         }
     }
 
-    private static TensorSource source(String model, Checkpoint c, String name, TensorInfo ref) throws PlanException {
+    private static TensorSource source(SliceLayout.Source s, String name, TensorInfo ref) throws PlanException {
+        Checkpoint c = s.checkpoint();
         TensorInfo info = c.tensor(name);
         if (info == null) {
-            throw new PlanException(c.path() + ": tensor '" + name + "' is missing (model '" + model + "')");
+            throw new PlanException(c.path() + ": tensor '" + name + "' is missing (model '" + s.model() + "')");
         }
         if (!java.util.Arrays.equals(info.shape(), ref.shape())) {
             throw new PlanException(c.fileOf(name) + ": tensor '" + name + "' has shape "
-                    + java.util.Arrays.toString(info.shape()) + ", the reference model has " + java.util.Arrays.toString(ref.shape()));
+                    + java.util.Arrays.toString(info.shape()) + ", the reference model has " + java.util.Arrays.toString(ref.shape())
+                    + " for '" + ref.name() + "'");
         }
         if (info.dtype().isFloat() != ref.dtype().isFloat() || (!info.dtype().isFloat() && info.dtype() != ref.dtype())) {
             throw new PlanException(c.fileOf(name) + ": tensor '" + name + "' is " + info.dtype()
-                    + ", the reference model has " + ref.dtype());
+                    + ", the reference model has " + ref.dtype() + " for '" + ref.name() + "'");
         }
-        return new TensorSource(model, c, info);
-    }
-
-    private static void checkNoExtraTensors(Checkpoint reference, String refName, List<ModelRef> refs, Checkpoint[] inputs)
-            throws PlanException {
-        for (int i = 0; i < inputs.length; i++) {
-            for (TensorInfo t : inputs[i].tensors()) {
-                if (reference.tensor(t.name()) == null) {
-                    throw new PlanException(inputs[i].fileOf(t.name()) + ": tensor '" + t.name() + "' of model '"
-                            + refs.get(i).model() + "' is not in '" + refName + "'");
-                }
-            }
-        }
+        return new TensorSource(s.model(), c, info);
     }
 
     /** F64 data narrows only to F64 or F32 (see the kernels: no double rounding). */
@@ -179,15 +154,6 @@ public final class MergePlanner {
                         + "' is F64; write it as float64 or float32 (out_dtype), not " + out);
             }
         }
-    }
-
-    /** Layers of a model: one more than the highest layer index in its tensor names (0 when none). */
-    static int layerCount(Checkpoint c) {
-        int max = -1;
-        for (TensorInfo t : c.tensors()) {
-            max = Math.max(max, LayerNames.layerIndex(t.name()));
-        }
-        return max + 1;
     }
 
     private static Checkpoint auxSource(Recipe recipe, ModelSet models, Checkpoint reference)

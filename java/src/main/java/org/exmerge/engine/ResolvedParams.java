@@ -8,20 +8,32 @@ import org.exmerge.recipe.ParamValue;
 import org.exmerge.recipe.Params;
 
 /**
- * SPEC §9 parameter lookup for one tensor: each model's own levels first (source, slice), then the
- * global levels; filters and gradients are read for this tensor's name and layer position t.
+ * SPEC §9 parameter lookup for one tensor: each model's own levels first (its source entry), then the
+ * global levels (the slice's, the top level); gradients are read at the tensor's layer position t.
+ * Filters match, as in mergekit, the output tensor's name for global lookups and each model's own
+ * input name for that model's lookups (they differ when slices renumber layers).
  */
 final class ResolvedParams implements TensorParams {
     private final String method;
     private final String tensor;
+    private final String[] modelTensors;
     private final double t;
     private final Params[] global;
     private final Params[][] perModel;
 
     /** @param perModel each model's levels, most specific first, global levels not included */
     ResolvedParams(String method, String tensor, double t, Params[] global, Params[][] perModel) {
+        this(method, tensor, null, t, global, perModel);
+    }
+
+    /**
+     * @param modelTensors each model's name for this tensor (null: all use {@code tensor})
+     * @param perModel each model's levels, most specific first, global levels not included
+     */
+    ResolvedParams(String method, String tensor, String[] modelTensors, double t, Params[] global, Params[][] perModel) {
         this.method = method;
         this.tensor = tensor;
+        this.modelTensors = modelTensors;
         this.t = t;
         this.global = global;
         this.perModel = perModel;
@@ -38,8 +50,13 @@ final class ResolvedParams implements TensorParams {
         return all;
     }
 
+    /** The tensor name filters are matched against for this model's lookups (-1: global). */
+    private String nameFor(int model) {
+        return model < 0 || modelTensors == null ? tensor : modelTensors[model];
+    }
+
     private ParamValue find(String key, int model, boolean required) {
-        ParamValue v = ParamResolver.findFor(key, tensor, levels(model));
+        ParamValue v = ParamResolver.findFor(key, nameFor(model), levels(model));
         if (v == null && required) {
             throw new ParameterException(path(key, model) + ": " + method + " needs '" + key + "'"
                     + (model >= 0 ? " for this model (or in the top-level parameters)" : ""));
@@ -54,7 +71,7 @@ final class ResolvedParams implements TensorParams {
             return dflt;
         }
         try {
-            double d = ParamResolver.number(v, tensor, t);
+            double d = ParamResolver.number(v, nameFor(model), t);
             if (!Double.isFinite(d)) {
                 throw new ParameterException(v.path() + ": must be a finite number");
             }
@@ -91,12 +108,12 @@ final class ResolvedParams implements TensorParams {
 
     @Override
     public boolean has(String key, int model) {
-        return ParamResolver.findFor(key, tensor, levels(model)) != null;
+        return ParamResolver.findFor(key, nameFor(model), levels(model)) != null;
     }
 
     @Override
     public boolean hasOwn(String key, int model) {
-        return model >= 0 && ParamResolver.findFor(key, tensor, perModel[model]) != null;
+        return model >= 0 && ParamResolver.findFor(key, nameFor(model), perModel[model]) != null;
     }
 
     @Override

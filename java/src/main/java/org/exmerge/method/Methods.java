@@ -13,6 +13,10 @@ public final class Methods {
             register(m);
         }
         register(Passthrough.INSTANCE);
+        register(Slerp.INSTANCE);
+        register(NuSlerp.INSTANCE);
+        register(ModelStock.INSTANCE);
+        register(Karcher.INSTANCE);
     }
 
     private Methods() {}

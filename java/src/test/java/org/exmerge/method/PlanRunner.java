@@ -1,0 +1,100 @@
+package org.exmerge.method;
+
+import java.lang.foreign.MemorySegment;
+import java.util.HashMap;
+import java.util.Map;
+import org.exmerge.format.DType;
+import org.exmerge.kernel.JavaKernels;
+import org.exmerge.kernel.Operand;
+import org.exmerge.numeric.Fnv1a;
+import org.exmerge.testing.TestModels;
+
+/** Runs a method's plan on in-memory tensors, cut into chunks the way the engine cuts them. */
+final class PlanRunner {
+    private PlanRunner() {}
+
+    static Operand operand(DType t, float[] v) {
+        return new Operand(TestModels.encode(t, v), t);
+    }
+
+    /** The output bytes, computed chunk by chunk of {@code chunk} elements. */
+    static MemorySegment run(TensorPlan plan, Operand base, Operand[] models, long[] shape, DType outType, long chunk) {
+        long n = TestModels.count(shape);
+        TensorMerge m = plan.bind(new TensorInputs("t", base, models, n, shape, new JavaKernels(), 0, Fnv1a.hash32("t")));
+        MemorySegment out = MemorySegment.ofArray(new byte[Math.toIntExact(n * outType.size())]);
+        for (long s = 0; s < n; s += chunk) {
+            long len = Math.min(chunk, n - s);
+            m.compute(s, len, new Operand(out.asSlice(s * outType.size()), outType));
+        }
+        return out;
+    }
+
+    /** The output as floats (F32/BF16/F16). */
+    static float[] floats(MemorySegment out, DType t) {
+        float[] v = new float[(int) (out.byteSize() / t.size())];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = TestModels.get(out, t, i);
+        }
+        return v;
+    }
+
+    /** Parameters given in code: global numbers/booleans, and per-model numbers. */
+    static final class Params implements TensorParams {
+        final Map<String, Object> global = new HashMap<>();
+        final Map<String, double[]> perModel = new HashMap<>();
+
+        Params set(String key, Object v) {
+            global.put(key, v);
+            return this;
+        }
+
+        Params each(String key, double... v) {
+            perModel.put(key, v);
+            return this;
+        }
+
+        @Override
+        public double number(String key, int model, double dflt) {
+            if (model >= 0 && perModel.containsKey(key)) {
+                return perModel.get(key)[model];
+            }
+            return number(key, dflt);
+        }
+
+        @Override
+        public double number(String key, double dflt) {
+            Object v = global.get(key);
+            if (v == null && Double.isNaN(dflt)) {
+                throw new ParameterException(path(key, -1) + ": required");
+            }
+            return v == null ? dflt : ((Number) v).doubleValue();
+        }
+
+        @Override
+        public boolean bool(String key, boolean dflt) {
+            Object v = global.get(key);
+            return v == null ? dflt : (Boolean) v;
+        }
+
+        @Override
+        public String string(String key, String dflt) {
+            Object v = global.get(key);
+            return v == null ? dflt : (String) v;
+        }
+
+        @Override
+        public boolean has(String key, int model) {
+            return global.containsKey(key) || (model >= 0 && perModel.containsKey(key));
+        }
+
+        @Override
+        public boolean hasOwn(String key, int model) {
+            return model >= 0 && perModel.containsKey(key);
+        }
+
+        @Override
+        public String path(String key, int model) {
+            return (model >= 0 ? "models[" + model + "].parameters." : "parameters.") + key;
+        }
+    }
+}
