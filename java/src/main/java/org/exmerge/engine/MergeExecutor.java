@@ -3,20 +3,27 @@ package org.exmerge.engine;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorSpec;
 import org.exmerge.kernel.Kernels;
 import org.exmerge.kernel.Operand;
+import org.exmerge.method.ParameterException;
+import org.exmerge.method.RunMetadata;
 import org.exmerge.method.TensorInputs;
 import org.exmerge.method.TensorMerge;
+import org.exmerge.method.TensorPlan;
 import org.exmerge.numeric.Fnv1a;
 
-/** Runs a {@link MergePlan}: binds each tensor to its mapped inputs and streams it to the output. */
+/**
+ * Runs a {@link MergePlan}: resolves run-wide work (model-scope trims, plan metadata) before any
+ * output exists, then binds each tensor to its mapped inputs and streams it to the output.
+ */
 public final class MergeExecutor {
     private MergeExecutor() {}
 
@@ -31,12 +38,14 @@ public final class MergeExecutor {
             }
         }
         DType dtype = configType;
+        List<TensorPlan> plans = ModelScopeSurvey.resolve(plan.tensors(), kernels, opts.threads(), cancel);
+        Map<String, String> metadata = withRunMetadata(plan.metadata(), plans, plan.seed());
         // Each tensor's inputs are mapped on their own and unmapped once it is written, so resident
         // memory follows the tensors in flight, not the model size.
         Map<Integer, Arena> mapped = new ConcurrentHashMap<>();
         try {
-            return OutputRun.write(out, specs, i -> bind(plan.tensors().get(i), kernels, plan.seed(), mapped, i),
-                    i -> mapped.remove(i).close(), plan.metadata(),
+            return OutputRun.write(out, specs, i -> bind(plan.tensors().get(i), plans.get(i), kernels, plan.seed(), mapped, i),
+                    i -> mapped.remove(i).close(), metadata,
                     dir -> AuxFiles.copy(plan.auxSource(), dir, dtype, plan.layerCount()),
                     opts, listener, cancel, kernels.name(), plan.inputBytes());
         } finally {
@@ -44,7 +53,27 @@ public final class MergeExecutor {
         }
     }
 
-    private static TensorMerge bind(PlannedTensor t, Kernels kernels, long seed, Map<Integer, Arena> mapped, int index) {
+    /** The plan's metadata plus what plans record for the run (M3's λ); tensors must agree on each key. */
+    static Map<String, String> withRunMetadata(Map<String, String> base, List<TensorPlan> plans, long seed) {
+        Map<String, String> meta = new LinkedHashMap<>(base);
+        Map<String, String> added = new LinkedHashMap<>();
+        for (TensorPlan p : plans) {
+            if (p instanceof RunMetadata rm) {
+                for (Map.Entry<String, String> e : rm.metadata(seed).entrySet()) {
+                    String prev = added.putIfAbsent(e.getKey(), e.getValue());
+                    if (prev != null && !prev.equals(e.getValue())) {
+                        throw new ParameterException(e.getKey() + ": tensors disagree (" + prev + " vs " + e.getValue()
+                                + "); give the parameters behind it one value for the whole model");
+                    }
+                }
+            }
+        }
+        meta.putAll(added);
+        return meta;
+    }
+
+    private static TensorMerge bind(PlannedTensor t, TensorPlan plan, Kernels kernels, long seed,
+                                    Map<Integer, Arena> mapped, int index) {
         Arena arena = Arena.ofShared();
         mapped.put(index, arena);
         try {
@@ -53,7 +82,7 @@ public final class MergeExecutor {
             for (int i = 0; i < models.length; i++) {
                 models[i] = t.models()[i].map(arena);
             }
-            return t.plan().bind(new TensorInputs(t.name(), base, models, t.elements(), t.shape(), kernels, seed,
+            return plan.bind(new TensorInputs(t.name(), base, models, t.elements(), t.shape(), kernels, seed,
                     Fnv1a.hash32(t.name())));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

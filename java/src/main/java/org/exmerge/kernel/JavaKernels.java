@@ -102,6 +102,22 @@ public final class JavaKernels implements Kernels {
     }
 
     @Override
+    public void tauHistogram(Operand x, Operand base, long start, long n, int high, long[] hist) {
+        SparseKernels.tauHistogram(x, base, start, n, high, hist);
+    }
+
+    @Override
+    public void sparseNorms(SparseOp op, int norm, Operand[] inputs, Operand base, long blockStart, long total,
+                            double[] out) {
+        SparseKernels.norms(op, norm, inputs, base, blockStart, total, out);
+    }
+
+    @Override
+    public void sparseMerge(SparseOp op, Operand[] inputs, Operand base, Operand out, long start, long n) {
+        SparseKernels.merge(op, inputs, base, out, start, n);
+    }
+
+    @Override
     public void convert(Operand in, Operand out, long n) {
         if (in.type() == out.type()) {
             long bytes = n * in.type().size();

@@ -20,4 +20,43 @@ public interface Kernels {
 
     /** Copies {@code n} elements, converting the float type exactly or with RNE narrowing. */
     void convert(Operand in, Operand out, long n);
+
+    // SPEC §3 (TIES, DARE, breadcrumbs, DELLA). Input operands start at element 0 of the tensor and
+    // indices are absolute, because Philox draws and DELLA's row ranks depend on them; out starts at
+    // the chunk. The defaults run the Java spec, so a backend that has not mirrored an op yet stays
+    // correct (only slower) until it does.
+
+    /**
+     * Adds the magnitude-key counts of {@code τ = x − b} (float32) over elements
+     * {@code [start, start + n)} to {@code hist}, for {@link org.exmerge.numeric.MagnitudeSelect}'s
+     * two passes: {@code high < 0} counts {@code key >>> 16} into 32,768 buckets; otherwise only keys
+     * with {@code key >>> 16 == high} are counted, by {@code key & 0xFFFF} into 65,536 buckets.
+     * {@code key(τ) = min(bits(τ) & 0x7FFFFFFF, 0x7F800001)}.
+     */
+    default void tauHistogram(Operand x, Operand base, long start, long n, int high, long[] hist) {
+        SparseKernels.tauHistogram(x, base, start, n, high, hist);
+    }
+
+    /**
+     * One SPEC §4 block of the norms {@code rescale_norm} matches: for the block starting at
+     * {@code blockStart} (a multiple of 65,536 below {@code total}, the tensor's element count),
+     * {@code out[2i]} = the block value of model i's norm of τ_i and {@code out[2i+1]} = that of the
+     * kept τ_i (dropped elements add +0.0), where the terms are {@code |τ|} (L1) or {@code τ·τ} (L2)
+     * in float64 through §4's 64 lanes and pairwise fold, or the largest {@code |τ|} (L∞, NaN
+     * propagates). The keep decision is exactly {@link #sparseMerge}'s.
+     *
+     * @param norm {@link SparseOp#NORM_L1}, {@link SparseOp#NORM_L2} or {@link SparseOp#NORM_LINF}
+     */
+    default void sparseNorms(SparseOp op, int norm, Operand[] inputs, Operand base, long blockStart, long total,
+                             double[] out) {
+        SparseKernels.norms(op, norm, inputs, base, blockStart, total, out);
+    }
+
+    /**
+     * SPEC §3's fused sparsify, weight, elect, combine and {@code fma(λ, m, b)} (the arithmetic is on
+     * {@link SparseOp}) for elements {@code [start, start + n)}, written to {@code out[0 .. n)}.
+     */
+    default void sparseMerge(SparseOp op, Operand[] inputs, Operand base, Operand out, long start, long n) {
+        SparseKernels.merge(op, inputs, base, out, start, n);
+    }
 }

@@ -17,6 +17,10 @@ public final class Methods {
         register(NuSlerp.INSTANCE);
         register(ModelStock.INSTANCE);
         register(Karcher.INSTANCE);
+        for (SparseFamily m : SparseFamily.all()) {
+            register(m);
+        }
+        register(M3.INSTANCE);
     }
 
     private Methods() {}

@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 import org.exmerge.format.Checkpoint;
 import org.exmerge.format.TensorInfo;
 import org.exmerge.recipe.LayerNames;
+import org.exmerge.recipe.RecipeReader;
 import org.exmerge.testing.Cli;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicTest;
@@ -51,17 +52,20 @@ class ExamplesTest {
             yamls = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
         }
         assertThat(yamls).extracting(p -> p.getFileName().toString())
-                .contains("slerp.yaml", "nuslerp.yaml", "model_stock.yaml", "karcher.yaml", "frankenmerge.yaml", "exme.yaml");
+                .contains("slerp.yaml", "nuslerp.yaml", "model_stock.yaml", "karcher.yaml", "frankenmerge.yaml", "exme.yaml")
+                .contains("ties.yaml", "ties_paper.yaml", "dare_ties.yaml", "dare_linear.yaml", "breadcrumbs.yaml",
+                        "breadcrumbs_ties.yaml", "della.yaml", "della_linear.yaml", "m3.yaml");
         return yamls.stream().map(yaml -> DynamicTest.dynamicTest(yaml.getFileName().toString(), () -> check(yaml)));
     }
 
-    static void check(Path yaml) throws IOException {
+    static void check(Path yaml) throws Exception {
         Path out = dir.resolve("out-" + yaml.getFileName().toString().replace(".yaml", ""));
         Cli.Result r = Cli.run("merge", yaml.toString(), out.toString(), "--models-dir", root.toString());
         assertThat(r.exit()).as("%s: %s", yaml, r.err()).isZero();
         try (Checkpoint c = Checkpoint.open(out)) {
             assertThat(c.tensors()).as("tensors of %s", yaml).isNotEmpty();
-            assertThat(c.metadata()).containsEntry("format", "pt").containsEntry("exmerge.recipe", Files.readString(yaml));
+            assertThat(c.metadata()).containsEntry("format", "pt").containsEntry("exmerge.recipe", Files.readString(yaml))
+                    .containsEntry("exmerge.method", RecipeReader.parse(Files.readString(yaml), yaml.toString()).mergeMethod());
             // Every layer index from 0 up is present, and config.json counts exactly those layers.
             TreeSet<Integer> layers = new TreeSet<>();
             for (TensorInfo t : c.tensors()) {

@@ -38,6 +38,54 @@ final class PlanRunner {
         return v;
     }
 
+    // Float-array forms for the sparsify-and-elect tests: inputs written misaligned in one type,
+    // a named tensor (its FNV-1a id feeds Philox) and an explicit seed.
+
+    static final String NAME = "model.layers.0.mlp.up_proj.weight";
+
+    /** The whole tensor as F32 in one chunk. */
+    static float[] run(MergeMethod method, TensorParams p, float[] b, float[][] xs, long seed) {
+        return run(method.plan(p, xs.length), b, xs, new long[] {b.length}, DType.F32, DType.F32, seed, b.length + 1);
+    }
+
+    /** Inputs are written as {@code in} (values must be representable), the output as {@code outType}. */
+    static float[] run(TensorPlan plan, float[] b, float[][] xs, long[] shape, DType in, DType outType, long seed, int chunk) {
+        int n = b.length;
+        Operand base = misaligned(in, b);
+        Operand[] models = new Operand[xs.length];
+        for (int i = 0; i < xs.length; i++) {
+            models[i] = misaligned(in, xs[i]);
+        }
+        TensorMerge merge = plan.bind(new TensorInputs(NAME, base, models, n, shape, new JavaKernels(), seed, Fnv1a.hash32(NAME)));
+        MemorySegment out = MemorySegment.ofArray(new byte[Math.max(1, n) * outType.size()]);
+        for (int start = 0; start < n; start += chunk) {
+            int len = Math.min(chunk, n - start);
+            merge.compute(start, len, new Operand(out.asSlice((long) start * outType.size()), outType));
+        }
+        return floats(out, outType, n);
+    }
+
+    private static float[] floats(MemorySegment out, DType t, int n) {
+        float[] r = new float[n];
+        for (int j = 0; j < n; j++) {
+            r[j] = TestModels.get(out, t, j);
+        }
+        return r;
+    }
+
+    /** The values as stored in {@code type} (what the kernels will read back). */
+    static float[] stored(DType type, float[] v) {
+        return floats(TestModels.encode(type, v), type, v.length);
+    }
+
+    /** Encoded one byte into a larger segment, so every element read is misaligned. */
+    static Operand misaligned(DType t, float[] v) {
+        MemorySegment enc = TestModels.encode(t, v);
+        MemorySegment big = MemorySegment.ofArray(new byte[(int) enc.byteSize() + 1]);
+        MemorySegment.copy(enc, 0, big, 1, enc.byteSize());
+        return new Operand(big.asSlice(1), t);
+    }
+
     /** Parameters given in code: global numbers/booleans, and per-model numbers. */
     static final class Params implements TensorParams {
         final Map<String, Object> global = new HashMap<>();
