@@ -22,6 +22,7 @@ final class RowRanks {
     private final float[] xs;
     private final float[] bs;
     private long row = -1;
+    private float[] byRank;
 
     RowRanks(Operand x, Operand base, int rowLength) {
         this.x = x;
@@ -37,13 +38,23 @@ final class RowRanks {
         return n;
     }
 
-    /** The 1-based rank of absolute element {@code e} within its row. */
-    int rank(long e) {
-        long r = e / n;
+    /** {@link SparseOp#rankProb} for ranks 1..n of model {@code model}, at index rank − 1 (made once per call). */
+    float[] probabilities(SparseOp op, int model) {
+        if (byRank == null) {
+            byRank = new float[n];
+            for (int r = 1; r <= n; r++) {
+                byRank[r - 1] = op.rankProb(model, r, n);
+            }
+        }
+        return byRank;
+    }
+
+    /** The 1-based ranks of row {@code r}'s elements, by column (valid until the next call). */
+    int[] ranksOfRow(long r) {
         if (r != row) {
             rankRow(r);
         }
-        return rank[(int) (e - r * n)];
+        return rank;
     }
 
     private void rankRow(long r) {

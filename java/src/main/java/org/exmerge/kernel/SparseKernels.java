@@ -45,10 +45,11 @@ final class SparseKernels {
         checkFloat32(xs, base);
         float[] b = new float[BLOCK];
         float[][] v = new float[m][BLOCK];
-        boolean[] keep = new boolean[BLOCK];
+        int[] keep = new int[BLOCK];
         float[] p = new float[BLOCK];
         float[] acc = new float[BLOCK];
         RowRanks[] ranks = ranks(op, xs, base);
+        Scratch scratch = new Scratch();
         for (long from = 0; from < n; from += BLOCK) {
             int len = (int) Math.min(BLOCK, n - from);
             long abs = start + from;
@@ -60,15 +61,21 @@ final class SparseKernels {
                     vi[j] = vi[j] - b[j];
                 }
                 keepMask(op, i, vi, len, abs, ranks == null ? null : ranks[i], keep, p);
+                // τ̂ = keep ? τ / divisor : +0 (the quotient of a dropped element is computed and discarded);
+                // then v = w · τ̂.
                 float w = op.weights()[i];
-                float div = op.divisor()[i];
-                boolean byProb = op.divideByProb();
-                for (int j = 0; j < len; j++) {
-                    float hat = keep[j] ? vi[j] / (byProb ? p[j] : div) : 0.0f;
-                    vi[j] = w * hat;
+                if (op.divideByProb()) {
+                    for (int j = 0; j < len; j++) {
+                        vi[j] = w * BitMasks.select(vi[j] / p[j], keep[j]);
+                    }
+                } else {
+                    float div = op.divisor()[i];
+                    for (int j = 0; j < len; j++) {
+                        vi[j] = w * BitMasks.select(vi[j] / div, keep[j]);
+                    }
                 }
             }
-            combine(op, v, b, len, acc);
+            combine(op, v, b, len, acc, scratch);
             store(acc, len, out, from);
         }
     }
@@ -90,7 +97,7 @@ final class SparseKernels {
         double[] maxAfter = new double[m];
         float[] b = new float[BLOCK];
         float[] tau = new float[BLOCK];
-        boolean[] keep = new boolean[BLOCK];
+        int[] keep = new int[BLOCK];
         float[] p = new float[BLOCK];
         RowRanks[] ranks = ranks(op, xs, base);
         // BLOCK is a multiple of 64, so element j of a staged run sits in lane j % 64 of the block.
@@ -107,7 +114,7 @@ final class SparseKernels {
                     for (int j = 0; j < len; j++) {
                         double a = Math.abs((double) tau[j]);
                         maxBefore[i] = Math.max(maxBefore[i], a);
-                        if (keep[j]) {
+                        if (keep[j] != 0) {
                             maxAfter[i] = Math.max(maxAfter[i], a);
                         }
                     }
@@ -119,9 +126,7 @@ final class SparseKernels {
                     double t = tau[j];
                     double term = norm == SparseOp.NORM_L1 ? Math.abs(t) : t * t;
                     lb[j & (lanes - 1)] += term;
-                    if (keep[j]) {
-                        la[j & (lanes - 1)] += term;
-                    }
+                    la[j & (lanes - 1)] += keep[j] != 0 ? term : 0.0; // lanes are ≥ +0, so adding +0 is a no-op
                 }
             }
         }
@@ -132,79 +137,133 @@ final class SparseKernels {
     }
 
     /**
-     * Which of elements {@code abs .. abs+len-1} of model {@code i} survive, from their task-vector
-     * values {@code tau}; {@code p} receives the keep probability where one applies.
+     * Which of elements {@code abs .. abs+len-1} of model {@code i} survive (mask −1) or are dropped
+     * (0), from their task-vector values {@code tau}; {@code p} receives the keep probability where
+     * one applies.
      */
     private static void keepMask(SparseOp op, int i, float[] tau, int len, long abs, RowRanks ranks,
-                                 boolean[] keep, float[] p) {
+                                 int[] keep, float[] p) {
         long from = op.keepFrom()[i];
         long below = op.keepBelow()[i];
         for (int j = 0; j < len; j++) {
-            int key = MagnitudeSelect.key(tau[j]);
-            keep[j] = key >= from && key < below;
+            keep[j] = BitMasks.inBand(MagnitudeSelect.key(tau[j]), from, below);
         }
         switch (op.random()) {
             case SparseOp.RANDOM_FIXED -> {
                 float pi = op.keepProb()[i];
                 for (int j = 0; j < len; j++) {
                     p[j] = pi;
-                    keep[j] = keep[j] && Philox4x32.uniform(op.seed(), abs + j, op.tensorId(), i) < pi;
+                    keep[j] &= BitMasks.less(Philox4x32.uniform(op.seed(), abs + j, op.tensorId(), i), pi);
                 }
             }
             case SparseOp.RANDOM_RANKED -> {
                 int n = ranks.rowLength();
+                float[] byRank = ranks.probabilities(op, i);
+                // Walk the rows the run crosses: one division per row, not per element.
+                for (int j = 0; j < len; ) {
+                    long e = abs + j;
+                    long r = e / n;
+                    int col = (int) (e - r * n);
+                    int take = Math.min(len - j, n - col);
+                    int[] rank = ranks.ranksOfRow(r);
+                    for (int t = 0; t < take; t++) {
+                        p[j + t] = byRank[rank[col + t] - 1];
+                    }
+                    j += take;
+                }
                 for (int j = 0; j < len; j++) {
-                    p[j] = op.rankProb(i, ranks.rank(abs + j), n);
-                    keep[j] = keep[j] && Philox4x32.uniform(op.seed(), abs + j, op.tensorId(), i) < p[j];
+                    keep[j] &= BitMasks.less(Philox4x32.uniform(op.seed(), abs + j, op.tensorId(), i), p[j]);
                 }
             }
             default -> { }
         }
     }
 
-    /** Election and combine over the weighted values {@code v[i][j]}, then {@code fma(λ, m, b)}. */
-    private static void combine(SparseOp op, float[][] v, float[] b, int len, float[] acc) {
+    /**
+     * Election and combine over the weighted values {@code v[i][j]}, then {@code fma(λ, m, b)}.
+     * Loops run model-outer, element-inner so they stream, and decisions are {@link BitMasks}.
+     * Adding +0 for a model that does not agree equals skipping it: agreeing values are nonzero and
+     * share a sign, and the sums start at +0, so they never hold −0 (x + (−x) rounds to +0); the
+     * same holds for the weight sum.
+     */
+    private static void combine(SparseOp op, float[][] v, float[] b, int len, float[] acc, Scratch s) {
         int m = v.length;
-        float[] w = op.weights();
-        float lambda = op.lambda();
-        for (int j = 0; j < len; j++) {
-            float mix = 0.0f;
-            if (op.election() == SparseOp.ELECT_NONE) {
-                for (int i = 0; i < m; i++) {
-                    mix = mix + v[i][j];
-                }
-                if (op.normalize()) {
-                    mix = mix / op.sumDivisor();
-                }
-            } else {
-                boolean positive;
-                if (op.election() == SparseOp.ELECT_SUM) {
-                    float s = 0.0f;
-                    for (int i = 0; i < m; i++) {
-                        s = s + v[i][j];
-                    }
-                    positive = s >= 0.0f;
-                } else {
-                    int c = 0;
-                    for (int i = 0; i < m; i++) {
-                        c += v[i][j] > 0.0f ? 1 : v[i][j] < 0.0f ? -1 : 0;
-                    }
-                    positive = c >= 0;
-                }
-                float d = 0.0f;
-                for (int i = 0; i < m; i++) {
-                    float vi = v[i][j];
-                    if (positive ? vi > 0.0f : vi < 0.0f) {
-                        mix = mix + vi;
-                        d = d + w[i];
-                    }
-                }
-                if (op.normalize()) {
-                    mix = mix / (d == 0.0f ? 1.0f : d);
+        float[] mix = s.mix;
+        java.util.Arrays.fill(mix, 0, len, 0.0f);
+        if (op.election() == SparseOp.ELECT_NONE) {
+            for (int i = 0; i < m; i++) {
+                float[] vi = v[i];
+                for (int j = 0; j < len; j++) {
+                    mix[j] = mix[j] + vi[j];
                 }
             }
-            acc[j] = Math.fma(lambda, mix, b[j]);
+            if (op.normalize()) {
+                float sd = op.sumDivisor();
+                for (int j = 0; j < len; j++) {
+                    mix[j] = mix[j] / sd;
+                }
+            }
+        } else {
+            int[] up = s.up; // −1 where the elected sign is +1
+            if (op.election() == SparseOp.ELECT_SUM) {
+                float[] sum = s.sum;
+                java.util.Arrays.fill(sum, 0, len, 0.0f);
+                for (int i = 0; i < m; i++) {
+                    float[] vi = v[i];
+                    for (int j = 0; j < len; j++) {
+                        sum[j] = sum[j] + vi[j];
+                    }
+                }
+                for (int j = 0; j < len; j++) {
+                    up[j] = BitMasks.notNegative(Float.floatToRawIntBits(sum[j]));
+                }
+            } else {
+                int[] c = s.count;
+                java.util.Arrays.fill(c, 0, len, 0);
+                for (int i = 0; i < m; i++) {
+                    float[] vi = v[i];
+                    for (int j = 0; j < len; j++) {
+                        int bits = Float.floatToRawIntBits(vi[j]);
+                        c[j] += BitMasks.negative(bits) - BitMasks.positive(bits); // +1, −1, or 0 for ±0 and NaN
+                    }
+                }
+                for (int j = 0; j < len; j++) {
+                    up[j] = ~(c[j] >> 31);
+                }
+            }
+            float[] d = s.divisor;
+            java.util.Arrays.fill(d, 0, len, 0.0f);
+            for (int i = 0; i < m; i++) {
+                float[] vi = v[i];
+                float wi = op.weights()[i];
+                for (int j = 0; j < len; j++) {
+                    int bits = Float.floatToRawIntBits(vi[j]);
+                    int agree = (up[j] & BitMasks.positive(bits)) | (~up[j] & BitMasks.negative(bits));
+                    mix[j] = mix[j] + BitMasks.select(vi[j], agree);
+                    d[j] = d[j] + BitMasks.select(wi, agree);
+                }
+            }
+            if (op.normalize()) {
+                for (int j = 0; j < len; j++) {
+                    // d is never −0 (see above), so d == 0 is d == +0 and d + 1 is exactly 1.
+                    float div = d[j] + BitMasks.select(1.0f, BitMasks.zero(Float.floatToRawIntBits(d[j])));
+                    mix[j] = mix[j] / div;
+                }
+            }
         }
+        float lambda = op.lambda();
+        for (int j = 0; j < len; j++) {
+            acc[j] = Math.fma(lambda, mix[j], b[j]);
+        }
+    }
+
+    /** Per-call scratch for {@link #combine}. */
+    private static final class Scratch {
+        final float[] mix = new float[BLOCK];
+        final float[] sum = new float[BLOCK];
+        final int[] up = new int[BLOCK];
+        final float[] divisor = new float[BLOCK];
+        final int[] count = new int[BLOCK];
     }
 
     private static double fold(double[] p) {

@@ -23,6 +23,9 @@ package org.exmerge.kernel;
  *   out[e] = narrow(fma(lambda, m, b[e]))
  * </pre>
  * {@code keepBelow = 2^31} means no upper bound (every key is below it); {@code keepFrom = 0} no lower.
+ * Probabilities are non-negative (checked), so {@code u < p} may be compared on the float bits as
+ * ints, and the Java spec decides drops and agreement with branch-free masks ({@link BitMasks}); the
+ * values are exactly those of the formula.
  *
  * @param rowLength RANDOM_RANKED only: ranks are taken within rows of this many elements (the last
  *     dimension; the tensor's element count is a multiple of it)
@@ -71,6 +74,12 @@ public record SparseOp(float[] weights,
         }
         if (random == RANDOM_RANKED && rowLength < 1) {
             throw new IllegalArgumentException("ranked keep probabilities need a row length ≥ 1, got " + rowLength);
+        }
+        // The kernels compare u < p on the float bits, which orders non-negative floats only.
+        for (int i = 0; i < m; i++) {
+            if (!nonNegative(keepProb[i]) || !nonNegative(rankSingle[i]) || !(rankLow[i] >= 0) || !(rankSpan[i] >= 0)) {
+                throw new IllegalArgumentException("keep probabilities of model " + i + " must be non-negative numbers");
+            }
         }
         if (divideByProb && random == RANDOM_NONE) {
             throw new IllegalArgumentException("divideByProb needs a random keep probability");
@@ -124,6 +133,10 @@ public record SparseOp(float[] weights,
             return rankSingle[model];
         }
         return (float) (rankLow[model] + rankSpan[model] * (double) (rank - 1) / (double) (n - 1));
+    }
+
+    private static boolean nonNegative(float p) {
+        return p >= 0 && Float.floatToRawIntBits(p) >= 0; // not NaN, not −0
     }
 
     private static <A> A sized(A array, int m, String what) {
