@@ -61,6 +61,20 @@ class MagnitudeMethodsTest {
         assertThat(ties(p, new float[] {4, 1, -3, 2})).containsExactly(8f, 0f, -6f, 0f);
     }
 
+    @Test
+    void specialValuesFollowTheMagnitudeKeyOrder() {
+        // Keys order NaN above ±inf above everything; k = 3 of 6 keeps NaN, inf and −inf.
+        // One model: NaN's sum is not ≥ 0, so σ = −1 and NaN (which never agrees) leaves m = 0.
+        float[] x = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.MIN_VALUE, -0f, 3f};
+        assertThat(ties(new TestParams(1).set("density", 0.5), x))
+                .containsExactly(0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 0f, 0f, 0f);
+        // Subnormals are values like any other: no flush to zero anywhere.
+        float[] tiny = {Float.MIN_VALUE, 2 * Float.MIN_VALUE, 0f, -3 * Float.MIN_VALUE};
+        assertThat(ties(new TestParams(1).set("density", 0.5), tiny)).containsExactly(0f, 2 * Float.MIN_VALUE, 0f, -3 * Float.MIN_VALUE);
+        // Without election a kept NaN passes through.
+        assertThat(PlanRunner.run(SparseFamily.DARE_LINEAR, new TestParams(1), new float[1], new float[][] {{Float.NaN}}, 0)[0]).isNaN();
+    }
+
     static float[] breadcrumbs(TestParams p, float[] x) {
         return PlanRunner.run(SparseFamily.BREADCRUMBS, p, new float[x.length], new float[][] {x}, 0);
     }
