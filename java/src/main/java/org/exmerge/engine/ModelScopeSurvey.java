@@ -1,5 +1,8 @@
 package org.exmerge.engine;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -7,7 +10,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.exmerge.kernel.Kernels;
 import org.exmerge.kernel.Operand;
 import org.exmerge.method.ModelScopeTrim;
@@ -21,18 +24,16 @@ import org.exmerge.numeric.MagnitudeSelect;
  * {@link ModelScopeTrim}, and replaces those plans by their resolved form.
  *
  * <p>Cost: {@link MagnitudeSelect}'s two histogram passes, each one read of every such tensor of the
- * base and the models, cut into fixed work items on {@code threads} threads. Counts are integers,
- * so the thresholds do not depend on threads or item size; nothing is sorted or copied. The per-tensor
+ * base and the models, cut into fixed pieces on {@code threads} threads. Counts are integers, so
+ * the thresholds do not depend on threads or piece size; nothing is sorted or copied. The per-tensor
  * selects these plans would otherwise do at bind time are skipped, so a model-scope TIES reads its
  * inputs as often as a per-tensor one, only earlier.
  */
 final class ModelScopeSurvey {
-    /** Elements per work item: large enough to amortise a task, small enough to balance threads. */
+    /** Elements per piece of work: large enough to amortise a task, small enough to balance threads. */
     static final long ITEM = 1 << 20;
 
     private ModelScopeSurvey() {}
-
-    private record Item(Operand base, Operand[] models, long start, long n) {}
 
     /** The plan to bind for each tensor, in order: model-scope trims resolved, everything else as planned. */
     static List<TensorPlan> resolve(List<PlannedTensor> tensors, Kernels kernels, int threads, CancelToken cancel) {
@@ -59,8 +60,8 @@ final class ModelScopeSurvey {
                                      CancelToken cancel) {
         PlannedTensor first = tensors.get(trims.getFirst());
         double[] density = ((ModelScopeTrim) first.plan()).modelDensities();
+        List<PlannedTensor> surveyed = new ArrayList<>();
         long total = 0;
-        List<Item> items = new ArrayList<>();
         for (int t : trims) {
             PlannedTensor pt = tensors.get(t);
             double[] d = ((ModelScopeTrim) pt.plan()).modelDensities();
@@ -69,21 +70,14 @@ final class ModelScopeSurvey {
                         + pt.name() + "' has density " + Arrays.toString(d) + " and '" + first.name() + "' has "
                         + Arrays.toString(density));
             }
-            Operand base = pt.base().operand();
-            Operand[] models = new Operand[pt.models().length];
-            for (int i = 0; i < models.length; i++) {
-                models[i] = pt.models()[i].operand();
-            }
-            long n = pt.elements();
-            for (long s = 0; s < n; s += ITEM) {
-                items.add(new Item(base, models, s, Math.min(ITEM, n - s)));
-            }
-            total = Math.addExact(total, n);
+            surveyed.add(pt);
+            total = Math.addExact(total, pt.elements());
         }
         int m = density.length;
         long[] keys = new long[m];
         long[] kth = new long[m];
         boolean[] select = new boolean[m];
+        boolean any = false;
         for (int i = 0; i < m; i++) {
             kth[i] = density[i] >= 1 ? total : (long) Math.floor(density[i] * (double) total);
             if (density[i] >= 1 || kth[i] > total) {
@@ -92,96 +86,135 @@ final class ModelScopeSurvey {
                 keys[i] = MagnitudeSelect.NONE;
             } else {
                 select[i] = true;
+                any = true;
             }
-        }
-        boolean any = false;
-        for (boolean b : select) {
-            any |= b;
         }
         if (!any) {
             return keys;
         }
-        long[][] high = histograms(items, select, null, kernels, threads, cancel);
-        int[] bucket = new int[m];
-        for (int i = 0; i < m; i++) {
-            if (select[i]) {
-                bucket[i] = MagnitudeSelect.selectBucket(high[i], kth[i]);
-            }
-        }
-        long[][] low = histograms(items, select, bucket, kernels, threads, cancel);
-        for (int i = 0; i < m; i++) {
-            if (select[i]) {
-                long rest = kth[i] - MagnitudeSelect.countAbove(high[i], bucket[i]);
-                keys[i] = MagnitudeSelect.combine(bucket[i], MagnitudeSelect.selectBucket(low[i], rest));
-            }
-        }
-        return keys;
-    }
-
-    /** One histogram pass over all items for the selected models: high part when {@code bucket} is null. */
-    private static long[][] histograms(List<Item> items, boolean[] select, int[] bucket, Kernels kernels, int threads,
-                                       CancelToken cancel) {
-        int m = select.length;
-        int size = bucket == null ? MagnitudeSelect.HIGH_BUCKETS : MagnitudeSelect.LOW_BUCKETS;
-        AtomicInteger next = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "exmerge-survey");
-            t.setDaemon(true);
-            return t;
+            Thread th = new Thread(r, "exmerge-survey");
+            th.setDaemon(true);
+            return th;
         });
         try {
-            List<Future<long[][]>> parts = new ArrayList<>();
-            for (int w = 0; w < threads; w++) {
-                parts.add(pool.submit(() -> {
-                    long[][] h = new long[m][];
-                    for (int i = 0; i < m; i++) {
-                        h[i] = select[i] ? new long[size] : null;
-                    }
-                    for (int it = next.getAndIncrement(); it < items.size(); it = next.getAndIncrement()) {
-                        cancel.check();
-                        Item item = items.get(it);
-                        for (int i = 0; i < m; i++) {
-                            if (select[i]) {
-                                kernels.tauHistogram(item.models()[i], item.base(), item.start(), item.n(),
-                                        bucket == null ? -1 : bucket[i], h[i]);
-                            }
-                        }
-                    }
-                    return h;
-                }));
-            }
-            long[][] sum = new long[m][];
+            long[][] high = histograms(surveyed, select, null, kernels, pool, threads, cancel);
+            int[] bucket = new int[m];
             for (int i = 0; i < m; i++) {
-                sum[i] = select[i] ? new long[size] : null;
-            }
-            for (Future<long[][]> f : parts) {
-                long[][] h = join(f);
-                for (int i = 0; i < m; i++) {
-                    if (select[i]) {
-                        MagnitudeSelect.merge(sum[i], h[i]);
-                    }
+                if (select[i]) {
+                    bucket[i] = MagnitudeSelect.selectBucket(high[i], kth[i]);
                 }
             }
-            return sum;
+            long[][] low = histograms(surveyed, select, bucket, kernels, pool, threads, cancel);
+            for (int i = 0; i < m; i++) {
+                if (select[i]) {
+                    long rest = kth[i] - MagnitudeSelect.countAbove(high[i], bucket[i]);
+                    keys[i] = MagnitudeSelect.combine(bucket[i], MagnitudeSelect.selectBucket(low[i], rest));
+                }
+            }
+            return keys;
         } finally {
             pool.shutdownNow();
         }
     }
 
-    private static long[][] join(Future<long[][]> f) {
+    /**
+     * One histogram pass over every surveyed tensor for the selected models (the high part when
+     * {@code bucket} is null). Tensors are mapped one at a time and unmapped when counted, as the
+     * executor does, so resident memory stays at one tensor's inputs; within a tensor, {@code threads}
+     * workers take {@link #ITEM}-element pieces, each adding into its own histograms.
+     */
+    private static long[][] histograms(List<PlannedTensor> tensors, boolean[] select, int[] bucket, Kernels kernels,
+                                       ExecutorService pool, int threads, CancelToken cancel) {
+        int m = select.length;
+        int size = bucket == null ? MagnitudeSelect.HIGH_BUCKETS : MagnitudeSelect.LOW_BUCKETS;
+        long[][][] perWorker = new long[threads][m][];
+        for (long[][] w : perWorker) {
+            for (int i = 0; i < m; i++) {
+                w[i] = select[i] ? new long[size] : null;
+            }
+        }
+        for (PlannedTensor t : tensors) {
+            cancel.check();
+            long n = t.elements();
+            if (n == 0) {
+                continue;
+            }
+            try (Arena arena = Arena.ofShared()) {
+                Operand base = map(t.base(), arena);
+                Operand[] models = new Operand[m];
+                for (int i = 0; i < m; i++) {
+                    models[i] = map(t.models()[i], arena);
+                }
+                long pieces = (n + ITEM - 1) / ITEM;
+                AtomicLong next = new AtomicLong();
+                List<Future<?>> running = new ArrayList<>();
+                for (int w = 0; w < Math.min(threads, pieces); w++) {
+                    long[][] h = perWorker[w];
+                    running.add(pool.submit(() -> {
+                        for (long piece = next.getAndIncrement(); piece < pieces; piece = next.getAndIncrement()) {
+                            cancel.check();
+                            long start = piece * ITEM;
+                            long len = Math.min(ITEM, n - start);
+                            for (int i = 0; i < m; i++) {
+                                if (select[i]) {
+                                    kernels.tauHistogram(models[i], base, start, len, bucket == null ? -1 : bucket[i], h[i]);
+                                }
+                            }
+                        }
+                    }));
+                }
+                joinAll(running); // every worker is done before the arena is closed under them
+            }
+        }
+        long[][] sum = perWorker[0];
+        for (int w = 1; w < threads; w++) {
+            for (int i = 0; i < m; i++) {
+                if (select[i]) {
+                    MagnitudeSelect.merge(sum[i], perWorker[w][i]);
+                }
+            }
+        }
+        return sum;
+    }
+
+    private static Operand map(TensorSource s, Arena arena) {
         try {
-            return f.get();
-        } catch (InterruptedException e) {
+            return s.map(arena);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Waits for every future, then rethrows the first failure. */
+    private static void joinAll(List<Future<?>> futures) {
+        Throwable first = null;
+        boolean interrupted = false;
+        for (Future<?> f : futures) {
+            while (true) {
+                try {
+                    f.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true; // keep waiting: workers still hold the mapped inputs
+                } catch (ExecutionException e) {
+                    first = first == null ? e.getCause() : first;
+                    break;
+                }
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
             throw new java.util.concurrent.CancellationException("interrupted");
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(e.getCause());
+        }
+        if (first instanceof RuntimeException re) {
+            throw re;
+        }
+        if (first instanceof Error err) {
+            throw err;
+        }
+        if (first != null) {
+            throw new IllegalStateException(first);
         }
     }
 }
