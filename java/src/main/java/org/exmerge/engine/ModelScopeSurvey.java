@@ -70,6 +70,12 @@ final class ModelScopeSurvey {
                         + pt.name() + "' has density " + Arrays.toString(d) + " and '" + first.name() + "' has "
                         + Arrays.toString(density));
             }
+            if (!Arrays.equals(sourceNames(pt), sourceNames(first))) {
+                // With slices, model i of one slice may be another checkpoint than model i of the next.
+                throw new ParameterException("scope: model takes each model's threshold over all its tensors, so every "
+                        + "slice must merge the same models in the same order; tensor '" + pt.name() + "' merges "
+                        + Arrays.toString(sourceNames(pt)) + " and '" + first.name() + "' " + Arrays.toString(sourceNames(first)));
+            }
             surveyed.add(pt);
             total = Math.addExact(total, pt.elements());
         }
@@ -176,6 +182,16 @@ final class ModelScopeSurvey {
             }
         }
         return sum;
+    }
+
+    /** The base's and the models' names, in order. */
+    private static String[] sourceNames(PlannedTensor t) {
+        String[] names = new String[t.models().length + 1];
+        names[0] = t.base().model();
+        for (int i = 0; i < t.models().length; i++) {
+            names[i + 1] = t.models()[i].model();
+        }
+        return names;
     }
 
     private static Operand map(TensorSource s, Arena arena) {

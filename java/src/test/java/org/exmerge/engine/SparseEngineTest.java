@@ -180,6 +180,33 @@ class SparseEngineTest {
     }
 
     @Test
+    void modelScopeOverSlicesNeedsTheSameModelsInEverySlice() throws Exception {
+        String same = """
+            merge_method: ties
+            base_model: base
+            slices:
+              - sources:
+                  - {model: base, layer_range: [0, 2]}
+                  - {model: sft1, layer_range: [0, 2]}
+                  - {model: sft2, layer_range: [0, 2]}
+              - sources:
+                  - {model: base, layer_range: [2, 3]}
+                  - {model: sft1, layer_range: [2, 3]}
+                  - {model: sft2, layer_range: [2, 3]}
+            parameters: {density: 0.3, scope: model}
+            """;
+        byte[] one = Files.readAllBytes(merge(same, "slices1", opts(1, 4 << 20)).resolve("model.safetensors"));
+        assertThat(Files.readAllBytes(merge(same, "slices3", opts(3, 100)).resolve("model.safetensors"))).isEqualTo(one);
+        String swapped = same.replace("model: sft1, layer_range: [2, 3]", "model: SWAP, layer_range: [2, 3]")
+                .replace("model: sft2, layer_range: [2, 3]", "model: sft1, layer_range: [2, 3]")
+                .replace("model: SWAP", "model: sft2");
+        assertThat(swapped).isNotEqualTo(same);
+        assertThatThrownBy(() -> merge(swapped, "neverSlices", opts(2, 1000)))
+                .isInstanceOf(ParameterException.class).hasMessageContaining("same models in the same order");
+        assertThat(dir.resolve("neverSlices")).doesNotExist();
+    }
+
+    @Test
     void m3RecordsItsLambdaAndLambdaOverrideRebuildsTheCandidate() throws Exception {
         Path drawn = merge(RECIPES[6], "m3", opts(2, 1000));
         String recorded;
