@@ -1,0 +1,96 @@
+/* The linear/convert tile primitives on AVX-512: 16 lanes, masked tails, the exact ops of the spec
+ * (vsubps, vfmadd, vdivps; -ffp-contract=off keeps the compiler from fusing anything else). */
+#include "kernels.h"
+#include "simd_avx512.h"
+
+/* The type switch sits outside the loops: each case inlines mk512_load with a constant type. */
+#define MK_BY_TYPE(t, BODY)          \
+    switch (t) {                     \
+    case MK_DTYPE_F32: {             \
+        const int32_t T = MK_DTYPE_F32; \
+        BODY;                        \
+        break;                       \
+    }                                \
+    case MK_DTYPE_F16: {             \
+        const int32_t T = MK_DTYPE_F16; \
+        BODY;                        \
+        break;                       \
+    }                                \
+    default: {                       \
+        const int32_t T = MK_DTYPE_BF16; \
+        BODY;                        \
+        break;                       \
+    }                                \
+    }
+
+void mk_widen_avx512(const void *src, int32_t type, int64_t len, float *dst) {
+    MK_BY_TYPE(type, {
+        int64_t j = 0;
+        for (; j + 16 <= len; j += 16) {
+            _mm512_storeu_ps(dst + j, mk512_load_full(src, T, j));
+        }
+        if (j < len) {
+            __mmask16 m = mk512_tail(len - j);
+            _mm512_mask_storeu_ps(dst + j, m, mk512_load(src, T, j, m));
+        }
+    })
+}
+
+void mk_accumulate_avx512(float *acc, const float *b, const void *x, int32_t type, float w, int64_t len) {
+    const __m512 vw = _mm512_set1_ps(w);
+    if (b != NULL) {
+        MK_BY_TYPE(type, {
+            int64_t j = 0;
+            for (; j + 16 <= len; j += 16) {
+                __m512 d = _mm512_sub_ps(mk512_load_full(x, T, j), _mm512_loadu_ps(b + j));
+                _mm512_storeu_ps(acc + j, _mm512_fmadd_ps(vw, d, _mm512_loadu_ps(acc + j)));
+            }
+            if (j < len) {
+                __mmask16 m = mk512_tail(len - j);
+                __m512 d = _mm512_sub_ps(mk512_load(x, T, j, m), _mm512_maskz_loadu_ps(m, b + j));
+                _mm512_mask_storeu_ps(acc + j, m, _mm512_fmadd_ps(vw, d, _mm512_maskz_loadu_ps(m, acc + j)));
+            }
+        })
+    } else {
+        MK_BY_TYPE(type, {
+            int64_t j = 0;
+            for (; j + 16 <= len; j += 16) {
+                _mm512_storeu_ps(acc + j, _mm512_fmadd_ps(vw, mk512_load_full(x, T, j), _mm512_loadu_ps(acc + j)));
+            }
+            if (j < len) {
+                __mmask16 m = mk512_tail(len - j);
+                _mm512_mask_storeu_ps(acc + j, m,
+                                      _mm512_fmadd_ps(vw, mk512_load(x, T, j, m), _mm512_maskz_loadu_ps(m, acc + j)));
+            }
+        })
+    }
+}
+
+MK_INLINE __m512 mk512_finish1(__m512 v, const float *b, int64_t j, __mmask16 m, int32_t divide, __m512 vdiv,
+                               __m512 vlambda) {
+    if (divide) {
+        v = _mm512_div_ps(v, vdiv);
+    }
+    if (b != NULL) {
+        v = _mm512_fmadd_ps(vlambda, v, _mm512_maskz_loadu_ps(m, b + j));
+    }
+    return v;
+}
+
+void mk_finish_avx512(const float *acc, const float *b, int32_t divide, float divisor, float lambda, void *out,
+                      int32_t type, int64_t len) {
+    const __m512 vdiv = _mm512_set1_ps(divisor);
+    const __m512 vlambda = _mm512_set1_ps(lambda);
+    MK_BY_TYPE(type, {
+        int64_t j = 0;
+        for (; j + 16 <= len; j += 16) {
+            __m512 v = mk512_finish1(_mm512_loadu_ps(acc + j), b, j, 0xFFFF, divide, vdiv, vlambda);
+            mk512_store(out, T, j, v, 0xFFFF);
+        }
+        if (j < len) {
+            __mmask16 m = mk512_tail(len - j);
+            __m512 v = mk512_finish1(_mm512_maskz_loadu_ps(m, acc + j), b, j, m, divide, vdiv, vlambda);
+            mk512_store(out, T, j, v, m);
+        }
+    })
+}
