@@ -34,7 +34,12 @@ public final class NativeSupport {
             }
             String isa = System.getProperty(ISA_PROPERTY);
             if (isa != null && !isa.isBlank()) {
-                int code = CpuFeatures.isaCode(isa);
+                int code;
+                try {
+                    code = CpuFeatures.isaCode(isa);
+                } catch (IllegalArgumentException e) {
+                    return new UnsatisfiedLinkError("-D" + ISA_PROPERTY + "=" + isa + ": " + e.getMessage());
+                }
                 if (ExmergeNative.forceIsa(code) != ExmergeNative.MK_OK) {
                     return new UnsatisfiedLinkError("-D" + ISA_PROPERTY + "=" + isa + ": this CPU/OS cannot run that path"
                             + " (features: " + CpuFeatures.names(ExmergeNative.cpuFeatures()) + ")");

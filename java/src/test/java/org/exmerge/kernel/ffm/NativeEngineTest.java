@@ -16,6 +16,7 @@ import org.exmerge.format.DType;
 import org.exmerge.testing.TestModels;
 import org.exmerge.testing.TestModels.T;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -60,9 +61,13 @@ class NativeEngineTest {
             parameters: {weight: 0.25}
         """;
 
+    @BeforeEach
+    void requireNative() {
+        NativeTestSupport.requireNative();
+    }
+
     @BeforeAll
     static void models() throws IOException {
-        NativeTestSupport.requireNative();
         write("base", 1, DType.BF16);
         write("sft1", 2, DType.F16);
         write("sft2", 3, DType.F32);

@@ -9,7 +9,7 @@ import org.exmerge.kernel.Operand;
 import org.exmerge.numeric.MagnitudeSelect;
 import org.exmerge.numeric.MagnitudeSource;
 import org.exmerge.testing.TestModels;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -21,9 +21,9 @@ class NativeMagnitudeTest {
     static final DType[] TYPES = {DType.BF16, DType.F16, DType.F32};
     private static NativeKernels nat;
 
-    @BeforeAll
-    static void load() {
-        NativeTestSupport.requireNative();
+    @BeforeEach
+    void load() {
+        NativeTestSupport.requireNative(); // per test, so a machine without the library shows each one skipped
         nat = NativeKernels.instance();
     }
 
