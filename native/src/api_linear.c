@@ -40,10 +40,15 @@ int32_t mk_linear(int32_t n_inputs, const void *const *inputs, const int32_t *in
         return MK_E_NULL;
     }
     const mk_kernel_table *k = mk_active();
+    const int32_t divide = (flags & MK_LINEAR_DIVIDE) != 0;
+    const mk_linear_args args = {n_inputs, inputs, input_types, weights, base, base_type, out, out_type,
+                                 divide, divisor, lambda, n};
+    if (k->linear_direct(&args)) {
+        return MK_OK;
+    }
     float acc[MK_TILE] __attribute__((aligned(64)));
     float b[MK_TILE] __attribute__((aligned(64)));
     const int64_t out_size = mk_dtype_size(out_type);
-    const int32_t divide = (flags & MK_LINEAR_DIVIDE) != 0;
     for (int64_t from = 0; from < n; from += MK_TILE) {
         int64_t len = n - from < MK_TILE ? n - from : MK_TILE;
         memset(acc, 0, sizeof(float) * (size_t)len); /* acc starts at +0, as the spec's does */

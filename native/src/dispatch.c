@@ -8,7 +8,7 @@
 
 #define MK_TABLE(name, isa_code)                                                                     \
     {                                                                                                \
-        isa_code, mk_widen_##name, mk_accumulate_##name, mk_finish_##name, mk_reduce_block_##name, \
+        isa_code, mk_linear_direct_##name, mk_widen_##name, mk_accumulate_##name, mk_finish_##name, mk_reduce_block_##name, \
             mk_magnitude_keys_##name, mk_philox_uniform_##name                                       \
     }
 

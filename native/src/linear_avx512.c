@@ -94,3 +94,62 @@ void mk_finish_avx512(const float *acc, const float *b, int32_t divide, float di
         }
     })
 }
+
+/* One vector of the fused kernel with the accumulator in a register; T (input type) and O (output
+ * type) are constants at every call site, so each instantiation is branch-free inside. */
+MK_INLINE void mk512_direct_vec(const mk_linear_args *a, int32_t T, int32_t O, int has_base, int64_t j,
+                                __mmask16 m, int full) {
+    __m512 b = _mm512_setzero_ps();
+    if (has_base) {
+        b = full ? mk512_load_full(a->base, T, j) : mk512_load(a->base, T, j, m);
+    }
+    __m512 acc = _mm512_setzero_ps();
+    for (int32_t i = 0; i < a->n_inputs; i++) {
+        __m512 x = full ? mk512_load_full(a->inputs[i], T, j) : mk512_load(a->inputs[i], T, j, m);
+        acc = _mm512_fmadd_ps(_mm512_set1_ps(a->weights[i]), has_base ? _mm512_sub_ps(x, b) : x, acc);
+    }
+    if (a->divide) {
+        acc = _mm512_div_ps(acc, _mm512_set1_ps(a->divisor));
+    }
+    if (has_base) {
+        acc = _mm512_fmadd_ps(_mm512_set1_ps(a->lambda), acc, b);
+    }
+    mk512_store(a->out, O, j, acc, m);
+}
+
+MK_INLINE void mk512_direct(const mk_linear_args *a, int32_t T, int32_t O, int has_base) {
+    int64_t j = 0;
+    for (; j + 16 <= a->n; j += 16) {
+        mk512_direct_vec(a, T, O, has_base, j, 0xFFFF, 1);
+    }
+    if (j < a->n) {
+        mk512_direct_vec(a, T, O, has_base, j, mk512_tail(a->n - j), 0);
+    }
+}
+
+#define MK_DIRECT_OUT(T, has_base)                            \
+    switch (a->out_type) {                                    \
+    case MK_DTYPE_F32: mk512_direct(a, T, MK_DTYPE_F32, has_base); break; \
+    case MK_DTYPE_F16: mk512_direct(a, T, MK_DTYPE_F16, has_base); break; \
+    default: mk512_direct(a, T, MK_DTYPE_BF16, has_base); break;          \
+    }
+
+int mk_linear_direct_avx512(const mk_linear_args *a) {
+    int32_t t = mk_uniform_input_type(a);
+    if (t == 0) {
+        return 0;
+    }
+    int has_base = a->base != NULL;
+    switch (t) {
+    case MK_DTYPE_F32:
+        if (has_base) { MK_DIRECT_OUT(MK_DTYPE_F32, 1) } else { MK_DIRECT_OUT(MK_DTYPE_F32, 0) }
+        break;
+    case MK_DTYPE_F16:
+        if (has_base) { MK_DIRECT_OUT(MK_DTYPE_F16, 1) } else { MK_DIRECT_OUT(MK_DTYPE_F16, 0) }
+        break;
+    default:
+        if (has_base) { MK_DIRECT_OUT(MK_DTYPE_BF16, 1) } else { MK_DIRECT_OUT(MK_DTYPE_BF16, 0) }
+        break;
+    }
+    return 1;
+}

@@ -115,6 +115,13 @@ class NativeLinearTest {
                     }
                     check(isa, ++seed, in, DType.F32, DType.BF16, 1031, 1);
                     check(isa, ++seed, in, null, DType.F32, 1031, 2);
+                    // One type throughout: the register-resident path (linear_direct) rather than tiles.
+                    for (DType t : TYPES) {
+                        DType[] same = new DType[k];
+                        java.util.Arrays.fill(same, t);
+                        check(isa, ++seed, same, t, TYPES[k % 3], 1031 + k, k % 4);
+                        check(isa, ++seed, same, null, t, 1031 + k, 1);
+                    }
                 }
             });
         }
