@@ -117,8 +117,54 @@ MK_INLINE void mk512_direct_vec(const mk_linear_args *a, int32_t T, int32_t O, i
     mk512_store(a->out, O, j, acc, m);
 }
 
+/* Outputs at least this large are written with non-temporal stores: a normal store first reads the
+ * line it writes (read-for-ownership), one extra stream of memory traffic on top of the inputs and
+ * the output, and an output this size would not stay in cache for the reader anyway. */
+#define MK_STREAM_BYTES (1 << 20)
+
+MK_INLINE void mk512_direct_stream_vec(const mk_linear_args *a, int32_t T, int32_t O, int has_base, int64_t j) {
+    __m512 b = has_base ? mk512_load_full(a->base, T, j) : _mm512_setzero_ps();
+    __m512 acc = _mm512_setzero_ps();
+    for (int32_t i = 0; i < a->n_inputs; i++) {
+        __m512 x = mk512_load_full(a->inputs[i], T, j);
+        acc = _mm512_fmadd_ps(_mm512_set1_ps(a->weights[i]), has_base ? _mm512_sub_ps(x, b) : x, acc);
+    }
+    if (a->divide) {
+        acc = _mm512_div_ps(acc, _mm512_set1_ps(a->divisor));
+    }
+    if (has_base) {
+        acc = _mm512_fmadd_ps(_mm512_set1_ps(a->lambda), acc, b);
+    }
+    switch (O) {
+    case MK_DTYPE_F32:
+        _mm512_stream_ps((float *)a->out + j, acc);
+        break;
+    case MK_DTYPE_F16:
+        _mm256_stream_si256((__m256i *)((uint16_t *)a->out + j), mk512_to_f16(acc));
+        break;
+    default:
+        _mm256_stream_si256((__m256i *)((uint16_t *)a->out + j), mk512_to_bf16(acc));
+        break;
+    }
+}
+
 MK_INLINE void mk512_direct(const mk_linear_args *a, int32_t T, int32_t O, int has_base) {
+    const int64_t size = O == MK_DTYPE_F32 ? 4 : 2;
     int64_t j = 0;
+    /* Bytes to the next 64-byte boundary of the output; streaming needs aligned vector stores. */
+    int64_t to_line = (int64_t)((0 - (uintptr_t)a->out) & 63);
+    if (a->n * size >= MK_STREAM_BYTES && to_line % size == 0) {
+        int64_t head = to_line / size;
+        while (j < head) { /* up to 31 elements before the first aligned vector */
+            int64_t cnt = head - j < 16 ? head - j : 16;
+            mk512_direct_vec(a, T, O, has_base, j, mk512_tail(cnt), 0);
+            j += cnt;
+        }
+        for (; j + 16 <= a->n; j += 16) {
+            mk512_direct_stream_vec(a, T, O, has_base, j);
+        }
+        _mm_sfence(); /* streamed stores are weakly ordered: publish them before returning */
+    }
     for (; j + 16 <= a->n; j += 16) {
         mk512_direct_vec(a, T, O, has_base, j, 0xFFFF, 1);
     }

@@ -104,6 +104,24 @@ class NativeLinearTest {
     }
 
     @Test
+    void outputsBigEnoughForStreamingStoresMatchAtEveryAlignment() throws Exception {
+        // At 1 MiB of output the AVX-512 path streams (non-temporal stores from the first 64-byte
+        // boundary): heads of 0..31 elements, an odd address that cannot stream, the tail after.
+        for (int isa : NativeTestSupport.isas()) {
+            NativeTestSupport.onIsa(isa, () -> {
+                long seed = 90_000L + 100L * isa;
+                for (DType t : TYPES) {
+                    int n = (1 << 20) / t.size() + 37;
+                    for (int offset : new int[] {0, 2, 4, 62, 1}) {
+                        check(isa, ++seed, new DType[] {t, t}, t, t, n, offset);
+                    }
+                    check(isa, ++seed, new DType[] {t}, null, DType.F32, n, 12);
+                }
+            });
+        }
+    }
+
+    @Test
     void inputCountsFromZeroToSixMatch() throws Exception {
         for (int isa : NativeTestSupport.isas()) {
             NativeTestSupport.onIsa(isa, () -> {
