@@ -1,0 +1,157 @@
+package org.exmerge.bench;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.exmerge.format.DType;
+import org.exmerge.kernel.Backends;
+import org.exmerge.kernel.Kernels;
+import org.exmerge.kernel.Operand;
+import org.exmerge.kernel.ffm.NativeKernels;
+import org.exmerge.numeric.Bf16;
+import org.exmerge.numeric.BlockReduction;
+import org.exmerge.numeric.MagnitudeSelect;
+import org.exmerge.numeric.MagnitudeSource;
+import org.exmerge.numeric.Philox4x32;
+import org.openjdk.jmh.annotations.AuxCounters;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The other kernels on one BF16 tensor of {@code elements} (odd) elements, Java twin vs C, each in
+ * bytes/s of input read (plus output written where there is one), next to a MemorySegment.copy
+ * moving the same bytes in the same run: convert BF16→F32, SPEC §4 sumSquares, the first
+ * magnitude-histogram pass over τ = x − b, and SPEC §5 uniforms (bytes = 4 per uniform written).
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 3, jvmArgsAppend = {"-Xms1g", "-Xmx1g", "--enable-native-access=ALL-UNNAMED"})
+public class NativeKernelsBench {
+    @Param({"4194301"})
+    int elements;
+
+    @Param({"java", "native"})
+    String backend;
+
+    private Arena arena;
+    private Operand x;
+    private Operand b;
+    private Operand f32;
+    private MemorySegment uniforms;
+    private MemorySegment copySrc;
+    private MemorySegment copyDst;
+    private Kernels kernels;
+    private NativeKernels nat;
+    private final long[] hist = new long[MagnitudeSelect.HIGH_BUCKETS];
+
+    @AuxCounters(AuxCounters.Type.OPERATIONS)
+    @State(Scope.Thread)
+    public static class Bytes {
+        public long bytes;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            bytes = 0;
+        }
+    }
+
+    @Setup
+    public void setup() {
+        arena = Arena.ofShared();
+        x = bf16(1);
+        b = bf16(2);
+        f32 = new Operand(arena.allocate(4L * elements, 64), DType.F32);
+        uniforms = arena.allocate(4L * elements, 64);
+        copySrc = arena.allocate(6L * elements, 64);
+        copyDst = arena.allocate(6L * elements, 64);
+        kernels = Backends.select(backend);
+        nat = backend.equals("native") ? NativeKernels.instance() : null;
+        if (nat != null && nat.sumSquares(x, elements, null) != BlockReduction.sumSquares(x.segment(), DType.BF16, elements)) {
+            throw new IllegalStateException("native sumSquares differs from BlockReduction");
+        }
+    }
+
+    private Operand bf16(int seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        MemorySegment s = arena.allocate(2L * elements, 64);
+        for (long i = 0; i < elements; i++) {
+            s.setAtIndex(ValueLayout.JAVA_SHORT, i, Bf16.fromFloat((float) (r.nextGaussian() * 0.02)));
+        }
+        return new Operand(s, DType.BF16);
+    }
+
+    @TearDown
+    public void tearDown() {
+        arena.close();
+    }
+
+    @Benchmark
+    public void convertBf16ToF32(Bytes c) {
+        kernels.convert(x, f32, elements);
+        c.bytes += 6L * elements;
+    }
+
+    @Benchmark
+    public double sumSquares(Bytes c) {
+        c.bytes += 2L * elements;
+        return nat != null ? nat.sumSquares(x, elements, null) : BlockReduction.sumSquares(x.segment(), DType.BF16, elements);
+    }
+
+    @Benchmark
+    public long[] histogramHighOfTaskVector(Bytes c) {
+        java.util.Arrays.fill(hist, 0);
+        c.bytes += 4L * elements;
+        if (nat != null) {
+            nat.histogramHigh(x, b, elements, hist);
+            return hist;
+        }
+        MagnitudeSource tau = new MagnitudeSource() {
+            @Override
+            public long size() {
+                return elements;
+            }
+
+            @Override
+            public float get(long i) {
+                return Bf16.toFloat(x.segment().getAtIndex(ValueLayout.JAVA_SHORT, i))
+                        - Bf16.toFloat(b.segment().getAtIndex(ValueLayout.JAVA_SHORT, i));
+            }
+        };
+        return MagnitudeSelect.histogramHigh(tau, 0, elements, hist);
+    }
+
+    @Benchmark
+    public void philoxUniforms(Bytes c) {
+        c.bytes += 4L * elements;
+        if (nat != null) {
+            nat.uniforms(42, 0x1234, 1, 0, elements, uniforms);
+            return;
+        }
+        for (long j = 0; j < elements; j++) {
+            uniforms.setAtIndex(ValueLayout.JAVA_FLOAT, j, Philox4x32.uniform(42, j, 0x1234, 1));
+        }
+    }
+
+    @Benchmark
+    public void copyBaseline(Bytes c) {
+        // 3 bytes per element each way: the convert's traffic (2 read + 4 written = 6 per element).
+        MemorySegment.copy(copySrc, 0, copyDst, 0, 3L * elements);
+        c.bytes += 6L * elements;
+    }
+}

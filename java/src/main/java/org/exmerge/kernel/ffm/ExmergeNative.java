@@ -1,0 +1,236 @@
+package org.exmerge.kernel.ffm;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The binding of {@code native/include/exmerge.h}: one {@code static final MethodHandle} per C
+ * function, named exactly as the function, with its prototype above it, and every {@code #define}
+ * constant under its C name. {@code ExmergeHeaderTest} parses the header and checks both directions,
+ * so a prototype changed on one side only fails the build (this replaces jextract, which is not
+ * available here).
+ *
+ * <p>Mapping: {@code int32_t}/{@code uint32_t} → int, {@code int64_t}/{@code uint64_t} → long,
+ * {@code float} → float, {@code double} → double, any pointer → {@link MemorySegment} (native
+ * segments only). Chunk kernels are linked {@link Linker.Option#critical critical} (no heap access):
+ * they are short, never call back into Java, and the thread-state transition would otherwise cost
+ * as much as a small tensor's work.
+ *
+ * <p>When no library could be loaded every handle still exists, with the right type, and throws an
+ * {@link UnsatisfiedLinkError} naming the reason; {@link NativeSupport} decides availability.
+ */
+public final class ExmergeNative {
+    // ---- #define constants of exmerge.h ----
+    public static final int MK_ABI_VERSION = 1;
+
+    public static final int MK_OK = 0;
+    public static final int MK_E_NULL = -1;
+    public static final int MK_E_ARGUMENT = -2;
+    public static final int MK_E_DTYPE = -3;
+    public static final int MK_E_ISA = -4;
+
+    public static final int MK_DTYPE_F32 = 1;
+    public static final int MK_DTYPE_F16 = 2;
+    public static final int MK_DTYPE_BF16 = 3;
+
+    public static final int MK_ISA_AUTO = -1;
+    public static final int MK_ISA_SCALAR = 0;
+    public static final int MK_ISA_AVX2 = 1;
+    public static final int MK_ISA_AVX512 = 2;
+
+    public static final long MK_CPU_SSE2 = 1L << 0;
+    public static final long MK_CPU_AVX = 1L << 1;
+    public static final long MK_CPU_AVX2 = 1L << 2;
+    public static final long MK_CPU_FMA = 1L << 3;
+    public static final long MK_CPU_F16C = 1L << 4;
+    public static final long MK_CPU_AVX512F = 1L << 5;
+    public static final long MK_CPU_AVX512BW = 1L << 6;
+    public static final long MK_CPU_AVX512DQ = 1L << 7;
+    public static final long MK_CPU_AVX512VL = 1L << 8;
+    public static final long MK_CPU_AVX512BF16 = 1L << 9;
+    public static final long MK_CPU_OS_YMM = 1L << 16;
+    public static final long MK_CPU_OS_ZMM = 1L << 17;
+
+    public static final int MK_LINEAR_DIVIDE = 1;
+
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LOOKUP = NativeLibrary.lookupOrNull();
+    private static final List<String> MISSING = new ArrayList<>();
+    private static final Linker.Option[] NONE = {};
+    private static final Linker.Option[] CHUNK = {Linker.Option.critical(false)};
+
+    // ---- library and machine ----
+
+    /** int32_t mk_abi_version(void); */
+    public static final MethodHandle mk_abi_version = bind("mk_abi_version", FunctionDescriptor.of(JAVA_INT), NONE);
+
+    /** int64_t mk_cpu_features(void); */
+    public static final MethodHandle mk_cpu_features = bind("mk_cpu_features", FunctionDescriptor.of(JAVA_LONG), NONE);
+
+    /** int32_t mk_best_isa(void); */
+    public static final MethodHandle mk_best_isa = bind("mk_best_isa", FunctionDescriptor.of(JAVA_INT), NONE);
+
+    /** int32_t mk_isa(void); */
+    public static final MethodHandle mk_isa = bind("mk_isa", FunctionDescriptor.of(JAVA_INT), NONE);
+
+    /** int32_t mk_force_isa(int32_t isa); */
+    public static final MethodHandle mk_force_isa = bind("mk_force_isa", FunctionDescriptor.of(JAVA_INT, JAVA_INT), NONE);
+
+    // ---- SPEC §2 ----
+
+    /**
+     * int32_t mk_linear(int32_t n_inputs, const void *const *inputs, const int32_t *input_types,
+     *                   const float *weights, const void *base, int32_t base_type, void *out,
+     *                   int32_t out_type, int32_t flags, float divisor, float lambda, int64_t n);
+     */
+    public static final MethodHandle mk_linear = bind("mk_linear", FunctionDescriptor.of(JAVA_INT,
+            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT,
+            JAVA_LONG), CHUNK);
+
+    /** int32_t mk_convert(const void *in, int32_t in_type, void *out, int32_t out_type, int64_t n); */
+    public static final MethodHandle mk_convert = bind("mk_convert",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG), CHUNK);
+
+    // ---- SPEC §4 ----
+
+    /** int32_t mk_sum_squares(const void *x, int32_t x_type, int64_t n, double *blocks, double *total); */
+    public static final MethodHandle mk_sum_squares = bind("mk_sum_squares",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS), CHUNK);
+
+    /** int32_t mk_sum_abs(const void *x, int32_t x_type, int64_t n, double *blocks, double *total); */
+    public static final MethodHandle mk_sum_abs = bind("mk_sum_abs",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS), CHUNK);
+
+    /**
+     * int32_t mk_dot(const void *x, int32_t x_type, const void *y, int32_t y_type, int64_t n,
+     *                double *blocks, double *total);
+     */
+    public static final MethodHandle mk_dot = bind("mk_dot",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS), CHUNK);
+
+    // ---- SPEC §3 magnitude select ----
+
+    /**
+     * int32_t mk_magnitude_histogram_high(const void *x, int32_t x_type, const void *base,
+     *                                     int32_t base_type, int64_t n, int64_t *hist);
+     */
+    public static final MethodHandle mk_magnitude_histogram_high = bind("mk_magnitude_histogram_high",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS), CHUNK);
+
+    /**
+     * int32_t mk_magnitude_histogram_low(const void *x, int32_t x_type, const void *base,
+     *                                    int32_t base_type, int64_t n, int32_t high, int64_t *hist);
+     */
+    public static final MethodHandle mk_magnitude_histogram_low = bind("mk_magnitude_histogram_low",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS), CHUNK);
+
+    // ---- SPEC §5 ----
+
+    /** int32_t mk_philox4x32_10(const uint32_t *key, const uint32_t *counter, uint32_t *out); */
+    public static final MethodHandle mk_philox4x32_10 = bind("mk_philox4x32_10",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), CHUNK);
+
+    /**
+     * int32_t mk_philox_uniform(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first,
+     *                           int64_t n, float *u);
+     */
+    public static final MethodHandle mk_philox_uniform = bind("mk_philox_uniform",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS), CHUNK);
+
+    /**
+     * int32_t mk_dare_keep_mask(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first,
+     *                           int64_t n, float density, uint8_t *keep);
+     */
+    public static final MethodHandle mk_dare_keep_mask = bind("mk_dare_keep_mask",
+            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_FLOAT, ADDRESS),
+            CHUNK);
+
+    // ---- SPEC §3 fused sparsify-and-elect ops: RESERVED (see exmerge.h). Their handles go here. ----
+
+    private ExmergeNative() {}
+
+    private static MethodHandle bind(String name, FunctionDescriptor fd, Linker.Option[] options) {
+        MemorySegment symbol = LOOKUP == null ? null : LOOKUP.find(name).orElse(null);
+        if (symbol != null) {
+            return LINKER.downcallHandle(symbol, fd, options);
+        }
+        String why = LOOKUP == null ? "the exmerge native library is not loaded"
+                : NativeLibrary.loaded().path() + " has no symbol " + name + " (a stale or foreign build?)";
+        if (LOOKUP != null) {
+            MISSING.add(name);
+        }
+        // Same type as the real handle, so callers and the header test see no difference until called.
+        MethodHandle thrower = MethodHandles.throwException(fd.toMethodType().returnType(), UnsatisfiedLinkError.class);
+        thrower = MethodHandles.insertArguments(thrower, 0, new UnsatisfiedLinkError(name + ": " + why));
+        return MethodHandles.dropArguments(thrower, 0, fd.toMethodType().parameterList());
+    }
+
+    /** Functions of the header the loaded library lacks (empty when it is complete or absent). */
+    public static List<String> missingSymbols() {
+        return List.copyOf(MISSING);
+    }
+
+    // ---- typed wrappers: invokeExact with the exact static types, Throwable narrowed ----
+
+    public static int abiVersion() {
+        try {
+            return (int) mk_abi_version.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static long cpuFeatures() {
+        try {
+            return (long) mk_cpu_features.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int bestIsa() {
+        try {
+            return (int) mk_best_isa.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int isa() {
+        try {
+            return (int) mk_isa.invokeExact();
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    public static int forceIsa(int isa) {
+        try {
+            return (int) mk_force_isa.invokeExact(isa);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static RuntimeException rethrow(Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException("native call failed", t);
+    }
+}

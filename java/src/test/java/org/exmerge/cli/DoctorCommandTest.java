@@ -1,0 +1,28 @@
+package org.exmerge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.exmerge.kernel.ffm.CpuFeatures;
+import org.exmerge.kernel.ffm.ExmergeNative;
+import org.exmerge.kernel.ffm.NativeLibrary;
+import org.exmerge.kernel.ffm.NativeSupport;
+import org.exmerge.testing.Cli;
+import org.junit.jupiter.api.Test;
+
+class DoctorCommandTest {
+    @Test
+    void printsEveryBackendAndWhatTheNativeOneRunsOn() {
+        Cli.Result r = Cli.run("doctor");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("java       available").contains("cuda       not part of this build");
+        if (NativeSupport.isAvailable()) {
+            assertThat(r.out()).contains("native     available: " + NativeLibrary.loaded().path())
+                    .contains("ABI version " + ExmergeNative.MK_ABI_VERSION)
+                    .contains("auto       chooses native")
+                    .contains("isa path   " + CpuFeatures.isaName(ExmergeNative.isa()))
+                    .contains(String.join(" ", CpuFeatures.names(ExmergeNative.cpuFeatures())));
+        } else {
+            assertThat(r.out()).contains("native     unavailable: ").contains("auto       chooses java");
+        }
+    }
+}

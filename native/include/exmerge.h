@@ -1,0 +1,144 @@
+/*
+ * exmerge native kernels: the flat C ABI (SPEC.md is the contract, org.exmerge.kernel.JavaKernels
+ * the executable spec every function here reproduces bit for bit).
+ *
+ * Conventions: every function is prefixed mk_, sizes and element counts are int64_t, functions that
+ * can fail return an int32_t status (MK_OK or a negative MK_E_* code) and write results through
+ * pointers. Every kernel is single-threaded over the range it is given and re-entrant: callers cut
+ * tensors into chunks and call from as many threads as they like. Pointers need no alignment.
+ * Element data is little-endian. The Java binding (kernel/ffm/ExmergeNative.java) mirrors this file
+ * one function per MethodHandle, and a test parses this header to keep the two in step: change a
+ * prototype here and that test names the handle to change.
+ */
+#ifndef EXMERGE_H
+#define EXMERGE_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(_WIN32)
+#define MK_API __declspec(dllexport)
+#else
+#define MK_API __attribute__((visibility("default")))
+#endif
+
+/* Bumped whenever a prototype or a constant below changes meaning; the Java loader refuses a
+ * library whose version differs from the one it was written against. */
+#define MK_ABI_VERSION 1
+
+/* ---- status codes ---- */
+#define MK_OK 0
+#define MK_E_NULL (-1)     /* a required pointer was NULL */
+#define MK_E_ARGUMENT (-2) /* a count, flag or index out of range */
+#define MK_E_DTYPE (-3)    /* an element type this library does not handle (the caller falls back) */
+#define MK_E_ISA (-4)      /* mk_force_isa: this CPU/OS cannot run that instruction set */
+
+/* ---- element types (the float types the native kernels handle; F64 and F8 stay in Java) ---- */
+#define MK_DTYPE_F32 1
+#define MK_DTYPE_F16 2
+#define MK_DTYPE_BF16 3
+
+/* ---- instruction-set paths ---- */
+#define MK_ISA_AUTO (-1) /* mk_force_isa: back to the best the machine supports */
+#define MK_ISA_SCALAR 0  /* portable C, the reference every SIMD path is tested against */
+#define MK_ISA_AVX2 1    /* AVX2 + FMA + F16C, OS saves ymm state */
+#define MK_ISA_AVX512 2  /* AVX-512 F/BW/DQ/VL + FMA + F16C, OS saves zmm state */
+
+/* ---- mk_cpu_features() bits (CPUID leaves 1 and 7, XGETBV for what the OS saves) ---- */
+#define MK_CPU_SSE2 (1LL << 0)
+#define MK_CPU_AVX (1LL << 1)
+#define MK_CPU_AVX2 (1LL << 2)
+#define MK_CPU_FMA (1LL << 3)
+#define MK_CPU_F16C (1LL << 4)
+#define MK_CPU_AVX512F (1LL << 5)
+#define MK_CPU_AVX512BW (1LL << 6)
+#define MK_CPU_AVX512DQ (1LL << 7)
+#define MK_CPU_AVX512VL (1LL << 8)
+#define MK_CPU_AVX512BF16 (1LL << 9) /* reported only: never used (see linear_avx512.c) */
+#define MK_CPU_OS_YMM (1LL << 16)    /* XCR0 has SSE and AVX state */
+#define MK_CPU_OS_ZMM (1LL << 17)    /* XCR0 has opmask, ZMM_Hi256 and Hi16_ZMM state */
+
+/* ---- mk_linear flags ---- */
+#define MK_LINEAR_DIVIDE 1 /* acc = acc / divisor before the base is added back */
+
+/* ---- library and machine ---- */
+
+/* MK_ABI_VERSION of the compiled library. */
+MK_API int32_t mk_abi_version(void);
+
+/* MK_CPU_* bits of this machine (CPUID and XGETBV, read once). */
+MK_API int64_t mk_cpu_features(void);
+
+/* The best MK_ISA_* this machine and OS support. */
+MK_API int32_t mk_best_isa(void);
+
+/* The MK_ISA_* the kernels use now. */
+MK_API int32_t mk_isa(void);
+
+/* Tests and benchmarks only: makes every kernel use the given path (MK_ISA_AUTO restores the best).
+ * Process-wide; not to be called while kernels run on other threads. MK_E_ISA if unsupported. */
+MK_API int32_t mk_force_isa(int32_t isa);
+
+/* ---- SPEC §2: the fused linear family (linear, task_arithmetic, expo, exme) ----
+ * For j in [0, n): b = widen(base[j]) if base != NULL;
+ *   acc = +0; for i in [0, n_inputs): acc = fma(weights[i], base ? widen(inputs[i][j]) - b : widen(inputs[i][j]), acc);
+ *   if (flags & MK_LINEAR_DIVIDE) acc = acc / divisor;  if (base) acc = fma(lambda, acc, b);
+ *   out[j] = narrow(acc)   (round to nearest even; NaN -> 0x7FC0 for BF16, 0x7E00 for F16; F32 stored as is)
+ * all in float32. inputs[i] has type input_types[i]; any mix of MK_DTYPE_* for inputs, base and out.
+ * out may not overlap an input unless it is the same pointer with the same type. */
+MK_API int32_t mk_linear(int32_t n_inputs, const void *const *inputs, const int32_t *input_types,
+                         const float *weights, const void *base, int32_t base_type, void *out,
+                         int32_t out_type, int32_t flags, float divisor, float lambda, int64_t n);
+
+/* out[j] = narrow(widen(in[j])) for j in [0, n); same type is a copy. */
+MK_API int32_t mk_convert(const void *in, int32_t in_type, void *out, int32_t out_type, int64_t n);
+
+/* ---- SPEC §4: float64 reductions in the one blocked order (org.exmerge.numeric.BlockReduction) ----
+ * Blocks of 65,536 elements from x[0]; inside a block 64 lanes (element l, l+64, ... to lane l) from
+ * +0, folded pairwise for s = 32..1; *total = the block values added left to right from +0.
+ * blocks, if not NULL, receives each block's value (ceil(n / 65536) doubles) so that chunks of whole
+ * blocks computed on different threads can be added in order by the caller. */
+MK_API int32_t mk_sum_squares(const void *x, int32_t x_type, int64_t n, double *blocks, double *total);
+MK_API int32_t mk_sum_abs(const void *x, int32_t x_type, int64_t n, double *blocks, double *total);
+MK_API int32_t mk_dot(const void *x, int32_t x_type, const void *y, int32_t y_type, int64_t n,
+                      double *blocks, double *total);
+
+/* ---- SPEC §3: exact top-k magnitude thresholds (org.exmerge.numeric.MagnitudeSelect) ----
+ * v_j = widen(x[j]) - widen(base[j]) in float32 (the task vector), or widen(x[j]) when base is NULL;
+ * key(v) = bits(v) & 0x7FFFFFFF, every NaN 0x7F800001. Counts are ADDED to hist, so chunks on any
+ * threads merge by addition. high: hist[32768] counts key >> 16. low: hist[65536] counts
+ * key & 0xFFFF of the keys whose key >> 16 == high. */
+MK_API int32_t mk_magnitude_histogram_high(const void *x, int32_t x_type, const void *base,
+                                           int32_t base_type, int64_t n, int64_t *hist);
+MK_API int32_t mk_magnitude_histogram_low(const void *x, int32_t x_type, const void *base,
+                                          int32_t base_type, int64_t n, int32_t high, int64_t *hist);
+
+/* ---- SPEC §5: Philox4x32-10 (org.exmerge.numeric.Philox4x32) ----
+ * One block: out[0..3] = philox4x32_10(counter[0..3], key[0..1]). */
+MK_API int32_t mk_philox4x32_10(const uint32_t *key, const uint32_t *counter, uint32_t *out);
+
+/* u[j] = SPEC §5 uniform of element first + j: key (seed low, seed high), counter (element low,
+ * element high, tensor_id, model), u = (word0 >> 8) * 2^-24. */
+MK_API int32_t mk_philox_uniform(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first,
+                                 int64_t n, float *u);
+
+/* DARE's drop (SPEC §3): keep[j] = 1 if the uniform of element first + j is < density, else 0. */
+MK_API int32_t mk_dare_keep_mask(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first,
+                                 int64_t n, float density, uint8_t *keep);
+
+/* ---- SPEC §3 fused sparsify-and-elect ops: RESERVED ----
+ * The TIES (trim + sign election + disjoint mean) and DARE (drop + rescale + combine) fused ops are
+ * being defined in Java (kernel/JavaKernels) by the methods work; their exact semantics live there,
+ * not here. Each one's native twin goes in this section with the shape of mk_linear (inputs as an
+ * array of pointers plus an array of MK_DTYPE_* types, coefficients as float, int64_t n, status
+ * return), implemented as ties_{scalar,avx2,avx512}.c / dare_{...}.c with an entry in
+ * src/kernels.h's mk_kernel_table, and bound in ExmergeNative + NativeKernels (which until then
+ * delegates those ops to JavaKernels). See native/README.md, "Adding an op". */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* EXMERGE_H */

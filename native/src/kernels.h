@@ -1,0 +1,109 @@
+/*
+ * Internal: the per-ISA kernel table. Each instruction-set path (scalar, AVX2, AVX-512) fills one
+ * table from its own translation units, compiled with that path's flags only (cmake/ExmergeIsa.cmake),
+ * and dispatch.c picks one table at load time from cpu_features.c's CPUID/XGETBV answer. The public
+ * mk_ functions (api_*.c) validate arguments, cut the work into tiles and call through the table,
+ * so every path shares one driver and differs only in its inner loops.
+ */
+#ifndef EXMERGE_KERNELS_H
+#define EXMERGE_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "exmerge.h"
+
+/* Elements per tile of the linear/convert driver: acc and base tiles (4 KiB each) stay in L1. */
+#define MK_TILE 1024
+/* SPEC §4 block and lane counts. */
+#define MK_RED_BLOCK 65536
+#define MK_RED_LANES 64
+/* Magnitude keys of every NaN (org.exmerge.numeric.MagnitudeSelect.NAN_KEY). */
+#define MK_NAN_KEY 0x7F800001u
+
+/* mk_linear's arguments, for the paths that take the whole call at once. */
+typedef struct mk_linear_args {
+    int32_t n_inputs;
+    const void *const *inputs;
+    const int32_t *input_types;
+    const float *weights;
+    const void *base; /* NULL: no base */
+    int32_t base_type;
+    void *out;
+    int32_t out_type;
+    int32_t divide;
+    float divisor;
+    float lambda;
+    int64_t n;
+} mk_linear_args;
+
+enum mk_reduce_kind { MK_RED_SQUARES = 0, MK_RED_ABS = 1, MK_RED_DOT = 2 };
+
+typedef struct mk_kernel_table {
+    int32_t isa;
+    /* The whole fused linear kernel with the accumulator in registers (one load per input per
+     * vector, no tiles), for calls whose inputs all have one type and the base, if any, that type
+     * too: the common case of models saved alike. Returns 0, touching nothing, for other calls,
+     * which then take the tile path below. Same operations in the same order as the tiles. */
+    int (*linear_direct)(const mk_linear_args *a);
+    /* dst[0..len) = widen(src[0..len)); len <= MK_TILE. */
+    void (*widen)(const void *src, int32_t type, int64_t len, float *dst);
+    /* acc[j] = fma(w, b ? widen(x[j]) - b[j] : widen(x[j]), acc[j]) for j < len. */
+    void (*accumulate)(float *acc, const float *b, const void *x, int32_t type, float w, int64_t len);
+    /* v = acc[j]; if divide: v /= divisor; if b: v = fma(lambda, v, b[j]); out[j] = narrow(v). */
+    void (*finish)(const float *acc, const float *b, int32_t divide, float divisor, float lambda,
+                   void *out, int32_t type, int64_t len);
+    /* The value of one SPEC §4 block of len <= MK_RED_BLOCK elements starting at x (and y). */
+    double (*reduce_block)(int32_t kind, const void *x, int32_t tx, const void *y, int32_t ty, int64_t len);
+    /* keys[j] = magnitude key of (b ? widen(x[j]) - widen(b[j]) : widen(x[j])); len <= MK_TILE. */
+    void (*magnitude_keys)(const void *x, int32_t tx, const void *b, int32_t tb, int64_t len, uint32_t *keys);
+    /* u[j] = SPEC §5 uniform of element first + j. */
+    void (*philox_uniform)(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first, int64_t n, float *u);
+    /* RESERVED (SPEC §3 fused ops): the TIES and DARE fused kernels' entries go here once their Java
+     * spec ops exist; see exmerge.h and native/README.md. */
+} mk_kernel_table;
+
+/* Each path defines these functions in its own files (<family>_<isa>.c); dispatch.c gathers them
+ * into that path's table. */
+#define MK_DECLARE_PATH(isa)                                                                             \
+    int mk_linear_direct_##isa(const mk_linear_args *a);                                                 \
+    void mk_widen_##isa(const void *src, int32_t type, int64_t len, float *dst);                         \
+    void mk_accumulate_##isa(float *acc, const float *b, const void *x, int32_t type, float w, int64_t len); \
+    void mk_finish_##isa(const float *acc, const float *b, int32_t divide, float divisor, float lambda,  \
+                         void *out, int32_t type, int64_t len);                                          \
+    double mk_reduce_block_##isa(int32_t kind, const void *x, int32_t tx, const void *y, int32_t ty,     \
+                                 int64_t len);                                                           \
+    void mk_magnitude_keys_##isa(const void *x, int32_t tx, const void *b, int32_t tb, int64_t len,     \
+                                 uint32_t *keys);                                                        \
+    void mk_philox_uniform_##isa(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first,      \
+                                 int64_t n, float *u);
+
+MK_DECLARE_PATH(scalar)
+#if defined(MK_HAVE_X86_PATHS)
+MK_DECLARE_PATH(avx2)
+MK_DECLARE_PATH(avx512)
+#endif
+
+/* The table in use (dispatch.c). */
+const mk_kernel_table *mk_active(void);
+
+/* Bytes per element of a MK_DTYPE_*, 0 for anything else. */
+static inline int64_t mk_dtype_size(int32_t t) {
+    return t == MK_DTYPE_F32 ? 4 : (t == MK_DTYPE_F16 || t == MK_DTYPE_BF16) ? 2 : 0;
+}
+
+/* The one type every input (and the base, if any) has, or 0 when they differ: linear_direct's test. */
+static inline int32_t mk_uniform_input_type(const mk_linear_args *a) {
+    int32_t t = a->base != NULL ? a->base_type : (a->n_inputs > 0 ? a->input_types[0] : 0);
+    for (int32_t i = 0; i < a->n_inputs; i++) {
+        if (a->input_types[i] != t) {
+            return 0;
+        }
+    }
+    return t;
+}
+
+/* cpu_features.c */
+int64_t mk_detect_cpu_features(void);
+
+#endif

@@ -1,0 +1,153 @@
+/* The linear/convert tile primitives on AVX2 + FMA + F16C: 8 lanes, scalar tails (fp_scalar.h,
+ * whose fmaf compiles to the same vfmadd here). */
+#include "fp_scalar.h"
+#include "kernels.h"
+#include "simd_avx2.h"
+
+#define MK_BY_TYPE(t, BODY)             \
+    switch (t) {                        \
+    case MK_DTYPE_F32: {                \
+        const int32_t T = MK_DTYPE_F32; \
+        BODY;                           \
+        break;                          \
+    }                                   \
+    case MK_DTYPE_F16: {                \
+        const int32_t T = MK_DTYPE_F16; \
+        BODY;                           \
+        break;                          \
+    }                                   \
+    default: {                          \
+        const int32_t T = MK_DTYPE_BF16; \
+        BODY;                           \
+        break;                          \
+    }                                   \
+    }
+
+void mk_widen_avx2(const void *src, int32_t type, int64_t len, float *dst) {
+    MK_BY_TYPE(type, {
+        int64_t j = 0;
+        for (; j + 8 <= len; j += 8) {
+            _mm256_storeu_ps(dst + j, mk256_load(src, T, j));
+        }
+        for (; j < len; j++) {
+            dst[j] = mk_load(src, T, j);
+        }
+    })
+}
+
+void mk_accumulate_avx2(float *acc, const float *b, const void *x, int32_t type, float w, int64_t len) {
+    const __m256 vw = _mm256_set1_ps(w);
+    if (b != NULL) {
+        MK_BY_TYPE(type, {
+            int64_t j = 0;
+            for (; j + 8 <= len; j += 8) {
+                __m256 d = _mm256_sub_ps(mk256_load(x, T, j), _mm256_loadu_ps(b + j));
+                _mm256_storeu_ps(acc + j, _mm256_fmadd_ps(vw, d, _mm256_loadu_ps(acc + j)));
+            }
+            for (; j < len; j++) {
+                acc[j] = fmaf(w, mk_load(x, T, j) - b[j], acc[j]);
+            }
+        })
+    } else {
+        MK_BY_TYPE(type, {
+            int64_t j = 0;
+            for (; j + 8 <= len; j += 8) {
+                _mm256_storeu_ps(acc + j, _mm256_fmadd_ps(vw, mk256_load(x, T, j), _mm256_loadu_ps(acc + j)));
+            }
+            for (; j < len; j++) {
+                acc[j] = fmaf(w, mk_load(x, T, j), acc[j]);
+            }
+        })
+    }
+}
+
+void mk_finish_avx2(const float *acc, const float *b, int32_t divide, float divisor, float lambda, void *out,
+                    int32_t type, int64_t len) {
+    const __m256 vdiv = _mm256_set1_ps(divisor);
+    const __m256 vlambda = _mm256_set1_ps(lambda);
+    MK_BY_TYPE(type, {
+        int64_t j = 0;
+        for (; j + 8 <= len; j += 8) {
+            __m256 v = _mm256_loadu_ps(acc + j);
+            if (divide) {
+                v = _mm256_div_ps(v, vdiv);
+            }
+            if (b != NULL) {
+                v = _mm256_fmadd_ps(vlambda, v, _mm256_loadu_ps(b + j));
+            }
+            mk256_store(out, T, j, v);
+        }
+        for (; j < len; j++) {
+            float v = acc[j];
+            if (divide) {
+                v = v / divisor;
+            }
+            if (b != NULL) {
+                v = fmaf(lambda, v, b[j]);
+            }
+            mk_store(out, T, j, v);
+        }
+    })
+}
+
+/* The register-resident fused kernel (see mk_linear_direct_avx512); last < 8 elements in scalar. */
+MK_INLINE void mk256_direct(const mk_linear_args *a, int32_t T, int32_t O, int has_base) {
+    int64_t j = 0;
+    for (; j + 8 <= a->n; j += 8) {
+        __m256 b = has_base ? mk256_load(a->base, T, j) : _mm256_setzero_ps();
+        __m256 acc = _mm256_setzero_ps();
+        for (int32_t i = 0; i < a->n_inputs; i++) {
+            __m256 x = mk256_load(a->inputs[i], T, j);
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(a->weights[i]), has_base ? _mm256_sub_ps(x, b) : x, acc);
+        }
+        if (a->divide) {
+            acc = _mm256_div_ps(acc, _mm256_set1_ps(a->divisor));
+        }
+        if (has_base) {
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(a->lambda), acc, b);
+        }
+        mk256_store(a->out, O, j, acc);
+    }
+    for (; j < a->n; j++) {
+        float b = has_base ? mk_load(a->base, T, j) : 0.0f;
+        float acc = 0.0f;
+        for (int32_t i = 0; i < a->n_inputs; i++) {
+            float x = mk_load(a->inputs[i], T, j);
+            acc = fmaf(a->weights[i], has_base ? x - b : x, acc);
+        }
+        if (a->divide) {
+            acc = acc / a->divisor;
+        }
+        if (has_base) {
+            acc = fmaf(a->lambda, acc, b);
+        }
+        mk_store(a->out, O, j, acc);
+    }
+}
+
+#define MK_DIRECT_OUT(T, has_base)                            \
+    switch (a->out_type) {                                    \
+    case MK_DTYPE_F32: mk256_direct(a, T, MK_DTYPE_F32, has_base); break; \
+    case MK_DTYPE_F16: mk256_direct(a, T, MK_DTYPE_F16, has_base); break; \
+    default: mk256_direct(a, T, MK_DTYPE_BF16, has_base); break;          \
+    }
+
+int mk_linear_direct_avx2(const mk_linear_args *a) {
+    int32_t t = mk_uniform_input_type(a);
+    if (t == 0) {
+        return 0;
+    }
+    int has_base = a->base != NULL;
+    switch (t) {
+    case MK_DTYPE_F32:
+        if (has_base) { MK_DIRECT_OUT(MK_DTYPE_F32, 1) } else { MK_DIRECT_OUT(MK_DTYPE_F32, 0) }
+        break;
+    case MK_DTYPE_F16:
+        if (has_base) { MK_DIRECT_OUT(MK_DTYPE_F16, 1) } else { MK_DIRECT_OUT(MK_DTYPE_F16, 0) }
+        break;
+    default:
+        if (has_base) { MK_DIRECT_OUT(MK_DTYPE_BF16, 1) } else { MK_DIRECT_OUT(MK_DTYPE_BF16, 0) }
+        break;
+    }
+    return 1;
+}
