@@ -81,7 +81,10 @@ final class ExmeCommand implements Callable<Integer> {
             if (!expo && !splitBeta) {
                 params.put("beta", betas.get(i));
             }
-            models.add(Map.of("model", sfts.get(i), "parameters", params));
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("model", sfts.get(i));
+            entry.put("parameters", params);
+            models.add(entry);
         }
         r.put("models", models);
         if (splitBeta) {

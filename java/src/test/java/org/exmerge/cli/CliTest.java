@@ -78,6 +78,27 @@ class CliTest {
     }
 
     @Test
+    void exmePrintConfigIsTheRecipeInConfigOrder() {
+        Cli.Result r = Cli.run("exme", "--base", "B", "--sft", "S1", "--sft", "S2", "--alpha", "0.5,0.1", "--beta", "0.1",
+                "--print-config");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo("""
+            ---
+            merge_method: "exme"
+            base_model: "B"
+            models:
+            - model: "S1"
+              parameters:
+                alpha: 0.5
+            - model: "S2"
+              parameters:
+                alpha: 0.1
+            parameters:
+              beta: 0.1
+            """);
+    }
+
+    @Test
     void dryRunPrintsThePlanAndWritesNothing() throws IOException {
         Path out = dir.resolve("dry");
         Cli.Result r = Cli.run("exme", "--base", m("base"), "--sft", m("sft-1"), "--sft", m("sft-2"),
