@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 
 /**
  * Writes one model as a stream of bytes into a directory the caller owns (see {@link OutputDirectory}).
@@ -47,6 +49,7 @@ public final class ShardWriter implements AutoCloseable {
     private long allWritten;
     private boolean allShardsDone;
     private FileChannel channel;
+    private final List<FutureTask<Void>> syncs = new ArrayList<>();
     private boolean finished;
     private boolean closed;
     private boolean failed;
@@ -197,6 +200,7 @@ public final class ShardWriter implements AutoCloseable {
         }
         try {
             settle();
+            awaitSyncs();
             if (layout.size() > 1) {
                 writeIndex();
             }
@@ -215,6 +219,11 @@ public final class ShardWriter implements AutoCloseable {
             FileChannel c = channel;
             channel = null;
             c.close();
+        }
+        try {
+            awaitSyncs();
+        } catch (IOException alreadyReportedOrAborting) {
+            // finish() reports sync failures; on the failure path the caller is deleting the files.
         }
     }
 
@@ -248,17 +257,50 @@ public final class ShardWriter implements AutoCloseable {
             if (tensor < specs.size()) {
                 return;
             }
-            FileChannel c = channel;
+            syncInBackground(channel);
             channel = null;
-            try (c) {
-                c.force(false);
-            }
             if (shard + 1 == layout.size()) {
                 allShardsDone = true;
             } else {
                 shard++;
                 tensor = 0;
             }
+        }
+    }
+
+    /**
+     * A finished shard is forced to disk on its own thread while the next shard is computed, so the
+     * disk's write-back overlaps the merge instead of following it; finish() waits for every one.
+     */
+    private void syncInBackground(FileChannel c) {
+        FutureTask<Void> sync = new FutureTask<>(() -> {
+            try (c) {
+                c.force(false);
+            }
+            return null;
+        });
+        Thread.ofPlatform().daemon().name("exmerge-fsync-" + shard).start(sync);
+        syncs.add(sync);
+    }
+
+    private void awaitSyncs() throws IOException {
+        IOException first = null;
+        for (FutureTask<Void> sync : syncs) {
+            try {
+                sync.get();
+            } catch (ExecutionException e) {
+                IOException io = e.getCause() instanceof IOException x ? x : new IOException(e.getCause());
+                if (first == null) {
+                    first = io;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while forcing shards to disk");
+            }
+        }
+        syncs.clear();
+        if (first != null) {
+            throw first;
         }
     }
 
