@@ -10,14 +10,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.exmerge.Exmerge;
-import org.exmerge.MergeOptions;
 import org.exmerge.format.Checkpoint;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorInfo;
 import org.exmerge.numeric.Bf16;
 import org.exmerge.recipe.ConfigException;
 import org.exmerge.testing.GeometryOracle;
+import org.exmerge.testing.EngineRuns;
 import org.exmerge.testing.TestModels;
 import org.exmerge.testing.TestModels.T;
 import org.junit.jupiter.api.BeforeAll;
@@ -90,23 +89,15 @@ class GeometricMergeTest {
         TestModels.write(dir.resolve(name), ts.toArray(T[]::new));
     }
 
-    static MergeOptions opts(int threads, long chunk) {
-        return MergeOptions.defaults().withModelsDir(dir).withRun(RunOptions.defaults().withThreads(threads).withChunkBytes(chunk));
-    }
 
-    static Path merge(String yaml, String out, MergeOptions o) throws Exception {
-        Path p = dir.resolve(out);
-        Exmerge.merge(Exmerge.Source.parse(yaml, out), p, o, ProgressListener.NONE);
-        return p;
-    }
 
     @Test
     void threadsAndChunkSizesNeverChangeABit() throws Exception {
         for (int r = 0; r < RECIPES.size(); r++) {
-            byte[] reference = Files.readAllBytes(merge(RECIPES.get(r), "r" + r, opts(1, 4 << 20)).resolve("model.safetensors"));
+            byte[] reference = Files.readAllBytes(EngineRuns.merge(dir, RECIPES.get(r), "r" + r, EngineRuns.opts(dir, 1, 4 << 20)).resolve("model.safetensors"));
             for (int threads : new int[] {2, 7}) {
                 for (long chunk : new long[] {6, 1000, 1 << 16}) {
-                    Path out = merge(RECIPES.get(r), "r" + r + "t" + threads + "c" + chunk, opts(threads, chunk));
+                    Path out = EngineRuns.merge(dir, RECIPES.get(r), "r" + r + "t" + threads + "c" + chunk, EngineRuns.opts(dir, threads, chunk));
                     assertThat(Files.readAllBytes(out.resolve("model.safetensors")))
                             .as("recipe %d threads %d chunk %d", r, threads, chunk).isEqualTo(reference);
                 }
@@ -116,7 +107,7 @@ class GeometricMergeTest {
 
     @Test
     void slerpEqualsTheSpecTensorByTensor() throws Exception {
-        Path out = merge(SLERP, "slerp", opts(3, 1000));
+        Path out = EngineRuns.merge(dir, SLERP, "slerp", EngineRuns.opts(dir, 3, 1000));
         try (Checkpoint b = Checkpoint.open(dir.resolve("base")); Checkpoint x = Checkpoint.open(dir.resolve("sft1"));
              Checkpoint o = Checkpoint.open(out)) {
             for (TensorInfo t : b.tensors()) {
@@ -147,23 +138,23 @@ class GeometricMergeTest {
     @Test
     void methodShapesAreCheckedBeforeAnyOutput() {
         String twoOthers = SLERP.replace("  - model: base\n", "  - model: sft2\n");
-        assertThatThrownBy(() -> merge(twoOthers, "never", opts(2, 1000)))
+        assertThatThrownBy(() -> EngineRuns.merge(dir, twoOthers, "never", EngineRuns.opts(dir, 2, 1000)))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("slerp takes exactly 1 model(s) besides the base, 2 given");
         String noT = SLERP.replace("  t:", "  tt:");
-        assertThatThrownBy(() -> merge(noT, "never", opts(2, 1000)))
+        assertThatThrownBy(() -> EngineRuns.merge(dir, noT, "never", EngineRuns.opts(dir, 2, 1000)))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("parameters.tt").hasMessageContaining("known here: int8_mask, t");
         String karcherWithBase = RECIPES.get(4).replace("models:", "base_model: base\nmodels:");
-        assertThatThrownBy(() -> merge(karcherWithBase, "never", opts(2, 1000)))
+        assertThatThrownBy(() -> EngineRuns.merge(dir, karcherWithBase, "never", EngineRuns.opts(dir, 2, 1000)))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("base_model 'base' is not among the inputs");
         String stockOfOne = RECIPES.get(3).replace("[sft1, sft2, sft3]", "[sft1]");
-        assertThatThrownBy(() -> merge(stockOfOne, "never", opts(2, 1000)))
+        assertThatThrownBy(() -> EngineRuns.merge(dir, stockOfOne, "never", EngineRuns.opts(dir, 2, 1000)))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("model_stock takes at least 2");
         String noWeight = RECIPES.get(1).replace("parameters: {weight: 0.7}", "parameters: {}");
-        assertThatThrownBy(() -> merge(noWeight, "never", opts(2, 1000)))
+        assertThatThrownBy(() -> EngineRuns.merge(dir, noWeight, "never", EngineRuns.opts(dir, 2, 1000)))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("models[1].parameters.weight")
                 .hasMessageContaining("(tensor a.empty)");
         String int8 = SLERP.replace("int8_mask: true", "int8_mask: maybe");
-        assertThatThrownBy(() -> merge(int8, "never", opts(2, 1000)))
+        assertThatThrownBy(() -> EngineRuns.merge(dir, int8, "never", EngineRuns.opts(dir, 2, 1000)))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("parameters.int8_mask");
         assertThat(dir.resolve("never")).doesNotExist();
     }

@@ -11,13 +11,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.exmerge.Exmerge;
-import org.exmerge.MergeOptions;
 import org.exmerge.format.Checkpoint;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorInfo;
 import org.exmerge.numeric.Bf16;
 import org.exmerge.recipe.ConfigException;
+import org.exmerge.testing.EngineRuns;
 import org.exmerge.testing.TestModels;
 import org.exmerge.testing.TestModels.T;
 import org.junit.jupiter.api.BeforeAll;
@@ -59,19 +58,11 @@ class MergeEngineTest {
         TestModels.write(dir.resolve(name), ts.toArray(T[]::new));
     }
 
-    static MergeOptions opts(int threads, long chunk) {
-        return MergeOptions.defaults().withModelsDir(dir).withRun(RunOptions.defaults().withThreads(threads).withChunkBytes(chunk));
-    }
 
-    static Path merge(String yaml, String out, MergeOptions o) throws Exception {
-        Path p = dir.resolve(out);
-        Exmerge.merge(Exmerge.Source.parse(yaml, out), p, o, ProgressListener.NONE);
-        return p;
-    }
 
     @Test
     void exmeEqualsSpecElementByElement() throws Exception {
-        Path out = merge(EXME, "exme", opts(2, 4 << 20));
+        Path out = EngineRuns.merge(dir, EXME, "exme", EngineRuns.opts(dir, 2, 4 << 20));
         float w1 = (float) (0.1 * (1 + 0.5));
         float w2 = (float) ((1 - 0.1) * (1 + 0.1));
         try (Checkpoint b = Checkpoint.open(dir.resolve("base")); Checkpoint x1 = Checkpoint.open(dir.resolve("sft1"));
@@ -103,10 +94,10 @@ class MergeEngineTest {
 
     @Test
     void threadsAndChunkSizesNeverChangeABit() throws Exception {
-        byte[] reference = Files.readAllBytes(merge(EXME, "t1", opts(1, 4 << 20)).resolve("model.safetensors"));
+        byte[] reference = Files.readAllBytes(EngineRuns.merge(dir, EXME, "t1", EngineRuns.opts(dir, 1, 4 << 20)).resolve("model.safetensors"));
         for (int threads : new int[] {2, 7}) {
             for (long chunk : new long[] {6, 1000, 1 << 16}) {
-                Path out = merge(EXME, "t" + threads + "c" + chunk, opts(threads, chunk));
+                Path out = EngineRuns.merge(dir, EXME, "t" + threads + "c" + chunk, EngineRuns.opts(dir, threads, chunk));
                 assertThat(Files.readAllBytes(out.resolve("model.safetensors"))).as("threads %d chunk %d", threads, chunk)
                         .isEqualTo(reference);
             }
@@ -115,8 +106,8 @@ class MergeEngineTest {
 
     @Test
     void shardedOutputHoldsTheSameTensors() throws Exception {
-        Path single = merge(EXME, "single", opts(2, 4 << 20));
-        Path sharded = merge(EXME, "sharded", opts(2, 4 << 20).withRun(RunOptions.defaults().withShardBytes(5000)));
+        Path single = EngineRuns.merge(dir, EXME, "single", EngineRuns.opts(dir, 2, 4 << 20));
+        Path sharded = EngineRuns.merge(dir, EXME, "sharded", EngineRuns.opts(dir, 2, 4 << 20).withRun(RunOptions.defaults().withShardBytes(5000)));
         try (Stream<Path> files = Files.list(sharded)) {
             assertThat(files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".safetensors")).count()).isGreaterThan(2);
         }
@@ -140,7 +131,7 @@ class MergeEngineTest {
                 parameters: {weight: [0.0, 1.0]}
             dtype: float32
             """;
-        Path out = merge(yaml, "gradient", opts(2, 4 << 20));
+        Path out = EngineRuns.merge(dir, yaml, "gradient", EngineRuns.opts(dir, 2, 4 << 20));
         try (Checkpoint b = Checkpoint.open(dir.resolve("base")); Checkpoint x = Checkpoint.open(dir.resolve("sft2"));
              Checkpoint o = Checkpoint.open(out)) {
             String[] layers = {"model.layers.0.mlp.up_proj.weight", "model.layers.1.mlp.up_proj.weight",
@@ -161,10 +152,10 @@ class MergeEngineTest {
     void mismatchedModelsFailBeforeAnyOutput() throws Exception {
         writeModel("wrongshape", 4, DType.BF16, Map.of("h.tail", new long[] {4096}));
         String yaml = EXME.replace("model: sft2", "model: wrongshape");
-        assertThatThrownBy(() -> merge(yaml, "never", opts(2, 4 << 20)))
+        assertThatThrownBy(() -> EngineRuns.merge(dir, yaml, "never", EngineRuns.opts(dir, 2, 4 << 20)))
                 .isInstanceOf(PlanException.class).hasMessageContaining("h.tail").hasMessageContaining("[4096]");
         String missing = EXME.replace("model: sft2", "model: nosuchmodel");
-        assertThatThrownBy(() -> merge(missing, "never", opts(2, 4 << 20)))
+        assertThatThrownBy(() -> EngineRuns.merge(dir, missing, "never", EngineRuns.opts(dir, 2, 4 << 20)))
                 .isInstanceOf(PlanException.class).hasMessageContaining("nosuchmodel");
         assertThat(dir.resolve("never")).doesNotExist();
         try (Stream<Path> files = Files.list(dir)) {
@@ -175,21 +166,21 @@ class MergeEngineTest {
     @Test
     void configErrorsNameTheKeyPath() {
         String yaml = EXME.replace("alpha: 0.1", "alpah: 0.1");
-        assertThatThrownBy(() -> merge(yaml, "never2", opts(2, 4 << 20)))
+        assertThatThrownBy(() -> EngineRuns.merge(dir, yaml, "never2", EngineRuns.opts(dir, 2, 4 << 20)))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("models[1].parameters.alpah");
         String noBeta = EXME.replace("beta: 0.1", "lambda: 1");
-        assertThatThrownBy(() -> merge(noBeta, "never2", opts(2, 4 << 20)))
+        assertThatThrownBy(() -> EngineRuns.merge(dir, noBeta, "never2", EngineRuns.opts(dir, 2, 4 << 20)))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("lambda");
         assertThat(dir.resolve("never2")).doesNotExist();
     }
 
     @Test
     void existingOutputIsKeptUnlessOverwriteIsAsked() throws Exception {
-        Path out = merge(EXME, "twice", opts(2, 4 << 20));
+        Path out = EngineRuns.merge(dir, EXME, "twice", EngineRuns.opts(dir, 2, 4 << 20));
         byte[] first = Files.readAllBytes(out.resolve("model.safetensors"));
-        assertThatThrownBy(() -> merge(EXME, "twice", opts(2, 4 << 20))).isInstanceOf(OutputException.class);
+        assertThatThrownBy(() -> EngineRuns.merge(dir, EXME, "twice", EngineRuns.opts(dir, 2, 4 << 20))).isInstanceOf(OutputException.class);
         assertThat(Files.readAllBytes(out.resolve("model.safetensors"))).isEqualTo(first);
-        merge(EXME.replace("beta: 0.1", "beta: 0.7"), "twice", opts(2, 4 << 20).withRun(RunOptions.defaults().withOverwrite(true)));
+        EngineRuns.merge(dir, EXME.replace("beta: 0.1", "beta: 0.7"), "twice", EngineRuns.opts(dir, 2, 4 << 20).withRun(RunOptions.defaults().withOverwrite(true)));
         assertThat(Files.readAllBytes(out.resolve("model.safetensors"))).isNotEqualTo(first);
     }
 }

@@ -8,8 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.exmerge.Exmerge;
-import org.exmerge.MergeOptions;
 import org.exmerge.format.Checkpoint;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorInfo;
@@ -19,6 +17,7 @@ import org.exmerge.numeric.Fnv1a;
 import org.exmerge.testing.SparseOracle;
 import org.exmerge.testing.SparseOracle.Config;
 import org.exmerge.testing.SparseOracle.Kind;
+import org.exmerge.testing.EngineRuns;
 import org.exmerge.testing.TestModels;
 import org.exmerge.testing.TestModels.T;
 import org.junit.jupiter.api.BeforeAll;
@@ -105,23 +104,15 @@ class SparseEngineTest {
         TestModels.write(dir.resolve(name), ts.toArray(T[]::new));
     }
 
-    static MergeOptions opts(int threads, long chunk) {
-        return MergeOptions.defaults().withModelsDir(dir).withRun(RunOptions.defaults().withThreads(threads).withChunkBytes(chunk));
-    }
 
-    static Path merge(String yaml, String out, MergeOptions o) throws Exception {
-        Path p = dir.resolve(out);
-        Exmerge.merge(Exmerge.Source.parse(yaml, out), p, o, ProgressListener.NONE);
-        return p;
-    }
 
     @Test
     void threadsAndChunkSizesNeverChangeABit() throws Exception {
         for (int r = 0; r < RECIPES.length; r++) {
-            byte[] reference = Files.readAllBytes(merge(RECIPES[r], "r" + r, opts(1, 4 << 20)).resolve("model.safetensors"));
+            byte[] reference = Files.readAllBytes(EngineRuns.merge(dir, RECIPES[r], "r" + r, EngineRuns.opts(dir, 1, 4 << 20)).resolve("model.safetensors"));
             for (int threads : new int[] {2, 7}) {
                 for (long chunk : new long[] {6, 1000, 1 << 16}) {
-                    Path out = merge(RECIPES[r], "r" + r + "t" + threads + "c" + chunk, opts(threads, chunk));
+                    Path out = EngineRuns.merge(dir, RECIPES[r], "r" + r + "t" + threads + "c" + chunk, EngineRuns.opts(dir, threads, chunk));
                     assertThat(Files.readAllBytes(out.resolve("model.safetensors")))
                             .as("recipe %d threads %d chunk %d", r, threads, chunk).isEqualTo(reference);
                 }
@@ -132,7 +123,7 @@ class SparseEngineTest {
     @Test
     void modelScopeTrimsAtTheModelWideKthMagnitude() throws Exception {
         String yaml = RECIPES[1] + "dtype: float32\n";
-        Path out = merge(yaml, "scope", opts(3, 1000));
+        Path out = EngineRuns.merge(dir, yaml, "scope", EngineRuns.opts(dir, 3, 1000));
         String[] models = {"sft1", "sft2", "sft3"};
         try (Checkpoint b = Checkpoint.open(dir.resolve("base")); Checkpoint o = Checkpoint.open(out)) {
             List<TensorInfo> floats = b.tensors().stream().filter(t -> t.dtype().isFloat()).toList();
@@ -174,7 +165,7 @@ class SparseEngineTest {
     @Test
     void modelScopeNeedsOneDensityForTheWholeModel() {
         String yaml = RECIPES[1].replace("density: 0.2,", "density: [{filter: mlp, value: 0.5}, {value: 0.2}],");
-        assertThatThrownBy(() -> merge(yaml, "never", opts(2, 1000)))
+        assertThatThrownBy(() -> EngineRuns.merge(dir, yaml, "never", EngineRuns.opts(dir, 2, 1000)))
                 .isInstanceOf(ParameterException.class).hasMessageContaining("scope: model").hasMessageContaining("mlp");
         assertThat(dir.resolve("never")).doesNotExist();
     }
@@ -195,20 +186,20 @@ class SparseEngineTest {
                   - {model: sft2, layer_range: [2, 3]}
             parameters: {density: 0.3, scope: model}
             """;
-        byte[] one = Files.readAllBytes(merge(same, "slices1", opts(1, 4 << 20)).resolve("model.safetensors"));
-        assertThat(Files.readAllBytes(merge(same, "slices3", opts(3, 100)).resolve("model.safetensors"))).isEqualTo(one);
+        byte[] one = Files.readAllBytes(EngineRuns.merge(dir, same, "slices1", EngineRuns.opts(dir, 1, 4 << 20)).resolve("model.safetensors"));
+        assertThat(Files.readAllBytes(EngineRuns.merge(dir, same, "slices3", EngineRuns.opts(dir, 3, 100)).resolve("model.safetensors"))).isEqualTo(one);
         String swapped = same.replace("model: sft1, layer_range: [2, 3]", "model: SWAP, layer_range: [2, 3]")
                 .replace("model: sft2, layer_range: [2, 3]", "model: sft1, layer_range: [2, 3]")
                 .replace("model: SWAP", "model: sft2");
         assertThat(swapped).isNotEqualTo(same);
-        assertThatThrownBy(() -> merge(swapped, "neverSlices", opts(2, 1000)))
+        assertThatThrownBy(() -> EngineRuns.merge(dir, swapped, "neverSlices", EngineRuns.opts(dir, 2, 1000)))
                 .isInstanceOf(ParameterException.class).hasMessageContaining("same models in the same order");
         assertThat(dir.resolve("neverSlices")).doesNotExist();
     }
 
     @Test
     void m3RecordsItsLambdaAndLambdaOverrideRebuildsTheCandidate() throws Exception {
-        Path drawn = merge(RECIPES[6], "m3", opts(2, 1000));
+        Path drawn = EngineRuns.merge(dir, RECIPES[6], "m3", EngineRuns.opts(dir, 2, 1000));
         String recorded;
         try (Checkpoint o = Checkpoint.open(drawn)) {
             recorded = o.metadata().get("exmerge.m3.lambda");
@@ -216,7 +207,7 @@ class SparseEngineTest {
             assertThat(o.metadata()).containsEntry("exmerge.m3.base_method", "dare_ties").containsEntry("exmerge.seed", "3");
         }
         String rebuild = RECIPES[6].replace("alpha: 0.5", "lambda_override: " + recorded);
-        Path again = merge(rebuild, "m3again", opts(5, 64));
+        Path again = EngineRuns.merge(dir, rebuild, "m3again", EngineRuns.opts(dir, 5, 64));
         try (Checkpoint a = Checkpoint.open(drawn); Checkpoint b = Checkpoint.open(again)) {
             for (TensorInfo t : a.tensors()) {
                 assertThat(b.data(t.name()).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)).as(t.name())
@@ -229,13 +220,13 @@ class SparseEngineTest {
     @Test
     void m3TakesExactlyTwoModels() {
         String three = RECIPES[6].replace("{model: sft2}]", "{model: sft2}, {model: sft3}]");
-        assertThatThrownBy(() -> merge(three, "never3", opts(2, 1000)))
+        assertThatThrownBy(() -> EngineRuns.merge(dir, three, "never3", EngineRuns.opts(dir, 2, 1000)))
                 .isInstanceOf(org.exmerge.recipe.ConfigException.class).hasMessageContaining("exactly 2");
     }
 
     @Test
     void integerTensorsAreCopiedFromTheBase() throws Exception {
-        Path out = merge(RECIPES[5], "ints", opts(2, 1000));
+        Path out = EngineRuns.merge(dir, RECIPES[5], "ints", EngineRuns.opts(dir, 2, 1000));
         try (Checkpoint o = Checkpoint.open(out)) {
             assertThat(o.data("position_ids").toArray(java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED)).containsExactly(0, 1, 1);
         }
