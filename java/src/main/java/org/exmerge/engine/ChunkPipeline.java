@@ -10,10 +10,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.function.IntConsumer;
-import java.util.function.IntFunction;
 import org.exmerge.format.ShardWriter;
 import org.exmerge.format.TensorSpec;
 import org.exmerge.kernel.Operand;
+import org.exmerge.method.Parallel;
 import org.exmerge.method.TensorMerge;
 
 /**
@@ -51,6 +51,41 @@ final class ChunkPipeline implements AutoCloseable {
         return threads;
     }
 
+    /** Runs bind-time pieces on this pipeline's pool (behind the chunks already queued) and waits. */
+    Parallel parallel() {
+        return (pieces, piece) -> {
+            if (pieces <= 1 || threads == 1) {
+                Parallel.SERIAL.run(pieces, piece);
+                return;
+            }
+            List<Future<?>> running = new java.util.ArrayList<>(pieces);
+            for (int i = 0; i < pieces; i++) {
+                int index = i;
+                running.add(pool.submit(() -> piece.accept(index)));
+            }
+            for (Future<?> f : running) {
+                await(f);
+            }
+        };
+    }
+
+    private static void await(Future<?> f) {
+        try {
+            f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.util.concurrent.CancellationException("interrupted");
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
     private record Pending(Future<?> done, MemorySegment buffer, long bytes, int tensor, boolean last) {}
 
     /**
@@ -58,7 +93,7 @@ final class ChunkPipeline implements AutoCloseable {
      * and is called on this thread just before its chunks are submitted; {@code written} hears when
      * a tensor's last byte has been written, so its inputs can be released.
      */
-    void run(List<TensorSpec> specs, IntFunction<TensorMerge> binder, IntConsumer written, ShardWriter writer,
+    void run(List<TensorSpec> specs, OutputRun.Binder binder, IntConsumer written, ShardWriter writer,
              ProgressListener listener, CancelToken cancel) throws IOException {
         ArrayDeque<Pending> inFlight = new ArrayDeque<>();
         long[] bytes = {0};
@@ -67,7 +102,7 @@ final class ChunkPipeline implements AutoCloseable {
                 cancel.check();
                 TensorSpec spec = specs.get(t);
                 listener.tensor(t, spec.name());
-                TensorMerge merge = binder.apply(t);
+                TensorMerge merge = binder.bind(t, parallel());
                 int size = spec.dtype().size();
                 long perChunk = Math.max(1, chunkBytes / size);
                 long n = spec.byteSize() / size;
@@ -100,20 +135,7 @@ final class ChunkPipeline implements AutoCloseable {
     private void drainOne(ArrayDeque<Pending> inFlight, ShardWriter writer, ProgressListener listener, long[] bytes,
                           IntConsumer written) throws IOException {
         Pending p = inFlight.poll();
-        try {
-            p.done().get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
-            }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IOException(e.getCause());
-        }
+        await(p.done());
         writer.write(p.buffer().asSlice(0, p.bytes()));
         free.push(p.buffer());
         bytes[0] += p.bytes();

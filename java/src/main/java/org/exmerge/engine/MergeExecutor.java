@@ -13,6 +13,7 @@ import org.exmerge.format.DType;
 import org.exmerge.format.TensorSpec;
 import org.exmerge.kernel.Kernels;
 import org.exmerge.kernel.Operand;
+import org.exmerge.method.Parallel;
 import org.exmerge.method.ParameterException;
 import org.exmerge.method.RunMetadata;
 import org.exmerge.method.TensorInputs;
@@ -44,7 +45,7 @@ public final class MergeExecutor {
         // memory follows the tensors in flight, not the model size.
         Map<Integer, Arena> mapped = new ConcurrentHashMap<>();
         try {
-            return OutputRun.write(out, specs, i -> bind(plan.tensors().get(i), plans.get(i), kernels, plan.seed(), mapped, i),
+            return OutputRun.write(out, specs, (i, parallel) -> bind(plan.tensors().get(i), plans.get(i), kernels, plan.seed(), mapped, i, parallel),
                     i -> mapped.remove(i).close(), metadata,
                     dir -> AuxFiles.copy(plan.auxSource(), dir, dtype, plan.layerCount()),
                     opts, listener, cancel, kernels.name(), plan.inputBytes());
@@ -73,7 +74,7 @@ public final class MergeExecutor {
     }
 
     private static TensorMerge bind(PlannedTensor t, TensorPlan plan, Kernels kernels, long seed,
-                                    Map<Integer, Arena> mapped, int index) {
+                                    Map<Integer, Arena> mapped, int index, Parallel parallel) {
         Arena arena = Arena.ofShared();
         mapped.put(index, arena);
         try {
@@ -83,7 +84,7 @@ public final class MergeExecutor {
                 models[i] = t.models()[i].map(arena);
             }
             return plan.bind(new TensorInputs(t.name(), base, models, t.elements(), t.shape(), kernels, seed,
-                    Fnv1a.hash32(t.name())));
+                    Fnv1a.hash32(t.name()), parallel));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

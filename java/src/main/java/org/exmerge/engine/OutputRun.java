@@ -5,10 +5,10 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
-import java.util.function.IntFunction;
 import org.exmerge.format.OutputDirectory;
 import org.exmerge.format.ShardWriter;
 import org.exmerge.format.TensorSpec;
+import org.exmerge.method.Parallel;
 import org.exmerge.method.TensorMerge;
 
 /**
@@ -23,9 +23,15 @@ public final class OutputRun {
         void write(Path dir) throws IOException;
     }
 
+    /** Gives tensor {@code index}'s computation; {@code parallel} runs whole-tensor passes on the pool. */
+    @FunctionalInterface
+    public interface Binder {
+        TensorMerge bind(int index, Parallel parallel);
+    }
+
     private OutputRun() {}
 
-    public static MergeStats write(Path out, List<TensorSpec> specs, IntFunction<TensorMerge> binder,
+    public static MergeStats write(Path out, List<TensorSpec> specs, Binder binder,
                                    IntConsumer written, Map<String, String> metadata, Extras extras, RunOptions opts,
                                    ProgressListener listener, CancelToken cancel, String backend, long inputBytes)
             throws IOException {

@@ -46,12 +46,31 @@ public final class Slerp implements MergeMethod {
             public TensorMerge bind(TensorInputs in) {
                 Operand b = in.base();
                 Operand x = in.models()[0];
-                double[] s = new double[3];
-                BlockReduction.sumSquaresAndDot(b.segment(), b.type(), x.segment(), x.type(), in.elements(), s);
+                double[] s = sums(b, x, in.elements(), in.parallel());
                 LinearOp op = new LinearOp(coefficients(t, s[0], s[1], s[2]), false, false, 1.0, 1.0);
                 return VectorLinearMerge.whole(in.kernels(), new Operand[] {b, x}, null, in.elements(), op);
             }
         };
+    }
+
+    /** Σb², Σx², Σb·x in SPEC §4's order: blocks on the run's threads, added left to right. */
+    static double[] sums(Operand b, Operand x, long n, Parallel parallel) {
+        int blocks = (int) BlockReduction.blockCount(n);
+        double[][] perBlock = new double[3][blocks];
+        int pieces = Parallel.pieces(blocks, 16);
+        int perPiece = (blocks + pieces - 1) / pieces;
+        parallel.run(pieces, p -> {
+            double[] s3 = new double[3];
+            for (int blk = p * perPiece; blk < Math.min(blocks, (p + 1) * perPiece); blk++) {
+                BlockReduction.blockSumSquaresAndDot(b.segment(), b.type(), x.segment(), x.type(),
+                        (long) blk * BlockReduction.BLOCK_SIZE, n, s3);
+                perBlock[0][blk] = s3[0];
+                perBlock[1][blk] = s3[1];
+                perBlock[2][blk] = s3[2];
+            }
+        });
+        return new double[] {BlockReduction.addBlocks(perBlock[0]), BlockReduction.addBlocks(perBlock[1]),
+            BlockReduction.addBlocks(perBlock[2])};
     }
 
     /**

@@ -67,7 +67,7 @@ record SparsePlan(SparseSettings s, long[] modelKeys) implements TensorPlan {
                     if (modelKeys != null) {
                         from[i] = modelKeys[i];
                     } else if (s.density()[i] < 1) {
-                        from[i] = Thresholds.kthLargestKeys(k, xs[i], base, n, Thresholds.count(s.density()[i], n))[0];
+                        from[i] = Thresholds.kthLargestKeys(k, in.parallel(), xs[i], base, n, Thresholds.count(s.density()[i], n))[0];
                     }
                 }
                 return op.withBand(from, below);
@@ -84,7 +84,7 @@ record SparsePlan(SparseSettings s, long[] modelKeys) implements TensorPlan {
                     // mergekit: when gamma + density ask for more than the tensor, fewer outliers
                     // are dropped so that the band still holds k elements.
                     long top = Math.min(Thresholds.count(s.gamma()[i], n), n - kept);
-                    long[] keys = Thresholds.kthLargestKeys(k, xs[i], base, n, top, top + kept);
+                    long[] keys = Thresholds.kthLargestKeys(k, in.parallel(), xs[i], base, n, top, top + kept);
                     below[i] = keys[0]; // top = 0 gives NONE = NO_UPPER: no outliers dropped
                     from[i] = keys[1];
                 }
@@ -152,9 +152,17 @@ record SparsePlan(SparseSettings s, long[] modelKeys) implements TensorPlan {
         int norm = s.rescaleNorm();
         double[] before = new double[m];
         double[] after = new double[m];
-        double[] part = new double[2 * m];
-        for (long block = 0; block < n; block += BlockReduction.BLOCK_SIZE) {
-            in.kernels().sparseNorms(op, norm, in.models(), in.base(), block, n, part);
+        // Blocks are computed on the run's threads into their own slots, then folded in block order.
+        int blocks = (int) BlockReduction.blockCount(n);
+        double[][] parts = new double[blocks][2 * m];
+        int pieces = Parallel.pieces(blocks, 16);
+        int perPiece = (blocks + pieces - 1) / pieces;
+        in.parallel().run(pieces, p -> {
+            for (int b = p * perPiece; b < Math.min(blocks, (p + 1) * perPiece); b++) {
+                in.kernels().sparseNorms(op, norm, in.models(), in.base(), (long) b * BlockReduction.BLOCK_SIZE, n, parts[b]);
+            }
+        });
+        for (double[] part : parts) {
             for (int i = 0; i < m; i++) {
                 if (norm == SparseOp.NORM_LINF) {
                     before[i] = Math.max(before[i], part[2 * i]);

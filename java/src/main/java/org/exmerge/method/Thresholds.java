@@ -22,7 +22,7 @@ final class Thresholds {
      * vector {@code x − b} over {@code n} elements: {@link MagnitudeSelect#NONE} for k = 0, 0 for
      * k > n. One first pass serves every rank; one second pass runs per distinct bucket.
      */
-    static long[] kthLargestKeys(Kernels k, Operand x, Operand base, long n, long... ks) {
+    static long[] kthLargestKeys(Kernels k, Parallel parallel, Operand x, Operand base, long n, long... ks) {
         long[] keys = new long[ks.length];
         long[] high = null;
         long[][] lowByBucket = new long[ks.length][];
@@ -41,8 +41,7 @@ final class Thresholds {
                 continue;
             }
             if (high == null) {
-                high = new long[MagnitudeSelect.HIGH_BUCKETS];
-                k.tauHistogram(x, base, 0, n, -1, high);
+                high = histogram(k, parallel, x, base, n, -1, MagnitudeSelect.HIGH_BUCKETS);
             }
             int h = MagnitudeSelect.selectBucket(high, kth);
             long[] low = null;
@@ -52,13 +51,37 @@ final class Thresholds {
                 }
             }
             if (low == null) {
-                low = new long[MagnitudeSelect.LOW_BUCKETS];
-                k.tauHistogram(x, base, 0, n, h, low);
+                low = histogram(k, parallel, x, base, n, h, MagnitudeSelect.LOW_BUCKETS);
             }
             lowByBucket[r] = low;
             bucketOf[r] = h;
             keys[r] = MagnitudeSelect.combine(h, MagnitudeSelect.selectBucket(low, kth - MagnitudeSelect.countAbove(high, h)));
         }
         return keys;
+    }
+
+    /** Elements per piece of a histogram pass: a piece's own histogram is up to 512 KB. */
+    private static final long GRAIN = 1 << 20;
+
+    /** One histogram pass, cut into pieces counted on the run's threads; counts add in any order. */
+    private static long[] histogram(Kernels k, Parallel parallel, Operand x, Operand base, long n, int high, int buckets) {
+        int pieces = Parallel.pieces(n, GRAIN);
+        long[][] parts = new long[pieces][];
+        long step = (n + pieces - 1) / pieces;
+        parallel.run(pieces, p -> {
+            long start = p * step;
+            long[] h = new long[buckets];
+            if (start < n) {
+                k.tauHistogram(x, base, start, Math.min(step, n - start), high, h);
+            }
+            parts[p] = h;
+        });
+        long[] total = parts[0];
+        for (int p = 1; p < pieces; p++) {
+            for (int b = 0; b < buckets; b++) {
+                total[b] += parts[p][b];
+            }
+        }
+        return total;
     }
 }

@@ -55,7 +55,7 @@ public final class Synth {
             int model = m;
             Map<String, String> meta = Map.of("format", "pt", "exmerge.version", Version.VERSION,
                     "exmerge.synth", "seed=" + seed + " model=" + names.get(m));
-            stats.add(OutputRun.write(out.resolve(names.get(m)), specs, i -> generator(specs.get(i), seed, model), i -> { },
+            stats.add(OutputRun.write(out.resolve(names.get(m)), specs, (i, parallel) -> generator(specs.get(i), seed, model), i -> { },
                     meta, dir -> writeExtras(dir, shape, dtype), opts, listener, cancel, "synth", 0));
         }
         return stats;
