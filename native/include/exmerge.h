@@ -162,6 +162,22 @@ MK_API int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, cons
                                int32_t flags, float sum_divisor, float lambda, uint64_t seed, uint32_t tensor_id,
                                int64_t start, int64_t n);
 
+/* One SPEC §4 block of the norms rescale_norm matches (org.exmerge.kernel.Kernels.sparseNorms):
+ * over elements [block_start, block_start + len) (block_start a multiple of 65,536, len <= 65,536),
+ * with t_i and keep_i exactly as mk_sparse_merge forms them (divisors play no part),
+ * out[2i] = the block value of model i's terms and out[2i + 1] that of its kept terms (dropped
+ * elements add +0). MK_NORM_L1: |t| and MK_NORM_L2: t*t in float64, element l of the block in lane
+ * l % 64 from +0, lanes folded pairwise for s = 32..1; MK_NORM_LINF: the largest |t| from +0, a NaN
+ * propagating (Java's Math.max). */
+#define MK_NORM_L1 1
+#define MK_NORM_L2 2
+#define MK_NORM_LINF 3
+
+MK_API int32_t mk_sparse_norms(int32_t n_models, const void *const *inputs, const int32_t *input_types,
+                               const void *base, int32_t base_type, const int64_t *keep_from,
+                               const int64_t *keep_below, int32_t random, const float *keep_prob, uint64_t seed,
+                               uint32_t tensor_id, int32_t norm, int64_t block_start, int64_t len, double *out);
+
 #ifdef __cplusplus
 }
 #endif

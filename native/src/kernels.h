@@ -83,6 +83,11 @@ typedef struct mk_kernel_table {
     /* SPEC §3 election + combine + fma(lambda, m, b[j]) + narrow into out[0..len), over the value
      * tiles v + i * MK_SPARSE_TILE of the a->n_models models. */
     void (*sparse_combine)(const mk_sparse_args *a, const float *v, const float *b, int64_t len, void *out);
+    /* SPEC §4 lanes of one model's tile for MK_NORM_L1 / MK_NORM_L2 (t and keep as sparse_values):
+     * before[j % 64] += term(t_j); after[j % 64] += keep_j ? term(t_j) : +0; the tile starts at a
+     * multiple of 64 inside its block, so j % 64 is the element's lane. len <= MK_SPARSE_TILE. */
+    void (*sparse_norm_lanes)(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from, uint32_t below,
+                              const float *u, float p, int32_t norm, double *before, double *after);
 } mk_kernel_table;
 
 /* Each path defines these functions in its own files (<family>_<isa>.c); dispatch.c gathers them
@@ -102,7 +107,10 @@ typedef struct mk_kernel_table {
     void mk_sparse_values_##isa(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from,     \
                                 uint32_t below, const float *u, float p, float div, float w, float *v);   \
     void mk_sparse_combine_##isa(const mk_sparse_args *a, const float *v, const float *b, int64_t len,    \
-                                 void *out);
+                                 void *out);                                                             \
+    void mk_sparse_norm_lanes_##isa(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from, \
+                                    uint32_t below, const float *u, float p, int32_t norm, double *before, \
+                                    double *after);
 
 MK_DECLARE_PATH(scalar)
 #if defined(MK_HAVE_X86_PATHS)

@@ -106,3 +106,48 @@ void mk_sparse_combine_avx2(const mk_sparse_args *a, const float *v, const float
         break;
     }
 }
+
+/* lanes[0..8) += the 8 terms of one piece, as two 4-double halves. */
+MK_INLINE void add_lanes(double *lanes, __m256d lo, __m256d hi) {
+    _mm256_storeu_pd(lanes, _mm256_add_pd(_mm256_loadu_pd(lanes), lo));
+    _mm256_storeu_pd(lanes + 4, _mm256_add_pd(_mm256_loadu_pd(lanes + 4), hi));
+}
+
+void mk_sparse_norm_lanes_avx2(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from, uint32_t below,
+                               const float *u, float p, int32_t norm, double *before, double *after) {
+    const __m256i mag = _mm256_set1_epi32(0x7FFFFFFF);
+    const __m256i nan_key = _mm256_set1_epi32((int)MK_NAN_KEY);
+    const __m256i vfrom = _mm256_set1_epi32((int)from);
+    const __m256i vbelow = _mm256_set1_epi32((int)below);
+    const __m256 vp = _mm256_set1_ps(p);
+    const __m256d abs_mask = _mm256_castsi256_pd(_mm256_set1_epi64x(0x7FFFFFFFFFFFFFFFLL));
+    int64_t j = 0;
+    for (; j + 8 <= len; j += 8) {
+        __m256 t = _mm256_sub_ps(mk256_load(x, tx, j), _mm256_loadu_ps(b + j));
+        __m256i key = _mm256_min_epu32(_mm256_and_si256(_mm256_castps_si256(t), mag), nan_key);
+        __m256i keep = _mm256_andnot_si256(_mm256_cmpgt_epi32(vfrom, key), _mm256_cmpgt_epi32(vbelow, key));
+        if (u != NULL) {
+            keep = _mm256_and_si256(keep, _mm256_castps_si256(_mm256_cmp_ps(_mm256_loadu_ps(u + j), vp, _CMP_LT_OQ)));
+        }
+        __m256d lo = _mm256_cvtps_pd(_mm256_castps256_ps128(t));
+        __m256d hi = _mm256_cvtps_pd(_mm256_extractf128_ps(t, 1));
+        if (norm == MK_NORM_L1) {
+            lo = _mm256_and_pd(lo, abs_mask);
+            hi = _mm256_and_pd(hi, abs_mask);
+        } else {
+            lo = _mm256_mul_pd(lo, lo);
+            hi = _mm256_mul_pd(hi, hi);
+        }
+        /* the 32-bit lane masks widened to 64 bits (sign extension keeps all-ones all-ones) */
+        __m256d klo = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(keep)));
+        __m256d khi = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_extracti128_si256(keep, 1)));
+        int64_t k = j & (MK_RED_LANES - 1);
+        add_lanes(before + k, lo, hi);
+        add_lanes(after + k, _mm256_and_pd(lo, klo), _mm256_and_pd(hi, khi)); /* dropped: +0 */
+    }
+    for (; j < len; j++) {
+        float t = mk_load(x, tx, j) - b[j];
+        int keep = mk_sparse_keep1(t, from, below, u == NULL ? NULL : u + j, p);
+        mk_sparse_norm1(t, keep, norm, before + (j & (MK_RED_LANES - 1)), after + (j & (MK_RED_LANES - 1)));
+    }
+}

@@ -13,3 +13,13 @@ void mk_sparse_combine_scalar(const mk_sparse_args *a, const float *v, const flo
         mk_store(out, a->out_type, j, fmaf(a->lambda, mk_sparse_mix1(a, v, j), b[j]));
     }
 }
+
+void mk_sparse_norm_lanes_scalar(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from,
+                                 uint32_t below, const float *u, float p, int32_t norm, double *before,
+                                 double *after) {
+    for (int64_t j = 0; j < len; j++) {
+        float t = mk_load(x, tx, j) - b[j];
+        int keep = mk_sparse_keep1(t, from, below, u == NULL ? NULL : u + j, p);
+        mk_sparse_norm1(t, keep, norm, before + (j & (MK_RED_LANES - 1)), after + (j & (MK_RED_LANES - 1)));
+    }
+}

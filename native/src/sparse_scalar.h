@@ -24,6 +24,35 @@ static inline float mk_sparse_value1(float t, uint32_t from, uint32_t below, con
     return w * mk_keep_or_zero(t / div, keep);
 }
 
+
+/* keep_i of mk_sparse_merge for one task-vector value (u: this element's uniform, or NULL). */
+static inline int mk_sparse_keep1(float t, uint32_t from, uint32_t below, const float *u, float p) {
+    uint32_t key = mk_magnitude_key(t);
+    return key >= from && key < below && (u == NULL || *u < p);
+}
+
+/* The SPEC §4 norm term of t: |t| (L1) or t*t (L2), in float64 (the product of two floats is exact). */
+static inline double mk_norm_term(float t, int32_t norm) {
+    double d = (double)t;
+    return norm == MK_NORM_L1 ? fabs(d) : d * d;
+}
+
+/* Java's Math.max(m, a) for the L-infinity norm: a NaN m stays, else the larger, a NaN a winning
+ * (m >= NaN is false). Math.max's -0/+0 rule never applies: every value here is a fabs, >= +0. */
+static inline double mk_java_max(double m, double a) {
+    if (m != m) {
+        return m;
+    }
+    return m >= a ? m : a;
+}
+
+/* One element's SPEC §4 lane updates (lane = its index in the block % 64). */
+static inline void mk_sparse_norm1(float t, int keep, int32_t norm, double *before, double *after) {
+    double term = mk_norm_term(t, norm);
+    *before = *before + term;
+    *after = *after + (keep ? term : 0.0);
+}
+
 /* m for element j (before fma with lambda) from the value tiles v + i * MK_SPARSE_TILE. */
 static inline float mk_sparse_mix1(const mk_sparse_args *a, const float *v, int64_t j) {
     float m = 0.0f;

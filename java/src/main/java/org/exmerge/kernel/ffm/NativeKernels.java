@@ -16,9 +16,9 @@ import org.exmerge.kernel.SparseOp;
  *
  * <p>Per-op fallback: whatever the C library does not do goes to the Java kernels, which are the
  * spec anyway. Today that is any F64 or F8 operand (F64 computes in float64, SPEC §1; F8 is rare
- * enough not to be worth C twins), conversions to or from non-float types, and of SPEC §3's ops
- * {@link #sparseNorms} (one read per tensor, only for {@code rescale_norm}) and the DELLA case of
- * {@link #sparseMerge} (per-row rank probabilities, {@link SparseOp#RANDOM_RANKED}). A new op added to
+ * enough not to be worth C twins), conversions to or from non-float types, and the DELLA case of
+ * {@link #sparseMerge} and {@link #sparseNorms} (per-row rank probabilities,
+ * {@link SparseOp#RANDOM_RANKED}). A new op added to
  * {@link Kernels} gets a one-line delegation here first ({@code return JAVA.op(…)}), and a native
  * twin later: a prototype in exmerge.h, a handle in {@link ExmergeNative}, kernels in
  * native/src/op_{scalar,avx2,avx512}.c, and its test beside {@code NativeLinearTest}.
@@ -279,11 +279,29 @@ public final class NativeKernels implements Kernels {
         histogram(x.skip(start), base.skip(start), n, high, hist, buckets);
     }
 
-    /** Java's ops, unchanged: norms for {@code rescale_norm} are one block per call, read once per tensor. */
     @Override
     public void sparseNorms(SparseOp op, int norm, Operand[] xs, Operand base, long blockStart, long total,
                             double[] out) {
-        JAVA.sparseNorms(op, norm, xs, base, blockStart, total, out);
+        if (!SparseArgs.handlesInputs(op, xs, base) || norm < SparseOp.NORM_L1 || norm > SparseOp.NORM_LINF
+                || blockStart < 0 || blockStart >= total || blockStart % 65_536 != 0 || out.length < 2 * xs.length) {
+            JAVA.sparseNorms(op, norm, xs, base, blockStart, total, out); // DELLA, F64/F8, or the spec's error
+            return;
+        }
+        long len = Math.min(65_536, total - blockStart);
+        try (Arena arena = Arena.ofConfined()) {
+            SparseArgs a = new SparseArgs(op, xs, base, blockStart + len, arena);
+            MemorySegment o = arena.allocate(F64, Math.max(1, 2L * xs.length));
+            int status;
+            try {
+                status = (int) ExmergeNative.mk_sparse_norms.invokeExact(a.models, a.inputs, a.types, a.base,
+                        code(base.type()), a.from, a.below, a.random, a.keepProb, op.seed(), op.tensorId(), norm,
+                        blockStart, len, o);
+            } catch (Throwable t) {
+                throw ExmergeNative.rethrow(t);
+            }
+            NativeException.check(status, "mk_sparse_norms", "block " + blockStart + " of " + total);
+            MemorySegment.copy(o, F64, 0, out, 0, 2 * xs.length);
+        }
     }
 
     @Override

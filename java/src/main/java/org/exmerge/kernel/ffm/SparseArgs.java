@@ -25,13 +25,21 @@ final class SparseArgs {
     final int flags;
 
     /**
-     * Whether {@code mk_sparse_merge} computes this call exactly as the spec: F32/F16/BF16 operands,
-     * a base, the model count the op has, bands inside [0, 2^31], no per-row rank probabilities
-     * (DELLA), a sane range. Everything else, errors included, is the Java spec's to handle.
+     * Whether {@code mk_sparse_merge} computes this call exactly as the spec: the inputs
+     * {@link #handlesInputs} takes, an F32/F16/BF16 output, a sane range. Everything else, errors
+     * included, is the Java spec's to handle.
      */
     static boolean handles(SparseOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
-        if (op.random() == SparseOp.RANDOM_RANKED || base == null || xs.length != op.models() || start < 0 || n < 0
-                || NativeKernels.code(base.type()) == 0 || NativeKernels.code(out.type()) == 0) {
+        return handlesInputs(op, xs, base) && NativeKernels.code(out.type()) != 0 && start >= 0 && n >= 0;
+    }
+
+    /**
+     * F32/F16/BF16 inputs and base, the model count the op has, bands inside [0, 2^31], and no
+     * per-row rank probabilities (DELLA, which the Java spec runs).
+     */
+    static boolean handlesInputs(SparseOp op, Operand[] xs, Operand base) {
+        if (op.random() == SparseOp.RANDOM_RANKED || base == null || xs.length != op.models()
+                || NativeKernels.code(base.type()) == 0) {
             return false;
         }
         for (int i = 0; i < xs.length; i++) {
