@@ -54,7 +54,7 @@ int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32
     if (n_models > 8) {
         v = aligned_alloc(64, (size_t)n_models * MK_SPARSE_TILE * sizeof(float));
         if (v == NULL) {
-            return MK_E_ARGUMENT;
+            return MK_E_ARGUMENT; /* the ABI has no out-of-memory status; n_models is what was too large */
         }
     }
     float b[MK_SPARSE_TILE] __attribute__((aligned(64)));
