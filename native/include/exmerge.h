@@ -129,14 +129,54 @@ MK_API int32_t mk_philox_uniform(uint64_t seed, uint32_t tensor_id, uint32_t mod
 MK_API int32_t mk_dare_keep_mask(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first,
                                  int64_t n, float density, uint8_t *keep);
 
-/* ---- SPEC §3 fused sparsify-and-elect ops: RESERVED ----
- * The TIES (trim + sign election + disjoint mean) and DARE (drop + rescale + combine) fused ops are
- * being defined in Java (kernel/JavaKernels) by the methods work; their exact semantics live there,
- * not here. Each one's native twin goes in this section with the shape of mk_linear (inputs as an
- * array of pointers plus an array of MK_DTYPE_* types, coefficients as float, int64_t n, status
- * return), implemented as ties_{scalar,avx2,avx512}.c / dare_{...}.c with an entry in
- * src/kernels.h's mk_kernel_table, and bound in ExmergeNative + NativeKernels (which until then
- * delegates those ops to JavaKernels). See native/README.md, "Adding an op". */
+/* ---- SPEC §3: the fused sparsify-and-elect op (TIES, DARE, breadcrumbs) ----
+ * org.exmerge.kernel.SparseOp is the normative statement; per element e in [start, start + n), for
+ * model i in [0, n_models), all in float32:
+ *   t_i    = widen(inputs[i][e]) - widen(base[e])
+ *   keep_i = keep_from[i] <= key(t_i) < keep_below[i]       (key as for the histograms above)
+ *            and (random == MK_RANDOM_NONE or u(seed, e, tensor_id, i) < keep_prob[i])   (SPEC §5)
+ *   v_i    = weights[i] * (keep_i ? t_i / q_i : +0)          q_i = keep_prob[i] if MK_SPARSE_DIVIDE_BY_PROB,
+ *                                                           else divisor[i]; plain multiply, no fma
+ *   MK_ELECT_NONE:  m = +0; m = m + v_i in order; if MK_SPARSE_NORMALIZE: m = m / sum_divisor
+ *   MK_ELECT_SUM:   s = +0; s = s + v_i; up = s >= 0       MK_ELECT_COUNT: c = sum of sign(v_i) (0 for
+ *                   +-0, NaN); up = c >= 0. agree_i = up ? v_i > 0 : v_i < 0; m = +0; d = +0;
+ *                   for agreeing i in order: m = m + v_i, d = d + weights[i];
+ *                   if MK_SPARSE_NORMALIZE: m = m / (d == 0 ? 1 : d)
+ *   out[e - start] = narrow(fma(lambda, m, widen(base[e])))
+ * inputs[i] and base point at element 0 of the tensor (Philox draws use the absolute index e); out
+ * points at element start. keep_from/keep_below lie in [0, 2^31] (2^31: no bound / keep nothing);
+ * keep_prob[i] >= 0 (ignored unless random is MK_RANDOM_FIXED or the flag divides by it). DELLA's
+ * per-row rank probabilities are not here: the Java spec runs those. */
+#define MK_RANDOM_NONE 0
+#define MK_RANDOM_FIXED 1
+#define MK_ELECT_NONE 0
+#define MK_ELECT_SUM 1
+#define MK_ELECT_COUNT 2
+#define MK_SPARSE_NORMALIZE 1      /* divide m as above */
+#define MK_SPARSE_DIVIDE_BY_PROB 2 /* q_i = keep_prob[i] (needs MK_RANDOM_FIXED) */
+
+MK_API int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32_t *input_types,
+                               const void *base, int32_t base_type, void *out, int32_t out_type,
+                               const float *weights, const int64_t *keep_from, const int64_t *keep_below,
+                               int32_t random, const float *keep_prob, const float *divisor, int32_t election,
+                               int32_t flags, float sum_divisor, float lambda, uint64_t seed, uint32_t tensor_id,
+                               int64_t start, int64_t n);
+
+/* One SPEC §4 block of the norms rescale_norm matches (org.exmerge.kernel.Kernels.sparseNorms):
+ * over elements [block_start, block_start + len) (block_start a multiple of 65,536, len <= 65,536),
+ * with t_i and keep_i exactly as mk_sparse_merge forms them (divisors play no part),
+ * out[2i] = the block value of model i's terms and out[2i + 1] that of its kept terms (dropped
+ * elements add +0). MK_NORM_L1: |t| and MK_NORM_L2: t*t in float64, element l of the block in lane
+ * l % 64 from +0, lanes folded pairwise for s = 32..1; MK_NORM_LINF: the largest |t| from +0, a NaN
+ * propagating (Java's Math.max). */
+#define MK_NORM_L1 1
+#define MK_NORM_L2 2
+#define MK_NORM_LINF 3
+
+MK_API int32_t mk_sparse_norms(int32_t n_models, const void *const *inputs, const int32_t *input_types,
+                               const void *base, int32_t base_type, const int64_t *keep_from,
+                               const int64_t *keep_below, int32_t random, const float *keep_prob, uint64_t seed,
+                               uint32_t tensor_id, int32_t norm, int64_t block_start, int64_t len, double *out);
 
 #ifdef __cplusplus
 }

@@ -37,6 +37,22 @@ typedef struct mk_linear_args {
     int64_t n;
 } mk_linear_args;
 
+/* Elements per tile of the sparse driver (api_sparse.c): one value tile per model stays in L1/L2. */
+#define MK_SPARSE_TILE 512
+/* The widest band bound a kernel sees: keys never exceed MK_NAN_KEY, so 2^31 (no bound) clamps to it. */
+#define MK_SPARSE_BOUND 0x7FFFFFFFu
+
+/* mk_sparse_merge's per-tensor scalars the combine step needs. */
+typedef struct mk_sparse_args {
+    int32_t n_models;
+    const float *weights;
+    int32_t election; /* MK_ELECT_* */
+    int32_t normalize;
+    float sum_divisor;
+    float lambda;
+    int32_t out_type;
+} mk_sparse_args;
+
 enum mk_reduce_kind { MK_RED_SQUARES = 0, MK_RED_ABS = 1, MK_RED_DOT = 2 };
 
 typedef struct mk_kernel_table {
@@ -59,8 +75,19 @@ typedef struct mk_kernel_table {
     void (*magnitude_keys)(const void *x, int32_t tx, const void *b, int32_t tb, int64_t len, uint32_t *keys);
     /* u[j] = SPEC §5 uniform of element first + j. */
     void (*philox_uniform)(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first, int64_t n, float *u);
-    /* RESERVED (SPEC §3 fused ops): the TIES and DARE fused kernels' entries go here once their Java
-     * spec ops exist; see exmerge.h and native/README.md. */
+    /* SPEC §3 sparsify + weight for one model's tile: t = widen(x[j]) - b[j];
+     * v[j] = w * (from <= key(t) < below && (!u || u[j] < p) ? t / div : +0); len <= MK_SPARSE_TILE,
+     * from and below already clamped to [0, MK_SPARSE_BOUND]. */
+    void (*sparse_values)(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from, uint32_t below,
+                          const float *u, float p, float div, float w, float *v);
+    /* SPEC §3 election + combine + fma(lambda, m, b[j]) + narrow into out[0..len), over the value
+     * tiles v + i * MK_SPARSE_TILE of the a->n_models models. */
+    void (*sparse_combine)(const mk_sparse_args *a, const float *v, const float *b, int64_t len, void *out);
+    /* SPEC §4 lanes of one model's tile for MK_NORM_L1 / MK_NORM_L2 (t and keep as sparse_values):
+     * before[j % 64] += term(t_j); after[j % 64] += keep_j ? term(t_j) : +0; the tile starts at a
+     * multiple of 64 inside its block, so j % 64 is the element's lane. len <= MK_SPARSE_TILE. */
+    void (*sparse_norm_lanes)(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from, uint32_t below,
+                              const float *u, float p, int32_t norm, double *before, double *after);
 } mk_kernel_table;
 
 /* Each path defines these functions in its own files (<family>_<isa>.c); dispatch.c gathers them
@@ -76,7 +103,14 @@ typedef struct mk_kernel_table {
     void mk_magnitude_keys_##isa(const void *x, int32_t tx, const void *b, int32_t tb, int64_t len,     \
                                  uint32_t *keys);                                                        \
     void mk_philox_uniform_##isa(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first,      \
-                                 int64_t n, float *u);
+                                 int64_t n, float *u);                                                   \
+    void mk_sparse_values_##isa(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from,     \
+                                uint32_t below, const float *u, float p, float div, float w, float *v);   \
+    void mk_sparse_combine_##isa(const mk_sparse_args *a, const float *v, const float *b, int64_t len,    \
+                                 void *out);                                                             \
+    void mk_sparse_norm_lanes_##isa(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from, \
+                                    uint32_t below, const float *u, float p, int32_t norm, double *before, \
+                                    double *after);
 
 MK_DECLARE_PATH(scalar)
 #if defined(MK_HAVE_X86_PATHS)

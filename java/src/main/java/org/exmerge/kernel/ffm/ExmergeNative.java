@@ -65,6 +65,17 @@ public final class ExmergeNative {
 
     public static final int MK_LINEAR_DIVIDE = 1;
 
+    public static final int MK_RANDOM_NONE = 0;
+    public static final int MK_RANDOM_FIXED = 1;
+    public static final int MK_ELECT_NONE = 0;
+    public static final int MK_ELECT_SUM = 1;
+    public static final int MK_ELECT_COUNT = 2;
+    public static final int MK_SPARSE_NORMALIZE = 1;
+    public static final int MK_SPARSE_DIVIDE_BY_PROB = 2;
+    public static final int MK_NORM_L1 = 1;
+    public static final int MK_NORM_L2 = 2;
+    public static final int MK_NORM_LINF = 3;
+
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LOOKUP = NativeLibrary.lookupOrNull();
     private static final List<String> MISSING = new ArrayList<>();
@@ -157,7 +168,30 @@ public final class ExmergeNative {
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_FLOAT, ADDRESS),
             CHUNK);
 
-    // ---- SPEC §3 fused sparsify-and-elect ops: RESERVED (see exmerge.h). Their handles go here. ----
+    // ---- SPEC §3 fused sparsify-and-elect op ----
+
+    /**
+     * int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32_t *input_types,
+     *                         const void *base, int32_t base_type, void *out, int32_t out_type,
+     *                         const float *weights, const int64_t *keep_from, const int64_t *keep_below,
+     *                         int32_t random, const float *keep_prob, const float *divisor, int32_t election,
+     *                         int32_t flags, float sum_divisor, float lambda, uint64_t seed, uint32_t tensor_id,
+     *                         int64_t start, int64_t n);
+     */
+    public static final MethodHandle mk_sparse_merge = bind("mk_sparse_merge", FunctionDescriptor.of(JAVA_INT,
+            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT,
+            ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG),
+            CHUNK);
+
+    /**
+     * int32_t mk_sparse_norms(int32_t n_models, const void *const *inputs, const int32_t *input_types,
+     *                         const void *base, int32_t base_type, const int64_t *keep_from,
+     *                         const int64_t *keep_below, int32_t random, const float *keep_prob, uint64_t seed,
+     *                         uint32_t tensor_id, int32_t norm, int64_t block_start, int64_t len, double *out);
+     */
+    public static final MethodHandle mk_sparse_norms = bind("mk_sparse_norms", FunctionDescriptor.of(JAVA_INT,
+            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT,
+            JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS), CHUNK);
 
     private ExmergeNative() {}
 

@@ -8,6 +8,7 @@ import org.exmerge.kernel.Backends;
 import org.exmerge.kernel.Kernels;
 import org.exmerge.kernel.LinearOp;
 import org.exmerge.kernel.Operand;
+import org.exmerge.kernel.SparseOp;
 
 /**
  * The native backend: SPEC's kernels in C (AVX-512, AVX2 or scalar, chosen at load), bit for bit
@@ -15,7 +16,9 @@ import org.exmerge.kernel.Operand;
  *
  * <p>Per-op fallback: whatever the C library does not do goes to the Java kernels, which are the
  * spec anyway. Today that is any F64 or F8 operand (F64 computes in float64, SPEC §1; F8 is rare
- * enough not to be worth C twins) and conversions to or from non-float types. A new op added to
+ * enough not to be worth C twins), conversions to or from non-float types, and the DELLA case of
+ * {@link #sparseMerge} and {@link #sparseNorms} (per-row rank probabilities,
+ * {@link SparseOp#RANDOM_RANKED}). A new op added to
  * {@link Kernels} gets a one-line delegation here first ({@code return JAVA.op(…)}), and a native
  * twin later: a prototype in exmerge.h, a handle in {@link ExmergeNative}, kernels in
  * native/src/op_{scalar,avx2,avx512}.c, and its test beside {@code NativeLinearTest}.
@@ -257,6 +260,71 @@ public final class NativeKernels implements Kernels {
         }
     }
 
-    // ---- SPEC §3 fused sparsify-and-elect ops: RESERVED. Until their native twins exist, the
-    // TIES / DARE ops the methods work adds to Kernels delegate here: `return JAVA.<op>(…);` ----
+    // ---- SPEC §3 Kernels ops (TIES, DARE, breadcrumbs, DELLA); the Java spec is kernel.SparseKernels ----
+
+    @Override
+    public void tauHistogram(Operand x, Operand base, long start, long n, int high, long[] hist) {
+        // The C passes take τ from element 0 of what they are given, so the operands move to start.
+        // Anything the C does not do exactly as the spec (F64/F8 operands, no base, a bucket index
+        // outside the table, a histogram of another size) goes to the spec itself, errors included.
+        int buckets = high < 0 ? 1 << 15 : 1 << 16;
+        if (base == null || code(x.type()) == 0 || code(base.type()) == 0 || high >= 1 << 15 || hist.length != buckets
+                || start < 0 || n < 0) {
+            JAVA.tauHistogram(x, base, start, n, high, hist);
+            return;
+        }
+        if (n == 0) {
+            return;
+        }
+        histogram(x.skip(start), base.skip(start), n, high, hist, buckets);
+    }
+
+    @Override
+    public void sparseNorms(SparseOp op, int norm, Operand[] xs, Operand base, long blockStart, long total,
+                            double[] out) {
+        if (!SparseArgs.handlesInputs(op, xs, base) || norm < SparseOp.NORM_L1 || norm > SparseOp.NORM_LINF
+                || blockStart < 0 || blockStart >= total || blockStart % 65_536 != 0 || out.length < 2 * xs.length) {
+            JAVA.sparseNorms(op, norm, xs, base, blockStart, total, out); // DELLA, F64/F8, or the spec's error
+            return;
+        }
+        long len = Math.min(65_536, total - blockStart);
+        try (Arena arena = Arena.ofConfined()) {
+            SparseArgs a = new SparseArgs(op, xs, base, blockStart + len, arena);
+            MemorySegment o = arena.allocate(F64, Math.max(1, 2L * xs.length));
+            int status;
+            try {
+                status = (int) ExmergeNative.mk_sparse_norms.invokeExact(a.models, a.inputs, a.types, a.base,
+                        code(base.type()), a.from, a.below, a.random, a.keepProb, op.seed(), op.tensorId(), norm,
+                        blockStart, len, o);
+            } catch (Throwable t) {
+                throw ExmergeNative.rethrow(t);
+            }
+            NativeException.check(status, "mk_sparse_norms", "block " + blockStart + " of " + total);
+            MemorySegment.copy(o, F64, 0, out, 0, 2 * xs.length);
+        }
+    }
+
+    @Override
+    public void sparseMerge(SparseOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
+        if (!SparseArgs.handles(op, xs, base, out, start, n)) {
+            JAVA.sparseMerge(op, xs, base, out, start, n); // DELLA, F64/F8, or an error the spec reports
+            return;
+        }
+        long outBytes = Staging.span(out, n, "output");
+        try (Arena arena = Arena.ofConfined()) {
+            SparseArgs a = new SparseArgs(op, xs, base, start + n, arena);
+            MemorySegment o = Staging.out(out.segment(), outBytes, arena);
+            int status;
+            try {
+                status = (int) ExmergeNative.mk_sparse_merge.invokeExact(a.models, a.inputs, a.types, a.base,
+                        code(base.type()), o, code(out.type()), a.weights, a.from, a.below, a.random, a.keepProb,
+                        a.divisor, op.election(), a.flags, op.sumDivisor(), op.lambda(), op.seed(), op.tensorId(),
+                        start, n);
+            } catch (Throwable t) {
+                throw ExmergeNative.rethrow(t);
+            }
+            NativeException.check(status, "mk_sparse_merge", "elements " + start + " + " + n + ", " + a.models + " models");
+            Staging.back(o, out.segment(), outBytes);
+        }
+    }
 }

@@ -74,6 +74,11 @@ class NativeEngineTest {
     }
 
     static void write(String name, long seed, DType type) throws IOException {
+        write(dir, name, seed, type);
+    }
+
+    /** A model of the tail shapes plus a 70,001-element tensor and an integer one, under {@code root}. */
+    static void write(Path root, String name, long seed, DType type) throws IOException {
         List<T> ts = new ArrayList<>();
         int i = 0;
         for (var e : TestModels.tailShapes().entrySet()) {
@@ -81,12 +86,18 @@ class NativeEngineTest {
         }
         ts.add(new T("big.weight", type, new long[] {70_001}, TestModels.random(seed * 100 + 99, 70_001, 0.02f)));
         ts.add(new T("position_ids", DType.I64, new long[] {5}, new float[] {0, 1, 2, 3, seed}));
-        TestModels.write(dir.resolve(name), ts.toArray(T[]::new));
+        TestModels.write(root.resolve(name), ts.toArray(T[]::new));
     }
 
     static byte[] merge(String yaml, String out, String backend, DType outType, int threads, long chunk) throws Exception {
-        Path p = dir.resolve(out);
-        MergeOptions o = MergeOptions.defaults().withModelsDir(dir).withBackend(backend).withOutType(outType)
+        return merge(dir, yaml, out, backend, outType, threads, chunk);
+    }
+
+    /** Merges {@code yaml} with the models under {@code root}; the output file's bytes. */
+    static byte[] merge(Path root, String yaml, String out, String backend, DType outType, int threads, long chunk)
+            throws Exception {
+        Path p = root.resolve(out);
+        MergeOptions o = MergeOptions.defaults().withModelsDir(root).withBackend(backend).withOutType(outType)
                 .withRun(RunOptions.defaults().withThreads(threads).withChunkBytes(chunk));
         MergeStats s = Exmerge.merge(Exmerge.Source.parse(yaml, out), p, o, ProgressListener.NONE);
         assertThat(s.backend()).isEqualTo(backend);

@@ -1,0 +1,95 @@
+/*
+ * mk_sparse_merge: argument checks, then the tile driver. Per tile of MK_SPARSE_TILE elements the
+ * base is widened once, each model's values v_i = w_i * sparsified(t_i) go to their own tile (with
+ * that model's Philox uniforms first when the drop is random), and one combine pass elects, sums,
+ * divides, adds the base back and narrows. Each input is read once and the output written once.
+ */
+#include <stdlib.h>
+
+#include "kernels.h"
+
+static uint32_t clamp_bound(int64_t b) {
+    return b > (int64_t)MK_SPARSE_BOUND ? MK_SPARSE_BOUND : (uint32_t)b;
+}
+
+int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32_t *input_types, const void *base,
+                        int32_t base_type, void *out, int32_t out_type, const float *weights,
+                        const int64_t *keep_from, const int64_t *keep_below, int32_t random, const float *keep_prob,
+                        const float *divisor, int32_t election, int32_t flags, float sum_divisor, float lambda,
+                        uint64_t seed, uint32_t tensor_id, int64_t start, int64_t n) {
+    const int32_t known = MK_SPARSE_NORMALIZE | MK_SPARSE_DIVIDE_BY_PROB;
+    if (n < 0 || start < 0 || n_models < 0 || (flags & ~known) != 0 || election < MK_ELECT_NONE ||
+        election > MK_ELECT_COUNT || (random != MK_RANDOM_NONE && random != MK_RANDOM_FIXED) ||
+        ((flags & MK_SPARSE_DIVIDE_BY_PROB) != 0 && random != MK_RANDOM_FIXED)) {
+        return MK_E_ARGUMENT;
+    }
+    if (n_models > 0 && (inputs == NULL || input_types == NULL || weights == NULL || keep_from == NULL ||
+                         keep_below == NULL || keep_prob == NULL || divisor == NULL)) {
+        return MK_E_NULL;
+    }
+    if (mk_dtype_size(out_type) == 0 || mk_dtype_size(base_type) == 0) {
+        return MK_E_DTYPE;
+    }
+    for (int32_t i = 0; i < n_models; i++) {
+        if (mk_dtype_size(input_types[i]) == 0) {
+            return MK_E_DTYPE;
+        }
+        if (keep_from[i] < 0 || keep_from[i] > ((int64_t)1 << 31) || keep_below[i] < 0 ||
+            keep_below[i] > ((int64_t)1 << 31)) {
+            return MK_E_ARGUMENT;
+        }
+        if (inputs[i] == NULL && n > 0) {
+            return MK_E_NULL;
+        }
+    }
+    if (n == 0) {
+        return MK_OK;
+    }
+    if (base == NULL || out == NULL) {
+        return MK_E_NULL;
+    }
+    /* One value tile per model: on the stack for the usual few models, else one allocation. */
+    float stack_v[8 * MK_SPARSE_TILE] __attribute__((aligned(64)));
+    float *v = stack_v;
+    if (n_models > 8) {
+        v = aligned_alloc(64, (size_t)n_models * MK_SPARSE_TILE * sizeof(float));
+        if (v == NULL) {
+            return MK_E_ARGUMENT; /* the ABI has no out-of-memory status; n_models is what was too large */
+        }
+    }
+    float b[MK_SPARSE_TILE] __attribute__((aligned(64)));
+    float u[MK_SPARSE_TILE] __attribute__((aligned(64)));
+    const mk_kernel_table *k = mk_active();
+    const mk_sparse_args args = {n_models, weights, election, (flags & MK_SPARSE_NORMALIZE) != 0, sum_divisor,
+                                 lambda, out_type};
+    const int by_prob = (flags & MK_SPARSE_DIVIDE_BY_PROB) != 0;
+    for (int64_t from = 0; from < n; from += MK_SPARSE_TILE) {
+        int64_t len = n - from < MK_SPARSE_TILE ? n - from : MK_SPARSE_TILE;
+        int64_t e = start + from; /* absolute index of the tile's first element */
+        k->widen((const char *)base + e * mk_dtype_size(base_type), base_type, len, b);
+        for (int32_t i = 0; i < n_models; i++) {
+            uint32_t lo = clamp_bound(keep_from[i]);
+            uint32_t hi = clamp_bound(keep_below[i]);
+            const float *ui = NULL;
+            float p = keep_prob[i];
+            if (random == MK_RANDOM_FIXED) {
+                /* u lies in [0, 1 - 2^-24]: p >= 1 keeps every element and p <= 0 (or NaN) none, with
+                 * no draw needed; the decisions are the spec's u < p either way. */
+                if (!(p > 0.0f)) {
+                    lo = MK_SPARSE_BOUND; /* above every key: keep nothing */
+                } else if (p < 1.0f) {
+                    k->philox_uniform(seed, tensor_id, (uint32_t)i, e, len, u);
+                    ui = u;
+                }
+            }
+            const char *x = (const char *)inputs[i] + e * mk_dtype_size(input_types[i]);
+            k->sparse_values(x, input_types[i], b, len, lo, hi, ui, p, by_prob ? p : divisor[i], weights[i],
+                             v + (int64_t)i * MK_SPARSE_TILE);
+        }
+        k->sparse_combine(&args, v, b, len, (char *)out + from * mk_dtype_size(out_type));
+    }
+    if (v != stack_v) {
+        free(v);
+    }
+    return MK_OK;
+}

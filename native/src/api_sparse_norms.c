@@ -1,0 +1,97 @@
+/*
+ * mk_sparse_norms: one SPEC §4 block of rescale_norm's norms, before and after the drop, per model.
+ * The keep decision is mk_sparse_merge's (same band clamp, same draw shortcuts); the lanes are the
+ * table's, the fold and the block order this file's, as in api_reduce.c.
+ */
+#include <math.h>
+#include <stddef.h>
+
+#include "sparse_scalar.h"
+
+static uint32_t clamp_bound(int64_t b) {
+    return b > (int64_t)MK_SPARSE_BOUND ? MK_SPARSE_BOUND : (uint32_t)b;
+}
+
+/* SPEC §4's pairwise fold of the 64 lanes: p[l] = p[l] + p[l + s] for s = 32..1. */
+static double fold(double *p) {
+    for (int s = MK_RED_LANES / 2; s >= 1; s >>= 1) {
+        for (int l = 0; l < s; l++) {
+            p[l] = p[l] + p[l + s];
+        }
+    }
+    return p[0];
+}
+
+int32_t mk_sparse_norms(int32_t n_models, const void *const *inputs, const int32_t *input_types, const void *base,
+                        int32_t base_type, const int64_t *keep_from, const int64_t *keep_below, int32_t random,
+                        const float *keep_prob, uint64_t seed, uint32_t tensor_id, int32_t norm, int64_t block_start,
+                        int64_t len, double *out) {
+    if (n_models < 0 || norm < MK_NORM_L1 || norm > MK_NORM_LINF || block_start < 0 || block_start % MK_RED_BLOCK != 0 ||
+        len < 0 || len > MK_RED_BLOCK || (random != MK_RANDOM_NONE && random != MK_RANDOM_FIXED)) {
+        return MK_E_ARGUMENT;
+    }
+    if (n_models > 0 && (inputs == NULL || input_types == NULL || keep_from == NULL || keep_below == NULL ||
+                         keep_prob == NULL || out == NULL || base == NULL)) {
+        return MK_E_NULL;
+    }
+    if (mk_dtype_size(base_type) == 0) {
+        return MK_E_DTYPE;
+    }
+    for (int32_t i = 0; i < n_models; i++) {
+        if (mk_dtype_size(input_types[i]) == 0) {
+            return MK_E_DTYPE;
+        }
+        if (keep_from[i] < 0 || keep_from[i] > ((int64_t)1 << 31) || keep_below[i] < 0 ||
+            keep_below[i] > ((int64_t)1 << 31)) {
+            return MK_E_ARGUMENT;
+        }
+        if (inputs[i] == NULL && len > 0) {
+            return MK_E_NULL;
+        }
+    }
+    const mk_kernel_table *k = mk_active();
+    float b[MK_SPARSE_TILE] __attribute__((aligned(64)));
+    float u[MK_SPARSE_TILE] __attribute__((aligned(64)));
+    for (int32_t i = 0; i < n_models; i++) {
+        double before[MK_RED_LANES] = {0};
+        double after[MK_RED_LANES] = {0};
+        double max_before = 0.0, max_after = 0.0;
+        uint32_t lo = clamp_bound(keep_from[i]);
+        uint32_t hi = clamp_bound(keep_below[i]);
+        float p = keep_prob[i];
+        int draw = 0;
+        if (random == MK_RANDOM_FIXED) {
+            if (!(p > 0.0f)) {
+                lo = MK_SPARSE_BOUND; /* u < p never holds: keep nothing (u lies in [0, 1 - 2^-24]) */
+            } else if (p < 1.0f) {
+                draw = 1; /* p >= 1: u < p always holds, no draw needed */
+            }
+        }
+        /* Tiles start at multiples of MK_SPARSE_TILE (a multiple of 64) in the block, so an element's
+         * index in its tile has the lane of its index in the block. */
+        for (int64_t from = 0; from < len; from += MK_SPARSE_TILE) {
+            int64_t tl = len - from < MK_SPARSE_TILE ? len - from : MK_SPARSE_TILE;
+            int64_t e = block_start + from;
+            k->widen((const char *)base + e * mk_dtype_size(base_type), base_type, tl, b);
+            if (draw) {
+                k->philox_uniform(seed, tensor_id, (uint32_t)i, e, tl, u);
+            }
+            const char *x = (const char *)inputs[i] + e * mk_dtype_size(input_types[i]);
+            if (norm == MK_NORM_LINF) {
+                for (int64_t j = 0; j < tl; j++) {
+                    float t = mk_load(x, input_types[i], j) - b[j];
+                    double a = fabs((double)t);
+                    max_before = mk_java_max(max_before, a);
+                    if (mk_sparse_keep1(t, lo, hi, draw ? u + j : NULL, p)) {
+                        max_after = mk_java_max(max_after, a);
+                    }
+                }
+            } else {
+                k->sparse_norm_lanes(x, input_types[i], b, tl, lo, hi, draw ? u : NULL, p, norm, before, after);
+            }
+        }
+        out[2 * i] = norm == MK_NORM_LINF ? max_before : fold(before);
+        out[2 * i + 1] = norm == MK_NORM_LINF ? max_after : fold(after);
+    }
+    return MK_OK;
+}

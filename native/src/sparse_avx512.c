@@ -1,0 +1,151 @@
+/* SPEC §3's sparse tile primitives on AVX-512: 16 lanes, masked tails, decisions in mask registers
+ * (the same comparisons as the spec's bit masks), the spec's vsubps / vdivps / vmulps / vaddps and
+ * one vfmadd, in the spec's order. */
+#include "kernels.h"
+#include "simd_avx512.h"
+
+MK_INLINE __m512 values_vec(__m512 t, __m512i from, __m512i below, const float *u, int64_t j, __mmask16 m, __m512 p,
+                            __m512 div, __m512 w) {
+    __m512i key = _mm512_min_epu32(_mm512_and_si512(_mm512_castps_si512(t), _mm512_set1_epi32(0x7FFFFFFF)),
+                                   _mm512_set1_epi32((int)MK_NAN_KEY));
+    /* keys and bounds are <= 0x7FFFFFFF, so signed compares order them */
+    __mmask16 keep = _mm512_cmpge_epi32_mask(key, from) & _mm512_cmplt_epi32_mask(key, below);
+    if (u != NULL) {
+        keep &= _mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(m, u + j), p, _CMP_LT_OQ);
+    }
+    return _mm512_mul_ps(w, _mm512_maskz_mov_ps(keep, _mm512_div_ps(t, div)));
+}
+
+void mk_sparse_values_avx512(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from, uint32_t below,
+                             const float *u, float p, float div, float w, float *v) {
+    const __m512i vfrom = _mm512_set1_epi32((int)from);
+    const __m512i vbelow = _mm512_set1_epi32((int)below);
+    const __m512 vp = _mm512_set1_ps(p);
+    const __m512 vdiv = _mm512_set1_ps(div);
+    const __m512 vw = _mm512_set1_ps(w);
+    int64_t j = 0;
+    for (; j + 16 <= len; j += 16) {
+        __m512 t = _mm512_sub_ps(mk512_load_full(x, tx, j), _mm512_loadu_ps(b + j));
+        _mm512_storeu_ps(v + j, values_vec(t, vfrom, vbelow, u, j, 0xFFFF, vp, vdiv, vw));
+    }
+    if (j < len) {
+        __mmask16 m = mk512_tail(len - j);
+        __m512 t = _mm512_sub_ps(mk512_load(x, tx, j, m), _mm512_maskz_loadu_ps(m, b + j));
+        _mm512_mask_storeu_ps(v + j, m, values_vec(t, vfrom, vbelow, u, j, m, vp, vdiv, vw));
+    }
+}
+
+/* m for 16 elements; ELECT and NORMALIZE are constants at every call site, so each instantiation
+ * carries only its own branch-free path. */
+MK_INLINE __m512 mix_vec(const mk_sparse_args *a, const float *v, int64_t j, __mmask16 m, int32_t ELECT,
+                         int NORMALIZE) {
+    const __m512 zero = _mm512_setzero_ps();
+    const int32_t k = a->n_models;
+    __m512 mix = zero;
+    if (ELECT == MK_ELECT_NONE) {
+        for (int32_t i = 0; i < k; i++) {
+            mix = _mm512_add_ps(mix, _mm512_maskz_loadu_ps(m, v + (int64_t)i * MK_SPARSE_TILE + j));
+        }
+        return NORMALIZE ? _mm512_div_ps(mix, _mm512_set1_ps(a->sum_divisor)) : mix;
+    }
+    __mmask16 up;
+    if (ELECT == MK_ELECT_SUM) {
+        __m512 s = zero;
+        for (int32_t i = 0; i < k; i++) {
+            s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(m, v + (int64_t)i * MK_SPARSE_TILE + j));
+        }
+        up = _mm512_cmp_ps_mask(s, zero, _CMP_GE_OQ); /* true for -0, false for NaN */
+    } else {
+        __m512i c = _mm512_setzero_si512();
+        const __m512i one = _mm512_set1_epi32(1);
+        for (int32_t i = 0; i < k; i++) {
+            __m512 x = _mm512_maskz_loadu_ps(m, v + (int64_t)i * MK_SPARSE_TILE + j);
+            c = _mm512_mask_add_epi32(c, _mm512_cmp_ps_mask(x, zero, _CMP_GT_OQ), c, one);
+            c = _mm512_mask_sub_epi32(c, _mm512_cmp_ps_mask(x, zero, _CMP_LT_OQ), c, one);
+        }
+        up = _mm512_cmpge_epi32_mask(c, _mm512_setzero_si512());
+    }
+    __m512 d = zero;
+    for (int32_t i = 0; i < k; i++) {
+        __m512 x = _mm512_maskz_loadu_ps(m, v + (int64_t)i * MK_SPARSE_TILE + j);
+        __mmask16 agree = (up & _mm512_cmp_ps_mask(x, zero, _CMP_GT_OQ)) |
+                          ((__mmask16)~up & _mm512_cmp_ps_mask(x, zero, _CMP_LT_OQ));
+        mix = _mm512_add_ps(mix, _mm512_maskz_mov_ps(agree, x));
+        d = _mm512_add_ps(d, _mm512_maskz_mov_ps(agree, _mm512_set1_ps(a->weights[i])));
+    }
+    if (NORMALIZE) {
+        __mmask16 z = _mm512_cmp_ps_mask(d, zero, _CMP_EQ_OQ);
+        mix = _mm512_div_ps(mix, _mm512_add_ps(d, _mm512_maskz_mov_ps(z, _mm512_set1_ps(1.0f))));
+    }
+    return mix;
+}
+
+MK_INLINE void combine(const mk_sparse_args *a, const float *v, const float *b, int64_t len, void *out,
+                       int32_t ELECT, int NORMALIZE, int32_t O) {
+    const __m512 lambda = _mm512_set1_ps(a->lambda);
+    for (int64_t j = 0; j < len; j += 16) {
+        __mmask16 m = len - j >= 16 ? 0xFFFF : mk512_tail(len - j);
+        __m512 mix = mix_vec(a, v, j, m, ELECT, NORMALIZE);
+        mk512_store(out, O, j, _mm512_fmadd_ps(lambda, mix, _mm512_maskz_loadu_ps(m, b + j)), m);
+    }
+}
+
+#define MK_COMBINE_OUT(E, N)                                                   \
+    switch (a->out_type) {                                                     \
+    case MK_DTYPE_F32: combine(a, v, b, len, out, E, N, MK_DTYPE_F32); break;  \
+    case MK_DTYPE_F16: combine(a, v, b, len, out, E, N, MK_DTYPE_F16); break;  \
+    default: combine(a, v, b, len, out, E, N, MK_DTYPE_BF16); break;           \
+    }
+
+void mk_sparse_combine_avx512(const mk_sparse_args *a, const float *v, const float *b, int64_t len, void *out) {
+    switch (a->election) {
+    case MK_ELECT_NONE:
+        if (a->normalize) { MK_COMBINE_OUT(MK_ELECT_NONE, 1) } else { MK_COMBINE_OUT(MK_ELECT_NONE, 0) }
+        break;
+    case MK_ELECT_SUM:
+        if (a->normalize) { MK_COMBINE_OUT(MK_ELECT_SUM, 1) } else { MK_COMBINE_OUT(MK_ELECT_SUM, 0) }
+        break;
+    default:
+        if (a->normalize) { MK_COMBINE_OUT(MK_ELECT_COUNT, 1) } else { MK_COMBINE_OUT(MK_ELECT_COUNT, 0) }
+        break;
+    }
+}
+
+/* lanes[0..16) += term where m: one 16-element piece of the 64 SPEC §4 lanes, as two 8-double halves. */
+MK_INLINE void add_lanes(double *lanes, __m512d lo, __m512d hi, __mmask16 m) {
+    __m512d a = _mm512_loadu_pd(lanes);
+    __m512d c = _mm512_loadu_pd(lanes + 8);
+    _mm512_storeu_pd(lanes, _mm512_mask_add_pd(a, (__mmask8)m, a, lo));
+    _mm512_storeu_pd(lanes + 8, _mm512_mask_add_pd(c, (__mmask8)(m >> 8), c, hi));
+}
+
+void mk_sparse_norm_lanes_avx512(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from,
+                                 uint32_t below, const float *u, float p, int32_t norm, double *before,
+                                 double *after) {
+    const __m512i vfrom = _mm512_set1_epi32((int)from);
+    const __m512i vbelow = _mm512_set1_epi32((int)below);
+    const __m512 vp = _mm512_set1_ps(p);
+    for (int64_t j = 0; j < len; j += 16) {
+        __mmask16 m = len - j >= 16 ? 0xFFFF : mk512_tail(len - j);
+        __m512 t = _mm512_sub_ps(mk512_load(x, tx, j, m), _mm512_maskz_loadu_ps(m, b + j));
+        __m512i key = _mm512_min_epu32(_mm512_and_si512(_mm512_castps_si512(t), _mm512_set1_epi32(0x7FFFFFFF)),
+                                       _mm512_set1_epi32((int)MK_NAN_KEY));
+        __mmask16 keep = _mm512_cmpge_epi32_mask(key, vfrom) & _mm512_cmplt_epi32_mask(key, vbelow);
+        if (u != NULL) {
+            keep &= _mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(m, u + j), vp, _CMP_LT_OQ);
+        }
+        __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(t));
+        __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(t), 1)));
+        if (norm == MK_NORM_L1) {
+            lo = _mm512_abs_pd(lo);
+            hi = _mm512_abs_pd(hi);
+        } else {
+            lo = _mm512_mul_pd(lo, lo);
+            hi = _mm512_mul_pd(hi, hi);
+        }
+        int64_t k = j & (MK_RED_LANES - 1);
+        add_lanes(before + k, lo, hi, m);
+        /* dropped elements add +0, as the spec's keep ? term : 0.0 */
+        add_lanes(after + k, _mm512_maskz_mov_pd((__mmask8)keep, lo), _mm512_maskz_mov_pd((__mmask8)(keep >> 8), hi), m);
+    }
+}
