@@ -12,11 +12,9 @@ import org.exmerge.kernel.LinearOp;
 import org.exmerge.kernel.Operand;
 import org.exmerge.numeric.Bf16;
 import org.exmerge.numeric.F16;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -62,16 +60,6 @@ public class LinearKernelBench {
     private Kernels kernels;
     private final LinearOp op = new LinearOp(new double[] {0.1 * 1.5, 0.9 * 1.1}, true, false, 1, 1);
 
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class Bytes {
-        public long bytes;
-
-        @Setup(Level.Iteration)
-        public void reset() {
-            bytes = 0;
-        }
-    }
 
     @Setup
     public void setup() {
@@ -125,13 +113,13 @@ public class LinearKernelBench {
     }
 
     @Benchmark
-    public void exmeFused(Bytes b) {
+    public void exmeFused(TrafficCounter b) {
         kernels.linear(op, inputs, base, out, elements);
         b.bytes += traffic();
     }
 
     @Benchmark
-    public void copyBaseline(Bytes b) {
+    public void copyBaseline(TrafficCounter b) {
         // Same traffic as the kernel: half the bytes read, half written (copy of 2 × output bytes).
         long half = traffic() / 2;
         MemorySegment.copy(copySrc, 0, copyDst, 0, half);

@@ -15,11 +15,9 @@ import org.exmerge.numeric.BlockReduction;
 import org.exmerge.numeric.MagnitudeSelect;
 import org.exmerge.numeric.MagnitudeSource;
 import org.exmerge.numeric.Philox4x32;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -60,16 +58,6 @@ public class NativeKernelsBench {
     private NativeKernels nat;
     private final long[] hist = new long[MagnitudeSelect.HIGH_BUCKETS];
 
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class Bytes {
-        public long bytes;
-
-        @Setup(Level.Iteration)
-        public void reset() {
-            bytes = 0;
-        }
-    }
 
     @Setup
     public void setup() {
@@ -102,19 +90,19 @@ public class NativeKernelsBench {
     }
 
     @Benchmark
-    public void convertBf16ToF32(Bytes c) {
+    public void convertBf16ToF32(TrafficCounter c) {
         kernels.convert(x, f32, elements);
         c.bytes += 6L * elements;
     }
 
     @Benchmark
-    public double sumSquares(Bytes c) {
+    public double sumSquares(TrafficCounter c) {
         c.bytes += 2L * elements;
         return nat != null ? nat.sumSquares(x, elements, null) : BlockReduction.sumSquares(x.segment(), DType.BF16, elements);
     }
 
     @Benchmark
-    public long[] histogramHighOfTaskVector(Bytes c) {
+    public long[] histogramHighOfTaskVector(TrafficCounter c) {
         java.util.Arrays.fill(hist, 0);
         c.bytes += 4L * elements;
         if (nat != null) {
@@ -137,7 +125,7 @@ public class NativeKernelsBench {
     }
 
     @Benchmark
-    public void philoxUniforms(Bytes c) {
+    public void philoxUniforms(TrafficCounter c) {
         c.bytes += 4L * elements;
         if (nat != null) {
             nat.uniforms(42, 0x1234, 1, 0, elements, uniforms);
@@ -149,7 +137,7 @@ public class NativeKernelsBench {
     }
 
     @Benchmark
-    public void copyBaseline(Bytes c) {
+    public void copyBaseline(TrafficCounter c) {
         // 3 bytes per element each way: the convert's traffic (2 read + 4 written = 6 per element).
         MemorySegment.copy(copySrc, 0, copyDst, 0, 3L * elements);
         c.bytes += 6L * elements;

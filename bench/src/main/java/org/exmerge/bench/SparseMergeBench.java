@@ -13,11 +13,9 @@ import org.exmerge.kernel.SparseOp;
 import org.exmerge.numeric.Bf16;
 import org.exmerge.numeric.MagnitudeSelect;
 import org.exmerge.numeric.MagnitudeSource;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -63,16 +61,6 @@ public class SparseMergeBench {
     private Kernels kernels;
     private SparseOp sparse;
 
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class Bytes {
-        public long bytes;
-
-        @Setup(Level.Iteration)
-        public void reset() {
-            bytes = 0;
-        }
-    }
 
     @Setup
     public void setup() {
@@ -141,13 +129,13 @@ public class SparseMergeBench {
     }
 
     @Benchmark
-    public void sparseMerge(Bytes c) {
+    public void sparseMerge(TrafficCounter c) {
         kernels.sparseMerge(sparse, xs, base, out, 0, elements);
         c.bytes += 10L * elements;
     }
 
     @Benchmark
-    public void copyBaseline(Bytes c) {
+    public void copyBaseline(TrafficCounter c) {
         // 5 bytes per element each way: the merge's traffic (8 read + 2 written = 10 per element).
         MemorySegment.copy(copySrc, 0, copyDst, 0, 5L * elements);
         c.bytes += 10L * elements;
