@@ -2,9 +2,13 @@ package org.exmerge.cli;
 
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 import org.exmerge.Exmerge;
 import org.exmerge.MergeOptions;
+import org.exmerge.engine.MergeExecutor;
 import org.exmerge.engine.PlannedTensor;
+import org.exmerge.method.TensorPlan;
 
 /** Runs a merge (or prints its plan) with Ctrl-C handling and progress display: merge and exme share it. */
 final class Runs {
@@ -17,6 +21,9 @@ final class Runs {
             Exmerge.plan(src, opts, plan -> {
                 System.out.printf("method %s, seed %d, %d tensors, %s to write, %s to read%n", plan.method(), plan.seed(),
                         plan.tensors().size(), Sizes.human(plan.outputBytes()), Sizes.human(plan.inputBytes()));
+                List<TensorPlan> plans = plan.tensors().stream().map(PlannedTensor::plan).toList();
+                MergeExecutor.withRunMetadata(Map.of(), plans, plan.seed())
+                        .forEach((k, v) -> System.out.printf("records %s = %s%n", k, v));
                 for (PlannedTensor t : plan.tensors()) {
                     System.out.printf("  %-56s %-5s %-16s %s%n", t.name(), t.type(), Arrays.toString(t.shape()),
                             t.plan().describe());

@@ -55,7 +55,7 @@ public final class MergeExecutor {
     }
 
     /** The plan's metadata plus what plans record for the run (M3's λ); tensors must agree on each key. */
-    static Map<String, String> withRunMetadata(Map<String, String> base, List<TensorPlan> plans, long seed) {
+    public static Map<String, String> withRunMetadata(Map<String, String> base, List<TensorPlan> plans, long seed) {
         Map<String, String> meta = new LinkedHashMap<>(base);
         Map<String, String> added = new LinkedHashMap<>();
         for (TensorPlan p : plans) {

@@ -109,6 +109,18 @@ class CliTest {
     }
 
     @Test
+    void dryRunShowsWhatTheRunWillRecord() throws Exception {
+        Path cfg = dir.resolve("m3.yaml");
+        Files.writeString(cfg, "merge_method: m3\nbase_model: " + m("base") + "\nmodels:\n  - model: " + m("sft-1")
+                + "\n  - model: " + m("sft-2") + "\nparameters: {base_method: linear, alpha: 0.5}\nseed: 3\n");
+        Cli.Result r = Cli.run("merge", cfg.toString(), dir.resolve("m3-dry").toString(), "--dry-run");
+        assertThat(r.exit()).as(r.err()).isZero();
+        String lambda = Double.toString(org.exmerge.method.M3Lambda.draw(3, 0.5));
+        assertThat(r.out()).contains("records exmerge.m3.lambda = " + lambda);
+        assertNothingLeftAt(dir.resolve("m3-dry"));
+    }
+
+    @Test
     void truncatedInputIsAnInputErrorNamingTheFile() throws Exception {
         Path bad = dir.resolve("truncated");
         Files.createDirectories(bad);
