@@ -12,7 +12,7 @@ import org.exmerge.kernel.ffm.NativeSupport;
 import picocli.CommandLine.Command;
 
 /** Prints what this machine and build can run: each backend and why not, the CPU, the ISA path, the library. */
-@Command(name = "doctor", description = {"Show each kernel backend's state (available, or why not), the CPU features found,",
+@Command(name = "doctor", mixinStandardHelpOptions = true, description = {"Show each kernel backend's state (available, or why not), the CPU features found,",
         "the instruction-set path the native kernels use, and where the native library was loaded from."})
 final class DoctorCommand implements Callable<Integer> {
 

@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
  * The quick form of an ExMe merge: builds the mergekit-style recipe from flags (one SFT gives
  * EXPO) and runs it like {@code merge}; the recipe is recorded in the output as usual.
  */
-@Command(name = "exme", description = {"Extrapolate fine-tunes away from the base and merge them (ExMe; one --sft gives EXPO).",
+@Command(name = "exme", mixinStandardHelpOptions = true, description = {"Extrapolate fine-tunes away from the base and merge them (ExMe; one --sft gives EXPO).",
         "  exme --base B --sft S1 --sft S2 --alpha 0.5,0.1 --beta 0.1 OUT"})
 final class ExmeCommand implements Callable<Integer> {
     @Option(names = "--base", required = true, paramLabel = "MODEL", description = "The base (pre-SFT) model.")

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "inspect", description = "List a model's tensors, dtypes, shapes, sizes and metadata (validates every header).")
+@Command(name = "inspect", mixinStandardHelpOptions = true, description = "List a model's tensors, dtypes, shapes, sizes and metadata (validates every header).")
 final class InspectCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", description = "A .safetensors file or a model directory (single or sharded).")
     Path model;

@@ -8,7 +8,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "merge", description = "Merge models as a mergekit-style YAML config says.")
+@Command(name = "merge", mixinStandardHelpOptions = true, description = "Merge models as a mergekit-style YAML config says.")
 final class MergeCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "CONFIG", description = "The YAML recipe (mergekit format).")
     Path config;

@@ -11,7 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "synth", description = {"Generate a Llama-shaped base model and fine-tuned variants (real safetensors, real shapes).",
+@Command(name = "synth", mixinStandardHelpOptions = true, description = {"Generate a Llama-shaped base model and fine-tuned variants (real safetensors, real shapes).",
         "Writes OUT/base, OUT/sft-1 … OUT/sft-N."})
 final class SynthCommand implements Callable<Integer> {
     @Parameters(paramLabel = "OUT", description = "Directory to create the models in.")

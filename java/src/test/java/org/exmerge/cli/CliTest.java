@@ -109,6 +109,15 @@ class CliTest {
     }
 
     @Test
+    void everyCommandHasHelp() {
+        for (String cmd : List.of("merge", "exme", "inspect", "synth", "doctor")) {
+            Cli.Result r = Cli.run(cmd, "--help");
+            assertThat(r.exit()).as(cmd).isZero();
+            assertThat(r.out()).as(cmd).startsWith("Usage: exmerge " + cmd);
+        }
+    }
+
+    @Test
     void dryRunShowsWhatTheRunWillRecord() throws Exception {
         Path cfg = dir.resolve("m3.yaml");
         Files.writeString(cfg, "merge_method: m3\nbase_model: " + m("base") + "\nmodels:\n  - model: " + m("sft-1")
