@@ -4,11 +4,14 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.function.IntConsumer;
 import org.exmerge.format.ShardWriter;
 import org.exmerge.format.TensorSpec;
@@ -58,7 +61,7 @@ final class ChunkPipeline implements AutoCloseable {
                 Parallel.SERIAL.run(pieces, piece);
                 return;
             }
-            List<Future<?>> running = new java.util.ArrayList<>(pieces);
+            List<Future<?>> running = new ArrayList<>(pieces);
             for (int i = 0; i < pieces; i++) {
                 int index = i;
                 running.add(pool.submit(() -> piece.accept(index)));
@@ -74,7 +77,7 @@ final class ChunkPipeline implements AutoCloseable {
             f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new java.util.concurrent.CancellationException("interrupted");
+            throw new CancellationException("interrupted");
         } catch (ExecutionException e) {
             if (e.getCause() instanceof RuntimeException re) {
                 throw re;
@@ -149,7 +152,7 @@ final class ChunkPipeline implements AutoCloseable {
     public void close() {
         pool.shutdownNow();
         try {
-            pool.awaitTermination(1, java.util.concurrent.TimeUnit.MINUTES);
+            pool.awaitTermination(1, TimeUnit.MINUTES);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
