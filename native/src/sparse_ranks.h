@@ -17,6 +17,8 @@ typedef struct mk_row_ranks {
     uint64_t *tmp;    /* n, the radix sort's other buffer */
     int32_t *rank;    /* models * n: 1-based ranks by column of each model's cached row */
     int64_t *row;     /* models: the cached row, -1 for none */
+    float *by_rank;   /* models * n: p of ranks 1..n per model (SparseOp.rankProb), made on first use */
+    uint8_t *made;    /* models: whether by_rank of the model is made */
 } mk_row_ranks;
 
 /* 0 on success, nonzero when the scratch cannot be allocated. */
