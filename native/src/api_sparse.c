@@ -108,8 +108,9 @@ int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32
                 float *vi = v + (int64_t)i * MK_SPARSE_TILE;
                 float w = weights[i];
                 float d = divisor[i];
+                k->widen(x, input_types[i], len, vi); /* widened x first, then t in place */
                 for (int64_t j = 0; j < len; j++) {
-                    float t = mk_load(x, input_types[i], j) - b[j];
+                    float t = vi[j] - b[j];
                     int keep = mk_ranked_keep1(t, lo, hi, u[j], pr[j]);
                     vi[j] = w * mk_keep_or_zero(t / (by_prob ? pr[j] : d), keep);
                 }
