@@ -27,7 +27,7 @@ extern "C" {
 
 /* Bumped whenever a prototype or a constant below changes meaning; the Java loader refuses a
  * library whose version differs from the one it was written against. */
-#define MK_ABI_VERSION 1
+#define MK_ABI_VERSION 2
 
 /* ---- status codes ---- */
 #define MK_OK 0
@@ -134,8 +134,12 @@ MK_API int32_t mk_dare_keep_mask(uint64_t seed, uint32_t tensor_id, uint32_t mod
  * model i in [0, n_models), all in float32:
  *   t_i    = widen(inputs[i][e]) - widen(base[e])
  *   keep_i = keep_from[i] <= key(t_i) < keep_below[i]       (key as for the histograms above)
- *            and (random == MK_RANDOM_NONE or u(seed, e, tensor_id, i) < keep_prob[i])   (SPEC §5)
- *   v_i    = weights[i] * (keep_i ? t_i / q_i : +0)          q_i = keep_prob[i] if MK_SPARSE_DIVIDE_BY_PROB,
+ *            and (random == MK_RANDOM_NONE or u(seed, e, tensor_id, i) < p_i)   (SPEC §5)
+ *   p_i    = keep_prob[i] (MK_RANDOM_FIXED, DARE), or (MK_RANDOM_RANKED, DELLA) with r the 1-based rank
+ *            of key(t_i) in its row of row_length elements (ties by column; the whole row is ranked,
+ *            even where [start, start + n) cuts it): rank_single[i] if row_length == 1, else
+ *            (float)(rank_low[i] + rank_span[i] * (double)(r - 1) / (double)(row_length - 1))
+ *   v_i    = weights[i] * (keep_i ? t_i / q_i : +0)          q_i = p_i if MK_SPARSE_DIVIDE_BY_PROB,
  *                                                           else divisor[i]; plain multiply, no fma
  *   MK_ELECT_NONE:  m = +0; m = m + v_i in order; if MK_SPARSE_NORMALIZE: m = m / sum_divisor
  *   MK_ELECT_SUM:   s = +0; s = s + v_i; up = s >= 0       MK_ELECT_COUNT: c = sum of sign(v_i) (0 for
@@ -145,22 +149,25 @@ MK_API int32_t mk_dare_keep_mask(uint64_t seed, uint32_t tensor_id, uint32_t mod
  *   out[e - start] = narrow(fma(lambda, m, widen(base[e])))
  * inputs[i] and base point at element 0 of the tensor (Philox draws use the absolute index e); out
  * points at element start. keep_from/keep_below lie in [0, 2^31] (2^31: no bound / keep nothing);
- * keep_prob[i] >= 0 (ignored unless random is MK_RANDOM_FIXED or the flag divides by it). DELLA's
- * per-row rank probabilities are not here: the Java spec runs those. */
+ * keep_prob[i] >= 0 (ignored unless random is MK_RANDOM_FIXED). row_length, rank_low, rank_span and
+ * rank_single are read only for MK_RANDOM_RANKED (row_length >= 1, the tensor a whole number of rows;
+ * the arrays may be NULL otherwise). */
 #define MK_RANDOM_NONE 0
 #define MK_RANDOM_FIXED 1
+#define MK_RANDOM_RANKED 2
 #define MK_ELECT_NONE 0
 #define MK_ELECT_SUM 1
 #define MK_ELECT_COUNT 2
 #define MK_SPARSE_NORMALIZE 1      /* divide m as above */
-#define MK_SPARSE_DIVIDE_BY_PROB 2 /* q_i = keep_prob[i] (needs MK_RANDOM_FIXED) */
+#define MK_SPARSE_DIVIDE_BY_PROB 2 /* q_i = p_i (needs MK_RANDOM_FIXED or MK_RANDOM_RANKED) */
 
 MK_API int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32_t *input_types,
                                const void *base, int32_t base_type, void *out, int32_t out_type,
                                const float *weights, const int64_t *keep_from, const int64_t *keep_below,
                                int32_t random, const float *keep_prob, const float *divisor, int32_t election,
                                int32_t flags, float sum_divisor, float lambda, uint64_t seed, uint32_t tensor_id,
-                               int64_t start, int64_t n);
+                               int64_t start, int64_t n, int64_t row_length, const double *rank_low,
+                               const double *rank_span, const float *rank_single);
 
 /* One SPEC §4 block of the norms rescale_norm matches (org.exmerge.kernel.Kernels.sparseNorms):
  * over elements [block_start, block_start + len) (block_start a multiple of 65,536, len <= 65,536),
@@ -176,7 +183,9 @@ MK_API int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, cons
 MK_API int32_t mk_sparse_norms(int32_t n_models, const void *const *inputs, const int32_t *input_types,
                                const void *base, int32_t base_type, const int64_t *keep_from,
                                const int64_t *keep_below, int32_t random, const float *keep_prob, uint64_t seed,
-                               uint32_t tensor_id, int32_t norm, int64_t block_start, int64_t len, double *out);
+                               uint32_t tensor_id, int32_t norm, int64_t block_start, int64_t len, double *out,
+                               int64_t row_length, const double *rank_low, const double *rank_span,
+                               const float *rank_single);
 
 #ifdef __cplusplus
 }

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 
 #include "kernels.h"
+#include "sparse_ranks.h"
+#include "sparse_scalar.h"
 
 static uint32_t clamp_bound(int64_t b) {
     return b > (int64_t)MK_SPARSE_BOUND ? MK_SPARSE_BOUND : (uint32_t)b;
@@ -16,12 +18,17 @@ int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32
                         int32_t base_type, void *out, int32_t out_type, const float *weights,
                         const int64_t *keep_from, const int64_t *keep_below, int32_t random, const float *keep_prob,
                         const float *divisor, int32_t election, int32_t flags, float sum_divisor, float lambda,
-                        uint64_t seed, uint32_t tensor_id, int64_t start, int64_t n) {
+                        uint64_t seed, uint32_t tensor_id, int64_t start, int64_t n, int64_t row_length,
+                        const double *rank_low, const double *rank_span, const float *rank_single) {
     const int32_t known = MK_SPARSE_NORMALIZE | MK_SPARSE_DIVIDE_BY_PROB;
     if (n < 0 || start < 0 || n_models < 0 || (flags & ~known) != 0 || election < MK_ELECT_NONE ||
-        election > MK_ELECT_COUNT || (random != MK_RANDOM_NONE && random != MK_RANDOM_FIXED) ||
-        ((flags & MK_SPARSE_DIVIDE_BY_PROB) != 0 && random != MK_RANDOM_FIXED)) {
+        election > MK_ELECT_COUNT || random < MK_RANDOM_NONE || random > MK_RANDOM_RANKED ||
+        ((flags & MK_SPARSE_DIVIDE_BY_PROB) != 0 && random == MK_RANDOM_NONE) ||
+        (random == MK_RANDOM_RANKED && row_length < 1)) {
         return MK_E_ARGUMENT;
+    }
+    if (random == MK_RANDOM_RANKED && n_models > 0 && (rank_low == NULL || rank_span == NULL || rank_single == NULL)) {
+        return MK_E_NULL;
     }
     if (n_models > 0 && (inputs == NULL || input_types == NULL || weights == NULL || keep_from == NULL ||
                          keep_below == NULL || keep_prob == NULL || divisor == NULL)) {
@@ -57,8 +64,17 @@ int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32
             return MK_E_ARGUMENT; /* the ABI has no out-of-memory status; n_models is what was too large */
         }
     }
+    /* DELLA: one call's row-rank scratch (sparse_ranks.h), freed below on every path. */
+    mk_row_ranks ranks;
+    if (random == MK_RANDOM_RANKED && mk_row_ranks_init(&ranks, n_models, row_length) != 0) {
+        if (v != stack_v) {
+            free(v);
+        }
+        return MK_E_ARGUMENT; /* no out-of-memory status: the row is what was too long */
+    }
     float b[MK_SPARSE_TILE] __attribute__((aligned(64)));
     float u[MK_SPARSE_TILE] __attribute__((aligned(64)));
+    float pr[MK_SPARSE_TILE] __attribute__((aligned(64)));
     const mk_kernel_table *k = mk_active();
     const mk_sparse_args args = {n_models, weights, election, (flags & MK_SPARSE_NORMALIZE) != 0, sum_divisor,
                                  lambda, out_type};
@@ -83,6 +99,23 @@ int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32
                 }
             }
             const char *x = (const char *)inputs[i] + e * mk_dtype_size(input_types[i]);
+            if (random == MK_RANDOM_RANKED) {
+                /* Per-element p from the element's rank; the arithmetic is the scalar reference's,
+                 * the uniforms the table's (bit-identical on every path). */
+                mk_ranked_probs(&ranks, i, inputs[i], input_types[i], base, base_type, rank_low[i], rank_span[i],
+                                rank_single[i], e, len, pr);
+                k->philox_uniform(seed, tensor_id, (uint32_t)i, e, len, u);
+                float *vi = v + (int64_t)i * MK_SPARSE_TILE;
+                float w = weights[i];
+                float d = divisor[i];
+                k->widen(x, input_types[i], len, vi); /* widened x first, then t in place */
+                for (int64_t j = 0; j < len; j++) {
+                    float t = vi[j] - b[j];
+                    int keep = mk_ranked_keep1(t, lo, hi, u[j], pr[j]);
+                    vi[j] = w * mk_keep_or_zero(t / (by_prob ? pr[j] : d), keep);
+                }
+                continue;
+            }
             k->sparse_values(x, input_types[i], b, len, lo, hi, ui, p, by_prob ? p : divisor[i], weights[i],
                              v + (int64_t)i * MK_SPARSE_TILE);
         }
@@ -90,6 +123,9 @@ int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32
     }
     if (v != stack_v) {
         free(v);
+    }
+    if (random == MK_RANDOM_RANKED) {
+        mk_row_ranks_free(&ranks);
     }
     return MK_OK;
 }

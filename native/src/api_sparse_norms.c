@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stddef.h>
 
+#include "sparse_ranks.h"
 #include "sparse_scalar.h"
 
 static uint32_t clamp_bound(int64_t b) {
@@ -25,10 +26,15 @@ static double fold(double *p) {
 int32_t mk_sparse_norms(int32_t n_models, const void *const *inputs, const int32_t *input_types, const void *base,
                         int32_t base_type, const int64_t *keep_from, const int64_t *keep_below, int32_t random,
                         const float *keep_prob, uint64_t seed, uint32_t tensor_id, int32_t norm, int64_t block_start,
-                        int64_t len, double *out) {
+                        int64_t len, double *out, int64_t row_length, const double *rank_low,
+                        const double *rank_span, const float *rank_single) {
     if (n_models < 0 || norm < MK_NORM_L1 || norm > MK_NORM_LINF || block_start < 0 || block_start % MK_RED_BLOCK != 0 ||
-        len < 0 || len > MK_RED_BLOCK || (random != MK_RANDOM_NONE && random != MK_RANDOM_FIXED)) {
+        len < 0 || len > MK_RED_BLOCK || random < MK_RANDOM_NONE || random > MK_RANDOM_RANKED ||
+        (random == MK_RANDOM_RANKED && row_length < 1)) {
         return MK_E_ARGUMENT;
+    }
+    if (random == MK_RANDOM_RANKED && n_models > 0 && (rank_low == NULL || rank_span == NULL || rank_single == NULL)) {
+        return MK_E_NULL;
     }
     if (n_models > 0 && (inputs == NULL || input_types == NULL || keep_from == NULL || keep_below == NULL ||
                          keep_prob == NULL || out == NULL || base == NULL)) {
@@ -52,6 +58,13 @@ int32_t mk_sparse_norms(int32_t n_models, const void *const *inputs, const int32
     const mk_kernel_table *k = mk_active();
     float b[MK_SPARSE_TILE] __attribute__((aligned(64)));
     float u[MK_SPARSE_TILE] __attribute__((aligned(64)));
+    float pr[MK_SPARSE_TILE] __attribute__((aligned(64)));
+    /* DELLA: one call's row-rank scratch (sparse_ranks.h), freed below. */
+    mk_row_ranks ranks;
+    const int ranked = random == MK_RANDOM_RANKED && len > 0;
+    if (ranked && mk_row_ranks_init(&ranks, n_models, row_length) != 0) {
+        return MK_E_ARGUMENT; /* no out-of-memory status: the row is what was too long */
+    }
     for (int32_t i = 0; i < n_models; i++) {
         double before[MK_RED_LANES] = {0};
         double after[MK_RED_LANES] = {0};
@@ -77,7 +90,26 @@ int32_t mk_sparse_norms(int32_t n_models, const void *const *inputs, const int32
                 k->philox_uniform(seed, tensor_id, (uint32_t)i, e, tl, u);
             }
             const char *x = (const char *)inputs[i] + e * mk_dtype_size(input_types[i]);
-            if (norm == MK_NORM_LINF) {
+            if (ranked) {
+                /* Per-element p from the element's rank, scalar on every path (the uniforms are the table's). */
+                mk_ranked_probs(&ranks, i, inputs[i], input_types[i], base, base_type, rank_low[i], rank_span[i],
+                                rank_single[i], e, tl, pr);
+                k->philox_uniform(seed, tensor_id, (uint32_t)i, e, tl, u);
+                for (int64_t j = 0; j < tl; j++) {
+                    float t = mk_load(x, input_types[i], j) - b[j];
+                    int keep = mk_ranked_keep1(t, lo, hi, u[j], pr[j]);
+                    if (norm == MK_NORM_LINF) {
+                        double a = fabs((double)t);
+                        max_before = mk_java_max(max_before, a);
+                        if (keep) {
+                            max_after = mk_java_max(max_after, a);
+                        }
+                    } else {
+                        mk_sparse_norm1(t, keep, norm, before + (j & (MK_RED_LANES - 1)),
+                                        after + (j & (MK_RED_LANES - 1)));
+                    }
+                }
+            } else if (norm == MK_NORM_LINF) {
                 for (int64_t j = 0; j < tl; j++) {
                     float t = mk_load(x, input_types[i], j) - b[j];
                     double a = fabs((double)t);
@@ -92,6 +124,9 @@ int32_t mk_sparse_norms(int32_t n_models, const void *const *inputs, const int32
         }
         out[2 * i] = norm == MK_NORM_LINF ? max_before : fold(before);
         out[2 * i + 1] = norm == MK_NORM_LINF ? max_after : fold(after);
+    }
+    if (ranked) {
+        mk_row_ranks_free(&ranks);
     }
     return MK_OK;
 }

@@ -25,6 +25,19 @@ static inline float mk_sparse_value1(float t, uint32_t from, uint32_t below, con
 }
 
 
+/* The Java spec's BitMasks.less(u, p) on the float bits, wrapping as Java's int difference does: equal to
+ * u < p for the non-negative p the ops take, and it decides a NaN p (inf * 0 in a rank probability)
+ * as the spec does. */
+static inline int mk_less_bits(float u, float p) {
+    return (int32_t)(mk_bits(u) - mk_bits(p)) < 0;
+}
+
+/* keep_i for DELLA's per-element probability p (u: this element's uniform). */
+static inline int mk_ranked_keep1(float t, uint32_t from, uint32_t below, float u, float p) {
+    uint32_t key = mk_magnitude_key(t);
+    return key >= from && key < below && mk_less_bits(u, p);
+}
+
 /* keep_i of mk_sparse_merge for one task-vector value (u: this element's uniform, or NULL). */
 static inline int mk_sparse_keep1(float t, uint32_t from, uint32_t below, const float *u, float p) {
     uint32_t key = mk_magnitude_key(t);

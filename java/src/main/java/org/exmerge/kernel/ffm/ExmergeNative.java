@@ -33,7 +33,7 @@ import java.util.List;
  */
 public final class ExmergeNative {
     // ---- #define constants of exmerge.h ----
-    public static final int MK_ABI_VERSION = 1;
+    public static final int MK_ABI_VERSION = 2;
 
     public static final int MK_OK = 0;
     public static final int MK_E_NULL = -1;
@@ -67,6 +67,7 @@ public final class ExmergeNative {
 
     public static final int MK_RANDOM_NONE = 0;
     public static final int MK_RANDOM_FIXED = 1;
+    public static final int MK_RANDOM_RANKED = 2;
     public static final int MK_ELECT_NONE = 0;
     public static final int MK_ELECT_SUM = 1;
     public static final int MK_ELECT_COUNT = 2;
@@ -176,22 +177,25 @@ public final class ExmergeNative {
      *                         const float *weights, const int64_t *keep_from, const int64_t *keep_below,
      *                         int32_t random, const float *keep_prob, const float *divisor, int32_t election,
      *                         int32_t flags, float sum_divisor, float lambda, uint64_t seed, uint32_t tensor_id,
-     *                         int64_t start, int64_t n);
+     *                         int64_t start, int64_t n, int64_t row_length, const double *rank_low,
+     *                         const double *rank_span, const float *rank_single);
      */
     public static final MethodHandle mk_sparse_merge = bind("mk_sparse_merge", FunctionDescriptor.of(JAVA_INT,
             JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT,
-            ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG),
-            CHUNK);
+            ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG,
+            JAVA_LONG, ADDRESS, ADDRESS, ADDRESS), CHUNK);
 
     /**
      * int32_t mk_sparse_norms(int32_t n_models, const void *const *inputs, const int32_t *input_types,
      *                         const void *base, int32_t base_type, const int64_t *keep_from,
      *                         const int64_t *keep_below, int32_t random, const float *keep_prob, uint64_t seed,
-     *                         uint32_t tensor_id, int32_t norm, int64_t block_start, int64_t len, double *out);
+     *                         uint32_t tensor_id, int32_t norm, int64_t block_start, int64_t len, double *out,
+     *                         int64_t row_length, const double *rank_low, const double *rank_span,
+     *                         const float *rank_single);
      */
     public static final MethodHandle mk_sparse_norms = bind("mk_sparse_norms", FunctionDescriptor.of(JAVA_INT,
             JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT,
-            JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS), CHUNK);
+            JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS), CHUNK);
 
     private ExmergeNative() {}
 

@@ -16,9 +16,9 @@ import org.exmerge.kernel.SparseOp;
  *
  * <p>Per-op fallback: whatever the C library does not do goes to the Java kernels, which are the
  * spec anyway. Today that is any F64 or F8 operand (F64 computes in float64, SPEC §1; F8 is rare
- * enough not to be worth C twins), conversions to or from non-float types, and the DELLA case of
- * {@link #sparseMerge} and {@link #sparseNorms} (per-row rank probabilities,
- * {@link SparseOp#RANDOM_RANKED}). A new op added to
+ * enough not to be worth C twins) and conversions to or from non-float types; DELLA's per-row rank
+ * probabilities ({@link SparseOp#RANDOM_RANKED}) run natively in {@link #sparseMerge} and
+ * {@link #sparseNorms}. A new op added to
  * {@link Kernels} gets a one-line delegation here first ({@code return JAVA.op(…)}), and a native
  * twin later: a prototype in exmerge.h, a handle in {@link ExmergeNative}, kernels in
  * native/src/op_{scalar,avx2,avx512}.c, and its test beside {@code NativeLinearTest}.
@@ -262,6 +262,9 @@ public final class NativeKernels implements Kernels {
 
     // ---- SPEC §3 Kernels ops (TIES, DARE, breadcrumbs, DELLA); the Java spec is kernel.SparseKernels ----
 
+    /** Calls of {@link #sparseMerge} / {@link #sparseNorms} handed to the Java spec (tests assert none for DELLA). */
+    static final java.util.concurrent.atomic.LongAdder SPARSE_DELEGATIONS = new java.util.concurrent.atomic.LongAdder();
+
     @Override
     public void tauHistogram(Operand x, Operand base, long start, long n, int high, long[] hist) {
         // The C passes take τ from element 0 of what they are given, so the operands move to start.
@@ -284,18 +287,19 @@ public final class NativeKernels implements Kernels {
                             double[] out) {
         if (!SparseArgs.handlesInputs(op, xs, base) || norm < SparseOp.NORM_L1 || norm > SparseOp.NORM_LINF
                 || blockStart < 0 || blockStart >= total || blockStart % 65_536 != 0 || out.length < 2 * xs.length) {
-            JAVA.sparseNorms(op, norm, xs, base, blockStart, total, out); // DELLA, F64/F8, or the spec's error
+            SPARSE_DELEGATIONS.increment();
+            JAVA.sparseNorms(op, norm, xs, base, blockStart, total, out); // F64/F8, or the spec's error
             return;
         }
         long len = Math.min(65_536, total - blockStart);
         try (Arena arena = Arena.ofConfined()) {
-            SparseArgs a = new SparseArgs(op, xs, base, blockStart + len, arena);
+            SparseArgs a = new SparseArgs(op, xs, base, SparseArgs.end(op, blockStart + len), arena);
             MemorySegment o = arena.allocate(F64, Math.max(1, 2L * xs.length));
             int status;
             try {
                 status = (int) ExmergeNative.mk_sparse_norms.invokeExact(a.models, a.inputs, a.types, a.base,
                         code(base.type()), a.from, a.below, a.random, a.keepProb, op.seed(), op.tensorId(), norm,
-                        blockStart, len, o);
+                        blockStart, len, o, a.rowLength, a.rankLow, a.rankSpan, a.rankSingle);
             } catch (Throwable t) {
                 throw ExmergeNative.rethrow(t);
             }
@@ -307,19 +311,20 @@ public final class NativeKernels implements Kernels {
     @Override
     public void sparseMerge(SparseOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
         if (!SparseArgs.handles(op, xs, base, out, start, n)) {
-            JAVA.sparseMerge(op, xs, base, out, start, n); // DELLA, F64/F8, or an error the spec reports
+            SPARSE_DELEGATIONS.increment();
+            JAVA.sparseMerge(op, xs, base, out, start, n); // F64/F8, or an error the spec reports
             return;
         }
         long outBytes = Staging.span(out, n, "output");
         try (Arena arena = Arena.ofConfined()) {
-            SparseArgs a = new SparseArgs(op, xs, base, start + n, arena);
+            SparseArgs a = new SparseArgs(op, xs, base, SparseArgs.end(op, start + n), arena);
             MemorySegment o = Staging.out(out.segment(), outBytes, arena);
             int status;
             try {
                 status = (int) ExmergeNative.mk_sparse_merge.invokeExact(a.models, a.inputs, a.types, a.base,
                         code(base.type()), o, code(out.type()), a.weights, a.from, a.below, a.random, a.keepProb,
                         a.divisor, op.election(), a.flags, op.sumDivisor(), op.lambda(), op.seed(), op.tensorId(),
-                        start, n);
+                        start, n, a.rowLength, a.rankLow, a.rankSpan, a.rankSingle);
             } catch (Throwable t) {
                 throw ExmergeNative.rethrow(t);
             }

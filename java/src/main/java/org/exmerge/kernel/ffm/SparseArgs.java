@@ -23,6 +23,10 @@ final class SparseArgs {
     final MemorySegment keepProb;
     final MemorySegment divisor;
     final int flags;
+    final long rowLength;
+    final MemorySegment rankLow;
+    final MemorySegment rankSpan;
+    final MemorySegment rankSingle;
 
     /**
      * Whether {@code mk_sparse_merge} computes this call exactly as the spec: the inputs
@@ -34,11 +38,11 @@ final class SparseArgs {
     }
 
     /**
-     * F32/F16/BF16 inputs and base, the model count the op has, bands inside [0, 2^31], and no
-     * per-row rank probabilities (DELLA, which the Java spec runs).
+     * F32/F16/BF16 inputs and base, the model count the op has, bands inside [0, 2^31]. DELLA's
+     * per-row rank probabilities run natively too ({@link #end}: the rows a call touches are read whole).
      */
     static boolean handlesInputs(SparseOp op, Operand[] xs, Operand base) {
-        if (op.random() == SparseOp.RANDOM_RANKED || base == null || xs.length != op.models()
+        if (base == null || xs.length != op.models()
                 || NativeKernels.code(base.type()) == 0) {
             return false;
         }
@@ -48,6 +52,18 @@ final class SparseArgs {
             }
         }
         return true;
+    }
+
+    /**
+     * How many elements from element 0 a call reading up to {@code end} touches: {@code end}, or for
+     * DELLA the end of the row holding element {@code end − 1} (ranks need whole rows).
+     */
+    static long end(SparseOp op, long end) {
+        if (op.random() != SparseOp.RANDOM_RANKED || end == 0) {
+            return end;
+        }
+        long n = op.rowLength();
+        return Math.multiplyExact(Math.ceilDiv(end, n), n);
     }
 
     private static boolean bound(long b) {
@@ -68,11 +84,25 @@ final class SparseArgs {
         weights = floats(arena, op.weights(), k);
         from = longs(arena, op.keepFrom(), k);
         below = longs(arena, op.keepBelow(), k);
-        random = op.random() == SparseOp.RANDOM_FIXED ? ExmergeNative.MK_RANDOM_FIXED : ExmergeNative.MK_RANDOM_NONE;
+        random = switch (op.random()) {
+            case SparseOp.RANDOM_FIXED -> ExmergeNative.MK_RANDOM_FIXED;
+            case SparseOp.RANDOM_RANKED -> ExmergeNative.MK_RANDOM_RANKED;
+            default -> ExmergeNative.MK_RANDOM_NONE;
+        };
         keepProb = floats(arena, op.keepProb(), k);
         divisor = floats(arena, op.divisor(), k);
         flags = (op.normalize() ? ExmergeNative.MK_SPARSE_NORMALIZE : 0)
                 | (op.divideByProb() ? ExmergeNative.MK_SPARSE_DIVIDE_BY_PROB : 0);
+        rowLength = op.rowLength();
+        rankLow = doubles(arena, op.rankLow(), k);
+        rankSpan = doubles(arena, op.rankSpan(), k);
+        rankSingle = floats(arena, op.rankSingle(), k);
+    }
+
+    private static MemorySegment doubles(Arena arena, double[] v, int k) {
+        MemorySegment s = arena.allocate(ValueLayout.JAVA_DOUBLE, k);
+        MemorySegment.copy(v, 0, s, ValueLayout.JAVA_DOUBLE, 0, v.length);
+        return s;
     }
 
     private static MemorySegment floats(Arena arena, float[] v, int k) {

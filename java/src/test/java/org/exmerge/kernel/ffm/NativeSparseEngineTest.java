@@ -97,6 +97,18 @@ class NativeSparseEngineTest {
             parameters: {weight: 0.4, density: 0.6, epsilon: 0.1}
         """;
 
+    static final String DELLA_NORM = """
+        merge_method: della_linear
+        base_model: base
+        models:
+          - model: sft1
+            parameters: {weight: 0.6, density: 0.4, epsilon: 0.2}
+          - model: sft2
+            parameters: {weight: 0.5, density: 0.7}
+        parameters:
+          rescale_norm: l1
+        """;
+
     static final String DARE_NORM = """
         merge_method: dare_ties
         base_model: base
@@ -126,7 +138,7 @@ class NativeSparseEngineTest {
     void everySparsifyRecipeAndOutputTypeIsByteIdenticalToTheJavaBackend() throws Exception {
         String[][] recipes = {{"ties", TIES}, {"ties-count-model", TIES_COUNT}, {"dare_ties", DARE_TIES},
             {"dare_linear", DARE_LINEAR}, {"breadcrumbs_ties", BREADCRUMBS_TIES}, {"della", DELLA},
-            {"dare-l2", DARE_NORM}};
+            {"dare-l2", DARE_NORM}, {"della-l1", DELLA_NORM}};
         for (String[] r : recipes) {
             for (DType t : new DType[] {null, DType.F16, DType.F32}) {
                 String tag = r[0] + "-" + t;
@@ -138,8 +150,19 @@ class NativeSparseEngineTest {
     }
 
     @Test
+    void dellaRunsNativelyNotDelegatedToTheJavaSpec() throws Exception {
+        for (String[] r : new String[][] {{"della", DELLA}, {"della-l1", DELLA_NORM}}) {
+            byte[] java = NativeEngineTest.merge(dir, r[1], r[0] + "-deleg-java", "java", null, 2, 4 << 20);
+            NativeKernels.SPARSE_DELEGATIONS.reset();
+            byte[] nat = NativeEngineTest.merge(dir, r[1], r[0] + "-deleg-native", "native", null, 2, 4 << 20);
+            assertThat(NativeKernels.SPARSE_DELEGATIONS.sum()).as("%s sparse calls delegated to Java", r[0]).isZero();
+            assertThat(nat).as(r[0]).isEqualTo(java);
+        }
+    }
+
+    @Test
     void oddChunkSizesAndThreadCountsDoNotChangeTheNativeBytes() throws Exception {
-        for (String[] r : new String[][] {{"ties", TIES}, {"dare_ties", DARE_TIES}}) {
+        for (String[] r : new String[][] {{"ties", TIES}, {"dare_ties", DARE_TIES}, {"della", DELLA}}) {
             byte[] java = NativeEngineTest.merge(dir, r[1], r[0] + "-chunks-java", "java", null, 1, 4 << 20);
             for (long chunk : new long[] {6, 1000, 65_538}) {
                 for (int threads : new int[] {1, 3}) {

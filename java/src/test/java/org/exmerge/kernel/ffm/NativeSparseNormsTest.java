@@ -99,6 +99,63 @@ class NativeSparseNormsTest {
         }
     }
 
+    /** DELLA norms: rows of every length, blocks that cut rows, ties, special values. */
+    private void checkDella(int isa, long seed, DType[] types, DType baseType, int rowLength, int rows, boolean specials,
+                            boolean integers) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int total = rowLength * rows;
+        try (Arena arena = Arena.ofConfined()) {
+            Operand[] xs = new Operand[types.length];
+            for (int i = 0; i < xs.length; i++) {
+                xs[i] = integers ? NativeSparseTest.integers(arena, types[i], total, i + 1, seed * 13 + i)
+                        : specials ? TestBits.fill(arena, types[i], total, i + 1, seed * 13 + i)
+                        : wide(arena, types[i], total, i + 1, seed * 13 + i);
+            }
+            Operand base = integers ? NativeSparseTest.integers(arena, baseType, total, 3, seed * 13 + 9)
+                    : specials ? TestBits.fill(arena, baseType, total, 3, seed * 13 + 9)
+                    : wide(arena, baseType, total, 3, seed * 13 + 9);
+            SparseOp op = NativeSparseTest.della(r, xs, base, total, rowLength);
+            for (int norm = SparseOp.NORM_L1; norm <= SparseOp.NORM_LINF; norm++) {
+                for (long block = 0; block < total; block += 65_536) {
+                    double[] want = new double[2 * xs.length];
+                    double[] got = new double[2 * xs.length];
+                    spec.sparseNorms(op, norm, xs, base, block, total, want);
+                    nat.sparseNorms(op, norm, xs, base, block, total, got);
+                    for (int k = 0; k < want.length; k++) {
+                        boolean same = Double.doubleToRawLongBits(want[k]) == Double.doubleToRawLongBits(got[k])
+                                || (Double.isNaN(want[k]) && Double.isNaN(got[k]));
+                        assertThat(same).as("DELLA isa %s seed %d norm %d inputs %s base %s row %d rows %d block %d specials %b integers %b: out[%d] java %s native %s",
+                                CpuFeatures.isaName(isa), seed, norm, List.of(types), baseType, rowLength, rows, block,
+                                specials, integers, k, want[k], got[k]).isTrue();
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
+    void dellaNormsMatchOnEveryIsa() throws Exception {
+        for (int isa : NativeTestSupport.isas()) {
+            NativeTestSupport.onIsa(isa, () -> {
+                long seed = 70_000L * (isa + 1);
+                for (int row : NativeSparseTest.ROWS) {
+                    for (int m = 1; m <= 4; m++) {
+                        for (int mode = 0; mode < 3; mode++) {
+                            seed++;
+                            DType[] in = new DType[m];
+                            for (int i = 0; i < m; i++) {
+                                in[i] = TYPES[(int) ((seed + i) % 3)];
+                            }
+                            // 4097 × 17 rows: the second block starts inside a row
+                            int rows = row == 4097 ? (m == 1 ? 17 : 2) : 1 + (int) (seed % 9);
+                            checkDella(isa, seed, in, TYPES[(int) (seed % 3)], row, rows, mode == 1, mode == 2);
+                        }
+                    }
+                }
+            });
+        }
+    }
+
     @Test
     void specialValuesGiveTheSameNaNsInfinitiesAndMaxima() throws Exception {
         for (int isa : NativeTestSupport.isas()) {

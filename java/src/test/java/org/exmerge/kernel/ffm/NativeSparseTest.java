@@ -130,6 +130,150 @@ class NativeSparseTest {
         return op;
     }
 
+    static final int[] ROWS = {1, 2, 15, 16, 17, 33, 4097};
+
+    /**
+     * DELLA (SparseOp.RANDOM_RANKED) on rows of {@code rowLength}: p = rankLow + rankSpan·(rank − 1)/(n − 1)
+     * per model, with corners (p = 0 everywhere, p ≥ 1, spans past 1, rankSingle 0 or 1), sometimes a
+     * magnitude band as well, dividing by p or by a divisor.
+     */
+    static SparseOp della(SplittableRandom r, Operand[] xs, Operand b, long end, int rowLength) {
+        SparseOp op = op(Kind.PLAIN, r, xs, b, 0, end);
+        int m = xs.length;
+        double[] low = new double[m];
+        double[] span = new double[m];
+        float[] single = new float[m];
+        long[] from = new long[m];
+        long[] below = new long[m];
+        Arrays.fill(below, SparseOp.NO_UPPER);
+        float[] div = new float[m];
+        for (int i = 0; i < m; i++) {
+            int c = r.nextInt(8);
+            double eps = r.nextDouble(0, 0.2);
+            double density = r.nextDouble(0.2, 0.8);
+            low[i] = c == 0 ? 0 : c == 1 ? 1 : c == 2 ? 0.7 : density - eps;
+            span[i] = c == 0 ? 0 : c == 1 ? 0.5 : c == 2 ? 0.9 : c == 3 ? 1 : 2 * eps;
+            if (low[i] < 0) {
+                low[i] = 0;
+            }
+            single[i] = c == 0 ? 0f : c == 1 ? 1f : (float) (density + eps);
+            if (r.nextInt(4) == 0) {
+                from[i] = key(r, xs[i], b, end);
+            }
+            int d = r.nextInt(4);
+            div[i] = d == 0 ? 0f : d == 1 ? 1f : (float) r.nextDouble(0.01, 3);
+        }
+        return op.withBand(from, below).withRankedProb(rowLength, low, span, single).withDivisor(div, r.nextBoolean());
+    }
+
+    /**
+     * One DELLA comparison: a tensor of {@code rows} rows of {@code rowLength}, the chunk [start, start + n)
+     * (cutting rows anywhere) into out at an offset; integers gives |τ| ties within rows.
+     */
+    private void checkDella(int isa, long seed, DType[] inTypes, DType baseType, DType outType, int rowLength, int rows,
+                            int start, int n, boolean integers) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int total = rowLength * rows;
+        try (Arena arena = Arena.ofConfined()) {
+            Operand[] xs = new Operand[inTypes.length];
+            for (int i = 0; i < xs.length; i++) {
+                xs[i] = integers ? integers(arena, inTypes[i], total, i + 1, seed * 31 + i)
+                        : TestBits.fill(arena, inTypes[i], total, (int) ((seed + i) % 5), seed * 31 + i);
+            }
+            Operand base = integers ? integers(arena, baseType, total, 3, seed * 31 + 7)
+                    : TestBits.fill(arena, baseType, total, 3, seed * 31 + 7);
+            SparseOp op = della(r, xs, base, total, rowLength);
+            Operand want = TestBits.output(arena, outType, n, 0);
+            Operand got = TestBits.output(arena, outType, n, (int) (seed % 7));
+            spec.sparseMerge(op, xs, base, want, start, n);
+            nat.sparseMerge(op, xs, base, got, start, n);
+            long j = TestBits.firstDifference(want, got, n);
+            assertThat(j).as("DELLA isa %s seed %d inputs %s base %s out %s row %d rows %d start %d n %d integers %b: element %d java %s native %s",
+                    CpuFeatures.isaName(isa), seed, List.of(inTypes), baseType, outType, rowLength, rows, start, n, integers, j,
+                    j < 0 ? "" : TestBits.show(want, j), j < 0 ? "" : TestBits.show(got, j)).isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void dellaEveryTypeMixRowLengthAndCutMatchesTheJavaKernelsOnEveryIsa() throws Exception {
+        for (int isa : NativeTestSupport.isas()) {
+            NativeTestSupport.onIsa(isa, () -> {
+                long seed = 500_000L * (isa + 1);
+                for (DType x1 : TYPES) {
+                    for (DType x2 : TYPES) {
+                        for (DType b : TYPES) {
+                            for (DType out : TYPES) {
+                                for (int row : ROWS) {
+                                    seed++;
+                                    int rows = row > 1000 ? 2 : 1 + (int) (seed % 5);
+                                    int total = row * rows;
+                                    // a start inside the first row (or 0) and an end inside the last row
+                                    int start = (int) (seed % Math.min(total, row + 3));
+                                    int n = Math.max(0, total - start - (int) (seed % Math.max(1, row / 2 + 1)));
+                                    checkDella(isa, seed, new DType[] {x1, x2}, b, out, row, rows, start, n,
+                                            seed % 4 == 0);
+                                }
+                            }
+                        }
+                    }
+                }
+            });
+        }
+    }
+
+    @Test
+    void dellaOneToFourModelsTiesAndLongRowsOnEveryIsa() throws Exception {
+        for (int isa : NativeTestSupport.isas()) {
+            NativeTestSupport.onIsa(isa, () -> {
+                long seed = 600_000L * (isa + 1);
+                for (int m = 1; m <= 4; m++) {
+                    for (int row : ROWS) {
+                        for (boolean integers : new boolean[] {false, true}) {
+                            seed++;
+                            DType[] in = new DType[m];
+                            for (int i = 0; i < m; i++) {
+                                in[i] = TYPES[(int) ((seed + i) % 3)];
+                            }
+                            int rows = row > 1000 ? 3 : 7;
+                            int total = row * rows;
+                            int start = (int) (seed % total);
+                            int n = (int) ((seed * 7919) % (total - start + 1));
+                            checkDella(isa, seed, in, TYPES[(int) (seed % 3)], TYPES[(int) ((seed / 3) % 3)], row, rows,
+                                    start, n, integers);
+                        }
+                    }
+                }
+                // rows longer than a tile and than a norms block, cut by the chunk
+                checkDella(isa, ++seed, new DType[] {DType.BF16, DType.F32}, DType.BF16, DType.BF16, 70_001, 2,
+                        12_345, 100_003, true);
+            });
+        }
+    }
+
+    @Test
+    void dellaChunksOfAnySizeGiveTheBytesOfOneCall() {
+        SplittableRandom r = new SplittableRandom(78);
+        int row = 257;
+        int n = row * 20;
+        try (Arena arena = Arena.ofConfined()) {
+            Operand[] xs = {TestBits.fill(arena, DType.BF16, n, 1, 1), integers(arena, DType.BF16, n, 3, 2),
+                TestBits.fill(arena, DType.F16, n, 0, 3)};
+            Operand base = TestBits.fill(arena, DType.BF16, n, 2, 4);
+            for (int k = 0; k < 4; k++) {
+                SparseOp op = della(r, xs, base, n, row);
+                Operand whole = TestBits.output(arena, DType.BF16, n, 0);
+                spec.sparseMerge(op, xs, base, whole, 0, n);
+                Operand cut = TestBits.output(arena, DType.BF16, n, 1);
+                for (int start = 0, c = 0; start < n; c++) {
+                    int len = Math.min(n - start, 1 + (c * 37) % 700);
+                    nat.sparseMerge(op, xs, base, new Operand(cut.segment().asSlice(2L * start), DType.BF16), start, len);
+                    start += len;
+                }
+                assertThat(TestBits.firstDifference(whole, cut, n)).as("della %d", k).isEqualTo(-1);
+            }
+        }
+    }
+
     /** One comparison: tensor of start + n elements, the chunk [start, start + n) into out at an offset. */
     private void check(int isa, long seed, Kind kind, DType[] inTypes, DType baseType, DType outType, int start, int n,
                        boolean integers) {
@@ -275,7 +419,7 @@ class NativeSparseTest {
     }
 
     @Test
-    void heapOperandsAreStagedAndDellaAndF64GoToTheSpec() {
+    void heapOperandsAreStagedDellaIsNativeAndF64GoesToTheSpec() {
         SplittableRandom r = new SplittableRandom(5);
         int n = 300;
         float[] x = TestModels.random(1, n, 0.02f);
