@@ -75,10 +75,12 @@ public record SparseOp(float[] weights,
         if (random == RANDOM_RANKED && rowLength < 1) {
             throw new IllegalArgumentException("ranked keep probabilities need a row length ≥ 1, got " + rowLength);
         }
-        // The kernels compare u < p on the float bits, which orders non-negative floats only.
+        // The kernels compare u < p on the float bits, which orders non-negative floats only; an
+        // infinite rank bound would make p NaN (∞·0 at rank 1), whose sign bit would decide the keep.
         for (int i = 0; i < m; i++) {
-            if (!nonNegative(keepProb[i]) || !nonNegative(rankSingle[i]) || !(rankLow[i] >= 0) || !(rankSpan[i] >= 0)) {
-                throw new IllegalArgumentException("keep probabilities of model " + i + " must be non-negative numbers");
+            if (!nonNegative(keepProb[i]) || !nonNegative(rankSingle[i]) || !(rankLow[i] >= 0) || !(rankSpan[i] >= 0)
+                    || Double.isInfinite(rankLow[i]) || Double.isInfinite(rankSpan[i])) {
+                throw new IllegalArgumentException("keep probabilities of model " + i + " must be finite non-negative numbers");
             }
         }
         if (divideByProb && random == RANDOM_NONE) {

@@ -196,6 +196,8 @@ class SparseKernelsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("F64");
         assertThatThrownBy(() -> k.sparseMerge(plain(0, false, 1f, 1f), new Operand[] {f32(0)}, f32(0), o, 0, 1))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("models");
+        assertThatThrownBy(() -> plain(0, false, 1f).withRankedProb(4, new double[] {0.1}, new double[] {Double.POSITIVE_INFINITY},
+                new float[1])).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("non-negative");
         assertThatThrownBy(() -> plain(0, false, 1f).withRankedProb(0, new double[1], new double[1], new float[1]))
                 .isInstanceOf(IllegalArgumentException.class);
     }
