@@ -61,21 +61,8 @@ class NativeSparseNormsTest {
             Operand base = specials ? TestBits.fill(arena, baseType, total, 3, seed * 13 + 9)
                     : wide(arena, baseType, total, 3, seed * 13 + 9);
             SparseOp op = NativeSparseTest.op(kind, r, xs, base, 0, total);
-            for (int norm = SparseOp.NORM_L1; norm <= SparseOp.NORM_LINF; norm++) {
-                for (long block = 0; block < total; block += 65_536) {
-                    double[] want = new double[2 * xs.length];
-                    double[] got = new double[2 * xs.length];
-                    spec.sparseNorms(op, norm, xs, base, block, total, want);
-                    nat.sparseNorms(op, norm, xs, base, block, total, got);
-                    for (int k = 0; k < want.length; k++) {
-                        boolean same = Double.doubleToRawLongBits(want[k]) == Double.doubleToRawLongBits(got[k])
-                                || (Double.isNaN(want[k]) && Double.isNaN(got[k]));
-                        assertThat(same).as("isa %s seed %d %s norm %d inputs %s base %s total %d block %d specials %b: out[%d] java %s native %s",
-                                CpuFeatures.isaName(isa), seed, kind, norm, List.of(types), baseType, total, block, specials,
-                                k, want[k], got[k]).isTrue();
-                    }
-                }
-            }
+            assertNormsMatch(op, xs, base, total, String.format("isa %s seed %d %s inputs %s base %s total %d specials %b",
+                    CpuFeatures.isaName(isa), seed, kind, List.of(types), baseType, total, specials));
         }
     }
 
@@ -115,21 +102,9 @@ class NativeSparseNormsTest {
                     : specials ? TestBits.fill(arena, baseType, total, 3, seed * 13 + 9)
                     : wide(arena, baseType, total, 3, seed * 13 + 9);
             SparseOp op = NativeSparseTest.della(r, xs, base, total, rowLength);
-            for (int norm = SparseOp.NORM_L1; norm <= SparseOp.NORM_LINF; norm++) {
-                for (long block = 0; block < total; block += 65_536) {
-                    double[] want = new double[2 * xs.length];
-                    double[] got = new double[2 * xs.length];
-                    spec.sparseNorms(op, norm, xs, base, block, total, want);
-                    nat.sparseNorms(op, norm, xs, base, block, total, got);
-                    for (int k = 0; k < want.length; k++) {
-                        boolean same = Double.doubleToRawLongBits(want[k]) == Double.doubleToRawLongBits(got[k])
-                                || (Double.isNaN(want[k]) && Double.isNaN(got[k]));
-                        assertThat(same).as("DELLA isa %s seed %d norm %d inputs %s base %s row %d rows %d block %d specials %b integers %b: out[%d] java %s native %s",
-                                CpuFeatures.isaName(isa), seed, norm, List.of(types), baseType, rowLength, rows, block,
-                                specials, integers, k, want[k], got[k]).isTrue();
-                    }
-                }
-            }
+            assertNormsMatch(op, xs, base, total, String.format(
+                    "DELLA isa %s seed %d inputs %s base %s row %d rows %d specials %b integers %b",
+                    CpuFeatures.isaName(isa), seed, List.of(types), baseType, rowLength, rows, specials, integers));
         }
     }
 
@@ -169,6 +144,24 @@ class NativeSparseNormsTest {
                     }
                 }
             });
+        }
+    }
+
+    /** Every norm kind and every block of the native sparseNorms equals the Java spec's, bit for bit (any NaN equals any NaN). */
+    private void assertNormsMatch(SparseOp op, Operand[] xs, Operand base, long total, String context) {
+        for (int norm = SparseOp.NORM_L1; norm <= SparseOp.NORM_LINF; norm++) {
+            for (long block = 0; block < total; block += 65_536) {
+                double[] want = new double[2 * xs.length];
+                double[] got = new double[2 * xs.length];
+                spec.sparseNorms(op, norm, xs, base, block, total, want);
+                nat.sparseNorms(op, norm, xs, base, block, total, got);
+                for (int k = 0; k < want.length; k++) {
+                    boolean same = Double.doubleToRawLongBits(want[k]) == Double.doubleToRawLongBits(got[k])
+                            || (Double.isNaN(want[k]) && Double.isNaN(got[k]));
+                    assertThat(same).as("%s norm %d block %d: out[%d] java %s native %s", context, norm, block, k,
+                            want[k], got[k]).isTrue();
+                }
+            }
         }
     }
 }
