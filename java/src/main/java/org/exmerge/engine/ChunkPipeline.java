@@ -1,11 +1,13 @@
 package org.exmerge.engine;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -20,10 +22,13 @@ import org.exmerge.method.Parallel;
 import org.exmerge.method.TensorMerge;
 
 /**
- * Cuts tensors into fixed-size chunks, computes them on a pool and writes them strictly in order.
- * A fixed set of native buffers bounds memory: at most {@code window} chunks are in flight, so peak
- * memory depends on threads and chunk size, never on model size. Chunk boundaries never change a
- * result because every kernel is element-wise in absolute element indices.
+ * Cuts tensors into fixed-size chunks; a worker of the pool computes a chunk and writes it at its
+ * place in the output ({@link ShardWriter#writeAt}), so filling the page cache runs on every worker
+ * rather than on one thread. Chunks are retired strictly in order on the calling thread (progress,
+ * releasing a finished tensor's inputs). A fixed set of native buffers bounds memory: at most
+ * {@code window} chunks are in flight, so peak memory depends on threads and chunk size, never on
+ * model size. Chunk boundaries never change a result because every kernel is element-wise in
+ * absolute element indices.
  */
 final class ChunkPipeline implements AutoCloseable {
     private final int threads;
@@ -67,25 +72,29 @@ final class ChunkPipeline implements AutoCloseable {
                 running.add(pool.submit(() -> piece.accept(index)));
             }
             for (Future<?> f : running) {
-                await(f);
+                try {
+                    await(f);
+                } catch (IOException e) {
+                    throw new UncheckedIOException("a bind-time pass does no I/O", e);
+                }
             }
         };
     }
 
-    private static void await(Future<?> f) {
+    /** Waits for a task and rethrows what it threw as it was: a failed write stays an IOException. */
+    private static void await(Future<?> f) throws IOException {
         try {
             f.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CancellationException("interrupted");
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof RuntimeException re) {
-                throw re;
+            switch (e.getCause()) {
+                case IOException io -> throw io;
+                case RuntimeException re -> throw re;
+                case Error err -> throw err;
+                default -> throw new IllegalStateException(e.getCause());
             }
-            if (e.getCause() instanceof Error err) {
-                throw err;
-            }
-            throw new IllegalStateException(e.getCause());
         }
     }
 
@@ -115,18 +124,23 @@ final class ChunkPipeline implements AutoCloseable {
                 for (long start = 0; start < n; start += perChunk) {
                     cancel.check();
                     if (inFlight.size() == window) {
-                        drainOne(inFlight, writer, listener, bytes, written);
+                        drainOne(inFlight, listener, bytes, written);
                     }
                     long count = Math.min(perChunk, n - start);
                     MemorySegment buf = free.pop();
                     long s = start;
+                    int index = t;
                     Operand out = new Operand(buf, spec.dtype());
-                    inFlight.add(new Pending(pool.submit(() -> merge.compute(s, count, out)), buf, count * size, t,
-                            start + count == n));
+                    Callable<Void> chunk = () -> {
+                        merge.compute(s, count, out);
+                        writer.writeAt(index, s * size, buf.asSlice(0, count * size));
+                        return null;
+                    };
+                    inFlight.add(new Pending(pool.submit(chunk), buf, count * size, t, start + count == n));
                 }
             }
             while (!inFlight.isEmpty()) {
-                drainOne(inFlight, writer, listener, bytes, written);
+                drainOne(inFlight, listener, bytes, written);
             }
         } finally {
             for (Pending p : inFlight) {
@@ -135,11 +149,10 @@ final class ChunkPipeline implements AutoCloseable {
         }
     }
 
-    private void drainOne(ArrayDeque<Pending> inFlight, ShardWriter writer, ProgressListener listener, long[] bytes,
-                          IntConsumer written) throws IOException {
+    private void drainOne(ArrayDeque<Pending> inFlight, ProgressListener listener, long[] bytes, IntConsumer written)
+            throws IOException {
         Pending p = inFlight.poll();
         await(p.done());
-        writer.write(p.buffer().asSlice(0, p.bytes()));
         free.push(p.buffer());
         bytes[0] += p.bytes();
         listener.progress(bytes[0]);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -21,13 +22,16 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
- * Writes one model as a stream of bytes into a directory the caller owns (see {@link OutputDirectory}).
- * The layout is fixed up front from the specs, so every shard's header is known before its data and
- * the data can flow straight from the merge to the disk in tensor order, with no seeking back.
- * Writes go through {@link FileChannel} rather than a mapping so a full disk is an {@link IOException}
- * and not a crash.
+ * Writes one model into a directory the caller owns (see {@link OutputDirectory}). The layout is
+ * fixed up front from the specs, so every tensor's place in its shard file is known before any byte
+ * arrives: chunks are written where they belong ({@link #writeAt}), from any thread and in any order,
+ * which lets the merge's workers write their own results in parallel (on the machines measured, one
+ * thread filling the page cache was the end-to-end bottleneck). {@link #write} is the single-threaded
+ * convenience that appends bytes in tensor order. Writes go through {@link FileChannel} rather than a
+ * mapping so a full disk is an {@link IOException} and not a crash.
  */
 public final class ShardWriter implements AutoCloseable {
     static final String SINGLE_FILE = Checkpoint.SINGLE_FILE;
@@ -40,24 +44,33 @@ public final class ShardWriter implements AutoCloseable {
     private final Path dir;
     private final List<List<TensorSpec>> layout;
     private final List<String> names = new ArrayList<>();
-    private final List<byte[]> headers = new ArrayList<>();
+    private final byte[][] headers;
     private final long totalBytes;
 
-    private int shard;          // shard being written
-    private int tensor;         // index of the tensor within that shard
-    private long tensorWritten; // bytes of that tensor written so far
-    private long allWritten;
-    private boolean allShardsDone;
-    private FileChannel channel;
+    // Per tensor, in the order given: its spec, its shard and where its data starts in that file.
+    private final TensorSpec[] specs;
+    private final int[] shardOf;
+    private final long[] fileOffset;
+    private final AtomicLongArray received;
+    private final AtomicLongArray shardLeft; // bytes each shard still waits for
+
+    // Guarded by this: channels are opened on first use and handed to a sync thread once complete.
+    private final FileChannel[] channels;
+    private final boolean[] handedOff;
     private final List<FutureTask<Void>> syncs = new ArrayList<>();
-    private boolean finished;
-    private boolean closed;
-    private boolean failed;
-    private ByteBuffer scratch;
+
+    // The append cursor of write(); single-threaded by contract.
+    private int cursor;
+    private long cursorWritten;
+    private long appended;
+
+    private volatile boolean finished;
+    private volatile boolean closed;
+    private volatile boolean failed;
 
     /**
      * @param dir        an existing directory, normally {@link OutputDirectory#path()}
-     * @param tensors    the tensors in the order their bytes will arrive
+     * @param tensors    the tensors, in the order of the files' layout
      * @param shardBytes most tensor bytes per shard (a larger tensor gets a shard of its own)
      * @param metadata   the {@code __metadata__} of every shard; {@code format: pt} is added first when
      *                   absent, because transformers refuses safetensors files without it
@@ -88,9 +101,27 @@ public final class ShardWriter implements AutoCloseable {
         this.dir = dir;
         this.layout = layout(tensors, shardBytes);
         this.totalBytes = total;
-        for (int i = 0; i < layout.size(); i++) {
-            names.add(fileName(i, layout.size()));
-            headers.add(SafetensorsHeader.encode(layout.get(i), meta));
+        int n = tensors.size();
+        this.specs = tensors.toArray(TensorSpec[]::new);
+        this.shardOf = new int[n];
+        this.fileOffset = new long[n];
+        this.received = new AtomicLongArray(n);
+        this.shardLeft = new AtomicLongArray(layout.size());
+        this.headers = new byte[layout.size()][];
+        this.channels = new FileChannel[layout.size()];
+        this.handedOff = new boolean[layout.size()];
+        int t = 0;
+        for (int s = 0; s < layout.size(); s++) {
+            names.add(fileName(s, layout.size()));
+            headers[s] = SafetensorsHeader.encode(layout.get(s), meta);
+            long pos = 8L + headers[s].length; // data follows the length prefix and the header
+            for (TensorSpec spec : layout.get(s)) {
+                shardOf[t] = s;
+                fileOffset[t] = pos;
+                pos += spec.byteSize();
+                shardLeft.addAndGet(s, spec.byteSize());
+                t++;
+            }
         }
     }
 
@@ -133,27 +164,55 @@ public final class ShardWriter implements AutoCloseable {
     }
 
     /**
-     * Appends the next raw little-endian bytes; they may span tensors and shards. Consumes the
-     * buffer (its position moves to its limit).
+     * Writes {@code bytes} as the bytes of tensor {@code index} (in the order given to the constructor)
+     * starting at byte {@code offset} of that tensor. Safe to call from several threads at once for
+     * different ranges; each byte of each tensor must be written exactly once. A shard is forced to
+     * disk on a thread of its own as soon as its last byte arrives, so the disk's write-back overlaps
+     * the rest of the merge; {@link #finish} waits for all of them.
+     *
+     * @throws IllegalArgumentException for a range outside the tensor
+     * @throws IllegalStateException    after finish/close/a failed write, or when bytes are written twice
+     */
+    public void writeAt(int index, long offset, MemorySegment bytes) throws IOException {
+        checkWritable();
+        TensorSpec spec = specs[index];
+        if (offset < 0 || bytes.byteSize() > spec.byteSize() - offset) {
+            throw new IllegalArgumentException("bytes [" + offset + ", " + offset + " + " + bytes.byteSize()
+                    + ") lie outside tensor '" + spec.name() + "' of " + spec.byteSize() + " bytes");
+        }
+        // Heap segments over int[], float[]... have no ByteBuffer view; they go through a heap copy.
+        boolean viewable = bytes.heapBase().map(base -> base instanceof byte[]).orElse(true);
+        for (long off = 0; off < bytes.byteSize(); off += SEGMENT_CHUNK) {
+            MemorySegment part = bytes.asSlice(off, Math.min(SEGMENT_CHUNK, bytes.byteSize() - off));
+            if (viewable) {
+                put(index, offset + off, part.asByteBuffer());
+                continue;
+            }
+            for (long o = 0; o < part.byteSize(); o += HEAP_CHUNK) {
+                byte[] copy = part.asSlice(o, Math.min(HEAP_CHUNK, part.byteSize() - o)).toArray(
+                        java.lang.foreign.ValueLayout.JAVA_BYTE);
+                put(index, offset + off + o, ByteBuffer.wrap(copy));
+            }
+        }
+    }
+
+    /**
+     * Appends the next raw little-endian bytes in tensor order; they may span tensors and shards.
+     * Consumes the buffer (its position moves to its limit). Single-threaded, and not to be mixed
+     * with {@link #writeAt} on one writer.
      *
      * @throws IllegalStateException after finish/close/a failed write, or for more bytes than the specs hold
      */
     public void write(ByteBuffer bytes) throws IOException {
         checkWritable();
         checkRoom(bytes.remaining());
-        try {
-            while (bytes.hasRemaining()) {
-                settle();
-                long room = layout.get(shard).get(tensor).byteSize() - tensorWritten;
-                int n = (int) Math.min(room, bytes.remaining());
-                writeFully(bytes.slice(bytes.position(), n));
-                bytes.position(bytes.position() + n);
-                tensorWritten += n;
-                allWritten += n;
-            }
-        } catch (IOException | RuntimeException e) {
-            failed = true; // the files no longer match any consistent state
-            throw e;
+        while (bytes.hasRemaining()) {
+            skipCompleteTensors();
+            int n = (int) Math.min(specs[cursor].byteSize() - cursorWritten, bytes.remaining());
+            put(cursor, cursorWritten, bytes.slice(bytes.position(), n));
+            bytes.position(bytes.position() + n);
+            cursorWritten += n;
+            appended += n;
         }
     }
 
@@ -161,45 +220,46 @@ public final class ShardWriter implements AutoCloseable {
     public void write(MemorySegment bytes) throws IOException {
         checkWritable();
         checkRoom(bytes.byteSize()); // before any byte goes out, so misuse leaves the files untouched
-        // Heap segments over int[], float[]... have no ByteBuffer view; they go through a scratch buffer.
-        boolean viewable = bytes.heapBase().map(base -> base instanceof byte[]).orElse(true);
-        for (long off = 0; off < bytes.byteSize(); off += SEGMENT_CHUNK) {
-            MemorySegment part = bytes.asSlice(off, Math.min(SEGMENT_CHUNK, bytes.byteSize() - off));
-            if (viewable) {
-                write(part.asByteBuffer());
-                continue;
-            }
-            for (long o = 0; o < part.byteSize(); o += HEAP_CHUNK) {
-                int n = (int) Math.min(HEAP_CHUNK, part.byteSize() - o);
-                if (scratch == null) {
-                    scratch = ByteBuffer.allocateDirect(HEAP_CHUNK);
-                }
-                scratch.clear().limit(n);
-                MemorySegment.copy(part, o, MemorySegment.ofBuffer(scratch), 0, n);
-                write(scratch);
-            }
+        for (long off = 0; off < bytes.byteSize(); ) {
+            skipCompleteTensors();
+            long n = Math.min(specs[cursor].byteSize() - cursorWritten, bytes.byteSize() - off);
+            writeAt(cursor, cursorWritten, bytes.asSlice(off, n));
+            off += n;
+            cursorWritten += n;
+            appended += n;
+        }
+    }
+
+    private void skipCompleteTensors() {
+        while (cursorWritten == specs[cursor].byteSize()) {
+            cursor++;
+            cursorWritten = 0;
         }
     }
 
     /**
-     * Checks every tensor received all its bytes, completes the remaining (empty) shards, writes the
-     * index when there are several shards, and forces every file to disk.
+     * Checks every tensor received all its bytes, completes the shards that hold no bytes, writes
+     * the index when there are several shards, and waits until every file is on disk.
      */
     public void finish() throws IOException {
         checkWritable();
-        if (allWritten != totalBytes) {
-            try {
-                settle();
-            } catch (IOException e) {
-                failed = true;
-                throw e;
+        long missing = totalBytes;
+        for (int t = 0; t < specs.length; t++) {
+            missing -= received.get(t);
+        }
+        for (int t = 0; t < specs.length; t++) {
+            if (received.get(t) != specs[t].byteSize()) {
+                throw new IllegalStateException("tensor '" + specs[t].name() + "' received " + received.get(t)
+                        + " of " + specs[t].byteSize() + " bytes (" + missing + " bytes missing in all)");
             }
-            TensorSpec t = layout.get(shard).get(tensor);
-            throw new IllegalStateException("tensor '" + t.name() + "' received " + tensorWritten + " of "
-                    + t.byteSize() + " bytes (" + (totalBytes - allWritten) + " bytes missing in all)");
         }
         try {
-            settle();
+            for (int s = 0; s < layout.size(); s++) {
+                if (shardLeft.get(s) == 0) {
+                    channel(s); // a shard of empty tensors still needs its file
+                    syncInBackground(s);
+                }
+            }
             awaitSyncs();
             if (layout.size() > 1) {
                 writeIndex();
@@ -215,21 +275,32 @@ public final class ShardWriter implements AutoCloseable {
     @Override
     public void close() throws IOException {
         closed = true;
-        if (channel != null) {
-            FileChannel c = channel;
-            channel = null;
-            c.close();
+        IOException first = null;
+        synchronized (this) {
+            for (int s = 0; s < channels.length; s++) {
+                if (channels[s] != null && !handedOff[s]) {
+                    handedOff[s] = true;
+                    try {
+                        channels[s].close();
+                    } catch (IOException e) {
+                        first = first == null ? e : first;
+                    }
+                }
+            }
         }
         try {
             awaitSyncs();
         } catch (IOException alreadyReportedOrAborting) {
             // finish() reports sync failures; on the failure path the caller is deleting the files.
         }
+        if (first != null) {
+            throw first;
+        }
     }
 
     private void checkRoom(long n) {
-        if (n > totalBytes - allWritten) {
-            throw new IllegalStateException(n + " bytes given but only " + (totalBytes - allWritten)
+        if (n > totalBytes - appended) {
+            throw new IllegalStateException(n + " bytes given but only " + (totalBytes - appended)
                     + " remain to be written");
         }
     }
@@ -240,52 +311,72 @@ public final class ShardWriter implements AutoCloseable {
         }
     }
 
-    /**
-     * Moves to the first tensor that still needs bytes, opening shards (header first) and closing
-     * completed ones on the way. Returns with allShardsDone set when every tensor is complete.
-     */
-    private void settle() throws IOException {
-        while (!allShardsDone) {
-            if (channel == null) {
-                openShard();
+    /** Writes one buffer of tensor {@code index} at its place; the range has been checked. */
+    private void put(int index, long offset, ByteBuffer b) throws IOException {
+        int n = b.remaining();
+        int shard = shardOf[index];
+        try {
+            FileChannel c = channel(shard);
+            writeFully(c, b, fileOffset[index] + offset);
+            if (received.addAndGet(index, n) > specs[index].byteSize()) {
+                throw new IllegalStateException("tensor '" + specs[index].name() + "' received more than its "
+                        + specs[index].byteSize() + " bytes: a range was written twice");
             }
-            List<TensorSpec> specs = layout.get(shard);
-            while (tensor < specs.size() && tensorWritten == specs.get(tensor).byteSize()) {
-                tensor++;
-                tensorWritten = 0;
+            if (n > 0 && shardLeft.addAndGet(shard, -n) == 0) {
+                syncInBackground(shard);
             }
-            if (tensor < specs.size()) {
-                return;
-            }
-            syncInBackground(channel);
-            channel = null;
-            if (shard + 1 == layout.size()) {
-                allShardsDone = true;
-            } else {
-                shard++;
-                tensor = 0;
-            }
+        } catch (IOException | RuntimeException e) {
+            failed = true; // the files no longer match any consistent state
+            throw e;
         }
     }
 
-    /**
-     * A finished shard is forced to disk on its own thread while the next shard is computed, so the
-     * disk's write-back overlaps the merge instead of following it; finish() waits for every one.
-     */
-    private void syncInBackground(FileChannel c) {
+    /** The shard's file, created (never overwriting) with its header on first use. */
+    private synchronized FileChannel channel(int shard) throws IOException {
+        checkWritable();
+        if (channels[shard] == null) {
+            FileChannel c = FileChannel.open(dir.resolve(names.get(shard)),
+                    StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+            channels[shard] = c;
+            byte[] header = headers[shard];
+            headers[shard] = null; // written below; no need to keep it
+            ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
+            writeFully(c, prefix, 0);
+            writeFully(c, ByteBuffer.wrap(header), 8);
+        }
+        return channels[shard];
+    }
+
+    /** Forces a complete shard to disk on a thread of its own and closes it; finish() waits for it. */
+    private void syncInBackground(int shard) {
+        FileChannel c;
+        synchronized (this) {
+            if (handedOff[shard]) {
+                return;
+            }
+            handedOff[shard] = true;
+            c = channels[shard];
+        }
         FutureTask<Void> sync = new FutureTask<>(() -> {
             try (c) {
                 c.force(false);
             }
             return null;
         });
+        synchronized (syncs) {
+            syncs.add(sync);
+        }
         Thread.ofPlatform().daemon().name("exmerge-fsync-" + shard).start(sync);
-        syncs.add(sync);
     }
 
     private void awaitSyncs() throws IOException {
+        List<FutureTask<Void>> pending;
+        synchronized (syncs) {
+            pending = List.copyOf(syncs);
+            syncs.clear();
+        }
         IOException first = null;
-        for (FutureTask<Void> sync : syncs) {
+        for (FutureTask<Void> sync : pending) {
             try {
                 sync.get();
             } catch (ExecutionException e) {
@@ -295,35 +386,22 @@ public final class ShardWriter implements AutoCloseable {
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new java.io.InterruptedIOException("interrupted while forcing shards to disk");
+                throw new InterruptedIOException("interrupted while forcing shards to disk");
             }
         }
-        syncs.clear();
         if (first != null) {
             throw first;
         }
     }
 
-    private void openShard() throws IOException {
-        channel = FileChannel.open(dir.resolve(names.get(shard)),
-                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-        byte[] header = headers.get(shard);
-        ByteBuffer prefix = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putLong(0, header.length);
-        writeFully(prefix);
-        writeFully(ByteBuffer.wrap(header));
-        headers.set(shard, null); // written; no need to keep it
-    }
-
-    private void writeFully(ByteBuffer b) throws IOException {
+    private static void writeFully(FileChannel c, ByteBuffer b, long position) throws IOException {
+        long pos = position;
         while (b.hasRemaining()) {
-            if (b.isDirect() || b.remaining() <= HEAP_CHUNK) {
-                channel.write(b);
-            } else {
-                int n = Math.min(HEAP_CHUNK, b.remaining());
-                ByteBuffer part = b.slice(b.position(), n);
-                while (part.hasRemaining()) {
-                    channel.write(part);
-                }
+            ByteBuffer part = b.isDirect() || b.remaining() <= HEAP_CHUNK ? b
+                    : b.slice(b.position(), HEAP_CHUNK);
+            int n = c.write(part, pos);
+            pos += n;
+            if (part != b) {
                 b.position(b.position() + n);
             }
         }
@@ -353,16 +431,17 @@ public final class ShardWriter implements AutoCloseable {
         out.write('\n');
         try (FileChannel c = FileChannel.open(dir.resolve(INDEX_FILE),
                 StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-            channel = c;
-            writeFully(ByteBuffer.wrap(out.toByteArray()));
+            writeFully(c, ByteBuffer.wrap(out.toByteArray()), 0);
             c.force(false);
-        } finally {
-            channel = null;
         }
     }
 
     @Override
     public String toString() {
-        return "ShardWriter[" + dir + ", " + names + ", " + allWritten + "/" + totalBytes + " bytes]";
+        long written = 0;
+        for (int t = 0; t < specs.length; t++) {
+            written += received.get(t);
+        }
+        return "ShardWriter[" + dir + ", " + names + ", " + written + "/" + totalBytes + " bytes]";
     }
 }

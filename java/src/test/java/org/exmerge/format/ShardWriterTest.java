@@ -113,6 +113,90 @@ class ShardWriterTest {
     }
 
     @Test
+    void chunksWrittenInAnyOrderFromManyThreadsGiveTheAppendedFiles() throws Exception {
+        List<TensorSpec> specs = List.of(spec("a", DType.F32, 300), spec("empty", DType.BF16, 0),
+                spec("b", DType.BF16, 7, 61), spec("c", DType.U8, 1001), spec("d", DType.F16, 250));
+        java.util.Random random = new java.util.Random(7);
+        byte[][] data = new byte[specs.size()][];
+        for (int t = 0; t < specs.size(); t++) {
+            data[t] = new byte[(int) specs.get(t).byteSize()];
+            random.nextBytes(data[t]);
+        }
+        Path appended = Files.createDirectory(dir.resolve("appended"));
+        try (ShardWriter w = new ShardWriter(appended, specs, 1500, Map.of())) {
+            for (byte[] d : data) {
+                w.write(ByteBuffer.wrap(d));
+            }
+            w.finish();
+        }
+        // Chunks of 1..97 bytes, shuffled, written by 4 threads at once.
+        record Chunk(int tensor, int offset, int length) {}
+        List<Chunk> chunks = new java.util.ArrayList<>();
+        for (int t = 0; t < specs.size(); t++) {
+            for (int off = 0; off < data[t].length; ) {
+                int len = Math.min(1 + random.nextInt(97), data[t].length - off);
+                chunks.add(new Chunk(t, off, len));
+                off += len;
+            }
+        }
+        java.util.Collections.shuffle(chunks, random);
+        Path placed = Files.createDirectory(dir.resolve("placed"));
+        try (ShardWriter w = new ShardWriter(placed, specs, 1500, Map.of());
+             var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            List<java.util.concurrent.Future<Void>> done = new java.util.ArrayList<>();
+            for (Chunk c : chunks) {
+                done.add(pool.submit(() -> {
+                    w.writeAt(c.tensor(), c.offset(),
+                            MemorySegment.ofArray(data[c.tensor()]).asSlice(c.offset(), c.length()));
+                    return null;
+                }));
+            }
+            for (var f : done) {
+                f.get();
+            }
+            w.finish();
+        }
+        try (var files = Files.list(appended)) {
+            List<Path> all = files.sorted().toList();
+            assertThat(all).hasSizeGreaterThan(2); // several shards and the index
+            for (Path f : all) {
+                assertThat(placed.resolve(f.getFileName())).hasSameBinaryContentAs(f);
+            }
+        }
+        try (var files = Files.list(placed)) {
+            assertThat(files.count()).isEqualTo(Files.list(appended).count());
+        }
+    }
+
+    @Test
+    void writeAtRefusesRangesOutsideTheTensorAndBytesWrittenTwice() throws IOException {
+        List<TensorSpec> specs = List.of(spec("a", DType.F32, 2), spec("b", DType.U8, 3));
+        try (ShardWriter w = new ShardWriter(dir, specs, 100, Map.of())) {
+            assertThatThrownBy(() -> w.writeAt(0, 5, MemorySegment.ofArray(new byte[4])))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("bytes [5, 5 + 4) lie outside tensor 'a' of 8 bytes");
+            assertThatThrownBy(() -> w.writeAt(1, -1, MemorySegment.ofArray(new byte[1])))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tensor 'b'");
+            w.writeAt(1, 0, MemorySegment.ofArray(new byte[2]));
+            assertThatThrownBy(() -> w.writeAt(1, 1, MemorySegment.ofArray(new byte[2])))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("tensor 'b' received more than its 3 bytes");
+            assertThatThrownBy(() -> w.writeAt(0, 0, MemorySegment.ofArray(new byte[8])))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("failed");
+        }
+    }
+
+    @Test
+    void aModelWithNoTensorBytesStillGetsItsFile() throws Exception {
+        try (ShardWriter w = new ShardWriter(dir, List.of(spec("e", DType.F32, 0, 4)), 100, Map.of())) {
+            w.finish();
+        }
+        try (Checkpoint c = Checkpoint.open(dir)) {
+            assertThat(c.tensors()).extracting(TensorInfo::name).containsExactly("e");
+        }
+    }
+
+    @Test
     void duplicateNamesAreRefusedUpFront() {
         assertThatThrownBy(() -> new ShardWriter(dir, List.of(spec("a", DType.U8, 1), spec("a", DType.U8, 1)), 1,
                 Map.of())).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'a' is given twice");
