@@ -21,43 +21,26 @@ static const void *at(const void *p, int32_t t, int64_t j) {
     return p == NULL ? NULL : (const char *)p + j * mk_dtype_size(t);
 }
 
-int32_t mk_magnitude_histogram_high(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
-                                    int64_t *hist) {
-    int32_t s = check(x, x_type, base, base_type, n, hist);
-    if (s != MK_OK) {
-        return s;
-    }
-    const mk_kernel_table *k = mk_active();
-    uint32_t keys[MK_TILE];
-    for (int64_t from = 0; from < n; from += MK_TILE) {
-        int64_t len = n - from < MK_TILE ? n - from : MK_TILE;
-        k->magnitude_keys(at(x, x_type, from), x_type, at(base, base_type, from), base_type, len, keys);
-        for (int64_t j = 0; j < len; j++) {
-            hist[keys[j] >> 16]++;
-        }
-    }
-    return MK_OK;
-}
-
-/* The keys of the high bucket are a sliver of a tensor (the bucket at the threshold), so the low
- * pass tests keys four at a time with SSE2 (every x86-64 has it) and counts only where one matched;
- * a branch per key would make this pass slower than the first one. */
+/*
+ * The low pass counts only the keys whose high part is the bucket found by the first pass. On the
+ * task vectors of 16-bit fine-tunes (a few ulps of the base, so few distinct values) that bucket can
+ * hold a third of the keys, matched in no predictable pattern: a branch per key mispredicts at
+ * every other key. So keys are tested sixteen at a time with SSE2 (every x86-64 has it) and only the
+ * matching ones are visited, through the bits of the match mask.
+ */
 static void count_low(const uint32_t *keys, int64_t len, uint32_t high, int64_t *hist) {
     const __m128i want = _mm_set1_epi32((int)high);
     int64_t j = 0;
     for (; j + 16 <= len; j += 16) {
-        __m128i hit = _mm_or_si128(
-            _mm_or_si128(_mm_cmpeq_epi32(_mm_srli_epi32(_mm_loadu_si128((const __m128i *)(keys + j)), 16), want),
-                         _mm_cmpeq_epi32(_mm_srli_epi32(_mm_loadu_si128((const __m128i *)(keys + j + 4)), 16), want)),
-            _mm_or_si128(_mm_cmpeq_epi32(_mm_srli_epi32(_mm_loadu_si128((const __m128i *)(keys + j + 8)), 16), want),
-                         _mm_cmpeq_epi32(_mm_srli_epi32(_mm_loadu_si128((const __m128i *)(keys + j + 12)), 16), want)));
-        if (_mm_movemask_epi8(hit) == 0) {
-            continue;
+        unsigned mask = 0;
+        for (int v = 0; v < 4; v++) {
+            __m128i k = _mm_loadu_si128((const __m128i *)(keys + j + 4 * v));
+            __m128i hit = _mm_cmpeq_epi32(_mm_srli_epi32(k, 16), want);
+            mask |= (unsigned)_mm_movemask_ps(_mm_castsi128_ps(hit)) << (4 * v);
         }
-        for (int64_t q = j; q < j + 16; q++) {
-            if ((keys[q] >> 16) == high) {
-                hist[keys[q] & 0xFFFFu]++;
-            }
+        while (mask != 0) {
+            hist[keys[j + __builtin_ctz(mask)] & 0xFFFFu]++;
+            mask &= mask - 1;
         }
     }
     for (; j < len; j++) {
@@ -67,21 +50,38 @@ static void count_low(const uint32_t *keys, int64_t len, uint32_t high, int64_t 
     }
 }
 
-int32_t mk_magnitude_histogram_low(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
-                                   int32_t high, int64_t *hist) {
+/* One pass: keys a tile at a time from the ISA's table, counted here (high < 0: the first pass). */
+static int32_t histogram(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
+                         int32_t high, int64_t *hist) {
     int32_t s = check(x, x_type, base, base_type, n, hist);
     if (s != MK_OK) {
         return s;
-    }
-    if (high < 0 || high >= (1 << 15)) {
-        return MK_E_ARGUMENT;
     }
     const mk_kernel_table *k = mk_active();
     uint32_t keys[MK_TILE];
     for (int64_t from = 0; from < n; from += MK_TILE) {
         int64_t len = n - from < MK_TILE ? n - from : MK_TILE;
         k->magnitude_keys(at(x, x_type, from), x_type, at(base, base_type, from), base_type, len, keys);
-        count_low(keys, len, (uint32_t)high, hist);
+        if (high >= 0) {
+            count_low(keys, len, (uint32_t)high, hist);
+            continue;
+        }
+        for (int64_t j = 0; j < len; j++) {
+            hist[keys[j] >> 16]++;
+        }
     }
     return MK_OK;
+}
+
+int32_t mk_magnitude_histogram_high(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
+                                    int64_t *hist) {
+    return histogram(x, x_type, base, base_type, n, -1, hist);
+}
+
+int32_t mk_magnitude_histogram_low(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
+                                   int32_t high, int64_t *hist) {
+    if (high < 0 || high >= (1 << 15)) {
+        return MK_E_ARGUMENT;
+    }
+    return histogram(x, x_type, base, base_type, n, high, hist);
 }

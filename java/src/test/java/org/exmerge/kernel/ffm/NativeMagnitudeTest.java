@@ -82,4 +82,40 @@ class NativeMagnitudeTest {
             });
         }
     }
+
+    @Test
+    void fineTuneLikeTaskVectorsWithCrowdedBucketsMatchOnEveryIsa() throws Exception {
+        // A BF16 fine-tune a few ulps from its base: τ takes few distinct values, so the bucket at the
+        // threshold holds a large share of the elements, scattered (the low pass's masked path).
+        for (int isa : NativeTestSupport.isas()) {
+            NativeTestSupport.onIsa(isa, () -> {
+                for (int n : new int[] {16, 31, 4099, 20011}) {
+                    long seed = 9_000L + n + 100L * isa;
+                    java.util.Random r = new java.util.Random(seed);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Operand b = new Operand(arena.allocate(2L * n, 2), DType.BF16);
+                        Operand x = new Operand(arena.allocate(2L * n, 2), DType.BF16);
+                        for (int j = 0; j < n; j++) {
+                            short base = (short) (0x3C00 + r.nextInt(64)); // values near 2^-7
+                            b.segment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, j, base);
+                            x.segment().setAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, j, (short) (base + r.nextInt(7) - 3));
+                        }
+                        MagnitudeSource src = tau(x, b, n);
+                        String at = String.format("isa %s seed %d n %d", CpuFeatures.isaName(isa), seed, n);
+                        long[] high = new long[MagnitudeSelect.HIGH_BUCKETS];
+                        nat.histogramHigh(x, b, n, high);
+                        assertThat(Arrays.mismatch(MagnitudeSelect.histogramHigh(src, 0, n,
+                                new long[MagnitudeSelect.HIGH_BUCKETS]), high)).as(at + " high").isEqualTo(-1);
+                        long k = (long) (0.3 * n) + 1;
+                        int h = MagnitudeSelect.selectBucket(high, k);
+                        assertThat(high[h]).as(at + ": the threshold bucket is crowded").isGreaterThan(n / 20);
+                        long[] low = new long[MagnitudeSelect.LOW_BUCKETS];
+                        nat.histogramLow(x, b, n, h, low);
+                        assertThat(Arrays.mismatch(MagnitudeSelect.histogramLow(src, 0, n, h,
+                                new long[MagnitudeSelect.LOW_BUCKETS]), low)).as(at + " low").isEqualTo(-1);
+                    }
+                }
+            });
+        }
+    }
 }
