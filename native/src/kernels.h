@@ -15,6 +15,10 @@
 
 /* Elements per tile of the linear/convert driver: acc and base tiles (4 KiB each) stay in L1. */
 #define MK_TILE 1024
+/* linear_direct writes outputs of at least this many bytes with non-temporal stores: a normal store
+ * first reads the line it writes (read-for-ownership), one extra stream of memory traffic on top of
+ * the inputs and the output, and an output this size would not stay in cache for the reader anyway. */
+#define MK_STREAM_BYTES (1 << 20)
 /* SPEC §4 block and lane counts. */
 #define MK_RED_BLOCK 65536
 #define MK_RED_LANES 64

@@ -90,38 +90,81 @@ void mk_finish_avx2(const float *acc, const float *b, int32_t divide, float divi
     })
 }
 
-/* The register-resident fused kernel (see mk_linear_direct_avx512); last < 8 elements in scalar. */
+/* One vector of the register-resident fused kernel (see mk_linear_direct_avx512), elements j..j+8;
+ * the plain and the streaming loops both store what this returns, so they cannot drift apart. */
+MK_INLINE __m256 mk256_direct_vec(const mk_linear_args *a, int32_t T, int has_base, int64_t j) {
+    __m256 b = has_base ? mk256_load(a->base, T, j) : _mm256_setzero_ps();
+    __m256 acc = _mm256_setzero_ps();
+    for (int32_t i = 0; i < a->n_inputs; i++) {
+        __m256 x = mk256_load(a->inputs[i], T, j);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a->weights[i]), has_base ? _mm256_sub_ps(x, b) : x, acc);
+    }
+    if (a->divide) {
+        acc = _mm256_div_ps(acc, _mm256_set1_ps(a->divisor));
+    }
+    if (has_base) {
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a->lambda), acc, b);
+    }
+    return acc;
+}
+
+/* Element j alone, for the runs too short for a vector (no 16-bit masked loads on AVX2). */
+MK_INLINE void mk256_direct_one(const mk_linear_args *a, int32_t T, int32_t O, int has_base, int64_t j) {
+    float b = has_base ? mk_load(a->base, T, j) : 0.0f;
+    float acc = 0.0f;
+    for (int32_t i = 0; i < a->n_inputs; i++) {
+        float x = mk_load(a->inputs[i], T, j);
+        acc = fmaf(a->weights[i], has_base ? x - b : x, acc);
+    }
+    if (a->divide) {
+        acc = acc / a->divisor;
+    }
+    if (has_base) {
+        acc = fmaf(a->lambda, acc, b);
+    }
+    mk_store(a->out, O, j, acc);
+}
+
+/* mk256_store with non-temporal stores; out + j must be 32-byte (F32) or 16-byte (F16/BF16) aligned. */
+MK_INLINE void mk256_stream(void *p, int32_t t, int64_t j, __m256 v) {
+    switch (t) {
+    case MK_DTYPE_F32:
+        _mm256_stream_ps((float *)p + j, v);
+        return;
+    case MK_DTYPE_F16:
+        _mm_stream_si128((__m128i *)((uint16_t *)p + j), mk256_to_f16(v));
+        return;
+    default:
+        _mm_stream_si128((__m128i *)((uint16_t *)p + j), mk256_to_bf16(v));
+        return;
+    }
+}
+
+/* Streams outputs of MK_STREAM_BYTES or more as mk512_direct does; last < 8 elements in scalar. */
 MK_INLINE void mk256_direct(const mk_linear_args *a, int32_t T, int32_t O, int has_base) {
+    const int64_t size = O == MK_DTYPE_F32 ? 4 : 2;
     int64_t j = 0;
+    /* Stream from a 64-byte boundary, not just a vector one, so that every streamed line is written
+     * whole by streams: a line shared with ordinary stores would cost a partial write-combine flush. */
+    int64_t to_line = (int64_t)((0 - (uintptr_t)a->out) & 63);
+    if (a->n * size >= MK_STREAM_BYTES && to_line % size == 0) {
+        int64_t head = to_line / size; /* up to 31 elements before the first aligned vector */
+        for (; j + 8 <= head; j += 8) {
+            mk256_store(a->out, O, j, mk256_direct_vec(a, T, has_base, j));
+        }
+        for (; j < head; j++) {
+            mk256_direct_one(a, T, O, has_base, j);
+        }
+        for (; j + 8 <= a->n; j += 8) {
+            mk256_stream(a->out, O, j, mk256_direct_vec(a, T, has_base, j));
+        }
+        _mm_sfence(); /* streamed stores are weakly ordered: publish them before returning */
+    }
     for (; j + 8 <= a->n; j += 8) {
-        __m256 b = has_base ? mk256_load(a->base, T, j) : _mm256_setzero_ps();
-        __m256 acc = _mm256_setzero_ps();
-        for (int32_t i = 0; i < a->n_inputs; i++) {
-            __m256 x = mk256_load(a->inputs[i], T, j);
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(a->weights[i]), has_base ? _mm256_sub_ps(x, b) : x, acc);
-        }
-        if (a->divide) {
-            acc = _mm256_div_ps(acc, _mm256_set1_ps(a->divisor));
-        }
-        if (has_base) {
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(a->lambda), acc, b);
-        }
-        mk256_store(a->out, O, j, acc);
+        mk256_store(a->out, O, j, mk256_direct_vec(a, T, has_base, j));
     }
     for (; j < a->n; j++) {
-        float b = has_base ? mk_load(a->base, T, j) : 0.0f;
-        float acc = 0.0f;
-        for (int32_t i = 0; i < a->n_inputs; i++) {
-            float x = mk_load(a->inputs[i], T, j);
-            acc = fmaf(a->weights[i], has_base ? x - b : x, acc);
-        }
-        if (a->divide) {
-            acc = acc / a->divisor;
-        }
-        if (has_base) {
-            acc = fmaf(a->lambda, acc, b);
-        }
-        mk_store(a->out, O, j, acc);
+        mk256_direct_one(a, T, O, has_base, j);
     }
 }
 

@@ -117,11 +117,6 @@ MK_INLINE void mk512_direct_vec(const mk_linear_args *a, int32_t T, int32_t O, i
     mk512_store(a->out, O, j, acc, m);
 }
 
-/* Outputs at least this large are written with non-temporal stores: a normal store first reads the
- * line it writes (read-for-ownership), one extra stream of memory traffic on top of the inputs and
- * the output, and an output this size would not stay in cache for the reader anyway. */
-#define MK_STREAM_BYTES (1 << 20)
-
 MK_INLINE void mk512_direct_stream_vec(const mk_linear_args *a, int32_t T, int32_t O, int has_base, int64_t j) {
     __m512 b = has_base ? mk512_load_full(a->base, T, j) : _mm512_setzero_ps();
     __m512 acc = _mm512_setzero_ps();
