@@ -66,7 +66,8 @@ public final class ShardWriter implements AutoCloseable {
 
     private volatile boolean finished;
     private volatile boolean closed;
-    private volatile boolean failed;
+    /** The first failed write: every later call reports it, whichever worker's failure is seen first. */
+    private volatile Exception failure;
 
     /**
      * @param dir        an existing directory, normally {@link OutputDirectory#path()}
@@ -171,7 +172,8 @@ public final class ShardWriter implements AutoCloseable {
      * the rest of the merge; {@link #finish} waits for all of them.
      *
      * @throws IllegalArgumentException for a range outside the tensor
-     * @throws IllegalStateException    after finish/close/a failed write, or when bytes are written twice
+     * @throws IOException             when the write fails, or repeating an earlier failed write's error
+     * @throws IllegalStateException    after finish/close, or when bytes are written twice
      */
     public void writeAt(int index, long offset, MemorySegment bytes) throws IOException {
         checkWritable();
@@ -201,7 +203,8 @@ public final class ShardWriter implements AutoCloseable {
      * Consumes the buffer (its position moves to its limit). Single-threaded, and not to be mixed
      * with {@link #writeAt} on one writer.
      *
-     * @throws IllegalStateException after finish/close/a failed write, or for more bytes than the specs hold
+     * @throws IllegalStateException after finish/close, or for more bytes than the specs hold (an earlier failed
+     *                               write is repeated as its own exception)
      */
     public void write(ByteBuffer bytes) throws IOException {
         checkWritable();
@@ -266,7 +269,7 @@ public final class ShardWriter implements AutoCloseable {
             }
             finished = true;
         } catch (IOException | RuntimeException e) {
-            failed = true;
+            fail(e);
             throw e;
         }
     }
@@ -305,9 +308,22 @@ public final class ShardWriter implements AutoCloseable {
         }
     }
 
-    private void checkWritable() {
-        if (closed || finished || failed) {
-            throw new IllegalStateException("writer is " + (closed ? "closed" : finished ? "finished" : "failed"));
+    private void checkWritable() throws IOException {
+        Exception f = failure;
+        if (f instanceof IOException io) {
+            throw new IOException(io.getMessage(), io); // a full disk stays an I/O error for every worker
+        }
+        if (f != null) {
+            throw new IllegalStateException("writer failed: " + f.getMessage(), f);
+        }
+        if (closed || finished) {
+            throw new IllegalStateException("writer is " + (closed ? "closed" : "finished"));
+        }
+    }
+
+    private synchronized void fail(Exception e) {
+        if (failure == null) {
+            failure = e;
         }
     }
 
@@ -326,7 +342,7 @@ public final class ShardWriter implements AutoCloseable {
                 syncInBackground(shard);
             }
         } catch (IOException | RuntimeException e) {
-            failed = true; // the files no longer match any consistent state
+            fail(e); // the files no longer match any consistent state
             throw e;
         }
     }
