@@ -30,6 +30,7 @@ echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -
 declare -A best
 for i in $(seq "$runs"); do
   for method in task_arithmetic ties; do
+    rm -rf "$out/out-$method" # a fresh output each run, as in run-e2e.sh
     line=$("$root/bin/exmerge" merge "$out/$method.yaml" "$out/out-$method" --overwrite --backend "$backend" 2>&1 | grep 'wrote' | tail -n 1)
     secs=$(echo "$line" | sed -E 's/.* in ([0-9.]+) s,.*/\1/')
     echo "  run $i $method: $secs s ($line)"

@@ -61,22 +61,30 @@ final class ChunkPipeline implements AutoCloseable {
 
     /** Runs bind-time pieces on this pipeline's pool (behind the chunks already queued) and waits. */
     Parallel parallel() {
-        return (pieces, piece) -> {
-            if (pieces <= 1 || threads == 1) {
-                Parallel.SERIAL.run(pieces, piece);
-                return;
-            }
-            List<Future<?>> running = new ArrayList<>(pieces);
-            for (int i = 0; i < pieces; i++) {
-                int index = i;
-                running.add(pool.submit(() -> piece.accept(index)));
-            }
-            for (Future<?> f : running) {
-                try {
-                    await(f);
-                } catch (IOException e) {
-                    throw new UncheckedIOException("a bind-time pass does no I/O", e);
+        return new Parallel() {
+            @Override
+            public void run(int pieces, IntConsumer piece) {
+                if (pieces <= 1 || threads == 1) {
+                    Parallel.SERIAL.run(pieces, piece);
+                    return;
                 }
+                List<Future<?>> running = new ArrayList<>(pieces);
+                for (int i = 0; i < pieces; i++) {
+                    int index = i;
+                    running.add(pool.submit(() -> piece.accept(index)));
+                }
+                for (Future<?> f : running) {
+                    try {
+                        await(f);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException("a bind-time pass does no I/O", e);
+                    }
+                }
+            }
+
+            @Override
+            public int width() {
+                return threads;
             }
         };
     }

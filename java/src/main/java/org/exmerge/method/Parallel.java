@@ -17,6 +17,15 @@ public interface Parallel {
 
     void run(int pieces, IntConsumer piece);
 
+    /**
+     * How many pieces can run at once (the run's threads; 1 when serial). Passes whose pieces
+     * combine exactly in any split (histogram counts) cut no more pieces than this, since each piece
+     * pays for a histogram of its own.
+     */
+    default int width() {
+        return 1;
+    }
+
     /** Pieces for a pass over {@code n} units with at least {@code grain} units each (at least 1, at most 256). */
     static int pieces(long n, long grain) {
         return (int) Math.max(1, Math.min(256, (n + grain - 1) / grain));

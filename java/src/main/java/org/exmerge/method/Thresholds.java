@@ -60,12 +60,16 @@ final class Thresholds {
         return keys;
     }
 
-    /** Elements per piece of a histogram pass: a piece's own histogram is up to 512 KB. */
+    /** Fewest elements per piece of a histogram pass: a piece's own histogram is up to 512 KB. */
     private static final long GRAIN = 1 << 20;
 
-    /** One histogram pass, cut into pieces counted on the run's threads; counts add in any order. */
+    /**
+     * One histogram pass, cut into pieces counted on the run's threads; counts add exactly in any
+     * split, so there are no more pieces than threads: each piece allocates, zeroes, copies and
+     * sums a histogram of its own, as many bytes as a megabyte of 16-bit task vector.
+     */
     private static long[] histogram(Kernels k, Parallel parallel, Operand x, Operand base, long n, int high, int buckets) {
-        int pieces = Parallel.pieces(n, GRAIN);
+        int pieces = Math.min(Parallel.pieces(n, GRAIN), Math.max(1, parallel.width()));
         long[][] parts = new long[pieces][];
         long step = (n + pieces - 1) / pieces;
         parallel.run(pieces, p -> {

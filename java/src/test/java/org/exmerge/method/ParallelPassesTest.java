@@ -25,19 +25,31 @@ class ParallelPassesTest {
     private static final ExecutorService POOL = Executors.newFixedThreadPool(3);
     private static final int N = 3_000_017;
 
+    /** Most pieces one pass asked for, so a test can check its pass really was cut. */
+    private static final java.util.concurrent.atomic.AtomicInteger MOST_PIECES = new java.util.concurrent.atomic.AtomicInteger();
+
     /** Runs the pieces concurrently, submitted last first, to shake out any order dependence. */
-    private static final Parallel SHUFFLED = (pieces, piece) -> {
-        List<Future<?>> fs = new ArrayList<>();
-        for (int i = pieces - 1; i >= 0; i--) {
-            int index = i;
-            fs.add(POOL.submit(() -> piece.accept(index)));
-        }
-        for (Future<?> f : fs) {
-            try {
-                f.get();
-            } catch (Exception e) {
-                throw new AssertionError(e);
+    private static final Parallel SHUFFLED = new Parallel() {
+        @Override
+        public void run(int pieces, java.util.function.IntConsumer piece) {
+            MOST_PIECES.accumulateAndGet(pieces, Math::max);
+            List<Future<?>> fs = new ArrayList<>();
+            for (int i = pieces - 1; i >= 0; i--) {
+                int index = i;
+                fs.add(POOL.submit(() -> piece.accept(index)));
             }
+            for (Future<?> f : fs) {
+                try {
+                    f.get();
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            }
+        }
+
+        @Override
+        public int width() {
+            return 3;
         }
     };
 
@@ -57,8 +69,9 @@ class ParallelPassesTest {
             tau[j] = TestModels.get(x.segment(), DType.BF16, j) - TestModels.get(b.segment(), DType.BF16, j);
         }
         long[] ks = {1, N / 10, N / 2, N - 1};
+        MOST_PIECES.set(0);
         long[] parallel = Thresholds.kthLargestKeys(new JavaKernels(), SHUFFLED, x, b, N, ks);
-        assertThat(Parallel.pieces(N, 1 << 20)).isGreaterThan(1);
+        assertThat(MOST_PIECES.get()).as("histogram pieces: one per thread").isEqualTo(3);
         for (int r = 0; r < ks.length; r++) {
             assertThat(parallel[r]).as("k=%d", ks[r]).isEqualTo(MagnitudeSelect.thresholdKey(MagnitudeSource.of(tau), ks[r]));
         }
