@@ -1,8 +1,11 @@
 package org.exmerge.engine;
 
 import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.function.IntConsumer;
 import org.exmerge.format.OutputDirectory;
@@ -31,6 +34,20 @@ public final class OutputRun {
 
     private OutputRun() {}
 
+    /**
+     * Fails before any work when the output's file system reports less usable space than the shards
+     * need, rather than after most of a long merge. The disk may still fill meanwhile (the write then
+     * fails with ENOSPC as before); a file system that reports no size at all is not checked.
+     */
+    static void requireSpace(Path dir, long bytes) throws IOException {
+        FileStore store = Files.getFileStore(dir);
+        long free = store.getUsableSpace();
+        if (store.getTotalSpace() > 0 && free < bytes) {
+            throw new IOException(String.format(Locale.ROOT,
+                    "not enough space: the model needs %,d bytes and %,d are free on %s", bytes, free, store));
+        }
+    }
+
     public static MergeStats write(Path out, List<TensorSpec> specs, Binder binder,
                                    IntConsumer written, Map<String, String> metadata, Extras extras, RunOptions opts,
                                    ProgressListener listener, CancelToken cancel, String backend, long inputBytes)
@@ -49,6 +66,7 @@ public final class OutputRun {
         try (dir; ChunkPipeline pipe = new ChunkPipeline(opts.threads(), opts.chunkBytes())) {
             listener.started(specs.size(), outBytes, inputBytes, backend, opts.threads());
             try (ShardWriter w = new ShardWriter(dir.path(), specs, opts.shardBytes(), metadata)) {
+                requireSpace(dir.path(), w.fileBytes());
                 pipe.run(specs, binder, written, w, listener, cancel);
                 w.finish();
             } catch (IOException e) {

@@ -46,6 +46,7 @@ public final class ShardWriter implements AutoCloseable {
     private final List<String> names = new ArrayList<>();
     private final byte[][] headers;
     private final long totalBytes;
+    private final long fileBytes;
 
     // Per tensor, in the order given: its spec, its shard and where its data starts in that file.
     private final TensorSpec[] specs;
@@ -112,6 +113,7 @@ public final class ShardWriter implements AutoCloseable {
         this.channels = new FileChannel[layout.size()];
         this.handedOff = new boolean[layout.size()];
         int t = 0;
+        long files = 0;
         for (int s = 0; s < layout.size(); s++) {
             names.add(fileName(s, layout.size()));
             headers[s] = SafetensorsHeader.encode(layout.get(s), meta);
@@ -123,7 +125,9 @@ public final class ShardWriter implements AutoCloseable {
                 shardLeft.addAndGet(s, spec.byteSize());
                 t++;
             }
+            files += pos;
         }
+        this.fileBytes = files;
     }
 
     /**
@@ -157,6 +161,11 @@ public final class ShardWriter implements AutoCloseable {
     /** {@code model.safetensors} alone, else Hugging Face's 1-based, 5-digit shard names. */
     static String fileName(int index, int count) {
         return count == 1 ? SINGLE_FILE : String.format("model-%05d-of-%05d.safetensors", index + 1, count);
+    }
+
+    /** The bytes of all shard files together: length prefixes, headers and tensor data (not the index). */
+    public long fileBytes() {
+        return fileBytes;
     }
 
     /** The shard file names, in order. */

@@ -197,6 +197,61 @@ class ShardWriterTest {
     }
 
     @Test
+    void fileBytesAreTheShardFilesSizes() throws Exception {
+        List<TensorSpec> specs = List.of(spec("a", DType.F32, 300), spec("b", DType.BF16, 7, 61), spec("c", DType.U8, 1001));
+        long expected;
+        try (ShardWriter w = new ShardWriter(dir, specs, 1500, Map.of("k", "v"))) {
+            expected = w.fileBytes();
+            for (TensorSpec t : specs) {
+                w.write(ByteBuffer.allocate((int) t.byteSize()));
+            }
+            w.finish();
+            long sum = 0;
+            for (String name : w.fileNames()) {
+                sum += Files.size(dir.resolve(name));
+            }
+            assertThat(sum).isEqualTo(expected);
+        }
+    }
+
+    @Test
+    void aDiskThatFillsDuringTheWritesGivesEveryWriterTheIoError() throws Exception {
+        Path tiny = Files.createDirectory(dir.resolve("tiny"));
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", tiny.toString())
+                .redirectErrorStream(true).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "needs permission to mount a tmpfs");
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(4)) {
+            int chunk = 64 << 10;
+            List<TensorSpec> specs = List.of(spec("t", DType.U8, 32L * chunk)); // 2 MiB into 1 MiB
+            try (ShardWriter w = new ShardWriter(tiny, specs, Long.MAX_VALUE, Map.of())) {
+                List<java.util.concurrent.Future<Void>> done = new java.util.ArrayList<>();
+                for (int c = 0; c < 32; c++) {
+                    long at = (long) c * chunk;
+                    done.add(pool.submit(() -> {
+                        w.writeAt(0, at, java.lang.foreign.Arena.ofAuto().allocate(chunk));
+                        return null;
+                    }));
+                }
+                int failures = 0;
+                for (var f : done) {
+                    try {
+                        f.get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        failures++;
+                        assertThat(e.getCause()).isInstanceOf(IOException.class)
+                                .hasMessageContaining("No space left on device");
+                    }
+                }
+                assertThat(failures).isPositive();
+                assertThatThrownBy(w::finish).isInstanceOf(IOException.class)
+                        .hasMessageContaining("No space left on device");
+            }
+        } finally {
+            new ProcessBuilder("umount", tiny.toString()).start().waitFor();
+        }
+    }
+
+    @Test
     void duplicateNamesAreRefusedUpFront() {
         assertThatThrownBy(() -> new ShardWriter(dir, List.of(spec("a", DType.U8, 1), spec("a", DType.U8, 1)), 1,
                 Map.of())).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'a' is given twice");
