@@ -60,6 +60,11 @@ public final class ShardWriter implements AutoCloseable {
     private final boolean[] handedOff;
     private final List<FutureTask<Void>> syncs = new ArrayList<>();
 
+    /** Bytes written since the last early flush started; see {@link #flushEarly}. */
+    private static final long EARLY_FLUSH_BYTES = 256L << 20;
+    private final java.util.concurrent.atomic.AtomicLong unflushed = new java.util.concurrent.atomic.AtomicLong();
+    private final java.util.concurrent.atomic.AtomicBoolean flushing = new java.util.concurrent.atomic.AtomicBoolean();
+
     // The append cursor of write(); single-threaded by contract.
     private int cursor;
     private long cursorWritten;
@@ -349,6 +354,8 @@ public final class ShardWriter implements AutoCloseable {
             }
             if (n > 0 && shardLeft.addAndGet(shard, -n) == 0) {
                 syncInBackground(shard);
+            } else if (unflushed.addAndGet(n) >= EARLY_FLUSH_BYTES && flushing.compareAndSet(false, true)) {
+                flushEarly(c);
             }
         } catch (IOException | RuntimeException e) {
             fail(e); // the files no longer match any consistent state
@@ -370,6 +377,25 @@ public final class ShardWriter implements AutoCloseable {
             writeFully(c, ByteBuffer.wrap(header), 8);
         }
         return channels[shard];
+    }
+
+    /**
+     * Starts the disk on what has been written so far, on a thread of its own, while the merge goes
+     * on: without it, an output smaller than the kernel's dirty-page threshold would reach the disk
+     * only in the final fsync, after all the computing. Failures here are not reported: the shard's
+     * own fsync repeats the work and reports them.
+     */
+    private void flushEarly(FileChannel c) {
+        unflushed.set(0);
+        Thread.ofPlatform().daemon().name("exmerge-flush").start(() -> {
+            try {
+                c.force(false);
+            } catch (IOException | RuntimeException reportedByTheShardsFsync) {
+                // closed by the shard's own sync, or the disk failed: that fsync says which
+            } finally {
+                flushing.set(false);
+            }
+        });
     }
 
     /** Forces a complete shard to disk on a thread of its own and closes it; finish() waits for it. */
