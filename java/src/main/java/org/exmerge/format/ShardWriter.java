@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
@@ -22,6 +23,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
@@ -40,6 +43,8 @@ public final class ShardWriter implements AutoCloseable {
     private static final int HEAP_CHUNK = 1 << 20;
     /** MemorySegment.asByteBuffer is limited to 2 GB; a segment goes out in slices of this size. */
     private static final long SEGMENT_CHUNK = 1L << 28;
+    /** Written bytes after which a background force starts the disk on them (see {@link #flushEarly}). */
+    private static final long EARLY_FLUSH_BYTES = 256L << 20;
 
     private final Path dir;
     private final List<List<TensorSpec>> layout;
@@ -61,9 +66,8 @@ public final class ShardWriter implements AutoCloseable {
     private final List<FutureTask<Void>> syncs = new ArrayList<>();
 
     /** Bytes written since the last early flush started; see {@link #flushEarly}. */
-    private static final long EARLY_FLUSH_BYTES = 256L << 20;
-    private final java.util.concurrent.atomic.AtomicLong unflushed = new java.util.concurrent.atomic.AtomicLong();
-    private final java.util.concurrent.atomic.AtomicBoolean flushing = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicLong unflushed = new AtomicLong();
+    private final AtomicBoolean flushing = new AtomicBoolean();
 
     // The append cursor of write(); single-threaded by contract.
     private int cursor;
@@ -205,8 +209,7 @@ public final class ShardWriter implements AutoCloseable {
                 continue;
             }
             for (long o = 0; o < part.byteSize(); o += HEAP_CHUNK) {
-                byte[] copy = part.asSlice(o, Math.min(HEAP_CHUNK, part.byteSize() - o)).toArray(
-                        java.lang.foreign.ValueLayout.JAVA_BYTE);
+                byte[] copy = part.asSlice(o, Math.min(HEAP_CHUNK, part.byteSize() - o)).toArray(ValueLayout.JAVA_BYTE);
                 put(index, offset + off + o, ByteBuffer.wrap(copy));
             }
         }
@@ -221,16 +224,8 @@ public final class ShardWriter implements AutoCloseable {
      *                               write is repeated as its own exception)
      */
     public void write(ByteBuffer bytes) throws IOException {
-        checkWritable();
-        checkRoom(bytes.remaining());
-        while (bytes.hasRemaining()) {
-            skipCompleteTensors();
-            int n = (int) Math.min(specs[cursor].byteSize() - cursorWritten, bytes.remaining());
-            put(cursor, cursorWritten, bytes.slice(bytes.position(), n));
-            bytes.position(bytes.position() + n);
-            cursorWritten += n;
-            appended += n;
-        }
+        write(MemorySegment.ofBuffer(bytes));
+        bytes.position(bytes.limit());
     }
 
     /** Appends the segment's bytes; see {@link #write(ByteBuffer)}. */
