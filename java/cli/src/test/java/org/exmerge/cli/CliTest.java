@@ -1,0 +1,242 @@
+package org.exmerge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.exmerge.testing.Cli;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliTest {
+    @TempDir
+    static Path dir;
+    static Path models;
+
+    @BeforeAll
+    static void synth() {
+        models = dir.resolve("models");
+        Cli.Result r = Cli.run("synth", models.toString(), "--size", "2MB", "--threads", "2");
+        assertThat(r.exit()).as(r.err()).isZero();
+    }
+
+    static String m(String name) {
+        return models.resolve(name).toString();
+    }
+
+    static void assertNothingLeftAt(Path out) throws IOException {
+        assertThat(out).doesNotExist();
+        try (Stream<Path> s = Files.list(out.getParent())) {
+            assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith("." + out.getFileName()));
+        }
+    }
+
+    @Test
+    void synthWritesLlamaModelsWithConfigAndTokenizer() throws Exception {
+        for (String name : List.of("base", "sft-1", "sft-2")) {
+            assertThat(models.resolve(name).resolve("model.safetensors")).exists();
+            assertThat(models.resolve(name).resolve("config.json")).exists();
+            assertThat(models.resolve(name).resolve("tokenizer.json")).exists();
+        }
+        Cli.Result r = Cli.run("inspect", m("base"), "--json");
+        assertThat(r.exit()).isZero();
+        JsonNode n = new ObjectMapper().readTree(r.out());
+        assertThat(n.get("tensors").asInt()).isGreaterThan(10);
+        assertThat(n.get("tensor_list").get(0).get("name").asText()).isEqualTo("lm_head.weight");
+    }
+
+    @Test
+    void exmeQuickFormEqualsTheYamlRecipe() throws Exception {
+        Path quick = dir.resolve("quick");
+        Cli.Result r = Cli.run("exme", "--base", m("base"), "--sft", m("sft-1"), "--sft", m("sft-2"),
+                "--alpha", "0.5,0.1", "--beta", "0.1", quick.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("GB/s");
+        Path yaml = dir.resolve("exme.yaml");
+        Files.writeString(yaml, Files.readString(Path.of("../../examples/exme.yaml")));
+        Path fromYaml = dir.resolve("fromyaml");
+        Path root = models.getParent().resolve("root");
+        Files.createDirectories(root.resolve("demo"));
+        if (!Files.exists(root.resolve("demo/models"))) {
+            Files.createSymbolicLink(root.resolve("demo/models"), models);
+        }
+        r = Cli.run("merge", yaml.toString(), fromYaml.toString(), "--models-dir", root.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(Files.readString(quick.resolve("config.json"))).contains("LlamaForCausalLM");
+        try (var a = org.exmerge.format.Checkpoint.open(quick); var b = org.exmerge.format.Checkpoint.open(fromYaml)) {
+            for (var t : a.tensors()) {
+                assertThat(a.data(t.name()).mismatch(b.data(t.name()))).as(t.name()).isEqualTo(-1L);
+            }
+        }
+    }
+
+    @Test
+    void exmePrintConfigIsTheRecipeInConfigOrder() {
+        Cli.Result r = Cli.run("exme", "--base", "B", "--sft", "S1", "--sft", "S2", "--alpha", "0.5,0.1", "--beta", "0.1",
+                "--print-config");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo("""
+            ---
+            merge_method: "exme"
+            base_model: "B"
+            models:
+            - model: "S1"
+              parameters:
+                alpha: 0.5
+            - model: "S2"
+              parameters:
+                alpha: 0.1
+            parameters:
+              beta: 0.1
+            """);
+    }
+
+    @Test
+    void dryRunPrintsThePlanAndWritesNothing() throws IOException {
+        Path out = dir.resolve("dry");
+        Cli.Result r = Cli.run("exme", "--base", m("base"), "--sft", m("sft-1"), "--sft", m("sft-2"),
+                "--alpha", "0.5,0.1", "--beta", "0.1", "--dry-run", out.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("method exme").contains("model.layers.0.mlp.up_proj.weight").contains("+base");
+        assertNothingLeftAt(out);
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String cmd : List.of("merge", "exme", "inspect", "synth", "doctor")) {
+            Cli.Result r = Cli.run(cmd, "--help");
+            assertThat(r.exit()).as(cmd).isZero();
+            assertThat(r.out()).as(cmd).startsWith("Usage: exmerge " + cmd);
+        }
+    }
+
+    @Test
+    void dryRunShowsWhatTheRunWillRecord() throws Exception {
+        Path cfg = dir.resolve("m3.yaml");
+        Files.writeString(cfg, "merge_method: m3\nbase_model: " + m("base") + "\nmodels:\n  - model: " + m("sft-1")
+                + "\n  - model: " + m("sft-2") + "\nparameters: {base_method: linear, alpha: 0.5}\nseed: 3\n");
+        Cli.Result r = Cli.run("merge", cfg.toString(), dir.resolve("m3-dry").toString(), "--dry-run");
+        assertThat(r.exit()).as(r.err()).isZero();
+        String lambda = Double.toString(org.exmerge.method.M3Lambda.draw(3, 0.5));
+        assertThat(r.out()).contains("records exmerge.m3.lambda = " + lambda);
+        assertNothingLeftAt(dir.resolve("m3-dry"));
+    }
+
+    @Test
+    void truncatedInputIsAnInputErrorNamingTheFile() throws Exception {
+        Path bad = dir.resolve("truncated");
+        Files.createDirectories(bad);
+        Path file = bad.resolve("model.safetensors");
+        Files.copy(models.resolve("sft-2/model.safetensors"), file);
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.setLength(f.length() - 3);
+        }
+        Path out = dir.resolve("never-truncated");
+        Cli.Result r = Cli.run("exme", "--base", m("base"), "--sft", m("sft-1"), "--sft", bad.toString(),
+                "--alpha", "0.5,0.1", "--beta", "0.1", out.toString());
+        assertThat(r.exit()).isEqualTo(3);
+        assertThat(r.err().strip().lines()).hasSize(1);
+        assertThat(r.err()).contains("exmerge: error:").contains(file.toString());
+        assertNothingLeftAt(out);
+        r = Cli.run("inspect", file.toString());
+        assertThat(r.exit()).isEqualTo(3);
+    }
+
+    @Test
+    void configErrorsAreUsageErrors() throws Exception {
+        Path cfg = dir.resolve("bad.yaml");
+        Files.writeString(cfg, "merge_method: exme\nbase_model: x\nmodels: []\nfrobnicate: 1\n");
+        Path out = dir.resolve("never-config");
+        Cli.Result r = Cli.run("merge", cfg.toString(), out.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("frobnicate");
+        assertNothingLeftAt(out);
+        r = Cli.run("exme", "--base", m("base"), "--sft", m("sft-1"), "--alpha", "0.1,0.2", out.toString());
+        assertThat(r.exit()).isEqualTo(2);
+        r = Cli.run("merge", "--threads", "zero", cfg.toString(), out.toString());
+        assertThat(r.exit()).isEqualTo(2);
+    }
+
+    @Test
+    void unwritableOutputIsAnOutputError() throws Exception {
+        Path file = dir.resolve("plainfile");
+        Files.writeString(file, "x");
+        Cli.Result r = Cli.run("exme", "--base", m("base"), "--sft", m("sft-1"), "--alpha", "0.5",
+                file.resolve("out").toString());
+        assertThat(r.exit()).isEqualTo(4);
+        assertThat(r.err()).contains("exmerge: error:");
+    }
+
+    @Test
+    void fullDiskIsAnOutputErrorAndLeavesNothing() throws Exception {
+        // A 1 MB tmpfs holds less than the ~2 MB output: refused before any work (the writes' own
+        // ENOSPC, when the disk fills during a merge, is ShardWriterTest's).
+        Path tiny = dir.resolve("tiny");
+        Files.createDirectories(tiny);
+        Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", tiny.toString())
+                .redirectErrorStream(true).start();
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "needs permission to mount a tmpfs");
+        try {
+            Path out = tiny.resolve("out");
+            Cli.Result r = Cli.run("exme", "--base", m("base"), "--sft", m("sft-1"), "--alpha", "0.5", out.toString());
+            assertThat(r.exit()).isEqualTo(4);
+            assertThat(r.err().lines().filter(l -> l.startsWith("exmerge: error:")).toList()).singleElement()
+                    .asString().contains(out.toString()).contains("not enough space: the model needs");
+            try (Stream<Path> s = Files.list(tiny)) {
+                assertThat(s.toList()).as("the temporary output is removed").isEmpty();
+            }
+        } finally {
+            new ProcessBuilder("umount", tiny.toString()).start().waitFor();
+        }
+    }
+
+    @Test
+    void jsonProgressIsOneObjectPerLine() throws Exception {
+        Path out = dir.resolve("json");
+        Cli.Result r = Cli.run("exme", "--base", m("base"), "--sft", m("sft-1"), "--alpha", "0.5", "--json", out.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        ObjectMapper json = new ObjectMapper();
+        List<String> events = r.out().lines().map(l -> {
+            try {
+                return json.readTree(l).get("event").asText();
+            } catch (IOException e) {
+                throw new AssertionError("not JSON: " + l, e);
+            }
+        }).toList();
+        assertThat(events).first().isEqualTo("start");
+        assertThat(events).last().isEqualTo("done");
+
+        Cli.Result failed = Cli.run("exme", "--base", m("base"), "--sft", dir.resolve("nothing-here").toString(),
+                "--alpha", "0.5", "--json", dir.resolve("json-fail").toString());
+        assertThat(failed.exit()).isEqualTo(3);
+        JsonNode error = json.readTree(failed.out().strip().lines().reduce((a, b) -> b).orElseThrow());
+        assertThat(error.get("event").asText()).isEqualTo("error");
+        assertThat(error.get("exit").asInt()).isEqualTo(3);
+        assertThat(error.get("message").asText()).contains("nothing-here");
+    }
+
+    @Test
+    void ctrlCLeavesNoOutput() throws Exception {
+        Path big = dir.resolve("big");
+        assertThat(Cli.run("synth", big.toString(), "--size", "64MB", "--finetunes", "1").exit()).isZero();
+        Path out = dir.resolve("interrupted");
+        Process p = Cli.child(List.of("-Xmx128m"), "exme", "--base", big.resolve("base").toString(), "--sft",
+                big.resolve("sft-1").toString(), "--alpha", "0.5", "--threads", "1", "--chunk-size", "1024", "--json",
+                out.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
+            String first = lines.readLine();
+            assertThat(first).contains("\"start\"");
+            p.destroy(); // SIGTERM, as Ctrl-C's SIGINT: both run the shutdown hooks
+        }
+        int code = p.waitFor();
+        assertThat(code).isNotZero();
+        assertNothingLeftAt(out);
+    }
+}

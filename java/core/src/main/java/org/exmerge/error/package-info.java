@@ -1,0 +1,5 @@
+/**
+ * The library's exception hierarchy: {@link org.exmerge.error.ExmergeException} and its kinds. Imports
+ * nothing of exmerge, so every package may use it.
+ */
+package org.exmerge.error;
