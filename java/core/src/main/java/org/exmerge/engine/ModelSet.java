@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.exmerge.format.Checkpoint;
 
@@ -32,6 +33,11 @@ public final class ModelSet implements AutoCloseable {
             open.put(model, c);
         }
         return c;
+    }
+
+    /** The paths of the models opened so far (a directory or a file each). */
+    public List<Path> paths() {
+        return open.values().stream().map(Checkpoint::path).toList();
     }
 
     public Path resolve(String model) {

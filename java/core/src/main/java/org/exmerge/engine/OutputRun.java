@@ -4,12 +4,14 @@ import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.IntConsumer;
 import org.exmerge.error.ExmergeException;
 import org.exmerge.format.OutputDirectory;
+import org.exmerge.format.OutputGuard;
 import org.exmerge.format.ShardWriter;
 import org.exmerge.format.TensorSpec;
 import org.exmerge.method.Parallel;
@@ -46,6 +48,21 @@ public final class OutputRun {
         if (store.getTotalSpace() > 0 && free < bytes) {
             throw new IOException(String.format(Locale.ROOT,
                     "not enough space: the model needs %,d bytes and %,d are free on %s", bytes, free, store));
+        }
+    }
+
+    /**
+     * Refuses {@code out} before any work when writing it could destroy something the user did not
+     * name as the output ({@link OutputGuard#check}); an existing output without {@code overwrite}
+     * is an output error.
+     */
+    public static void checkTarget(Path out, boolean overwrite, Collection<Path> inputs) throws IOException {
+        try {
+            OutputGuard.check(out, overwrite, inputs);
+        } catch (ExmergeException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new OutputException(out, e);
         }
     }
 

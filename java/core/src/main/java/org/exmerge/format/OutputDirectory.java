@@ -26,14 +26,21 @@ public final class OutputDirectory implements AutoCloseable {
 
     private final Path target;
     private final Path temp;
+    private final RunLock lock;
     private State state = State.OPEN;
 
-    private OutputDirectory(Path target, Path temp) {
+    private OutputDirectory(Path target, Path temp, RunLock lock) {
         this.target = target;
         this.temp = temp;
+        this.lock = lock;
     }
 
-    /** Creates {@code .<name>.tmp-<random>} next to {@code target} (and the parent, if missing). */
+    /**
+     * Creates {@code .<name>.tmp-<random>} next to {@code target} (and the parent, if missing), with
+     * a lock file {@code .<name>.tmp-<random>.lock} held for the run's life. Temporaries of earlier
+     * runs on the same target whose owner is gone (their lock can be taken) are removed first;
+     * another live run's never are.
+     */
     public static OutputDirectory create(Path target) throws IOException {
         Path t = target.toAbsolutePath().normalize();
         Path parent = t.getParent();
@@ -41,7 +48,14 @@ public final class OutputDirectory implements AutoCloseable {
             throw new IOException("cannot write a model to the root directory " + t);
         }
         Files.createDirectories(parent);
-        return new OutputDirectory(t, createSibling(t, "tmp"));
+        RunLock.sweep(t);
+        RunLock lock = RunLock.acquire(t);
+        try {
+            return new OutputDirectory(t, Files.createDirectory(lock.temp()), lock);
+        } catch (IOException | RuntimeException e) {
+            lock.release();
+            throw e;
+        }
     }
 
     /** The temporary directory to write into. */
@@ -70,8 +84,9 @@ public final class OutputDirectory implements AutoCloseable {
         if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
             if (!overwrite) {
                 throw new FileAlreadyExistsException(target.toString(), null,
-                        "output exists; choose another path or allow overwriting");
+                        "output exists; choose another path or allow overwriting (--overwrite)");
             }
+            OutputGuard.requireReplaceable(target); // again: something else may have appeared there meanwhile
             old = reserveSibling("old");
             Files.move(target, old, StandardCopyOption.ATOMIC_MOVE);
         }
@@ -94,9 +109,10 @@ public final class OutputDirectory implements AutoCloseable {
                 deleteTree(old);
             } catch (IOException leftover) {
                 // The new model is in place and the commit succeeded; what remains is a hidden
-                // .<name>.old- directory, which failing the commit would not remove either.
+                // .<name>.old- directory, which the next run on this target removes.
             }
         }
+        lock.release();
     }
 
     /** Deletes the temporary tree unless committed. Idempotent and quiet, so a shutdown hook may call it. */
@@ -108,8 +124,11 @@ public final class OutputDirectory implements AutoCloseable {
         try {
             deleteTree(temp);
         } catch (IOException ignored) {
-            // Best effort: a leftover hidden .tmp- directory is harmless and visibly named.
+            // A leftover .tmp- directory keeps its lock file, so the next run on this target removes it.
+            lock.unlock();
+            return;
         }
+        lock.release();
     }
 
     /** Aborts unless committed. */
@@ -119,26 +138,25 @@ public final class OutputDirectory implements AutoCloseable {
     }
 
     /**
-     * Creates {@code .<name>.<kind>-<random>} next to the target. Not Files.createTempDirectory: that
-     * makes the directory owner-only (0700) on POSIX, and the renamed model would keep that mode.
+     * {@code .<name>.<kind>-<random>} next to the target. Created with Files.createDirectory, not
+     * Files.createTempDirectory: that makes the directory owner-only (0700) on POSIX, and the renamed
+     * model would keep that mode.
      */
-    private static Path createSibling(Path target, String kind) throws IOException {
-        while (true) {
-            Path p = target.resolveSibling("." + target.getFileName() + "." + kind + "-"
-                    + Long.toUnsignedString(RANDOM.nextLong(), 36));
-            try {
-                return Files.createDirectory(p);
-            } catch (FileAlreadyExistsException taken) {
-                // another run drew the same name; draw again
-            }
-        }
+    static Path siblingName(Path target, String kind) {
+        return target.resolveSibling("." + target.getFileName() + "." + kind + "-" + Long.toUnsignedString(RANDOM.nextLong(), 36));
     }
 
     /** A fresh unused name next to the target: the empty directory claims it, then is removed. */
     private Path reserveSibling(String kind) throws IOException {
-        Path p = createSibling(target, kind);
-        Files.delete(p);
-        return p;
+        while (true) {
+            Path p = siblingName(target, kind);
+            try {
+                Files.delete(Files.createDirectory(p));
+                return p;
+            } catch (FileAlreadyExistsException taken) {
+                // drawn before; draw again
+            }
+        }
     }
 
     /** Makes the rename durable where the platform lets a directory be forced; elsewhere it is skipped. */

@@ -51,6 +51,9 @@ public final class Synth {
         List<TensorSpec> specs = shape.tensors(dtype);
         List<MergeStats> stats = new ArrayList<>();
         List<String> names = modelNames(finetunes);
+        for (String name : names) {
+            OutputRun.checkTarget(out.resolve(name), opts.overwrite(), List.of());
+        }
         for (int m = 0; m < names.size(); m++) {
             int model = m;
             Map<String, String> meta = Map.of("format", "pt", "exmerge.version", Version.VERSION,

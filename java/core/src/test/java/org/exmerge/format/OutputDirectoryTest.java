@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.List;
 import java.util.stream.Stream;
+import org.exmerge.error.UsageException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -103,27 +104,27 @@ class OutputDirectoryTest {
 
     @Test
     void overwriteReplacesTheOldModelAndLeavesNothingBehind() throws Exception {
-        Path target = Files.createDirectory(root.resolve("model"));
-        Files.writeString(target.resolve("old"), "old");
+        Path target = OutputGuardTest.exmergeModel(root.resolve("model"), "exmerge.version");
         Path outside = Files.writeString(root.resolve("outside"), "keep");
-        Files.createSymbolicLink(target.resolve("link"), outside);
+        Files.createSymbolicLink(target.resolve("tokenizer.json"), outside);
         try (OutputDirectory out = OutputDirectory.create(target)) {
             Files.writeString(out.path().resolve("new"), "new");
             out.commit(true);
         }
         assertThat(target.resolve("new")).hasContent("new");
-        assertThat(target.resolve("old")).doesNotExist();
+        assertThat(target.resolve("model.safetensors")).doesNotExist();
         assertThat(outside).hasContent("keep"); // deleting the old tree does not follow links out of it
         assertThat(entries()).containsExactly("model", "outside");
     }
 
     @Test
-    void overwriteReplacesAFile() throws Exception {
+    void overwriteNeverReplacesAFile() throws Exception {
         Path target = Files.writeString(root.resolve("model"), "a file");
         try (OutputDirectory out = OutputDirectory.create(target)) {
-            out.commit(true);
+            assertThatThrownBy(() -> out.commit(true)).isInstanceOf(UsageException.class).hasMessageContaining("is a file");
         }
-        assertThat(target).isDirectory();
+        assertThat(target).hasContent("a file");
+        assertThat(entries()).containsExactly("model");
     }
 
     @Test
