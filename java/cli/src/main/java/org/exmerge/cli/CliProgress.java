@@ -17,6 +17,8 @@ import org.exmerge.engine.ProgressListener;
 final class CliProgress implements ProgressListener {
     enum Mode { BAR, LINES, JSON }
 
+    /** The version of the {@code --json} event protocol (docs/json-events.md). */
+    static final int PROTOCOL = 1;
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Mode mode;
     private final String task;
@@ -45,7 +47,7 @@ final class CliProgress implements ProgressListener {
         this.startNanos = System.nanoTime();
         this.lastReport = startNanos;
         switch (mode) {
-            case JSON -> emit(event("start").put("task", task).put("tensors", tensors).put("output_bytes", outputBytes)
+            case JSON -> emit(event("start").put("protocol", PROTOCOL).put("task", task).put("tensors", tensors).put("output_bytes", outputBytes)
                     .put("input_bytes", inputBytes).put("backend", backend).put("threads", threads));
             case BAR -> bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(Math.max(1, outputBytes >> 20))
                     .setUnit(" MiB", 1).showSpeed().setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)

@@ -1,0 +1,108 @@
+package org.exmerge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.exmerge.testing.Cli;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Holds the CLI's --json output to the protocol table in docs/json-events.md, field by field. */
+class JsonEventsTest {
+    static final Path DOC = Path.of("../../docs/json-events.md");
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+    static Map<String, Map<String, String>> protocol;
+
+    @BeforeAll
+    static void readTheProtocol() throws Exception {
+        protocol = new LinkedHashMap<>();
+        for (String line : Files.readAllLines(DOC)) {
+            String[] cells = line.split("\\|", -1);
+            if (cells.length == 6 && !cells[1].isBlank() && !cells[1].contains("---") && !cells[1].strip().equals("event")) {
+                protocol.computeIfAbsent(cells[1].strip(), k -> new TreeMap<>()).put(cells[2].strip(), cells[3].strip());
+            }
+        }
+        assertThat(protocol).containsKeys("start", "progress", "done", "error");
+    }
+
+    /** Every stdout line is a documented event with exactly the documented fields and types; returns the events. */
+    static List<JsonNode> checkedEvents(Cli.Result r) throws Exception {
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : r.out().lines().toList()) {
+            JsonNode e = JSON.readTree(line);
+            assertThat(e.isObject()).as("not a JSON object: %s", line).isTrue();
+            String name = e.path("event").asText();
+            assertThat(protocol).as("undocumented event in %s", line).containsKey(name);
+            Map<String, String> fields = protocol.get(name);
+            List<String> seen = new ArrayList<>();
+            for (Iterator<String> it = e.fieldNames(); it.hasNext(); ) {
+                String f = it.next();
+                if (f.equals("event")) {
+                    continue;
+                }
+                seen.add(f);
+                assertThat(fields).as("undocumented field %s of %s", f, name).containsKey(f);
+                JsonNode v = e.get(f);
+                switch (fields.get(f)) {
+                    case "integer" -> assertThat(v.isIntegralNumber()).as("%s.%s integer: %s", name, f, v).isTrue();
+                    case "number" -> assertThat(v.isNumber()).as("%s.%s number: %s", name, f, v).isTrue();
+                    case "string" -> assertThat(v.isTextual()).as("%s.%s string: %s", name, f, v).isTrue();
+                    default -> throw new AssertionError("unknown type in the doc: " + fields.get(f));
+                }
+            }
+            assertThat(seen).as("fields of %s", name).containsExactlyInAnyOrderElementsOf(fields.keySet());
+            events.add(e);
+        }
+        return events;
+    }
+
+    @Test
+    void aMergeAndASynthSpeakTheDocumentedProtocol() throws Exception {
+        Path models = dir.resolve("models");
+        Cli.Result synth = Cli.run("synth", models.toString(), "--size", "1MB", "--finetunes", "1", "--json");
+        assertThat(synth.exit()).as(synth.err()).isZero();
+        List<JsonNode> s = checkedEvents(synth);
+        assertThat(s.stream().filter(e -> e.get("event").asText().equals("done"))).hasSize(2);
+
+        Cli.Result merge = Cli.run("exme", "--base", models.resolve("base").toString(), "--sft",
+                models.resolve("sft-1").toString(), "--alpha", "0.5", "--json", dir.resolve("out").toString());
+        assertThat(merge.exit()).as(merge.err()).isZero();
+        List<JsonNode> m = checkedEvents(merge);
+        assertThat(m.getFirst().get("event").asText()).isEqualTo("start");
+        assertThat(m.getFirst().get("protocol").asInt()).isEqualTo(CliProgress.PROTOCOL);
+        JsonNode done = m.getLast();
+        assertThat(done.get("event").asText()).isEqualTo("done");
+        assertThat(done.get("output").asText()).isEqualTo(dir.resolve("out").toString());
+        assertThat(m.stream().filter(e -> e.get("event").asText().equals("progress")).map(e -> e.get("bytes").asLong()).toList())
+                .isSorted().last().isEqualTo(done.get("output_bytes").asLong());
+    }
+
+    @Test
+    void failuresEndWithAnErrorEventCarryingTheExitCode() throws Exception {
+        Path recipe = Files.writeString(dir.resolve("bad.yaml"), "merge_method: no_such_method\nmodels: [{model: x}]\n");
+        Cli.Result config = Cli.run("merge", recipe.toString(), dir.resolve("o1").toString(), "--json");
+        Cli.Result input = Cli.run("exme", "--base", dir.resolve("absent").toString(), "--sft", dir.resolve("absent2").toString(),
+                "--alpha", "0.5", "--json", dir.resolve("o2").toString());
+        for (Cli.Result r : List.of(config, input)) {
+            JsonNode last = checkedEvents(r).getLast();
+            assertThat(last.get("event").asText()).isEqualTo("error");
+            assertThat(last.get("exit").asInt()).isEqualTo(r.exit()).isNotZero();
+            assertThat(r.err()).contains(last.get("message").asText());
+        }
+        assertThat(config.exit()).isEqualTo(2);
+        assertThat(input.exit()).isEqualTo(3);
+    }
+}
