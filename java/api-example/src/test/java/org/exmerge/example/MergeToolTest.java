@@ -5,6 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.exmerge.Exmerge;
+import org.exmerge.MergeOptions;
 import org.exmerge.engine.CancelToken;
 import org.exmerge.engine.ProgressListener;
 import org.exmerge.engine.RunOptions;
@@ -36,6 +43,38 @@ class MergeToolTest {
                 """.formatted(dir.resolve("m")));
         assertThat(MergeTool.run(recipe, dir.resolve("out"))).isZero();
         assertThat(dir.resolve("out/model.safetensors")).isRegularFile();
+    }
+
+    @Test
+    void severalMergesRunAtOnceInOneJvmAndWriteWhatEachWritesAlone(@TempDir Path dir) throws Exception {
+        Synth.write(dir.resolve("m"), LlamaShape.forBytes(2_000_000, DType.BF16), DType.BF16, 2, 3,
+                RunOptions.defaults(), ProgressListener.NONE, new CancelToken());
+        List<String> recipes = List.of(
+                "merge_method: linear\nmodels: [{model: %1$s/sft-1}, {model: %1$s/sft-2}]\n",
+                "merge_method: ties\nbase_model: %1$s/base\nmodels: [{model: %1$s/sft-1, parameters: {density: 0.3}}, {model: %1$s/sft-2, parameters: {density: 0.5}}]\n",
+                "merge_method: exme\nbase_model: %1$s/base\nmodels: [{model: %1$s/sft-1, parameters: {alpha: 0.3}}, {model: %1$s/sft-2, parameters: {alpha: 0.2}}]\nparameters: {beta: 0.6}\n");
+        List<Exmerge.Source> sources = new ArrayList<>();
+        for (String r : recipes) {
+            sources.add(Exmerge.Source.parse(r.formatted(dir.resolve("m")), "recipe"));
+        }
+        for (int i = 0; i < sources.size(); i++) {
+            Exmerge.merge(sources.get(i), dir.resolve("alone-" + i), MergeOptions.defaults(), ProgressListener.NONE);
+        }
+        try (ExecutorService pool = Executors.newFixedThreadPool(sources.size())) {
+            List<Future<?>> running = new ArrayList<>();
+            for (int i = 0; i < sources.size(); i++) {
+                int k = i;
+                running.add(pool.submit(() -> Exmerge.merge(sources.get(k), dir.resolve("together-" + k),
+                        MergeOptions.defaults(), ProgressListener.NONE)));
+            }
+            for (Future<?> f : running) {
+                f.get();
+            }
+        }
+        for (int i = 0; i < sources.size(); i++) {
+            assertThat(Files.mismatch(dir.resolve("alone-" + i + "/model.safetensors"), dir.resolve("together-" + i + "/model.safetensors")))
+                    .as("recipe %d", i).isEqualTo(-1L);
+        }
     }
 
     @Test
