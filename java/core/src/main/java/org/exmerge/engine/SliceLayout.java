@@ -51,7 +51,11 @@ final class SliceLayout {
 
     /** One output tensor: its name, its group, its layer inside the group (−1 outside the layers), its name in the reference. */
     record Job(String outName, Group group, int layerInSlice, String refName) {
+        /** Where gradients are read (numerics §9): embeddings at 0, the final norm and lm_head at 1, as mergekit's planner does. */
         double t() {
+            if (layerInSlice < 0) {
+                return isEmbedding(outName) ? 0.0 : 1.0;
+            }
             return ParamResolver.layerT(layerInSlice, group.layers());
         }
     }

@@ -96,8 +96,9 @@ public final class ParamResolver {
 
     /**
      * The gradient position of a tensor: {@code idx / (L − 1)} for layer {@code idx} of a slice of
-     * {@code L} layers, 1 when the slice has one layer, and 0 for tensors outside the layers
-     * ({@code idx < 0}, as {@link LayerNames#layerIndex} returns for them).
+     * {@code L} layers, 1 when the slice has one layer, and 0 for {@code idx < 0} (a tensor outside the
+     * layers, as {@link LayerNames#layerIndex} returns for them; the planner reads those after the
+     * layers at 1 instead, numerics §9).
      */
     public static double layerT(int layerIndexInSlice, int layerCount) {
         if (layerIndexInSlice < 0) {

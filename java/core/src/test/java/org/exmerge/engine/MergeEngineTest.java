@@ -122,27 +122,35 @@ class MergeEngineTest {
 
     @Test
     void gradientWeightsFollowTheLayer() throws Exception {
-        // Three layers: t = 0, 0.5, 1 → weight 0, 0.5, 1 on the delta; non-layer tensors read t = 0.
+        // Three layers: t = 0, 0.5, 1 → weight 0, 0.5, 1 on the delta. Outside the layers (numerics §9,
+        // as mergekit): embeddings read t = 0, the final norm and lm_head t = 1.
+        String[] names = {"model.embed_tokens.weight", "model.layers.0.mlp.up_proj.weight", "model.layers.1.mlp.up_proj.weight",
+            "model.layers.2.self_attn.q_proj.weight", "model.norm.weight", "lm_head.weight", "h.tail"};
+        float[] w = {0f, 0f, 0.5f, 1f, 1f, 1f, 1f};
+        for (String m : List.of("gbase", "gsft")) {
+            List<T> ts = new ArrayList<>();
+            for (int i = 0; i < names.length; i++) {
+                ts.add(new T(names[i], DType.F32, new long[] {3, 7}, TestModels.random(m.length() * 31 + i, 21, 0.02f)));
+            }
+            TestModels.write(dir.resolve(m), ts.toArray(T[]::new));
+        }
         String yaml = """
             merge_method: task_arithmetic
-            base_model: base
+            base_model: gbase
             models:
-              - model: sft2
+              - model: gsft
                 parameters: {weight: [0.0, 1.0]}
             dtype: float32
             """;
         Path out = EngineRuns.merge(dir, yaml, "gradient", EngineRuns.opts(dir, 2, 4 << 20));
-        try (Checkpoint b = Checkpoint.open(dir.resolve("base")); Checkpoint x = Checkpoint.open(dir.resolve("sft2"));
+        try (Checkpoint b = Checkpoint.open(dir.resolve("gbase")); Checkpoint x = Checkpoint.open(dir.resolve("gsft"));
              Checkpoint o = Checkpoint.open(out)) {
-            String[] layers = {"model.layers.0.mlp.up_proj.weight", "model.layers.1.mlp.up_proj.weight",
-                "model.layers.2.self_attn.q_proj.weight", "h.tail"};
-            float[] w = {0f, 0.5f, 1f, 0f};
-            for (int l = 0; l < layers.length; l++) {
-                MemorySegment os = o.data(layers[l]);
-                for (long j = 0; j < o.tensor(layers[l]).elementCount(); j++) {
-                    float bj = TestModels.get(b.data(layers[l]), DType.BF16, j);
-                    float expected = Math.fma(1f, Math.fma(w[l], TestModels.get(x.data(layers[l]), DType.F32, j) - bj, 0f), bj);
-                    assertThat(TestModels.get(os, DType.F32, j)).as("%s[%d]", layers[l], j).isEqualTo(expected);
+            for (int l = 0; l < names.length; l++) {
+                MemorySegment os = o.data(names[l]);
+                for (long j = 0; j < o.tensor(names[l]).elementCount(); j++) {
+                    float bj = TestModels.get(b.data(names[l]), DType.F32, j);
+                    float expected = Math.fma(1f, Math.fma(w[l], TestModels.get(x.data(names[l]), DType.F32, j) - bj, 0f), bj);
+                    assertThat(TestModels.get(os, DType.F32, j)).as("%s[%d]", names[l], j).isEqualTo(expected);
                 }
             }
         }
