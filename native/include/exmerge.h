@@ -27,7 +27,7 @@ extern "C" {
 
 /* Bumped whenever a prototype or a constant below changes meaning; the Java loader refuses a
  * library whose version differs from the one it was written against. */
-#define MK_ABI_VERSION 2
+#define MK_ABI_VERSION 3
 
 /* ---- status codes ---- */
 #define MK_OK 0
@@ -63,6 +63,7 @@ extern "C" {
 
 /* ---- mk_linear flags ---- */
 #define MK_LINEAR_DIVIDE 1 /* acc = acc / divisor before the base is added back */
+#define MK_LINEAR_NEG_ZERO 2 /* acc starts at -0 instead of +0: slerp's first term is exactly c_1*x_1, -0 included */
 
 /* ---- library and machine ---- */
 
@@ -84,7 +85,7 @@ MK_API int32_t mk_force_isa(int32_t isa);
 
 /* ---- SPEC §2: the fused linear family (linear, task_arithmetic, expo, exme) ----
  * For j in [0, n): b = widen(base[j]) if base != NULL;
- *   acc = +0; for i in [0, n_inputs): acc = fma(weights[i], base ? widen(inputs[i][j]) - b : widen(inputs[i][j]), acc);
+ *   acc = (flags & MK_LINEAR_NEG_ZERO) ? -0 : +0; for i in [0, n_inputs): acc = fma(weights[i], base ? widen(inputs[i][j]) - b : widen(inputs[i][j]), acc);
  *   if (flags & MK_LINEAR_DIVIDE) acc = acc / divisor;  if (base) acc = fma(lambda, acc, b);
  *   out[j] = narrow(acc)   (round to nearest even; NaN -> 0x7FC0 for BF16, 0x7E00 for F16; F32 stored as is)
  * all in float32. inputs[i] has type input_types[i]; any mix of MK_DTYPE_* for inputs, base and out.

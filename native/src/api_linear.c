@@ -16,7 +16,7 @@ static int valid_type(int32_t t) {
 int32_t mk_linear(int32_t n_inputs, const void *const *inputs, const int32_t *input_types, const float *weights,
                   const void *base, int32_t base_type, void *out, int32_t out_type, int32_t flags, float divisor,
                   float lambda, int64_t n) {
-    if (n < 0 || n_inputs < 0 || (flags & ~MK_LINEAR_DIVIDE) != 0) {
+    if (n < 0 || n_inputs < 0 || (flags & ~(MK_LINEAR_DIVIDE | MK_LINEAR_NEG_ZERO)) != 0) {
         return MK_E_ARGUMENT;
     }
     if (n_inputs > 0 && (inputs == NULL || input_types == NULL || weights == NULL)) {
@@ -41,8 +41,9 @@ int32_t mk_linear(int32_t n_inputs, const void *const *inputs, const int32_t *in
     }
     const mk_kernel_table *k = mk_active();
     const int32_t divide = (flags & MK_LINEAR_DIVIDE) != 0;
+    const float zero = (flags & MK_LINEAR_NEG_ZERO) != 0 ? -0.0f : 0.0f;
     const mk_linear_args args = {n_inputs, inputs, input_types, weights, base, base_type, out, out_type,
-                                 divide, divisor, lambda, n};
+                                 divide, zero, divisor, lambda, n};
     if (k->linear_direct(&args)) {
         return MK_OK;
     }
@@ -51,7 +52,9 @@ int32_t mk_linear(int32_t n_inputs, const void *const *inputs, const int32_t *in
     const int64_t out_size = mk_dtype_size(out_type);
     for (int64_t from = 0; from < n; from += MK_TILE) {
         int64_t len = n - from < MK_TILE ? n - from : MK_TILE;
-        memset(acc, 0, sizeof(float) * (size_t)len); /* acc starts at +0, as the spec's does */
+        for (int64_t j = 0; j < len; j++) {
+            acc[j] = zero; /* the spec's start: +0, or -0 for slerp's products */
+        }
         if (base != NULL) {
             k->widen((const char *)base + from * mk_dtype_size(base_type), base_type, len, b);
         }

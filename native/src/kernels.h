@@ -36,6 +36,7 @@ typedef struct mk_linear_args {
     void *out;
     int32_t out_type;
     int32_t divide;
+    float zero; /* the accumulator's start: +0, or -0 with MK_LINEAR_NEG_ZERO */
     float divisor;
     float lambda;
     int64_t n;

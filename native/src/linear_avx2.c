@@ -94,7 +94,7 @@ void mk_finish_avx2(const float *acc, const float *b, int32_t divide, float divi
  * the plain and the streaming loops both store what this returns, so they cannot drift apart. */
 MK_INLINE __m256 mk256_direct_vec(const mk_linear_args *a, int32_t T, int has_base, int64_t j) {
     __m256 b = has_base ? mk256_load(a->base, T, j) : _mm256_setzero_ps();
-    __m256 acc = _mm256_setzero_ps();
+    __m256 acc = _mm256_set1_ps(a->zero);
     for (int32_t i = 0; i < a->n_inputs; i++) {
         __m256 x = mk256_load(a->inputs[i], T, j);
         acc = _mm256_fmadd_ps(_mm256_set1_ps(a->weights[i]), has_base ? _mm256_sub_ps(x, b) : x, acc);
@@ -111,7 +111,7 @@ MK_INLINE __m256 mk256_direct_vec(const mk_linear_args *a, int32_t T, int has_ba
 /* Element j alone, for the runs too short for a vector (no 16-bit masked loads on AVX2). */
 MK_INLINE void mk256_direct_one(const mk_linear_args *a, int32_t T, int32_t O, int has_base, int64_t j) {
     float b = has_base ? mk_load(a->base, T, j) : 0.0f;
-    float acc = 0.0f;
+    float acc = a->zero;
     for (int32_t i = 0; i < a->n_inputs; i++) {
         float x = mk_load(a->inputs[i], T, j);
         acc = fmaf(a->weights[i], has_base ? x - b : x, acc);

@@ -103,7 +103,7 @@ MK_INLINE void mk512_direct_vec(const mk_linear_args *a, int32_t T, int32_t O, i
     if (has_base) {
         b = full ? mk512_load_full(a->base, T, j) : mk512_load(a->base, T, j, m);
     }
-    __m512 acc = _mm512_setzero_ps();
+    __m512 acc = _mm512_set1_ps(a->zero);
     for (int32_t i = 0; i < a->n_inputs; i++) {
         __m512 x = full ? mk512_load_full(a->inputs[i], T, j) : mk512_load(a->inputs[i], T, j, m);
         acc = _mm512_fmadd_ps(_mm512_set1_ps(a->weights[i]), has_base ? _mm512_sub_ps(x, b) : x, acc);
@@ -119,7 +119,7 @@ MK_INLINE void mk512_direct_vec(const mk_linear_args *a, int32_t T, int32_t O, i
 
 MK_INLINE void mk512_direct_stream_vec(const mk_linear_args *a, int32_t T, int32_t O, int has_base, int64_t j) {
     __m512 b = has_base ? mk512_load_full(a->base, T, j) : _mm512_setzero_ps();
-    __m512 acc = _mm512_setzero_ps();
+    __m512 acc = _mm512_set1_ps(a->zero);
     for (int32_t i = 0; i < a->n_inputs; i++) {
         __m512 x = mk512_load_full(a->inputs[i], T, j);
         acc = _mm512_fmadd_ps(_mm512_set1_ps(a->weights[i]), has_base ? _mm512_sub_ps(x, b) : x, acc);

@@ -40,7 +40,7 @@ public final class JavaKernels implements Kernels {
         float[] b = new float[BLOCK];
         for (long from = 0; from < n; from += BLOCK) {
             int len = (int) Math.min(BLOCK, n - from);
-            java.util.Arrays.fill(acc, 0, len, 0.0f);
+            java.util.Arrays.fill(acc, 0, len, op.negativeZeroStart() ? -0.0f : 0.0f);
             if (base != null) {
                 Lanes.load(base, from, len, b);
             }
@@ -78,7 +78,7 @@ public final class JavaKernels implements Kernels {
         double[] b = new double[BLOCK];
         for (long from = 0; from < n; from += BLOCK) {
             int len = (int) Math.min(BLOCK, n - from);
-            java.util.Arrays.fill(acc, 0, len, 0.0);
+            java.util.Arrays.fill(acc, 0, len, op.negativeZeroStart() ? -0.0 : 0.0);
             if (base != null) {
                 Lanes.load(base, from, len, b);
             }

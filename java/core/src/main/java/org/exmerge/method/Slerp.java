@@ -47,7 +47,7 @@ public final class Slerp implements MergeMethod {
                 Operand b = in.base();
                 Operand x = in.models()[0];
                 double[] s = sums(b, x, in.elements(), in.parallel());
-                LinearOp op = new LinearOp(coefficients(t, s[0], s[1], s[2]), false, false, 1.0, 1.0);
+                LinearOp op = LinearOp.products(coefficients(t, s[0], s[1], s[2]));
                 return VectorLinearMerge.whole(in.kernels(), new Operand[] {b, x}, null, in.elements(), op);
             }
         };

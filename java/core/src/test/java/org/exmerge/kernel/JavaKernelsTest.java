@@ -39,6 +39,26 @@ class JavaKernelsTest {
     }
 
     @Test
+    void slerpsProductsKeepNegativeZeroWhereTheLinearFamilyStartsFromPlusZero() {
+        // numerics §4: fma(c2, x2, c1·x1) with c1·x1 exact, so (−0)·c1 + (−0)·c2 is −0; numerics §2's
+        // soup starts its sum at +0, so the same terms give +0. Both in BF16 and F32.
+        for (DType t : new DType[] {DType.F32, DType.BF16}) {
+            Operand[] xs = {new Operand(TestModels.encode(t, new float[] {-0f, -0f, 1f}), t),
+                new Operand(TestModels.encode(t, new float[] {-0f, 0f, -0f}), t)};
+            Operand slerp = out(t, 3);
+            k.linear(LinearOp.products(new double[] {0.25, 0.75}), xs, null, slerp, 3);
+            Operand soup = out(t, 3);
+            k.linear(new LinearOp(new double[] {0.25, 0.75}, false, false, 1, 1), xs, null, soup, 3);
+            float[] s = read(slerp, 3);
+            float[] l = read(soup, 3);
+            assertThat(Float.floatToRawIntBits(s[0])).as(t + " slerp −0·c1 + −0·c2").isEqualTo(0x80000000);
+            assertThat(Float.floatToRawIntBits(l[0])).as(t + " soup").isZero();
+            assertThat(Float.floatToRawIntBits(s[1])).as(t + " −0 + +0").isZero();
+            assertThat(s[2]).isEqualTo(l[2]).isEqualTo(0.25f);
+        }
+    }
+
+    @Test
     void taskArithmeticAddsScaledDeltasToTheBase() {
         Operand o = out(DType.F32, 2);
         LinearOp op = new LinearOp(new double[] {0.5, 2}, true, false, 1, 0.5);

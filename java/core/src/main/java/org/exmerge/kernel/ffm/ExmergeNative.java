@@ -33,7 +33,7 @@ import java.util.List;
  */
 public final class ExmergeNative {
     // ---- #define constants of exmerge.h ----
-    public static final int MK_ABI_VERSION = 2;
+    public static final int MK_ABI_VERSION = 3;
 
     public static final int MK_OK = 0;
     public static final int MK_E_NULL = -1;
@@ -64,6 +64,7 @@ public final class ExmergeNative {
     public static final long MK_CPU_OS_ZMM = 1L << 17;
 
     public static final int MK_LINEAR_DIVIDE = 1;
+    public static final int MK_LINEAR_NEG_ZERO = 2;
 
     public static final int MK_RANDOM_NONE = 0;
     public static final int MK_RANDOM_FIXED = 1;

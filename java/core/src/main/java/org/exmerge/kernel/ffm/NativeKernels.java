@@ -94,7 +94,7 @@ public final class NativeKernels implements Kernels {
             int status;
             try {
                 status = (int) ExmergeNative.mk_linear.invokeExact(k, ptrs, types, weights, b, bt, o, code(out.type()),
-                        op.divide() ? ExmergeNative.MK_LINEAR_DIVIDE : 0, op.divisorF32(), op.lambdaF32(), n);
+                        (op.divide() ? ExmergeNative.MK_LINEAR_DIVIDE : 0) | (op.negativeZeroStart() ? ExmergeNative.MK_LINEAR_NEG_ZERO : 0), op.divisorF32(), op.lambdaF32(), n);
             } catch (Throwable t) {
                 throw ExmergeNative.rethrow(t);
             }
