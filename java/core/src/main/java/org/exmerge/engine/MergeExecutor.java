@@ -47,7 +47,12 @@ public final class MergeExecutor {
         try {
             return OutputRun.write(out, specs, (i, parallel) -> bind(plan.tensors().get(i), plans.get(i), kernels, plan.seed(), mapped, i, parallel),
                     i -> mapped.remove(i).close(), metadata,
-                    dir -> AuxFiles.copy(plan.auxSource(), dir, dtype, plan.layerCount()),
+                    dir -> {
+                        AuxFiles.copy(plan.auxSource(), dir, dtype, plan.layerCount());
+                        if (plan.chatTemplate() != null) {
+                            ChatTemplate.apply(plan.chatTemplate(), dir);
+                        }
+                    },
                     opts, listener, cancel, kernels.name(), plan.inputBytes());
         } finally {
             mapped.values().forEach(Arena::close);

@@ -10,9 +10,10 @@ import java.util.Map;
  *
  * @param auxSource directory whose config/tokenizer files are copied (null: none)
  * @param layerCount the output's layer count when it differs from the source's (slices), else -1
+ * @param chatTemplate the chat template to write into the output's tokenizer files (null: as copied)
  */
 public record MergePlan(String method, List<PlannedTensor> tensors, Map<String, String> metadata,
-                        Path auxSource, int layerCount, long seed) {
+                        Path auxSource, int layerCount, long seed, String chatTemplate) {
 
     public long outputBytes() {
         long b = 0;

@@ -1,6 +1,8 @@
 package org.exmerge.engine;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -67,7 +69,13 @@ public final class MergePlanner {
         meta.put("exmerge.seed", Long.toString(seed));
         meta.put("exmerge.recipe", recipeText);
         Checkpoint aux = auxSource(recipe, models, layout.auxReference().checkpoint());
-        return new MergePlan(method.name(), planned, meta, aux == null ? null : aux.directory(), layout.outputLayers(), seed);
+        List<Path> dirs = new ArrayList<>();
+        for (Path p : models.paths()) {
+            dirs.add(Files.isDirectory(p) ? p : p.getParent());
+        }
+        String chatTemplate = ChatTemplate.resolve(recipe.chatTemplate(), dirs);
+        return new MergePlan(method.name(), planned, meta, aux == null ? null : aux.directory(), layout.outputLayers(), seed,
+                chatTemplate);
     }
 
     private static PlannedTensor planTensor(SliceLayout.Job job, MergeMethod method, DType floatOut)
