@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.exmerge.error.BudgetException;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorSpec;
 import org.exmerge.kernel.Kernels;
@@ -40,8 +41,7 @@ public final class MergeExecutor {
         }
         DType dtype = configType;
         // Threads and chunks fitted to the memory budget before any work; too small a budget stops here.
-        MemoryBudget.Fit fit = MemoryBudget.fit(MemoryBudget.budgetOf(opts), opts.threads(), opts.chunkBytes(),
-                Runtime.getRuntime().availableProcessors(), demand(plan.tensors()));
+        MemoryBudget.Fit fit = fit(plan, opts);
         fit.notices().forEach(listener::notice);
         RunOptions run = fit.apply(opts);
         List<TensorPlan> plans = ModelScopeSurvey.resolve(plan.tensors(), kernels, run.threads(), cancel);
@@ -55,6 +55,12 @@ public final class MergeExecutor {
                 i -> release(bound.remove(i)), metadata,
                 dir -> AuxFiles.copy(plan.auxSource(), dir, dtype, plan.layerCount()),
                 run, listener, cancel, kernels.name(), plan.inputBytes());
+    }
+
+    /** The threads and chunk size {@link #run} uses for this plan: {@code opts} fitted to its memory budget. */
+    public static MemoryBudget.Fit fit(MergePlan plan, RunOptions opts) throws BudgetException {
+        return MemoryBudget.fit(MemoryBudget.budgetOf(opts), opts.threads(), opts.chunkBytes(),
+                Runtime.getRuntime().availableProcessors(), demand(plan.tensors()));
     }
 
     /** What the plan's tensors need in memory: see {@link MemoryBudget}. */
