@@ -23,6 +23,11 @@ public record MergeOptions(Path modelsDir, DType outType, Long seed, String back
         return new MergeOptions(modelsDir, outType, seed, backend, r, cancel);
     }
 
+    /** The memory budget threads and chunks are fitted to, in bytes (0: half of physical memory); see {@code RunOptions}. */
+    public MergeOptions withMemory(long bytes) {
+        return withRun(run.withMemoryBytes(bytes));
+    }
+
     public MergeOptions withModelsDir(Path d) {
         return new MergeOptions(d, outType, seed, backend, run, cancel);
     }

@@ -58,6 +58,15 @@ final class CliProgress implements ProgressListener {
     }
 
     @Override
+    public void notice(String message) {
+        if (mode == Mode.JSON) {
+            emit(event("notice").put("message", message));
+        } else {
+            System.err.println(task + ": " + message);
+        }
+    }
+
+    @Override
     public void tensor(int index, String name) {
         tensor = index;
         if (mode == Mode.BAR) {

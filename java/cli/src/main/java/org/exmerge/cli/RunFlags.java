@@ -22,6 +22,10 @@ final class RunFlags {
             description = "Bytes per work chunk (tests use odd sizes to prove chunking never changes a result).")
     long chunkBytes = RunOptions.DEFAULT_CHUNK_BYTES;
 
+    @Option(names = "--memory", paramLabel = "SIZE", converter = Sizes.class,
+            description = "Memory budget: threads and chunk size are fitted to it (default: half of physical memory). Never changes the output bytes.")
+    long memoryBytes;
+
     RunOptions run(long shardBytes) {
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1");
@@ -29,6 +33,6 @@ final class RunFlags {
         if (!Backends.NAMES.contains(backend)) {
             throw new IllegalArgumentException("--backend must be one of " + Backends.NAMES);
         }
-        return new RunOptions(threads, chunkBytes, shardBytes, overwrite);
+        return new RunOptions(threads, chunkBytes, shardBytes, overwrite, memoryBytes);
     }
 }

@@ -6,8 +6,10 @@ import java.util.List;
 import java.util.Map;
 import org.exmerge.Exmerge;
 import org.exmerge.MergeOptions;
+import org.exmerge.engine.MemoryBudget;
 import org.exmerge.engine.MergeExecutor;
 import org.exmerge.engine.PlannedTensor;
+import org.exmerge.error.BudgetException;
 import org.exmerge.method.TensorPlan;
 
 /** Runs a merge (or prints its plan) with Ctrl-C handling and progress display: merge and exme share it. */
@@ -18,9 +20,20 @@ final class Runs {
         MergeOptions opts = MergeOptions.defaults().withModelsDir(output.modelsDir).withOutType(output.outType)
                 .withSeed(seed).withBackend(run.backend).withRun(run.run(output.shardBytes));
         if (output.dryRun) {
+            BudgetException[] refused = new BudgetException[1];
             Exmerge.plan(src, opts, plan -> {
+                MemoryBudget.Fit fit;
+                try {
+                    fit = MergeExecutor.fit(plan, opts.run());
+                } catch (BudgetException e) {
+                    refused[0] = e; // the run would stop here too: exit 2 as it would
+                    return;
+                }
                 System.out.printf("method %s, seed %d, %d tensors, %s to write, %s to read%n", plan.method(), plan.seed(),
                         plan.tensors().size(), Sizes.human(plan.outputBytes()), Sizes.human(plan.inputBytes()));
+                fit.notices().forEach(n -> System.err.println("merge: " + n));
+                System.out.printf("memory: %d threads, %s chunks, %s of a %s budget%n", fit.threads(),
+                        Sizes.human(fit.chunkBytes()), Sizes.human(fit.needBytes()), Sizes.human(fit.budgetBytes()));
                 List<TensorPlan> plans = plan.tensors().stream().map(PlannedTensor::plan).toList();
                 MergeExecutor.withRunMetadata(Map.of(), plans, plan.seed())
                         .forEach((k, v) -> System.out.printf("records %s = %s%n", k, v));
@@ -29,6 +42,9 @@ final class Runs {
                             t.plan().describe());
                 }
             });
+            if (refused[0] != null) {
+                throw refused[0];
+            }
             return ExitCodes.OK;
         }
         CliProgress progress = new CliProgress("merge", run.json);

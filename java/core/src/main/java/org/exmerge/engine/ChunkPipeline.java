@@ -44,7 +44,7 @@ final class ChunkPipeline implements AutoCloseable {
         }
         this.threads = threads;
         this.chunkBytes = Math.max(8, chunkBytes);
-        this.window = 2 * threads + 2;
+        this.window = window(threads);
         this.pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "exmerge-worker");
             t.setDaemon(true);
@@ -53,6 +53,11 @@ final class ChunkPipeline implements AutoCloseable {
         for (int i = 0; i < window; i++) {
             free.add(arena.allocate(this.chunkBytes, 64));
         }
+    }
+
+    /** Chunk buffers (and chunks in flight) for {@code threads} workers: two each, so none waits on retiring. */
+    static int window(int threads) {
+        return 2 * threads + 2;
     }
 
     int threads() {

@@ -1,18 +1,19 @@
 package org.exmerge.engine;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import org.exmerge.error.BudgetException;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorSpec;
 import org.exmerge.kernel.Kernels;
 import org.exmerge.kernel.Operand;
+import org.exmerge.method.ModelScopeTrim;
 import org.exmerge.method.Parallel;
 import org.exmerge.method.ParameterException;
 import org.exmerge.method.RunMetadata;
@@ -39,23 +40,103 @@ public final class MergeExecutor {
             }
         }
         DType dtype = configType;
-        List<TensorPlan> plans = ModelScopeSurvey.resolve(plan.tensors(), kernels, opts.threads(), cancel);
+        // Threads and chunks fitted to the memory budget before any work; too small a budget stops here.
+        MemoryBudget.Fit fit = fit(plan, opts);
+        fit.notices().forEach(listener::notice);
+        RunOptions run = fit.apply(opts);
+        List<TensorPlan> plans = ModelScopeSurvey.resolve(plan.tensors(), kernels, run.threads(), cancel);
         Map<String, String> metadata = withRunMetadata(plan.metadata(), plans, plan.seed());
-        // Each tensor's inputs are mapped on their own and unmapped once it is written, so resident
-        // memory follows the tensors in flight, not the model size.
-        Map<Integer, Arena> mapped = new ConcurrentHashMap<>();
-        try {
-            return OutputRun.write(out, specs, (i, parallel) -> bind(plan.tensors().get(i), plans.get(i), kernels, plan.seed(), mapped, i, parallel),
-                    i -> mapped.remove(i).close(), metadata,
-                    dir -> {
-                        AuxFiles.copy(plan.auxSource(), dir, dtype, plan.layerCount());
-                        if (plan.chatTemplate() != null) {
-                            ChatTemplate.apply(plan.chatTemplate(), dir);
-                        }
-                    },
-                    opts, listener, cancel, kernels.name(), plan.inputBytes());
-        } finally {
-            mapped.values().forEach(Arena::close);
+        // Inputs are slices of each file's one mapping (a file named many times is mapped once). A
+        // worker releases the pages a chunk read as soon as it has computed it, and a tensor's whole
+        // ranges are released after a bind-time pass and once it is written, so resident input pages
+        // follow the chunks being computed, not the model size nor the number of models.
+        Map<Integer, MemorySegment[]> bound = new ConcurrentHashMap<>();
+        return OutputRun.write(out, specs, (i, parallel) -> bind(plan.tensors().get(i), plans.get(i), kernels, plan.seed(), bound, i, parallel),
+                i -> release(bound.remove(i)), metadata,
+                dir -> {
+                    AuxFiles.copy(plan.auxSource(), dir, dtype, plan.layerCount());
+                    if (plan.chatTemplate() != null) {
+                        ChatTemplate.apply(plan.chatTemplate(), dir);
+                    }
+                },
+                run, listener, cancel, kernels.name(), plan.inputBytes());
+    }
+
+    /** The threads and chunk size {@link #run} uses for this plan: {@code opts} fitted to its memory budget. */
+    public static MemoryBudget.Fit fit(MergePlan plan, RunOptions opts) throws BudgetException {
+        return MemoryBudget.fit(MemoryBudget.budgetOf(opts), opts.threads(), opts.chunkBytes(),
+                Runtime.getRuntime().availableProcessors(), demand(plan.tensors()));
+    }
+
+    /** What the plan's tensors need in memory: see {@link MemoryBudget}. */
+    static MemoryBudget.Demand demand(List<PlannedTensor> tensors) {
+        double ratio = 0;
+        int ranges = 0;
+        long pass = 0;
+        String passTensor = null;
+        long passHeap = 0;
+        for (PlannedTensor t : tensors) {
+            MemorySegment[] distinct = distinct(t);
+            long bytes = 0;
+            for (MemorySegment s : distinct) {
+                bytes += s.byteSize();
+            }
+            long perElement = distinctElementBytes(t);
+            ratio = Math.max(ratio, (double) perElement / t.type().size());
+            ranges = Math.max(ranges, distinct.length);
+            if (t.plan().readsAtBind() && bytes > pass) {
+                pass = bytes;
+                passTensor = t.name();
+            }
+            if (t.plan().readsAtBind()) {
+                int histograms = t.plan() instanceof ModelScopeTrim ? Math.max(1, t.models().length) : 1;
+                passHeap = Math.max(passHeap, histograms * MemoryBudget.HISTOGRAM_BYTES);
+            }
+        }
+        return new MemoryBudget.Demand(ratio, ranges, pass, passTensor, passHeap);
+    }
+
+    private static List<TensorSource> sources(PlannedTensor t) {
+        List<TensorSource> all = new ArrayList<>(t.models().length + 1);
+        if (t.base() != null) {
+            all.add(t.base());
+        }
+        all.addAll(List.of(t.models()));
+        return all;
+    }
+
+    /** The tensor's input ranges, each once: a model named several times is one mapping, read once per chunk. */
+    static MemorySegment[] distinct(PlannedTensor t) {
+        Map<Long, MemorySegment> byAddress = new LinkedHashMap<>();
+        for (TensorSource s : sources(t)) {
+            MemorySegment seg = s.operand().segment();
+            byAddress.merge(seg.address(), seg, (a, b) -> a.byteSize() >= b.byteSize() ? a : b);
+        }
+        return byAddress.values().toArray(MemorySegment[]::new);
+    }
+
+    /** Σ element bytes of the distinct inputs: what one output element reads. */
+    private static long distinctElementBytes(PlannedTensor t) {
+        Map<Long, Integer> byAddress = new LinkedHashMap<>();
+        for (TensorSource s : sources(t)) {
+            byAddress.put(s.operand().segment().address(), s.info().dtype().size());
+        }
+        long sum = 0;
+        for (int size : byAddress.values()) {
+            sum += size;
+        }
+        return sum;
+    }
+
+    /** Drops the resident pages of mapped ranges (they are read again from the page cache if needed). */
+    static void release(MemorySegment[] ranges) {
+        if (ranges == null) {
+            return;
+        }
+        for (MemorySegment s : ranges) {
+            if (s.isMapped() && s.byteSize() > 0) {
+                s.unload();
+            }
         }
     }
 
@@ -79,19 +160,32 @@ public final class MergeExecutor {
     }
 
     private static TensorMerge bind(PlannedTensor t, TensorPlan plan, Kernels kernels, long seed,
-                                    Map<Integer, Arena> mapped, int index, Parallel parallel) {
-        Arena arena = Arena.ofShared();
-        mapped.put(index, arena);
-        try {
-            Operand base = t.base() == null ? null : t.base().map(arena);
-            Operand[] models = new Operand[t.models().length];
-            for (int i = 0; i < models.length; i++) {
-                models[i] = t.models()[i].map(arena);
-            }
-            return plan.bind(new TensorInputs(t.name(), base, models, t.elements(), t.shape(), kernels, seed,
-                    Fnv1a.hash32(t.name()), parallel));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+                                    Map<Integer, MemorySegment[]> bound, int index, Parallel parallel) {
+        MemorySegment[] ranges = distinct(t);
+        bound.put(index, ranges);
+        Operand base = t.base() == null ? null : t.base().operand();
+        Operand[] models = new Operand[t.models().length];
+        for (int i = 0; i < models.length; i++) {
+            models[i] = t.models()[i].operand();
         }
+        TensorMerge merge = plan.bind(new TensorInputs(t.name(), base, models, t.elements(), t.shape(), kernels, seed,
+                Fnv1a.hash32(t.name()), parallel));
+        if (plan.readsAtBind()) {
+            release(ranges); // the pass touched every page of the tensor
+        }
+        long[] elementBytes = new long[ranges.length];
+        for (int r = 0; r < ranges.length; r++) {
+            elementBytes[r] = ranges[r].byteSize() / Math.max(1, t.elements());
+        }
+        return (start, n, out) -> {
+            merge.compute(start, n, out);
+            for (int r = 0; r < ranges.length; r++) {
+                MemorySegment s = ranges[r];
+                long from = start * elementBytes[r];
+                if (s.isMapped() && n > 0 && from < s.byteSize()) {
+                    s.asSlice(from, Math.min(n * elementBytes[r], s.byteSize() - from)).unload();
+                }
+            }
+        };
     }
 }

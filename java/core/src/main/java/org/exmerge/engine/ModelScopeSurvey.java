@@ -1,8 +1,5 @@
 package org.exmerge.engine;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.lang.foreign.Arena;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -126,7 +123,7 @@ final class ModelScopeSurvey {
 
     /**
      * One histogram pass over every surveyed tensor for the selected models (the high part when
-     * {@code bucket} is null). Tensors are mapped one at a time and unmapped when counted, as the
+     * {@code bucket} is null). Each tensor's mapped pages are released when it is counted, as the
      * executor does, so resident memory stays at one tensor's inputs; within a tensor, {@code threads}
      * workers take {@link #ITEM}-element pieces, each adding into its own histograms.
      */
@@ -146,11 +143,11 @@ final class ModelScopeSurvey {
             if (n == 0) {
                 continue;
             }
-            try (Arena arena = Arena.ofShared()) {
-                Operand base = map(t.base(), arena);
+            try {
+                Operand base = t.base().operand();
                 Operand[] models = new Operand[m];
                 for (int i = 0; i < m; i++) {
-                    models[i] = map(t.models()[i], arena);
+                    models[i] = t.models()[i].operand();
                 }
                 long pieces = (n + ITEM - 1) / ITEM;
                 AtomicLong next = new AtomicLong();
@@ -170,7 +167,9 @@ final class ModelScopeSurvey {
                         }
                     }));
                 }
-                joinAll(running); // every worker is done before the arena is closed under them
+                joinAll(running);
+            } finally {
+                MergeExecutor.release(MergeExecutor.distinct(t)); // the pass touched every page of the tensor
             }
         }
         long[][] sum = perWorker[0];
@@ -192,14 +191,6 @@ final class ModelScopeSurvey {
             names[i + 1] = t.models()[i].model();
         }
         return names;
-    }
-
-    private static Operand map(TensorSource s, Arena arena) {
-        try {
-            return s.map(arena);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 
     /** Waits for every future, then rethrows the first failure. */

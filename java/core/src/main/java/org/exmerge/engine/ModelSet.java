@@ -10,11 +10,15 @@ import org.exmerge.format.Checkpoint;
 
 /**
  * The distinct input models of a recipe, each opened (mapped and validated) once. Relative model
- * paths resolve against one directory (the working directory by default, as mergekit does).
+ * paths resolve against one directory (the working directory by default, as mergekit does). Names
+ * that resolve to the same file or directory (the same path repeated, {@code ./a} and {@code a}, a
+ * link and its target) share one {@link Checkpoint}, so a soup of a thousand entries over two files
+ * maps two files; the plan still has one input per entry.
  */
 public final class ModelSet implements AutoCloseable {
     private final Path root;
     private final Map<String, Checkpoint> open = new LinkedHashMap<>();
+    private final Map<Path, Checkpoint> byRealPath = new LinkedHashMap<>();
 
     public ModelSet(Path root) {
         this.root = root;
@@ -29,7 +33,12 @@ public final class ModelSet implements AutoCloseable {
                 throw new PlanException("model '" + model + "': no such file or directory: " + p
                         + " (exmerge reads local safetensors only; download hub models first)");
             }
-            c = Checkpoint.open(p);
+            Path real = p.toRealPath();
+            c = byRealPath.get(real);
+            if (c == null) {
+                c = Checkpoint.open(p);
+                byRealPath.put(real, c);
+            }
             open.put(model, c);
         }
         return c;
@@ -46,9 +55,10 @@ public final class ModelSet implements AutoCloseable {
 
     @Override
     public void close() {
-        for (Checkpoint c : open.values()) {
+        for (Checkpoint c : byRealPath.values()) {
             c.close();
         }
+        byRealPath.clear();
         open.clear();
     }
 }

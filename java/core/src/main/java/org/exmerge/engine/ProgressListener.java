@@ -10,6 +10,9 @@ public interface ProgressListener {
     /** Before the first byte: the work ahead. */
     default void started(int tensors, long outputBytes, long inputBytes, String backend, int threads) {}
 
+    /** One line the user should see, e.g. a setting changed to fit the memory budget. */
+    default void notice(String message) {}
+
     /** A tensor is about to be computed. */
     default void tensor(int index, String name) {}
 

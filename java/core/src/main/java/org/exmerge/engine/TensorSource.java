@@ -7,13 +7,9 @@ import org.exmerge.kernel.Operand;
 /** One input tensor: which model it comes from and its header entry there. */
 public record TensorSource(String model, Checkpoint checkpoint, TensorInfo info) {
 
+    /** The tensor's bytes: a slice of its file's one mapping (the engine unloads the pages it has read). */
     public Operand operand() {
         return new Operand(checkpoint.data(info.name()), info.dtype());
-    }
-
-    /** The tensor mapped on its own into {@code arena}: closing the arena releases its pages. */
-    public Operand map(java.lang.foreign.Arena arena) throws java.io.IOException {
-        return new Operand(checkpoint.map(info.name(), arena), info.dtype());
     }
 
     @Override

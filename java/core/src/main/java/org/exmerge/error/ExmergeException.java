@@ -3,7 +3,8 @@ package org.exmerge.error;
 import java.io.IOException;
 
 /**
- * Every failure the library reports: a recipe that cannot be merged ({@code org.exmerge.recipe.ConfigException}),
+ * Every failure the library reports: a recipe that cannot be merged ({@code org.exmerge.recipe.ConfigException},
+ * or {@link BudgetException} for a memory budget too small to run it),
  * an input that cannot be read or does not fit ({@link InputException} and its subtypes
  * {@code SafetensorsFormatException}, {@code PlanException}, {@link InputChangedException}), or an output
  * that cannot be written ({@code org.exmerge.engine.OutputException}). The message is one line naming

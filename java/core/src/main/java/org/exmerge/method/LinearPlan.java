@@ -20,6 +20,11 @@ public record LinearPlan(LinearOp op) implements TensorPlan {
     }
 
     @Override
+    public boolean readsAtBind() {
+        return false;
+    }
+
+    @Override
     public TensorMerge bind(TensorInputs in) {
         Operand[] models = in.models();
         Operand base = op.hasBase() ? in.base() : null;

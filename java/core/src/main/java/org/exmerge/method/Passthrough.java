@@ -40,6 +40,11 @@ public final class Passthrough implements MergeMethod {
             }
 
             @Override
+            public boolean readsAtBind() {
+                return false;
+            }
+
+            @Override
             public TensorMerge bind(TensorInputs in) {
                 return (start, n, out) -> in.kernels().convert(in.models()[0].skip(start), out, n);
             }

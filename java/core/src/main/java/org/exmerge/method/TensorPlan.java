@@ -11,4 +11,12 @@ public interface TensorPlan {
 
     /** Binds the plan to the tensor's data; may read the data (thresholds, norms) before returning. */
     TensorMerge bind(TensorInputs inputs);
+
+    /**
+     * Whether {@link #bind} may read whole tensors (a norm, a threshold): the engine budgets memory
+     * for one tensor of every input then. Plans that only compute chunk by chunk say false.
+     */
+    default boolean readsAtBind() {
+        return true;
+    }
 }

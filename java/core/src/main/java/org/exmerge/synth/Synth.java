@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import org.exmerge.Version;
 import org.exmerge.engine.CancelToken;
+import org.exmerge.engine.MemoryBudget;
 import org.exmerge.engine.MergeStats;
 import org.exmerge.engine.OutputRun;
 import org.exmerge.engine.ProgressListener;
@@ -47,6 +48,10 @@ public final class Synth {
     /** Writes {@code out/base} and {@code out/sft-1..n}; returns one stats entry per model. */
     public static List<MergeStats> write(Path out, LlamaShape shape, DType dtype, int finetunes, long seed,
                                          RunOptions opts, ProgressListener listener, CancelToken cancel) throws IOException {
+        MemoryBudget.Fit fit = MemoryBudget.fit(MemoryBudget.budgetOf(opts), opts.threads(), opts.chunkBytes(),
+                Runtime.getRuntime().availableProcessors(), MemoryBudget.Demand.NONE);
+        fit.notices().forEach(listener::notice);
+        RunOptions run = fit.apply(opts);
         Files.createDirectories(out);
         List<TensorSpec> specs = shape.tensors(dtype);
         List<MergeStats> stats = new ArrayList<>();
@@ -59,7 +64,7 @@ public final class Synth {
             Map<String, String> meta = Map.of("format", "pt", "exmerge.version", Version.VERSION,
                     "exmerge.synth", "seed=" + seed + " model=" + names.get(m));
             stats.add(OutputRun.write(out.resolve(names.get(m)), specs, (i, parallel) -> generator(specs.get(i), seed, model), i -> { },
-                    meta, dir -> writeExtras(dir, shape, dtype), opts, listener, cancel, "synth", 0));
+                    meta, dir -> writeExtras(dir, shape, dtype), run, listener, cancel, "synth", 0));
         }
         return stats;
     }

@@ -1,0 +1,210 @@
+package org.exmerge.engine;
+
+import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import org.exmerge.error.BudgetException;
+
+/**
+ * Fits a run's threads, chunk size and chunk buffers to one memory budget. What a run holds at once:
+ *
+ * <ul>
+ *   <li>chunk buffers: {@link ChunkPipeline#window(int)} native buffers of {@code chunkBytes};
+ *   <li>input pages being read: each worker computes one chunk at a time and releases the mapped
+ *       pages it read as soon as it is done ({@code MemorySegment.unload}), so at most
+ *       {@code threads} chunks' input ranges are resident: {@code chunkBytes × inputPerOutputByte}
+ *       each, plus up to {@link #FAULT_SLACK} per input range (the kernel maps up to 16 neighbouring
+ *       pages on a fault);
+ *   <li>a whole-tensor pass at bind time (slerp and model_stock norms, TIES thresholds, the
+ *       model-scope survey) reads a whole tensor of every distinct input before its chunks start,
+ *       while earlier chunks are still in flight; plus each worker's histogram.
+ * </ul>
+ *
+ * The JVM itself (code, heap for the plan) comes on top; it does not grow with threads or model size.
+ * Threads are capped at the available processors (the work is CPU and memory bound: a thread more
+ * than cores only adds buffers). When the sum does not fit, the chunk shrinks first (down to
+ * {@link #SHRINK_FLOOR}), then threads, then the chunk again down to {@link #MIN_CHUNK_BYTES};
+ * below that the run is refused. None of this changes an output byte: kernels are element-wise in
+ * absolute element indices.
+ */
+public final class MemoryBudget {
+    /** The smallest chunk a run is shrunk to (per-chunk costs dominate below it). */
+    public static final long MIN_CHUNK_BYTES = 64L << 10;
+    /** Chunks shrink to this before threads are given up. */
+    static final long SHRINK_FLOOR = 1L << 20;
+    /** Resident bytes beyond a chunk's exact input range, per range: fault-around maps 64 KiB either side. */
+    static final long FAULT_SLACK = 128L << 10;
+    /** One histogram of a threshold pass ({@code long[65536]}), held per worker. */
+    static final long HISTOGRAM_BYTES = 512L << 10;
+    /** The default budget is this fraction of physical memory (or of the cgroup's limit). */
+    static final double DEFAULT_FRACTION = 0.5;
+
+    private MemoryBudget() {}
+
+    /**
+     * What a run's memory depends on, from its plan.
+     *
+     * @param inputPerOutputByte largest, over tensors, of the distinct inputs' element bytes per output element byte
+     * @param rangesPerChunk largest number of distinct input ranges one chunk reads
+     * @param passBytes largest whole-tensor pass: a tensor's distinct input bytes, for tensors read at bind time
+     * @param passTensor the tensor behind {@code passBytes} (null when none)
+     * @param passHeapPerThread what each worker holds during a pass (histograms)
+     */
+    public record Demand(double inputPerOutputByte, int rangesPerChunk, long passBytes, String passTensor,
+                         long passHeapPerThread) {
+        /** A run that reads no input (synth). */
+        public static final Demand NONE = new Demand(0, 0, 0, null, 0);
+    }
+
+    /**
+     * The fitted settings.
+     *
+     * @param notices one line per setting changed from what was asked (empty when none)
+     */
+    public record Fit(int threads, long chunkBytes, int window, long needBytes, long budgetBytes, List<String> notices) {
+        /** {@code opts} with the fitted threads and chunk size. */
+        public RunOptions apply(RunOptions opts) {
+            return opts.withThreads(threads).withChunkBytes(chunkBytes);
+        }
+    }
+
+    /** {@code opts.memoryBytes()}, or the default budget when it is 0. */
+    public static long budgetOf(RunOptions opts) {
+        return opts.memoryBytes() > 0 ? opts.memoryBytes() : defaultBudget();
+    }
+
+    /**
+     * Half of the memory this process may use: physical memory (the JDK's figure, which is already
+     * the container's limit when it runs in one), or the cgroup's limit when that is lower. Half,
+     * because the JVM's default heap may take another quarter and the rest is for the OS and the
+     * page cache the inputs are read through.
+     */
+    public static long defaultBudget() {
+        long total = Long.MAX_VALUE;
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            long t = os.getTotalMemorySize();
+            if (t > 0) {
+                total = t;
+            }
+        }
+        total = Math.min(total, cgroupLimit(Path.of("/sys/fs/cgroup/memory.max")));
+        total = Math.min(total, cgroupLimit(Path.of("/sys/fs/cgroup/memory/memory.limit_in_bytes")));
+        if (total == Long.MAX_VALUE) {
+            total = 8L << 30; // nothing said how much: assume a small machine
+        }
+        return (long) (total * DEFAULT_FRACTION);
+    }
+
+    /** A cgroup limit file's value; Long.MAX_VALUE when absent, "max" or unreadable. */
+    static long cgroupLimit(Path file) {
+        try {
+            String s = Files.readString(file).trim();
+            long v = Long.parseLong(s);
+            return v > 0 ? v : Long.MAX_VALUE;
+        } catch (IOException | NumberFormatException | SecurityException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** Bytes a run holds at once with these settings. */
+    public static long need(int threads, long chunkBytes, Demand d) {
+        return buffers(threads, chunkBytes) + inputs(threads, chunkBytes, d) + pass(threads, d);
+    }
+
+    private static long buffers(int threads, long chunkBytes) {
+        return ChunkPipeline.window(threads) * chunkBytes;
+    }
+
+    private static long inputs(int threads, long chunkBytes, Demand d) {
+        return threads * ((long) Math.ceil(chunkBytes * d.inputPerOutputByte()) + d.rangesPerChunk() * FAULT_SLACK);
+    }
+
+    private static long pass(int threads, Demand d) {
+        return d.passBytes() + (long) threads * d.passHeapPerThread();
+    }
+
+    /** The largest chunk (4 KiB aligned when ≥ 4 KiB) with which {@code threads} fit; 0 when none does. */
+    static long largestChunk(long budget, int threads, Demand d) {
+        double room = budget - pass(threads, d) - (double) threads * d.rangesPerChunk() * FAULT_SLACK;
+        double perChunkByte = ChunkPipeline.window(threads) + threads * d.inputPerOutputByte();
+        long c = (long) Math.floor(room / perChunkByte);
+        while (c > 0 && need(threads, c, d) > budget) {
+            c--; // rounding of the ceil above
+        }
+        if (c >= 4096) {
+            c &= ~4095L;
+        }
+        return Math.max(0, c);
+    }
+
+    /**
+     * Fits threads and chunk size to {@code budget}.
+     *
+     * @param processors the available processors (the cap on threads)
+     * @throws BudgetException when one thread with the smallest chunk does not fit
+     */
+    public static Fit fit(long budget, int requestedThreads, long requestedChunk, int processors, Demand d)
+            throws BudgetException {
+        if (requestedThreads < 1) {
+            throw new IllegalArgumentException("threads must be ≥ 1");
+        }
+        List<String> notices = new ArrayList<>();
+        int threads = Math.min(requestedThreads, Math.max(1, processors));
+        String capped = threads < requestedThreads
+                ? requestedThreads + " threads requested, " + threads + " used (available processors)" : null;
+        long chunk = requestedChunk;
+        if (need(threads, chunk, d) > budget) {
+            long floor = Math.min(requestedChunk, SHRINK_FLOOR);
+            long c = largestChunk(budget, threads, d);
+            if (c >= floor) {
+                chunk = c;
+            } else {
+                int t = threads;
+                while (t > 1 && need(t, floor, d) > budget) {
+                    t--;
+                }
+                long min = Math.min(requestedChunk, MIN_CHUNK_BYTES);
+                long best = Math.min(requestedChunk, largestChunk(budget, t, d));
+                if (best < min) {
+                    throw refusal(budget, min, d);
+                }
+                if (t < threads) {
+                    capped = requestedThreads + " threads requested, " + t + " used (memory budget " + mb(budget) + ")";
+                    threads = t;
+                }
+                chunk = best;
+            }
+        }
+        if (capped != null) {
+            notices.add(capped);
+        }
+        if (chunk != requestedChunk) {
+            notices.add(String.format(Locale.ROOT, "chunks of %s instead of %s to fit the memory budget of %s",
+                    mb(chunk), mb(requestedChunk), mb(budget)));
+        }
+        return new Fit(threads, chunk, ChunkPipeline.window(threads), need(threads, chunk, d), budget, List.copyOf(notices));
+    }
+
+    private static BudgetException refusal(long budget, long chunk, Demand d) {
+        long need = need(1, chunk, d);
+        StringBuilder why = new StringBuilder(String.format(Locale.ROOT, "1 thread, %s chunks: %d chunk buffers %s, inputs being read %s",
+                mb(chunk), ChunkPipeline.window(1), mb(buffers(1, chunk)), mb(inputs(1, chunk, d))));
+        if (d.passBytes() > 0) {
+            why.append(", whole-tensor pass over '").append(d.passTensor()).append("' ").append(mb(pass(1, d)));
+        }
+        return new BudgetException(String.format(Locale.ROOT, "memory budget %s (--memory) is too small: this merge needs at least %s (%s)",
+                mb(budget), mb(need), why), budget, need);
+    }
+
+    /** Bytes in SI megabytes, as --memory takes them (64MB = 64,000,000 bytes). */
+    static String mb(long bytes) {
+        if (bytes < 1_000_000) {
+            return String.format(Locale.ROOT, "%.1f kB", bytes / 1e3);
+        }
+        return String.format(Locale.ROOT, "%.1f MB", bytes / 1e6);
+    }
+}
