@@ -1,7 +1,6 @@
 package org.exmerge;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 import org.exmerge.engine.MergeExecutor;
@@ -26,8 +25,12 @@ public final class Exmerge {
 
     /** A recipe with the text it was read from (recorded in the output's metadata). */
     public record Source(Recipe recipe, String text) {
-        public static Source read(Path yaml) throws IOException, ConfigException {
-            return parse(Files.readString(yaml), yaml.toString());
+        /**
+         * Reads a recipe file. A missing, unreadable, oversized (over 1 MiB) or non-UTF-8 file is a
+         * {@link ConfigException} naming the file and the reason.
+         */
+        public static Source read(Path yaml) throws ConfigException {
+            return parse(RecipeReader.readText(yaml), yaml.toString());
         }
 
         public static Source parse(String yaml, String name) throws ConfigException {
