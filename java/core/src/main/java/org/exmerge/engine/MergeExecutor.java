@@ -12,6 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorSpec;
 import org.exmerge.kernel.Kernels;
+import org.exmerge.kernel.NonFinite;
 import org.exmerge.kernel.Operand;
 import org.exmerge.method.Parallel;
 import org.exmerge.method.ParameterException;
@@ -45,7 +46,8 @@ public final class MergeExecutor {
         // memory follows the tensors in flight, not the model size.
         Map<Integer, Arena> mapped = new ConcurrentHashMap<>();
         try {
-            return OutputRun.write(out, specs, (i, parallel) -> bind(plan.tensors().get(i), plans.get(i), kernels, plan.seed(), mapped, i, parallel),
+            return OutputRun.write(out, specs, (i, parallel) -> bind(plan.tensors().get(i), plans.get(i), kernels, plan.seed(), mapped, i, parallel,
+                            opts.allowNonfinite()),
                     i -> mapped.remove(i).close(), metadata,
                     dir -> AuxFiles.copy(plan.auxSource(), dir, dtype, plan.layerCount()),
                     opts, listener, cancel, kernels.name(), plan.inputBytes());
@@ -74,7 +76,7 @@ public final class MergeExecutor {
     }
 
     private static TensorMerge bind(PlannedTensor t, TensorPlan plan, Kernels kernels, long seed,
-                                    Map<Integer, Arena> mapped, int index, Parallel parallel) {
+                                    Map<Integer, Arena> mapped, int index, Parallel parallel, boolean allowNonfinite) {
         Arena arena = Arena.ofShared();
         mapped.put(index, arena);
         try {
@@ -83,10 +85,28 @@ public final class MergeExecutor {
             for (int i = 0; i < models.length; i++) {
                 models[i] = t.models()[i].map(arena);
             }
-            return plan.bind(new TensorInputs(t.name(), base, models, t.elements(), t.shape(), kernels, seed,
+            TensorMerge merge = plan.bind(new TensorInputs(t.name(), base, models, t.elements(), t.shape(), kernels, seed,
                     Fnv1a.hash32(t.name()), parallel));
+            return allowNonfinite || !t.type().isFloat() ? merge : finiteOnly(t.name(), merge);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /**
+     * Fails the run on the first chunk holding an infinity or NaN. The check runs on the worker
+     * right after compute(), over the chunk it has just written (still in cache): one branch-free
+     * pass of 8 bytes at a time, see {@link NonFinite}. Where the value came from (weights out of
+     * range, or an input's own NaN passed through) is not told apart: both make an unusable model.
+     */
+    static TensorMerge finiteOnly(String name, TensorMerge merge) {
+        return (start, n, out) -> {
+            merge.compute(start, n, out);
+            long at = NonFinite.first(out.segment(), out.type(), n);
+            if (at >= 0) {
+                String value = NonFinite.describe(out.type(), NonFinite.bits(out.segment(), out.type().size(), at));
+                throw new UncheckedIOException(new NonFiniteException(name, start + at, value, out.type().name()));
+            }
+        };
     }
 }
