@@ -7,6 +7,7 @@ import java.util.Map;
 import org.exmerge.Exmerge;
 import org.exmerge.MergeOptions;
 import org.exmerge.engine.MergeExecutor;
+import org.exmerge.engine.OutputRun;
 import org.exmerge.engine.PlannedTensor;
 import org.exmerge.method.TensorPlan;
 
@@ -18,7 +19,9 @@ final class Runs {
         MergeOptions opts = MergeOptions.defaults().withModelsDir(output.modelsDir).withOutType(output.outType)
                 .withSeed(seed).withBackend(run.backend).withRun(run.run(output.shardBytes));
         if (output.dryRun) {
+            long[] outputBytes = {0};
             Exmerge.plan(src, opts, plan -> {
+                outputBytes[0] = plan.outputBytes();
                 System.out.printf("method %s, seed %d, %d tensors, %s to write, %s to read%n", plan.method(), plan.seed(),
                         plan.tensors().size(), Sizes.human(plan.outputBytes()), Sizes.human(plan.inputBytes()));
                 List<TensorPlan> plans = plan.tensors().stream().map(PlannedTensor::plan).toList();
@@ -29,6 +32,10 @@ final class Runs {
                             t.plan().describe());
                 }
             });
+            // The check a real run makes before writing, on the file system OUT would be created on.
+            long free = OutputRun.requireSpaceFor(out, outputBytes[0]);
+            System.out.printf("output %s: %s to write, %s%n", out.toAbsolutePath().normalize(), Sizes.human(outputBytes[0]),
+                    free < 0 ? "free space not reported by its file system" : Sizes.human(free) + " free: enough room");
             return ExitCodes.OK;
         }
         CliProgress progress = new CliProgress("merge", run.json);
