@@ -64,9 +64,16 @@ public final class NonFinite {
     private static boolean any(MemorySegment s, long bytes, long m, long h) {
         long bad = 0;
         long i = 0;
-        for (; i + 8 <= bytes; i += 8) {
-            long t = (s.get(LONG, i) & m) ^ m;
-            bad |= ~(t + m) & h;
+        // Blocks with an int counter: C2 vectorizes this loop, not the same loop over a long index
+        // (measured 5-7 GB/s against 1 GB/s per thread).
+        while (bytes - i >= 8) {
+            int words = (int) Math.min((bytes - i) >>> 3, 1 << 27);
+            MemorySegment block = s.asSlice(i, (long) words << 3);
+            for (int k = 0; k < words; k++) {
+                long t = (block.get(LONG, (long) k << 3) & m) ^ m;
+                bad |= ~(t + m);
+            }
+            i += (long) words << 3;
         }
         if (i < bytes) {
             // Zero padding is finite: t = M there, and M + M has each element's top bit set.
@@ -75,9 +82,9 @@ public final class NonFinite {
                 x |= (s.get(ValueLayout.JAVA_BYTE, i + k) & 0xffL) << (8 * k);
             }
             long t = (x & m) ^ m;
-            bad |= ~(t + m) & h;
+            bad |= ~(t + m);
         }
-        return bad != 0;
+        return (bad & h) != 0;
     }
 
     /** The bits that are all ones in a non-finite element; 0 for types without such values. */
