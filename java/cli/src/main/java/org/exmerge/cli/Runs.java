@@ -32,8 +32,8 @@ final class Runs {
                             t.plan().describe());
                 }
             });
-            // The check a real run makes before writing, on the file system OUT would be created on.
-            long free = OutputRun.requireSpaceFor(out, outputBytes[0]);
+            // The checks a real run makes before writing: a writable directory with room for OUT.
+            long free = OutputRun.preflight(out, outputBytes[0]);
             System.out.printf("output %s: %s to write, %s%n", out.toAbsolutePath().normalize(), Sizes.human(outputBytes[0]),
                     free < 0 ? "free space not reported by its file system" : Sizes.human(free) + " free: enough room");
             return ExitCodes.OK;

@@ -154,6 +154,13 @@ class CliErrorsTest {
     }
 
     @Test
+    void dryRunFailsLikeARunWhereTheOutputCannotBeCreated() throws IOException {
+        Path file = Files.writeString(dir.resolve("dry-file"), "x");
+        assertThat(fails(4, "merge", recipe.toString(), file.resolve("o").toString(), "--dry-run"))
+                .isEqualTo(file.resolve("o") + ": not a directory (" + file + ")");
+    }
+
+    @Test
     void inspectEscapesControlCharactersInNames() throws IOException {
         Path m = dir.resolve("evil");
         TestModels.write(m, new T("line\nbreak\u001b[2J", DType.BF16, new long[] {2}, new float[] {1, 2}));

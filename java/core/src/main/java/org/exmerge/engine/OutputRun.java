@@ -2,8 +2,10 @@ package org.exmerge.engine;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -57,19 +59,28 @@ public final class OutputRun {
     }
 
     /**
-     * The same check for an output that does not exist yet ({@code --dry-run}): the file system is
-     * the one of {@code out}'s nearest existing ancestor, where a real run creates its directory.
+     * What a run checks before writing, for an output that does not exist yet ({@code --dry-run}):
+     * that the directory a run would create its temporary sibling in can be written, and that its
+     * file system has room ({@link #requireSpace}'s rule). Both are checked on {@code out}'s
+     * nearest existing ancestor, where a real run creates its directories.
      *
      * @param bytes what the output will take (the plan's tensor bytes)
      * @return the usable bytes reported there, or -1 when the file system reports no size
-     * @throws OutputException {@code out: not enough space: ...} (exit 4), as a real run would fail
+     * @throws OutputException {@code out: permission denied (dir)} or {@code out: not enough space: ...}
+     *                         (exit 4), as a real run would fail
      */
-    public static long requireSpaceFor(Path out, long bytes) throws OutputException {
+    public static long preflight(Path out, long bytes) throws OutputException {
         Path p = out.toAbsolutePath().normalize();
         while (p.getParent() != null && !Files.exists(p)) {
             p = p.getParent();
         }
         try {
+            if (!Files.isDirectory(p)) {
+                throw new NotDirectoryException(p.toString());
+            }
+            if (!Files.isWritable(p)) {
+                throw new AccessDeniedException(p.toString());
+            }
             return requireSpace(p, bytes);
         } catch (IOException e) {
             throw new OutputException(out, e);

@@ -120,10 +120,26 @@ class RunErrorsTest {
     @Test
     void spaceCheckForAnOutputThatDoesNotExistYet() throws Exception {
         Path out = dir.resolve("not/yet/there");
-        assertThat(OutputRun.requireSpaceFor(out, 1)).isGreaterThan(0);
-        OutputException e = catchThrowableOfType(OutputException.class, () -> OutputRun.requireSpaceFor(out, Long.MAX_VALUE / 2));
+        assertThat(OutputRun.preflight(out, 1)).isGreaterThan(0);
+        OutputException e = catchThrowableOfType(OutputException.class, () -> OutputRun.preflight(out, Long.MAX_VALUE / 2));
         assertThat(e.kind()).isEqualTo(ExmergeException.Kind.OUTPUT);
         assertThat(e.getMessage()).startsWith(out + ": not enough space: the model needs ");
         assertThat(out.getParent()).doesNotExist();
+    }
+
+    @Test
+    void preflightOfAnOutputUnderAFile() throws Exception {
+        Path file = Files.writeString(dir.resolve("preflight-file"), "x");
+        OutputException e = catchThrowableOfType(OutputException.class, () -> OutputRun.preflight(file.resolve("o"), 1));
+        assertThat(e.getMessage()).isEqualTo(file.resolve("o") + ": not a directory (" + file + ")");
+    }
+
+    @Test
+    void preflightOfAnUnwritableDirectory() throws Exception {
+        Path ro = Files.createDirectories(dir.resolve("ro-preflight"));
+        Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("r-xr-xr-x"));
+        assumeThat(Files.isWritable(ro)).as("running as root: mode 555 does not stop writing").isFalse();
+        OutputException e = catchThrowableOfType(OutputException.class, () -> OutputRun.preflight(ro.resolve("a/b"), 1));
+        assertThat(e.getMessage()).isEqualTo(ro.resolve("a/b") + ": permission denied (" + ro + ")");
     }
 }
