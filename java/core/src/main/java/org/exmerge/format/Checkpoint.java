@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -75,6 +76,12 @@ public final class Checkpoint implements AutoCloseable {
             return single(p, p, p.getParent());
         }
         if (!Files.isDirectory(p)) {
+            if (!Files.notExists(p)) {
+                // Neither there nor surely absent: reading its attributes throws the real reason
+                // (a parent directory that may not be searched: permission denied).
+                Files.readAttributes(p, BasicFileAttributes.class);
+                throw new SafetensorsFormatException(p, null, "not a regular file or directory");
+            }
             throw new SafetensorsFormatException(p, null, "no such file or directory");
         }
         if (!Files.isReadable(p) || !Files.isExecutable(p)) {
