@@ -3,7 +3,6 @@ package org.exmerge.recipe;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
@@ -28,16 +27,7 @@ import java.util.regex.Pattern;
  * which hides copy-paste mistakes in long recipes).
  */
 final class YamlTree {
-    /**
-     * No string in a recipe comes near a mebibyte; Jackson's own default (20 M characters) would
-     * let one scalar take minutes to scan. Recipe files are capped at the same size before parsing
-     * ({@link RecipeReader#MAX_RECIPE_BYTES}).
-     */
     private static final YAMLFactory FACTORY = new YAMLFactory();
-
-    static {
-        FACTORY.setStreamReadConstraints(StreamReadConstraints.builder().maxStringLength(RecipeReader.MAX_RECIPE_BYTES).build());
-    }
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     /** Far deeper than any recipe; stops a hostile file from exhausting the stack. */
     private static final int MAX_DEPTH = 64;
