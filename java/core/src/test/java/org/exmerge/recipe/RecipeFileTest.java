@@ -81,7 +81,7 @@ class RecipeFileTest {
 
     @Test
     void aLongScalarBelowTheCapIsStillRead() throws Exception {
-        // The string limit given to Jackson is the file cap, so nothing that fits the file is refused by it.
+        // Only the whole text is capped: a long scalar inside the cap is read as before.
         Path f = Files.writeString(dir.resolve("long.yaml"), "merge_method: linear\nmodels:\n  - model: '"
                 + "a".repeat(200_000) + "'\n");
         assertThat(Exmerge.Source.read(f).recipe().models().getFirst().model()).hasSize(200_000);
