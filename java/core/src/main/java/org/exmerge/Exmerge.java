@@ -1,7 +1,6 @@
 package org.exmerge;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,8 +33,12 @@ public final class Exmerge {
      * when it came from elsewhere); a merge refuses to write its output over that file.
      */
     public record Source(Recipe recipe, String text, Path file) {
-        public static Source read(Path yaml) throws IOException, ConfigException {
-            String text = Files.readString(yaml);
+        /**
+         * Reads a recipe file. A missing, unreadable, oversized (over 1 MiB) or non-UTF-8 file is a
+         * {@link ConfigException} naming the file and the reason.
+         */
+        public static Source read(Path yaml) throws ConfigException {
+            String text = RecipeReader.readText(yaml);
             return new Source(RecipeReader.parse(text, yaml.toString()), text, yaml);
         }
 
@@ -44,12 +47,27 @@ public final class Exmerge {
         }
     }
 
-    /** Plans without writing: every config and input error surfaces here. */
-    public static void plan(Source src, MergeOptions opts, Consumer<MergePlan> use)
+    /**
+     * Plans without writing: every config and input error surfaces here, and, when {@code out} is
+     * not null, every refusal {@link #merge} would make of it.
+     */
+    public static void plan(Source src, Path out, MergeOptions opts, Consumer<MergePlan> use)
             throws IOException, ConfigException, PlanException {
         try (ModelSet models = new ModelSet(opts.modelsDir())) {
-            use.accept(MergePlanner.plan(src.recipe(), src.text(), models, opts.outType(), opts.seed()));
+            MergePlan plan = MergePlanner.plan(src.recipe(), src.text(), models, opts.outType(), opts.seed());
+            if (out != null) {
+                checkTarget(src, out, opts, models);
+            }
+            use.accept(plan);
         }
+    }
+
+    private static void checkTarget(Source src, Path out, MergeOptions opts, ModelSet models) throws IOException {
+        List<Path> inputs = new ArrayList<>(models.paths());
+        if (src.file() != null) {
+            inputs.add(src.file());
+        }
+        OutputRun.checkTarget(out, opts.run().overwrite(), inputs);
     }
 
     /**
@@ -66,11 +84,7 @@ public final class Exmerge {
         Kernels kernels = Backends.select(opts.backend());
         try (ModelSet models = new ModelSet(opts.modelsDir())) {
             MergePlan plan = MergePlanner.plan(src.recipe(), src.text(), models, opts.outType(), opts.seed());
-            List<Path> inputs = new ArrayList<>(models.paths());
-            if (src.file() != null) {
-                inputs.add(src.file());
-            }
-            OutputRun.checkTarget(out, opts.run().overwrite(), inputs);
+            checkTarget(src, out, opts, models);
             return MergeExecutor.run(plan, out, opts.run(), kernels, listener, opts.cancel());
         }
     }

@@ -55,14 +55,38 @@ final class InspectCommand implements Callable<Integer> {
             }
             if (!summary) {
                 for (TensorInfo t : c.tensors()) {
-                    System.out.printf("%-60s %-8s %-20s %s%n", t.name(), t.dtype(), Arrays.toString(t.shape()), Sizes.human(t.byteSize()));
+                    System.out.printf("%-60s %-8s %-20s %s%n", printable(t.name()), t.dtype(), Arrays.toString(t.shape()), Sizes.human(t.byteSize()));
                 }
             }
             System.out.printf("%s: %d tensors, %,d parameters, %s%n", c.path(), c.tensors().size(), params, Sizes.human(c.totalBytes()));
             byType.forEach((t, acc) -> System.out.printf("  %-8s %,d parameters, %s%n", t, acc[0], Sizes.human(acc[1])));
-            c.metadata().forEach((k, v) -> System.out.printf("  metadata %s = %s%n", k,
-                    v.length() > 120 ? v.substring(0, 117).replace('\n', ' ') + "..." : v.replace('\n', ' ')));
+            c.metadata().forEach((k, v) -> System.out.printf("  metadata %s = %s%n", printable(k),
+                    v.length() > 120 ? printable(v.substring(0, 117).replace('\n', ' ')) + "..." : printable(v.replace('\n', ' '))));
             return ExitCodes.OK;
         }
+    }
+
+    /**
+     * Names come from the file's header and may hold line breaks or terminal escapes; in the table
+     * each name stays on its line, escaped as \n, \t or \\uXXXX (the JSON output escapes by itself).
+     */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder(s.length());
+        s.codePoints().forEach(c -> {
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                case '\\' -> b.append("\\\\");
+                default -> {
+                    if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) {
+                        b.append(String.format("\\u%04x", c));
+                    } else {
+                        b.appendCodePoint(c);
+                    }
+                }
+            }
+        });
+        return b.toString();
     }
 }

@@ -18,6 +18,10 @@ final class RunFlags {
     @Option(names = "--overwrite", description = "Replace OUT if it exists (the old one is removed only after the new one is complete).")
     boolean overwrite;
 
+    @Option(names = "--allow-nonfinite", description = "Write merged values that are infinite or NaN instead of failing"
+            + " (by default the first such value stops the run, naming the tensor; NaNs in the inputs count too).")
+    boolean allowNonfinite;
+
     @Option(names = "--chunk-size", paramLabel = "SIZE", converter = Sizes.class, hidden = true,
             description = "Bytes per work chunk (tests use odd sizes to prove chunking never changes a result).")
     long chunkBytes = RunOptions.DEFAULT_CHUNK_BYTES;
@@ -33,6 +37,7 @@ final class RunFlags {
         if (!Backends.NAMES.contains(backend)) {
             throw new IllegalArgumentException("--backend must be one of " + Backends.NAMES);
         }
-        return new RunOptions(threads, chunkBytes, shardBytes, overwrite, memoryBytes);
+        return new RunOptions(threads, chunkBytes, shardBytes, overwrite).withMemoryBytes(memoryBytes)
+                .withAllowNonfinite(allowNonfinite);
     }
 }

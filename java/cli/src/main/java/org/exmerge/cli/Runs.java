@@ -8,6 +8,7 @@ import org.exmerge.Exmerge;
 import org.exmerge.MergeOptions;
 import org.exmerge.engine.MemoryBudget;
 import org.exmerge.engine.MergeExecutor;
+import org.exmerge.engine.OutputRun;
 import org.exmerge.engine.PlannedTensor;
 import org.exmerge.error.BudgetException;
 import org.exmerge.method.TensorPlan;
@@ -20,8 +21,10 @@ final class Runs {
         MergeOptions opts = MergeOptions.defaults().withModelsDir(output.modelsDir).withOutType(output.outType)
                 .withSeed(seed).withBackend(run.backend).withRun(run.run(output.shardBytes));
         if (output.dryRun) {
+            long[] outputBytes = {0};
             BudgetException[] refused = new BudgetException[1];
-            Exmerge.plan(src, opts, plan -> {
+            Exmerge.plan(src, out, opts, plan -> {
+                outputBytes[0] = plan.outputBytes();
                 MemoryBudget.Fit fit;
                 try {
                     fit = MergeExecutor.fit(plan, opts.run());
@@ -45,6 +48,10 @@ final class Runs {
             if (refused[0] != null) {
                 throw refused[0];
             }
+            // The checks a real run makes before writing: a writable directory with room for OUT.
+            long free = OutputRun.preflight(out, outputBytes[0]);
+            System.out.printf("output %s: %s to write, %s%n", out.toAbsolutePath().normalize(), Sizes.human(outputBytes[0]),
+                    free < 0 ? "free space not reported by its file system" : Sizes.human(free) + " free: enough room");
             return ExitCodes.OK;
         }
         CliProgress progress = new CliProgress("merge", run.json);

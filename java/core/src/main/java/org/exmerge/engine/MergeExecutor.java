@@ -1,6 +1,7 @@
 package org.exmerge.engine;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -12,6 +13,7 @@ import org.exmerge.error.BudgetException;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorSpec;
 import org.exmerge.kernel.Kernels;
+import org.exmerge.kernel.NonFinite;
 import org.exmerge.kernel.Operand;
 import org.exmerge.method.ModelScopeTrim;
 import org.exmerge.method.Parallel;
@@ -51,7 +53,8 @@ public final class MergeExecutor {
         // ranges are released after a bind-time pass and once it is written, so resident input pages
         // follow the chunks being computed, not the model size nor the number of models.
         Map<Integer, MemorySegment[]> bound = new ConcurrentHashMap<>();
-        return OutputRun.write(out, specs, (i, parallel) -> bind(plan.tensors().get(i), plans.get(i), kernels, plan.seed(), bound, i, parallel),
+        return OutputRun.write(out, specs, (i, parallel) -> bind(plan.tensors().get(i), plans.get(i), kernels, plan.seed(), bound, i, parallel,
+                        run.allowNonfinite()),
                 i -> release(bound.remove(i)), metadata,
                 dir -> {
                     AuxFiles.copy(plan.auxSource(), dir, dtype, plan.layerCount());
@@ -160,7 +163,7 @@ public final class MergeExecutor {
     }
 
     private static TensorMerge bind(PlannedTensor t, TensorPlan plan, Kernels kernels, long seed,
-                                    Map<Integer, MemorySegment[]> bound, int index, Parallel parallel) {
+                                    Map<Integer, MemorySegment[]> bound, int index, Parallel parallel, boolean allowNonfinite) {
         MemorySegment[] ranges = distinct(t);
         bound.put(index, ranges);
         Operand base = t.base() == null ? null : t.base().operand();
@@ -168,8 +171,9 @@ public final class MergeExecutor {
         for (int i = 0; i < models.length; i++) {
             models[i] = t.models()[i].operand();
         }
-        TensorMerge merge = plan.bind(new TensorInputs(t.name(), base, models, t.elements(), t.shape(), kernels, seed,
+        TensorMerge computed = plan.bind(new TensorInputs(t.name(), base, models, t.elements(), t.shape(), kernels, seed,
                 Fnv1a.hash32(t.name()), parallel));
+        TensorMerge merge = allowNonfinite || !t.type().isFloat() ? computed : finiteOnly(t.name(), computed);
         if (plan.readsAtBind()) {
             release(ranges); // the pass touched every page of the tensor
         }
@@ -185,6 +189,23 @@ public final class MergeExecutor {
                 if (s.isMapped() && n > 0 && from < s.byteSize()) {
                     s.asSlice(from, Math.min(n * elementBytes[r], s.byteSize() - from)).unload();
                 }
+            }
+        };
+    }
+
+    /**
+     * Fails the run on the first chunk holding an infinity or NaN. The check runs on the worker
+     * right after compute(), over the chunk it has just written (still in cache): one branch-free
+     * pass of 8 bytes at a time, see {@link NonFinite}. Where the value came from (weights out of
+     * range, or an input's own NaN passed through) is not told apart: both make an unusable model.
+     */
+    static TensorMerge finiteOnly(String name, TensorMerge merge) {
+        return (start, n, out) -> {
+            merge.compute(start, n, out);
+            long at = NonFinite.first(out.segment(), out.type(), n);
+            if (at >= 0) {
+                String value = NonFinite.describe(out.type(), NonFinite.bits(out.segment(), out.type().size(), at));
+                throw new UncheckedIOException(new NonFiniteException(name, start + at, value, out.type().name()));
             }
         };
     }

@@ -85,6 +85,14 @@ public final class MergePlanner {
         TensorInfo ref = refSrc.checkpoint().tensor(job.refName());
         String name = job.outName();
         if (!ref.dtype().isFloat()) {
+            // Copied from the reference, so every other input must hold the very same kind of
+            // tensor: an I16 against a BF16 of the same name is two different models, not a copy.
+            for (SliceLayout.Source s : g.models()) {
+                source(s, s.nameOf(job.refName(), job.layerInSlice()), ref);
+            }
+            if (g.base() != null) {
+                source(g.base(), g.base().nameOf(job.refName(), job.layerInSlice()), ref);
+            }
             TensorSource from = new TensorSource(refSrc.model(), refSrc.checkpoint(), ref);
             return new PlannedTensor(name, ref.dtype(), ref.shape(), null, new TensorSource[] {from}, Passthrough.copy());
         }
@@ -141,8 +149,9 @@ public final class MergePlanner {
                     + " for '" + ref.name() + "'");
         }
         if (info.dtype().isFloat() != ref.dtype().isFloat() || (!info.dtype().isFloat() && info.dtype() != ref.dtype())) {
-            throw new PlanException(c.fileOf(name) + ": tensor '" + name + "' is " + info.dtype()
-                    + ", the reference model has " + ref.dtype() + " for '" + ref.name() + "'");
+            throw new PlanException(c.fileOf(name) + ": tensor '" + name + "' is " + info.dtype() + " in model '"
+                    + s.model() + "', the reference model has " + ref.dtype() + " for '" + ref.name()
+                    + "'; non-float tensors are copied, not merged, so every model must hold them with the same dtype");
         }
         return new TensorSource(s.model(), c, info);
     }

@@ -29,7 +29,9 @@ public final class ModelSet implements AutoCloseable {
         Checkpoint c = open.get(model);
         if (c == null) {
             Path p = resolve(model);
-            if (!Files.exists(p)) {
+            // notExists, not !exists: a path that cannot be looked up (permission denied on a
+            // parent) is neither, and Checkpoint.open reports its real reason.
+            if (Files.notExists(p)) {
                 throw new PlanException("model '" + model + "': no such file or directory: " + p
                         + " (exmerge reads local safetensors only; download hub models first)");
             }

@@ -1,8 +1,11 @@
 package org.exmerge.engine;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileStore;
 import java.nio.file.Files;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
@@ -41,13 +44,48 @@ public final class OutputRun {
      * Fails before any work when the output's file system reports less usable space than the shards
      * need, rather than after most of a long merge. The disk may still fill meanwhile (the write then
      * fails with ENOSPC as before); a file system that reports no size at all is not checked.
+     *
+     * @return the usable bytes reported, or -1 when the file system reports no size
      */
-    static void requireSpace(Path dir, long bytes) throws IOException {
+    static long requireSpace(Path dir, long bytes) throws IOException {
         FileStore store = Files.getFileStore(dir);
         long free = store.getUsableSpace();
-        if (store.getTotalSpace() > 0 && free < bytes) {
+        if (store.getTotalSpace() <= 0) {
+            return -1;
+        }
+        if (free < bytes) {
             throw new IOException(String.format(Locale.ROOT,
                     "not enough space: the model needs %,d bytes and %,d are free on %s", bytes, free, store));
+        }
+        return free;
+    }
+
+    /**
+     * What a run checks before writing, for an output that does not exist yet ({@code --dry-run}):
+     * that the directory a run would create its temporary sibling in can be written, and that its
+     * file system has room ({@link #requireSpace}'s rule). Both are checked on {@code out}'s
+     * nearest existing ancestor, where a real run creates its directories.
+     *
+     * @param bytes what the output will take (the plan's tensor bytes)
+     * @return the usable bytes reported there, or -1 when the file system reports no size
+     * @throws OutputException {@code out: permission denied (dir)} or {@code out: not enough space: ...}
+     *                         (exit 4), as a real run would fail
+     */
+    public static long preflight(Path out, long bytes) throws OutputException {
+        Path p = out.toAbsolutePath().normalize();
+        while (p.getParent() != null && !Files.exists(p)) {
+            p = p.getParent();
+        }
+        try {
+            if (!Files.isDirectory(p)) {
+                throw new NotDirectoryException(p.toString());
+            }
+            if (!Files.isWritable(p)) {
+                throw new AccessDeniedException(p.toString());
+            }
+            return requireSpace(p, bytes);
+        } catch (IOException e) {
+            throw new OutputException(out, e);
         }
     }
 
@@ -89,6 +127,13 @@ public final class OutputRun {
                 w.finish();
             } catch (ExmergeException e) {
                 throw e; // an input that changed under the run is not an output error
+            } catch (UncheckedIOException e) {
+                // compute() cannot throw checked exceptions; a library error it found (a non-finite
+                // result, an input it could not map) travels wrapped and is rethrown as itself.
+                if (e.getCause() instanceof ExmergeException x) {
+                    throw x;
+                }
+                throw e;
             } catch (IOException e) {
                 throw new OutputException(out, e);
             }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -14,6 +15,8 @@ import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.exmerge.error.ExmergeException;
+import org.exmerge.error.IoErrors;
 
 /**
  * A model's tensors, from one {@code .safetensors} file, a directory with {@code model.safetensors},
@@ -58,17 +61,42 @@ public final class Checkpoint implements AutoCloseable {
      */
     public static Checkpoint open(Path path) throws IOException {
         Path p = path.toAbsolutePath().normalize();
+        try {
+            return openChecked(p);
+        } catch (ExmergeException e) {
+            throw e;
+        } catch (IOException e) {
+            // Java's own messages are the bare path ("AccessDeniedException: /m/model.safetensors").
+            throw IoErrors.input(p, e);
+        }
+    }
+
+    private static Checkpoint openChecked(Path p) throws IOException {
         if (Files.isRegularFile(p)) {
             return single(p, p, p.getParent());
         }
         if (!Files.isDirectory(p)) {
+            if (!Files.notExists(p)) {
+                // Neither there nor surely absent: reading its attributes throws the real reason
+                // (a parent directory that may not be searched: permission denied).
+                Files.readAttributes(p, BasicFileAttributes.class);
+                throw new SafetensorsFormatException(p, null, "not a regular file or directory");
+            }
             throw new SafetensorsFormatException(p, null, "no such file or directory");
         }
+        if (!Files.isReadable(p) || !Files.isExecutable(p)) {
+            throw new SafetensorsFormatException(p, null, "permission denied (the model directory cannot be read)");
+        }
         Path index = p.resolve(ShardIndex.FILE_NAME);
+        Path file = p.resolve(SINGLE_FILE);
+        if (Files.isRegularFile(index) && Files.isRegularFile(file)) {
+            // Which one a loader picks differs between tools; merging the wrong one is silent.
+            throw new SafetensorsFormatException(p, null, "holds both " + SINGLE_FILE + " and " + ShardIndex.FILE_NAME
+                    + "; remove the one that is stale, or name the file to use");
+        }
         if (Files.isRegularFile(index)) {
             return sharded(p, index);
         }
-        Path file = p.resolve(SINGLE_FILE);
         if (Files.isRegularFile(file)) {
             return single(p, file, p);
         }
@@ -82,6 +110,9 @@ public final class Checkpoint implements AutoCloseable {
 
     private static Checkpoint sharded(Path dir, Path index) throws IOException {
         Map<String, String> weightMap = ShardIndex.read(index);
+        if (weightMap.isEmpty()) {
+            throw new SafetensorsFormatException(index, null, "weight_map is empty: the index lists no tensors");
+        }
         // Shard name -> the tensors the index puts there, shards in name order (00001 first).
         Map<String, List<String>> byShard = new TreeMap<>();
         weightMap.forEach((tensor, shard) -> byShard.computeIfAbsent(shard, s -> new ArrayList<>()).add(tensor));
@@ -94,7 +125,7 @@ public final class Checkpoint implements AutoCloseable {
                 // Links are followed: the Hugging Face cache links snapshot files to blobs.
                 if (!Files.isRegularFile(file)) {
                     throw new SafetensorsFormatException(index, e.getValue().getFirst(), "weight_map names shard '"
-                            + e.getKey() + "', which does not exist");
+                            + e.getKey() + "', which " + (Files.isDirectory(file) ? "is a directory" : "does not exist"));
                 }
                 SafetensorsFile f = SafetensorsFile.open(file);
                 opened.add(f);

@@ -2,11 +2,13 @@ package org.exmerge.format;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
@@ -47,13 +49,27 @@ public final class OutputDirectory implements AutoCloseable {
         if (parent == null || t.getFileName() == null) {
             throw new IOException("cannot write a model to the root directory " + t);
         }
-        Files.createDirectories(parent);
-        RunLock.sweep(t);
-        RunLock lock = RunLock.acquire(t);
+        try {
+            Files.createDirectories(parent);
+        } catch (FileAlreadyExistsException e) {
+            // createDirectories' way of saying that a file stands where a directory must be.
+            throw (IOException) new NotDirectoryException(e.getFile()).initCause(e);
+        }
+        RunLock lock;
+        try {
+            RunLock.sweep(t);
+            lock = RunLock.acquire(t);
+        } catch (AccessDeniedException e) {
+            // The denied path is a random hidden name; the directory it was to go in is what to fix.
+            throw (IOException) new AccessDeniedException(parent.toString()).initCause(e);
+        }
         try {
             return new OutputDirectory(t, Files.createDirectory(lock.temp()), lock);
         } catch (IOException | RuntimeException e) {
             lock.release();
+            if (e instanceof AccessDeniedException) {
+                throw (IOException) new AccessDeniedException(parent.toString()).initCause(e);
+            }
             throw e;
         }
     }

@@ -7,9 +7,11 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
+import org.exmerge.error.IoErrors;
 
 /**
  * One safetensors file, validated and memory-mapped. The whole file is one read-only mapping owned by
@@ -34,7 +36,10 @@ public final class SafetensorsFile implements AutoCloseable {
     /** Reads and validates the header, then maps the file. Nothing is mapped if validation fails. */
     public static SafetensorsFile open(Path file) throws IOException {
         Objects.requireNonNull(file, "file");
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+        if (Files.isDirectory(file)) {
+            throw new SafetensorsFormatException(file, null, "is a directory, not a safetensors file");
+        }
+        try (FileChannel ch = openChannel(file)) {
             long size = ch.size();
             long prefix = size < 8 ? 0 : readFully(ch, file, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
             int n = SafetensorsHeader.headerLength(file, size, prefix);
@@ -51,6 +56,15 @@ public final class SafetensorsFile implements AutoCloseable {
                 arena.close();
                 throw e;
             }
+        }
+    }
+
+    /** Opens for reading; a failure names the file and the reason ("permission denied"), exit 3. */
+    private static FileChannel openChannel(Path file) throws IOException {
+        try {
+            return FileChannel.open(file, StandardOpenOption.READ);
+        } catch (IOException e) {
+            throw IoErrors.input(file, e);
         }
     }
 
@@ -96,7 +110,7 @@ public final class SafetensorsFile implements AutoCloseable {
             return whole;
         }
         long offset = dataStart + t.begin();
-        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+        try (FileChannel ch = openChannel(path)) {
             return ch.map(FileChannel.MapMode.READ_ONLY, offset, t.byteSize(), into).asReadOnly();
         }
     }

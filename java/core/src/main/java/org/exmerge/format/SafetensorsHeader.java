@@ -89,18 +89,43 @@ public final class SafetensorsHeader {
      */
     static int headerLength(Path file, long fileSize, long prefix) throws SafetensorsFormatException {
         if (fileSize < 8) {
-            throw new SafetensorsFormatException(file, null, "file is " + fileSize
-                    + " bytes, shorter than the 8-byte header length");
+            throw new SafetensorsFormatException(file, null, "not a safetensors file (file is " + fileSize
+                    + " bytes, shorter than the 8-byte header length)");
         }
-        if (prefix < 0 || prefix > MAX_HEADER_BYTES) {
-            throw new SafetensorsFormatException(file, null, "header length " + Long.toUnsignedString(prefix)
-                    + " exceeds the limit of " + MAX_HEADER_BYTES);
-        }
-        if (prefix > fileSize - 8) {
-            throw new SafetensorsFormatException(file, null, "header length " + prefix
-                    + " is beyond the end of the file (" + fileSize + " bytes)");
+        if (prefix < 0 || prefix > MAX_HEADER_BYTES || prefix > fileSize - 8) {
+            // No real header length has text in its upper bytes (the limit fits in 27 bits), so
+            // 8 bytes of text mean another kind of file: config.json, a README, a YAML recipe.
+            String text = asText(prefix);
+            if (text != null) {
+                throw new SafetensorsFormatException(file, null, "not a safetensors file (it begins with text '"
+                        + text + "', e.g. JSON; a safetensors file begins with an 8-byte header length)");
+            }
+            throw new SafetensorsFormatException(file, null, "not a safetensors file (header length "
+                    + Long.toUnsignedString(prefix) + (prefix < 0 || prefix > MAX_HEADER_BYTES
+                            ? " exceeds the limit of " + MAX_HEADER_BYTES
+                            : " is beyond the end of the file (" + fileSize + " bytes)") + ")");
         }
         return (int) prefix;
+    }
+
+    /** The 8 little-endian bytes of {@code prefix} as printable text, escaped; null unless all are text. */
+    private static String asText(long prefix) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            int c = (int) (prefix >>> (8 * i)) & 0xff;
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (c < 0x20 || c > 0x7e) {
+                        return null;
+                    }
+                    b.append((char) c);
+                }
+            }
+        }
+        return b.toString();
     }
 
     /** All tensors, sorted by their offset in the data section. */

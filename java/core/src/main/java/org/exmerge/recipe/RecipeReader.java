@@ -8,12 +8,19 @@ import static org.exmerge.recipe.ConfigNodes.quote;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.nio.charset.CharacterCodingException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.exmerge.error.IoErrors;
 import org.exmerge.format.DType;
 
 /**
@@ -31,20 +38,69 @@ public final class RecipeReader {
 
     private RecipeReader() {}
 
+    /**
+     * The largest recipe read, in bytes. Real recipes are a few kilobytes (a long slices: list is
+     * tens); the cap refuses a mistaken or hostile file at once instead of parsing it for minutes.
+     */
+    public static final int MAX_RECIPE_BYTES = 1 << 20;
+
     /** Reads a recipe file; errors name the file. */
     public static Recipe read(Path yamlFile) throws ConfigException, IOException {
-        String text;
-        try {
-            text = Files.readString(yamlFile);
-        } catch (CharacterCodingException e) {
-            throw new ConfigException(yamlFile.toString(), "", "not UTF-8 text", e);
+        return parse(readText(yamlFile), yamlFile.toString());
+    }
+
+    /**
+     * A recipe file's text, checked before any parsing: it must be a readable regular file of at
+     * most {@link #MAX_RECIPE_BYTES} bytes of UTF-8. Every failure is a {@link ConfigException}
+     * (exit 2) naming the file and the reason ("no such file or directory", "permission denied",
+     * "is a directory", "not UTF-8 text (byte 0xff at offset 12, line 2)").
+     */
+    public static String readText(Path yamlFile) throws ConfigException {
+        String name = yamlFile.toString();
+        if (Files.isDirectory(yamlFile)) {
+            throw new ConfigException(name, "", "is a directory, not a recipe file", null);
         }
-        return parse(text, yamlFile.toString());
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(yamlFile)) {
+            bytes = in.readNBytes(MAX_RECIPE_BYTES + 1);
+        } catch (IOException e) {
+            throw new ConfigException(name, "", IoErrors.reason(e), e);
+        }
+        if (bytes.length > MAX_RECIPE_BYTES) {
+            throw new ConfigException(name, "", "larger than " + MAX_RECIPE_BYTES
+                    + " bytes (1 MiB); a recipe is a small YAML file", null);
+        }
+        return utf8(bytes, name);
+    }
+
+    /** Strict UTF-8 decoding; the error says where the first bad byte is. */
+    private static String utf8(byte[] bytes, String name) throws ConfigException {
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CharsetDecoder dec = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        CoderResult r = dec.decode(in, out, true);
+        if (!r.isError()) {
+            r = dec.flush(out);
+        }
+        if (r.isError()) {
+            int at = in.position();
+            int line = 1;
+            for (int i = 0; i < at; i++) {
+                line += bytes[i] == '\n' ? 1 : 0;
+            }
+            String b = at < bytes.length ? String.format(Locale.ROOT, "byte 0x%02x", bytes[at] & 0xff) : "truncated character";
+            throw new ConfigException(name, "", "not UTF-8 text (" + b + " at offset " + at + ", line " + line + ")", null);
+        }
+        return out.flip().toString();
     }
 
     /** Parses recipe text; {@code sourceName} (nullable) is put in front of error messages. */
     public static Recipe parse(String yaml, String sourceName) throws ConfigException {
         try {
+            if (yaml.length() > MAX_RECIPE_BYTES) {
+                throw new ConfigException("", "larger than " + MAX_RECIPE_BYTES + " characters (1 MiB); a recipe is a small YAML file");
+            }
             return recipe(YamlTree.read(yaml));
         } catch (ConfigException e) {
             throw sourceName == null ? e : e.withSource(sourceName);

@@ -56,7 +56,7 @@ class MemoryBudgetMergeTest {
 
     @Test
     void aSoupReadsEachDistinctInputOnce() throws Exception {
-        Exmerge.plan(Exmerge.Source.parse(soup(50), "soup"), MergeOptions.defaults().withModelsDir(dir), plan -> {
+        Exmerge.plan(Exmerge.Source.parse(soup(50), "soup"), null, MergeOptions.defaults().withModelsDir(dir), plan -> {
             assertThat(plan.tensors().getFirst().models()).hasSize(50); // one input per entry
             MemoryBudget.Demand d = MergeExecutor.demand(plan.tensors());
             assertThat(d.rangesPerChunk()).isEqualTo(2);

@@ -156,8 +156,11 @@ class SafetensorsFileTest {
     }
 
     @Test
-    void missingFileIsAPlainIoError() {
-        assertThatThrownBy(() -> SafetensorsFile.open(dir.resolve("absent.safetensors")))
-                .isInstanceOf(java.nio.file.NoSuchFileException.class);
+    void missingFileNamesTheFileAndTheReason() {
+        Path f = dir.resolve("absent.safetensors");
+        assertThatThrownBy(() -> SafetensorsFile.open(f))
+                .isInstanceOf(org.exmerge.error.InputException.class)
+                .hasMessage(f + ": no such file or directory")
+                .hasCauseInstanceOf(java.nio.file.NoSuchFileException.class);
     }
 }

@@ -248,6 +248,6 @@ class RecipeReaderTest {
     void nonUtf8FileIsAConfigError(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("bad.yml");
         Files.write(f, new byte[] {'a', ':', ' ', (byte) 0xC3, (byte) 0x28});
-        assertThatThrownBy(() -> RecipeReader.read(f)).isInstanceOf(ConfigException.class).hasMessage(f + ": not UTF-8 text");
+        assertThatThrownBy(() -> RecipeReader.read(f)).isInstanceOf(ConfigException.class).hasMessage(f + ": not UTF-8 text (byte 0xc3 at offset 3, line 1)");
     }
 }

@@ -1,0 +1,203 @@
+package org.exmerge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.exmerge.format.DType;
+import org.exmerge.testing.Cli;
+import org.exmerge.testing.TestModels;
+import org.exmerge.testing.TestModels.T;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Each failure: the exit code of its kind and exactly one stderr line naming the file (or tensor) and the reason. */
+class CliErrorsTest {
+    @TempDir
+    static Path dir;
+    static Path recipe;
+
+    static float[] values(float v) {
+        float[] f = new float[12];
+        java.util.Arrays.fill(f, v);
+        return f;
+    }
+
+    @BeforeAll
+    static void models() throws Exception {
+        TestModels.write(dir.resolve("a"), new T("w", DType.BF16, new long[] {3, 4}, values(1)),
+                new T("ids", DType.I32, new long[] {2}, new float[] {0, 1}));
+        TestModels.write(dir.resolve("b"), new T("w", DType.BF16, new long[] {3, 4}, values(2)),
+                new T("ids", DType.I32, new long[] {2}, new float[] {0, 1}));
+        TestModels.write(dir.resolve("bf"), new T("w", DType.BF16, new long[] {3, 4}, values(2)),
+                new T("ids", DType.BF16, new long[] {2}, new float[] {0, 1}));
+        recipe = Files.writeString(dir.resolve("r.yaml"), linear("a", "b"));
+    }
+
+    static String linear(String a, String b) {
+        return "merge_method: linear\nmodels:\n  - model: " + a + "\n    parameters: {weight: 0.5}\n  - model: " + b
+                + "\n    parameters: {weight: 0.5}\n";
+    }
+
+    /** Runs in {@code dir} (models resolve there) and checks the exit code and the one error line. */
+    static String fails(int exit, String... args) {
+        String[] all = new String[args.length + 2];
+        System.arraycopy(args, 0, all, 0, args.length);
+        all[args.length] = "--models-dir";
+        all[args.length + 1] = dir.toString();
+        Cli.Result r = Cli.run(all);
+        assertThat(r.exit()).as(r.err()).isEqualTo(exit);
+        // Progress lines may come first (stderr is not a terminal here); the error is one line, the last.
+        assertThat(r.err().lines().filter(l -> l.startsWith("exmerge:"))).as(r.err()).hasSize(1);
+        String last = r.err().strip().lines().reduce((x, y) -> y).orElseThrow();
+        assertThat(last).startsWith("exmerge: error: ");
+        return last.substring("exmerge: error: ".length());
+    }
+
+    static String out(String name) {
+        return dir.resolve(name).toString();
+    }
+
+    @Test
+    void missingConfig() {
+        assertThat(fails(2, "merge", out("nope.yaml"), out("o"))).isEqualTo(out("nope.yaml") + ": no such file or directory");
+    }
+
+    @Test
+    void configIsADirectory() {
+        assertThat(fails(2, "merge", dir.toString(), out("o"))).isEqualTo(dir + ": is a directory, not a recipe file");
+    }
+
+    @Test
+    void configIsNotUtf8() throws IOException {
+        Path f = dir.resolve("latin1.yaml");
+        Files.write(f, (linear("a", "b") + "# caf\u00e9\n").getBytes(StandardCharsets.ISO_8859_1));
+        assertThat(fails(2, "merge", f.toString(), out("o"))).startsWith(f + ": not UTF-8 text (byte 0xe9 at offset ")
+                .endsWith(", line 7)");
+    }
+
+    @Test
+    void configOverOneMebibyte() throws IOException {
+        Path f = Files.writeString(dir.resolve("huge.yaml"), "merge_method: " + "a".repeat(2 << 20));
+        assertThat(fails(2, "merge", f.toString(), out("o"))).isEqualTo(f + ": larger than 1048576 bytes (1 MiB); a recipe is a small YAML file");
+    }
+
+    @Test
+    void modelThatIsAConfigJson() throws IOException {
+        Files.createDirectories(dir.resolve("cfg"));
+        Files.writeString(dir.resolve("cfg/config.json"), "{\"architectures\": [\"LlamaForCausalLM\"]}");
+        Path f = Files.writeString(dir.resolve("cfg.yaml"), linear("a", "cfg/config.json"));
+        assertThat(fails(3, "merge", f.toString(), out("o"))).isEqualTo(out("cfg/config.json")
+                + ": not a safetensors file (it begins with text '{\"archit', e.g. JSON; a safetensors file begins with an 8-byte header length)");
+    }
+
+    @Test
+    void unreadableModel() throws IOException {
+        Path m = dir.resolve("locked");
+        TestModels.write(m, new T("w", DType.BF16, new long[] {3, 4}, values(1)));
+        Path file = m.resolve("model.safetensors");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("---------"));
+        assumeThat(Files.isReadable(file)).as("running as root: chmod 000 does not stop reading").isFalse();
+        Path f = Files.writeString(dir.resolve("locked.yaml"), linear("a", "locked"));
+        assertThat(fails(3, "merge", f.toString(), out("o"))).isEqualTo(file + ": permission denied");
+    }
+
+    @Test
+    void integerAgainstFloatTensor() throws IOException {
+        Path f = Files.writeString(dir.resolve("int.yaml"), linear("a", "bf"));
+        assertThat(fails(3, "merge", f.toString(), out("o"))).startsWith(dir.resolve("bf/model.safetensors")
+                + ": tensor 'ids' is BF16 in model 'bf', the reference model has I32 for 'ids'");
+    }
+
+    @Test
+    void outputUnderAFile() throws IOException {
+        Path file = Files.writeString(dir.resolve("a-file"), "x");
+        assertThat(fails(4, "merge", recipe.toString(), file.resolve("o").toString()))
+                .isEqualTo(file.resolve("o") + ": not a directory (" + file + ")");
+    }
+
+    @Test
+    void unwritableOutputDirectory() throws IOException {
+        Path ro = Files.createDirectories(dir.resolve("ro"));
+        Files.setPosixFilePermissions(ro, PosixFilePermissions.fromString("r-xr-xr-x"));
+        assumeThat(Files.isWritable(ro)).as("running as root: mode 555 does not stop writing").isFalse();
+        assertThat(fails(4, "merge", recipe.toString(), ro.resolve("o").toString()))
+                .isEqualTo(ro.resolve("o") + ": permission denied (" + ro + ")");
+    }
+
+    @Test
+    void nonFiniteResultFailsUnlessAllowed() {
+        String[] exme = {"exme", "--base", "a", "--sft", "b", "--alpha", "1e308", out("inf")};
+        assertThat(fails(2, exme)).startsWith("tensor 'w': merged value ").contains("(BF16)").contains("--allow-nonfinite");
+        assertThat(dir.resolve("inf")).doesNotExist();
+        Cli.Result r = Cli.run("exme", "--base", "a", "--sft", "b", "--alpha", "1e308", out("inf"), "--allow-nonfinite",
+                "--models-dir", dir.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(dir.resolve("inf/model.safetensors")).exists();
+    }
+
+    @Test
+    void dryRunReportsRoomOnTheOutputFileSystem() {
+        Cli.Result r = Cli.run("merge", recipe.toString(), out("dry/nested"), "--dry-run", "--models-dir", dir.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).containsPattern("output " + java.util.regex.Pattern.quote(out("dry/nested"))
+                + ": [0-9.]+ [kKMG]?B to write, .* free: enough room");
+        assertThat(dir.resolve("dry")).doesNotExist();
+    }
+
+    @Test
+    void dryRunFailsLikeARunWhereTheOutputCannotBeCreated() throws IOException {
+        Path file = Files.writeString(dir.resolve("dry-file"), "x");
+        assertThat(fails(4, "merge", recipe.toString(), file.resolve("o").toString(), "--dry-run"))
+                .isEqualTo(file.resolve("o") + ": not a directory (" + file + ")");
+    }
+
+    @Test
+    void inspectEscapesControlCharactersInNames() throws IOException {
+        Path m = dir.resolve("evil");
+        TestModels.write(m, new T("line\nbreak\u001b[2J", DType.BF16, new long[] {2}, new float[] {1, 2}));
+        Cli.Result r = Cli.run("inspect", m.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("line\\nbreak\\u001b[2J").doesNotContain("\u001b");
+        assertThat(r.out().lines().filter(l -> l.startsWith("break"))).isEmpty();
+        // JSON was already escaped by Jackson, and keeps the name exact.
+        Cli.Result j = Cli.run("inspect", m.toString(), "--json");
+        assertThat(j.out()).contains("line\\nbreak\\u001B[2J");
+    }
+
+    @Test
+    void jsonIntoAFailingStdoutExitsNonZero() {
+        // What `--json > /dev/full` does: PrintStream swallows the write errors and only sets a flag.
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        synchronized (Cli.class) {
+            try (PrintStream full = new PrintStream(new OutputStream() {
+                     @Override
+                     public void write(int b) throws IOException {
+                         throw new IOException("No space left on device");
+                     }
+                 }, true, StandardCharsets.UTF_8);
+                 PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+                System.setOut(full);
+                System.setErr(e);
+                code = Main.run("merge", recipe.toString(), out("json-full"), "--json", "--models-dir", dir.toString());
+            } finally {
+                System.setOut(oldOut);
+                System.setErr(oldErr);
+            }
+        }
+        assertThat(code).isEqualTo(4);
+        assertThat(err.toString(StandardCharsets.UTF_8)).endsWith(
+                "exmerge: error: standard output: write failed (disk full or closed pipe); what was printed is incomplete\n");
+    }
+}
