@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
+import org.exmerge.error.ExmergeException;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorSpec;
 import org.exmerge.kernel.Kernels;
@@ -39,16 +41,30 @@ public final class MergeExecutor {
             }
         }
         DType dtype = configType;
-        List<TensorPlan> plans = ModelScopeSurvey.resolve(plan.tensors(), kernels, opts.threads(), cancel);
-        Map<String, String> metadata = withRunMetadata(plan.metadata(), plans, plan.seed());
+        InputWatch inputs = InputWatch.of(plan);
         // Each tensor's inputs are mapped on their own and unmapped once it is written, so resident
         // memory follows the tensors in flight, not the model size.
         Map<Integer, Arena> mapped = new ConcurrentHashMap<>();
         try {
+            List<TensorPlan> plans = ModelScopeSurvey.resolve(plan.tensors(), kernels, opts.threads(), cancel);
+            Map<String, String> metadata = withRunMetadata(plan.metadata(), plans, plan.seed());
             return OutputRun.write(out, specs, (i, parallel) -> bind(plan.tensors().get(i), plans.get(i), kernels, plan.seed(), mapped, i, parallel),
                     i -> mapped.remove(i).close(), metadata,
-                    dir -> AuxFiles.copy(plan.auxSource(), dir, dtype, plan.layerCount()),
+                    dir -> {
+                        AuxFiles.copy(plan.auxSource(), dir, dtype, plan.layerCount());
+                        inputs.requireUnchanged(); // every byte is read: a rewrite that did not fault shows here
+                    },
                     opts, listener, cancel, kernels.name(), plan.inputBytes());
+        } catch (CancellationException e) {
+            throw e;
+        } catch (RuntimeException | Error e) {
+            // A mapped read of a truncated input faults wherever it happens (a worker, a bind-time
+            // pass, this thread); OutputRun has removed the temp directory by now.
+            ExmergeException changed = inputs.explain(e);
+            if (changed != null) {
+                throw changed;
+            }
+            throw e;
         } finally {
             mapped.values().forEach(Arena::close);
         }
