@@ -65,7 +65,9 @@ static void chain(int sig, siginfo_t *info, void *context) {
 
 static void on_sigbus(int sig, siginfo_t *info, void *context) {
     sigjmp_buf *env = guard;
-    if (env != NULL) {
+    /* si_code > 0: raised by the kernel for this thread's access (BUS_ADRERR for a page past the end
+     * of a mapped file); a SIGBUS sent with kill() or raise() is not a read that failed. */
+    if (env != NULL && info != NULL && info->si_code > 0) {
         guard = NULL; /* mk_guarded puts back the outer guard, if any */
         siglongjmp(*env, 1);
     }
