@@ -9,6 +9,11 @@
  * Element data is little-endian. The Java binding (kernel/ffm/ExmergeNative.java) mirrors this file
  * one function per MethodHandle, and a test parses this header to keep the two in step: change a
  * prototype here and that test names the handle to change.
+ *
+ * Faults: a SIGBUS while a kernel reads its inputs (a memory-mapped file truncated under the call)
+ * makes that call return MK_E_FAULT instead of killing the process. The library installs a SIGBUS
+ * handler when it is loaded; every SIGBUS outside a kernel goes on to the handler that was there
+ * before (the JVM's), as if ours were not there.
  */
 #ifndef EXMERGE_H
 #define EXMERGE_H
@@ -27,7 +32,7 @@ extern "C" {
 
 /* Bumped whenever a prototype or a constant below changes meaning; the Java loader refuses a
  * library whose version differs from the one it was written against. */
-#define MK_ABI_VERSION 3
+#define MK_ABI_VERSION 4
 
 /* ---- status codes ---- */
 #define MK_OK 0
@@ -35,6 +40,8 @@ extern "C" {
 #define MK_E_ARGUMENT (-2) /* a count, flag or index out of range */
 #define MK_E_DTYPE (-3)    /* an element type this library does not handle (the caller falls back) */
 #define MK_E_ISA (-4)      /* mk_force_isa: this CPU/OS cannot run that instruction set */
+#define MK_E_FAULT (-5)    /* reading an input faulted (SIGBUS: a mapped file truncated under the call); nothing
+                            * else of the call happened that can be relied on: discard its outputs */
 
 /* ---- element types (the float types the native kernels handle; F64 and F8 stay in Java) ---- */
 #define MK_DTYPE_F32 1

@@ -50,6 +50,36 @@ static void count_low(const uint32_t *keys, int64_t len, uint32_t high, int64_t 
     }
 }
 
+typedef struct histogram_args {
+    const void *x;
+    int32_t x_type;
+    const void *base;
+    int32_t base_type;
+    int64_t n;
+    int32_t high;
+    int64_t *hist;
+} histogram_args;
+
+/* The reading part of a pass, under the SIGBUS guard (fault_guard.c). */
+static int32_t histogram_body(void *ctx) {
+    const histogram_args *a = ctx;
+    const mk_kernel_table *k = mk_active();
+    uint32_t keys[MK_TILE];
+    for (int64_t from = 0; from < a->n; from += MK_TILE) {
+        int64_t len = a->n - from < MK_TILE ? a->n - from : MK_TILE;
+        k->magnitude_keys(at(a->x, a->x_type, from), a->x_type, at(a->base, a->base_type, from), a->base_type, len,
+                          keys);
+        if (a->high >= 0) {
+            count_low(keys, len, (uint32_t)a->high, a->hist);
+            continue;
+        }
+        for (int64_t j = 0; j < len; j++) {
+            a->hist[keys[j] >> 16]++;
+        }
+    }
+    return MK_OK;
+}
+
 /* One pass: keys a tile at a time from the ISA's table, counted here (high < 0: the first pass). */
 static int32_t histogram(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
                          int32_t high, int64_t *hist) {
@@ -57,20 +87,8 @@ static int32_t histogram(const void *x, int32_t x_type, const void *base, int32_
     if (s != MK_OK) {
         return s;
     }
-    const mk_kernel_table *k = mk_active();
-    uint32_t keys[MK_TILE];
-    for (int64_t from = 0; from < n; from += MK_TILE) {
-        int64_t len = n - from < MK_TILE ? n - from : MK_TILE;
-        k->magnitude_keys(at(x, x_type, from), x_type, at(base, base_type, from), base_type, len, keys);
-        if (high >= 0) {
-            count_low(keys, len, (uint32_t)high, hist);
-            continue;
-        }
-        for (int64_t j = 0; j < len; j++) {
-            hist[keys[j] >> 16]++;
-        }
-    }
-    return MK_OK;
+    const histogram_args args = {x, x_type, base, base_type, n, high, hist};
+    return mk_guarded(histogram_body, (void *)&args);
 }
 
 int32_t mk_magnitude_histogram_high(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,

@@ -4,6 +4,35 @@
 
 #include "kernels.h"
 
+typedef struct reduce_args {
+    int32_t kind;
+    const void *x;
+    int32_t tx;
+    const void *y;
+    int32_t ty;
+    int64_t n;
+    double *blocks;
+    double *total;
+} reduce_args;
+
+/* The reading part, under the SIGBUS guard (fault_guard.c). */
+static int32_t reduce_body(void *ctx) {
+    const reduce_args *a = ctx;
+    const mk_kernel_table *k = mk_active();
+    double sum = 0.0;
+    for (int64_t start = 0, blk = 0; start < a->n; start += MK_RED_BLOCK, blk++) {
+        int64_t len = a->n - start < MK_RED_BLOCK ? a->n - start : MK_RED_BLOCK;
+        const void *yb = a->kind == MK_RED_DOT ? (const char *)a->y + start * mk_dtype_size(a->ty) : NULL;
+        double v = k->reduce_block(a->kind, (const char *)a->x + start * mk_dtype_size(a->tx), a->tx, yb, a->ty, len);
+        if (a->blocks != NULL) {
+            a->blocks[blk] = v;
+        }
+        sum += v;
+    }
+    *a->total = sum;
+    return MK_OK;
+}
+
 static int32_t reduce(int32_t kind, const void *x, int32_t tx, const void *y, int32_t ty, int64_t n, double *blocks,
                       double *total) {
     if (n < 0) {
@@ -18,19 +47,8 @@ static int32_t reduce(int32_t kind, const void *x, int32_t tx, const void *y, in
     if (n > 0 && (x == NULL || (kind == MK_RED_DOT && y == NULL))) {
         return MK_E_NULL;
     }
-    const mk_kernel_table *k = mk_active();
-    double sum = 0.0;
-    for (int64_t start = 0, blk = 0; start < n; start += MK_RED_BLOCK, blk++) {
-        int64_t len = n - start < MK_RED_BLOCK ? n - start : MK_RED_BLOCK;
-        const void *yb = kind == MK_RED_DOT ? (const char *)y + start * mk_dtype_size(ty) : NULL;
-        double v = k->reduce_block(kind, (const char *)x + start * mk_dtype_size(tx), tx, yb, ty, len);
-        if (blocks != NULL) {
-            blocks[blk] = v;
-        }
-        sum += v;
-    }
-    *total = sum;
-    return MK_OK;
+    const reduce_args args = {kind, x, tx, y, ty, n, blocks, total};
+    return mk_guarded(reduce_body, (void *)&args);
 }
 
 int32_t mk_sum_squares(const void *x, int32_t x_type, int64_t n, double *blocks, double *total) {

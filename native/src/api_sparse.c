@@ -14,6 +14,103 @@ static uint32_t clamp_bound(int64_t b) {
     return b > (int64_t)MK_SPARSE_BOUND ? MK_SPARSE_BOUND : (uint32_t)b;
 }
 
+/* mk_sparse_merge's arguments and scratch, for the guarded tile loop. */
+typedef struct merge_call {
+    int32_t n_models;
+    const void *const *inputs;
+    const int32_t *input_types;
+    const void *base;
+    int32_t base_type;
+    void *out;
+    int32_t out_type;
+    const float *weights;
+    const int64_t *keep_from;
+    const int64_t *keep_below;
+    int32_t random;
+    const float *keep_prob;
+    const float *divisor;
+    int32_t election;
+    int32_t flags;
+    float sum_divisor;
+    float lambda;
+    uint64_t seed;
+    uint32_t tensor_id;
+    int64_t start;
+    int64_t n;
+    const double *rank_low;
+    const double *rank_span;
+    const float *rank_single;
+    float *v;            /* n_models value tiles, allocated by the caller */
+    mk_row_ranks *ranks; /* DELLA's scratch, allocated by the caller */
+} merge_call;
+
+/* The tile loop: everything that reads the inputs, under the SIGBUS guard (fault_guard.c); allocates nothing. */
+static int32_t merge_tiles(void *ctx) {
+    const merge_call *c = ctx;
+    const int32_t n_models = c->n_models, base_type = c->base_type, out_type = c->out_type, random = c->random;
+    const void *const *inputs = c->inputs;
+    const int32_t *input_types = c->input_types;
+    const void *base = c->base;
+    void *out = c->out;
+    const float *weights = c->weights, *keep_prob = c->keep_prob, *divisor = c->divisor;
+    const int64_t *keep_from = c->keep_from, *keep_below = c->keep_below;
+    const uint64_t seed = c->seed;
+    const uint32_t tensor_id = c->tensor_id;
+    const int64_t start = c->start, n = c->n;
+    float *v = c->v;
+    mk_row_ranks *ranks = c->ranks;
+    float b[MK_SPARSE_TILE] __attribute__((aligned(64)));
+    float u[MK_SPARSE_TILE] __attribute__((aligned(64)));
+    float pr[MK_SPARSE_TILE] __attribute__((aligned(64)));
+    const mk_kernel_table *k = mk_active();
+    const mk_sparse_args args = {n_models, weights, c->election, (c->flags & MK_SPARSE_NORMALIZE) != 0,
+                                 c->sum_divisor, c->lambda, out_type};
+    const int by_prob = (c->flags & MK_SPARSE_DIVIDE_BY_PROB) != 0;
+    for (int64_t from = 0; from < n; from += MK_SPARSE_TILE) {
+        int64_t len = n - from < MK_SPARSE_TILE ? n - from : MK_SPARSE_TILE;
+        int64_t e = start + from; /* absolute index of the tile's first element */
+        k->widen((const char *)base + e * mk_dtype_size(base_type), base_type, len, b);
+        for (int32_t i = 0; i < n_models; i++) {
+            uint32_t lo = clamp_bound(keep_from[i]);
+            uint32_t hi = clamp_bound(keep_below[i]);
+            const float *ui = NULL;
+            float p = keep_prob[i];
+            if (random == MK_RANDOM_FIXED) {
+                /* u lies in [0, 1 - 2^-24]: p >= 1 keeps every element and p <= 0 (or NaN) none, with
+                 * no draw needed; the decisions are the spec's u < p either way. */
+                if (!(p > 0.0f)) {
+                    lo = MK_SPARSE_BOUND; /* above every key: keep nothing */
+                } else if (p < 1.0f) {
+                    k->philox_uniform(seed, tensor_id, (uint32_t)i, e, len, u);
+                    ui = u;
+                }
+            }
+            const char *x = (const char *)inputs[i] + e * mk_dtype_size(input_types[i]);
+            if (random == MK_RANDOM_RANKED) {
+                /* Per-element p from the element's rank; the arithmetic is the scalar reference's,
+                 * the uniforms the table's (bit-identical on every path). */
+                mk_ranked_probs(ranks, i, inputs[i], input_types[i], base, base_type, c->rank_low[i], c->rank_span[i],
+                                c->rank_single[i], e, len, pr);
+                k->philox_uniform(seed, tensor_id, (uint32_t)i, e, len, u);
+                float *vi = v + (int64_t)i * MK_SPARSE_TILE;
+                float w = weights[i];
+                float d = divisor[i];
+                k->widen(x, input_types[i], len, vi); /* widened x first, then t in place */
+                for (int64_t j = 0; j < len; j++) {
+                    float t = vi[j] - b[j];
+                    int keep = mk_ranked_keep1(t, lo, hi, u[j], pr[j]);
+                    vi[j] = w * mk_keep_or_zero(t / (by_prob ? pr[j] : d), keep);
+                }
+                continue;
+            }
+            k->sparse_values(x, input_types[i], b, len, lo, hi, ui, p, by_prob ? p : divisor[i], weights[i],
+                             v + (int64_t)i * MK_SPARSE_TILE);
+        }
+        k->sparse_combine(&args, v, b, len, (char *)out + from * mk_dtype_size(out_type));
+    }
+    return MK_OK;
+}
+
 int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32_t *input_types, const void *base,
                         int32_t base_type, void *out, int32_t out_type, const float *weights,
                         const int64_t *keep_from, const int64_t *keep_below, int32_t random, const float *keep_prob,
@@ -72,60 +169,15 @@ int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32
         }
         return MK_E_ARGUMENT; /* no out-of-memory status: the row is what was too long */
     }
-    float b[MK_SPARSE_TILE] __attribute__((aligned(64)));
-    float u[MK_SPARSE_TILE] __attribute__((aligned(64)));
-    float pr[MK_SPARSE_TILE] __attribute__((aligned(64)));
-    const mk_kernel_table *k = mk_active();
-    const mk_sparse_args args = {n_models, weights, election, (flags & MK_SPARSE_NORMALIZE) != 0, sum_divisor,
-                                 lambda, out_type};
-    const int by_prob = (flags & MK_SPARSE_DIVIDE_BY_PROB) != 0;
-    for (int64_t from = 0; from < n; from += MK_SPARSE_TILE) {
-        int64_t len = n - from < MK_SPARSE_TILE ? n - from : MK_SPARSE_TILE;
-        int64_t e = start + from; /* absolute index of the tile's first element */
-        k->widen((const char *)base + e * mk_dtype_size(base_type), base_type, len, b);
-        for (int32_t i = 0; i < n_models; i++) {
-            uint32_t lo = clamp_bound(keep_from[i]);
-            uint32_t hi = clamp_bound(keep_below[i]);
-            const float *ui = NULL;
-            float p = keep_prob[i];
-            if (random == MK_RANDOM_FIXED) {
-                /* u lies in [0, 1 - 2^-24]: p >= 1 keeps every element and p <= 0 (or NaN) none, with
-                 * no draw needed; the decisions are the spec's u < p either way. */
-                if (!(p > 0.0f)) {
-                    lo = MK_SPARSE_BOUND; /* above every key: keep nothing */
-                } else if (p < 1.0f) {
-                    k->philox_uniform(seed, tensor_id, (uint32_t)i, e, len, u);
-                    ui = u;
-                }
-            }
-            const char *x = (const char *)inputs[i] + e * mk_dtype_size(input_types[i]);
-            if (random == MK_RANDOM_RANKED) {
-                /* Per-element p from the element's rank; the arithmetic is the scalar reference's,
-                 * the uniforms the table's (bit-identical on every path). */
-                mk_ranked_probs(&ranks, i, inputs[i], input_types[i], base, base_type, rank_low[i], rank_span[i],
-                                rank_single[i], e, len, pr);
-                k->philox_uniform(seed, tensor_id, (uint32_t)i, e, len, u);
-                float *vi = v + (int64_t)i * MK_SPARSE_TILE;
-                float w = weights[i];
-                float d = divisor[i];
-                k->widen(x, input_types[i], len, vi); /* widened x first, then t in place */
-                for (int64_t j = 0; j < len; j++) {
-                    float t = vi[j] - b[j];
-                    int keep = mk_ranked_keep1(t, lo, hi, u[j], pr[j]);
-                    vi[j] = w * mk_keep_or_zero(t / (by_prob ? pr[j] : d), keep);
-                }
-                continue;
-            }
-            k->sparse_values(x, input_types[i], b, len, lo, hi, ui, p, by_prob ? p : divisor[i], weights[i],
-                             v + (int64_t)i * MK_SPARSE_TILE);
-        }
-        k->sparse_combine(&args, v, b, len, (char *)out + from * mk_dtype_size(out_type));
-    }
+    const merge_call call = {n_models, inputs, input_types, base, base_type, out, out_type, weights, keep_from,
+                             keep_below, random, keep_prob, divisor, election, flags, sum_divisor, lambda, seed,
+                             tensor_id, start, n, rank_low, rank_span, rank_single, v, &ranks};
+    const int32_t status = mk_guarded(merge_tiles, (void *)&call);
     if (v != stack_v) {
         free(v);
     }
     if (random == MK_RANDOM_RANKED) {
         mk_row_ranks_free(&ranks);
     }
-    return MK_OK;
+    return status;
 }

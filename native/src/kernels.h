@@ -142,6 +142,11 @@ static inline int32_t mk_uniform_input_type(const mk_linear_args *a) {
     return t;
 }
 
+/* fault_guard.c: body(ctx) under this thread's SIGBUS guard: its status, or MK_E_FAULT when memory it
+ * read faulted. Every entry that reads caller memory runs its reading part this way; a body may not
+ * allocate or lock (a fault jumps out of it), so entries allocate before and free after. */
+int32_t mk_guarded(int32_t (*body)(void *ctx), void *ctx);
+
 /* cpu_features.c */
 int64_t mk_detect_cpu_features(void);
 

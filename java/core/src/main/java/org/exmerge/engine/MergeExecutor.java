@@ -8,8 +8,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import org.exmerge.error.BudgetException;
+import org.exmerge.error.ExmergeException;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorSpec;
 import org.exmerge.kernel.Kernels;
@@ -46,23 +48,37 @@ public final class MergeExecutor {
         MemoryBudget.Fit fit = fit(plan, opts);
         fit.notices().forEach(listener::notice);
         RunOptions run = fit.apply(opts);
-        List<TensorPlan> plans = ModelScopeSurvey.resolve(plan.tensors(), kernels, run.threads(), cancel);
-        Map<String, String> metadata = withRunMetadata(plan.metadata(), plans, plan.seed());
+        InputWatch inputs = InputWatch.of(plan);
         // Inputs are slices of each file's one mapping (a file named many times is mapped once). A
         // worker releases the pages a chunk read as soon as it has computed it, and a tensor's whole
         // ranges are released after a bind-time pass and once it is written, so resident input pages
         // follow the chunks being computed, not the model size nor the number of models.
         Map<Integer, MemorySegment[]> bound = new ConcurrentHashMap<>();
-        return OutputRun.write(out, specs, (i, parallel) -> bind(plan.tensors().get(i), plans.get(i), kernels, plan.seed(), bound, i, parallel,
-                        run.allowNonfinite()),
-                i -> release(bound.remove(i)), metadata,
-                dir -> {
-                    AuxFiles.copy(plan.auxSource(), dir, dtype, plan.layerCount());
-                    if (plan.chatTemplate() != null) {
-                        ChatTemplate.apply(plan.chatTemplate(), dir);
-                    }
-                },
-                run, listener, cancel, kernels.name(), plan.inputBytes());
+        try {
+            List<TensorPlan> plans = ModelScopeSurvey.resolve(plan.tensors(), kernels, run.threads(), cancel);
+            Map<String, String> metadata = withRunMetadata(plan.metadata(), plans, plan.seed());
+            return OutputRun.write(out, specs, (i, parallel) -> bind(plan.tensors().get(i), plans.get(i), kernels, plan.seed(), bound, i,
+                            parallel, run.allowNonfinite()),
+                    i -> release(bound.remove(i)), metadata,
+                    dir -> {
+                        AuxFiles.copy(plan.auxSource(), dir, dtype, plan.layerCount());
+                        if (plan.chatTemplate() != null) {
+                            ChatTemplate.apply(plan.chatTemplate(), dir);
+                        }
+                        inputs.requireUnchanged(); // every byte is read: a rewrite that did not fault shows here
+                    },
+                    run, listener, cancel, kernels.name(), plan.inputBytes());
+        } catch (CancellationException e) {
+            throw e;
+        } catch (RuntimeException | Error e) {
+            // A mapped read of a truncated input faults wherever it happens (a worker, a bind-time
+            // pass, this thread); OutputRun has removed the temp directory by now.
+            ExmergeException changed = inputs.explain(e);
+            if (changed != null) {
+                throw changed;
+            }
+            throw e;
+        }
     }
 
     /** The threads and chunk size {@link #run} uses for this plan: {@code opts} fitted to its memory budget. */

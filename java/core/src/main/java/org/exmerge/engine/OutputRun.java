@@ -26,7 +26,11 @@ import org.exmerge.method.TensorMerge;
  * half-written model never appears at {@code out}. Shared by merges and by synth.
  */
 public final class OutputRun {
-    /** Adds non-weight files (config, tokenizer) to the finished temp directory before the rename. */
+    /**
+     * Adds non-weight files (config, tokenizer) to the finished temp directory before the rename, and
+     * checks what must hold for the output to be committed (a merge: its inputs did not change). An
+     * {@link ExmergeException} it throws is reported as it is; any other IOException is an output error.
+     */
     @FunctionalInterface
     public interface Extras {
         void write(Path dir) throws IOException;
@@ -140,6 +144,8 @@ public final class OutputRun {
             try {
                 extras.write(dir.path());
                 dir.commit(opts.overwrite());
+            } catch (ExmergeException e) {
+                throw e;
             } catch (IOException e) {
                 throw new OutputException(out, e);
             }

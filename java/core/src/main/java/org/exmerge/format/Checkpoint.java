@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.exmerge.error.ExmergeException;
 import org.exmerge.error.IoErrors;
+import org.exmerge.error.InputChangedException;
 
 /**
  * A model's tensors, from one {@code .safetensors} file, a directory with {@code model.safetensors},
@@ -244,6 +245,21 @@ public final class Checkpoint implements AutoCloseable {
         List<Path> paths = new ArrayList<>(files.size());
         files.forEach(f -> paths.add(f.path()));
         return paths;
+    }
+
+    /**
+     * The first of this checkpoint's files that is no longer the file opened (truncated, rewritten,
+     * replaced or deleted since; see {@link SafetensorsFile#change}), as the error to report with
+     * {@code cause} (may be null); null when every file looks as it did.
+     */
+    public InputChangedException firstChangedFile(Throwable cause) {
+        for (SafetensorsFile f : files) {
+            String change = f.change();
+            if (change != null) {
+                return new InputChangedException(f.path(), change, cause);
+            }
+        }
+        return null;
     }
 
     private SafetensorsFile fileFor(String name) {

@@ -8,8 +8,12 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.Locale;
 import java.util.Objects;
 import org.exmerge.error.IoErrors;
 
@@ -24,13 +28,24 @@ public final class SafetensorsFile implements AutoCloseable {
     private final Arena arena;
     private final MemorySegment data;
     private final long dataStart;
+    private final Identity opened;
 
-    private SafetensorsFile(Path path, SafetensorsHeader header, Arena arena, MemorySegment data, long dataStart) {
+    /** What a file was when it was opened: a truncation, rewrite or replacement changes one of these. */
+    private record Identity(long size, FileTime modified, Object key) {
+        static Identity of(Path file) throws IOException {
+            BasicFileAttributes a = Files.readAttributes(file, BasicFileAttributes.class);
+            return new Identity(a.size(), a.lastModifiedTime(), a.fileKey());
+        }
+    }
+
+    private SafetensorsFile(Path path, SafetensorsHeader header, Arena arena, MemorySegment data, long dataStart,
+                            Identity opened) {
         this.path = path;
         this.header = header;
         this.arena = arena;
         this.data = data;
         this.dataStart = dataStart;
+        this.opened = opened;
     }
 
     /** Reads and validates the header, then maps the file. Nothing is mapped if validation fails. */
@@ -40,6 +55,7 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new SafetensorsFormatException(file, null, "is a directory, not a safetensors file");
         }
         try (FileChannel ch = openChannel(file)) {
+            Identity identity = Identity.of(file); // before the first read: a change after it shows
             long size = ch.size();
             long prefix = size < 8 ? 0 : readFully(ch, file, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
             int n = SafetensorsHeader.headerLength(file, size, prefix);
@@ -51,7 +67,7 @@ public final class SafetensorsFile implements AutoCloseable {
             try {
                 // The mapping stays valid after the channel closes; its lifetime is the arena's.
                 MemorySegment whole = ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-                return new SafetensorsFile(file, header, arena, whole.asSlice(8 + n).asReadOnly(), 8L + n);
+                return new SafetensorsFile(file, header, arena, whole.asSlice(8 + n).asReadOnly(), 8L + n, identity);
             } catch (IOException | RuntimeException e) {
                 arena.close();
                 throw e;
@@ -113,6 +129,33 @@ public final class SafetensorsFile implements AutoCloseable {
         try (FileChannel ch = openChannel(path)) {
             return ch.map(FileChannel.MapMode.READ_ONLY, offset, t.byteSize(), into).asReadOnly();
         }
+    }
+
+    /**
+     * How the file on disk differs from the one opened (its size, modification time, or the file
+     * itself: another inode at the path), or null when it looks the same. Reads of a mapped file see
+     * every change to it, so a run that read this file while it changed has mixed or missing bytes.
+     * A rewrite that keeps the size and restores the modification time is not seen.
+     */
+    public String change() {
+        Identity now;
+        try {
+            now = Identity.of(path);
+        } catch (NoSuchFileException e) {
+            return "deleted";
+        } catch (IOException e) {
+            return "cannot be read: " + e.getMessage();
+        }
+        if (now.size() != opened.size()) {
+            return String.format(Locale.ROOT, "%,d bytes when opened, now %,d", opened.size(), now.size());
+        }
+        if (!Objects.equals(now.key(), opened.key())) {
+            return "replaced by another file";
+        }
+        if (!now.modified().equals(opened.modified())) {
+            return "modified at " + now.modified() + ", after it was opened";
+        }
+        return null;
     }
 
     /** Unmaps the file. Slices handed out before become inaccessible. Idempotent. */

@@ -33,13 +33,14 @@ import java.util.List;
  */
 public final class ExmergeNative {
     // ---- #define constants of exmerge.h ----
-    public static final int MK_ABI_VERSION = 3;
+    public static final int MK_ABI_VERSION = 4;
 
     public static final int MK_OK = 0;
     public static final int MK_E_NULL = -1;
     public static final int MK_E_ARGUMENT = -2;
     public static final int MK_E_DTYPE = -3;
     public static final int MK_E_ISA = -4;
+    public static final int MK_E_FAULT = -5;
 
     public static final int MK_DTYPE_F32 = 1;
     public static final int MK_DTYPE_F16 = 2;

@@ -3,7 +3,9 @@ package org.exmerge.kernel.ffm;
 /**
  * A libexmerge call that returned an error status. The Java side checks arguments before calling,
  * so one of these means the two sides disagree (a bug), never bad user input; the message names
- * the function and the status.
+ * the function and the status. The one exception is {@link Status#FAULT}: the input memory the
+ * kernel read faulted (a memory-mapped input file was truncated under it), which the engine reports
+ * as the input that changed.
  */
 public final class NativeException extends RuntimeException {
     /** The MK_E_* codes of exmerge.h. */
@@ -12,6 +14,8 @@ public final class NativeException extends RuntimeException {
         ARGUMENT(ExmergeNative.MK_E_ARGUMENT, "a count, flag or index out of range"),
         DTYPE(ExmergeNative.MK_E_DTYPE, "an element type the native kernels do not handle"),
         ISA(ExmergeNative.MK_E_ISA, "this CPU/OS cannot run that instruction set"),
+        /** Reading an input faulted (SIGBUS): a memory-mapped file changed under the call. Not a bug. */
+        FAULT(ExmergeNative.MK_E_FAULT, "reading an input faulted: a mapped file was truncated or failed"),
         UNKNOWN(Integer.MIN_VALUE, "an unknown status");
 
         final int code;

@@ -17,10 +17,10 @@ import org.junit.jupiter.api.Assumptions;
  * failed, or the native build was skipped on purpose). A library that was built but does not load,
  * or a configured build that produced nothing, fails: a backend missing from our own build is a bug.
  */
-final class NativeTestSupport {
+public final class NativeTestSupport {
     private NativeTestSupport() {}
 
-    static void requireNative() {
+    public static void requireNative() {
         if (NativeSupport.isAvailable()) {
             return;
         }
