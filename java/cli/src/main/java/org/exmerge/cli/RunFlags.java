@@ -18,6 +18,11 @@ final class RunFlags {
     @Option(names = "--overwrite", description = "Replace OUT if it exists (the old one is removed only after the new one is complete).")
     boolean overwrite;
 
+    @Option(names = "--no-sync", negatable = false,
+            description = {"Do not force the output to disk. By default the output is durable: after a power cut or OS crash it is complete or absent.",
+                    "With --no-sync a crash of the operating system may leave it incomplete or corrupted; a crash of exmerge itself still leaves nothing half-written under OUT. For scratch outputs."})
+    boolean noSync;
+
     @Option(names = "--chunk-size", paramLabel = "SIZE", converter = Sizes.class, hidden = true,
             description = "Bytes per work chunk (tests use odd sizes to prove chunking never changes a result).")
     long chunkBytes = RunOptions.DEFAULT_CHUNK_BYTES;
@@ -29,6 +34,6 @@ final class RunFlags {
         if (!Backends.NAMES.contains(backend)) {
             throw new IllegalArgumentException("--backend must be one of " + Backends.NAMES);
         }
-        return new RunOptions(threads, chunkBytes, shardBytes, overwrite);
+        return new RunOptions(threads, chunkBytes, shardBytes, overwrite, !noSync);
     }
 }

@@ -66,7 +66,7 @@ public final class OutputRun {
         }
         try (dir; ChunkPipeline pipe = new ChunkPipeline(opts.threads(), opts.chunkBytes())) {
             listener.started(specs.size(), outBytes, inputBytes, backend, opts.threads());
-            try (ShardWriter w = new ShardWriter(dir.path(), specs, opts.shardBytes(), metadata)) {
+            try (ShardWriter w = new ShardWriter(dir.path(), specs, opts.shardBytes(), metadata, opts.sync())) {
                 requireSpace(dir.path(), w.fileBytes());
                 pipe.run(specs, binder, written, w, listener, cancel);
                 w.finish();
@@ -77,7 +77,7 @@ public final class OutputRun {
             }
             try {
                 extras.write(dir.path());
-                dir.commit(opts.overwrite());
+                dir.commit(opts.overwrite(), opts.sync());
             } catch (IOException e) {
                 throw new OutputException(out, e);
             }
