@@ -26,7 +26,7 @@ class SearchCommandTest {
     @BeforeAll
     static void synth() {
         models = dir.resolve("models");
-        Cli.Result r = Cli.run("synth", models.toString(), "--size", "1MB", "--threads", "2", "--target", "--no-sync");
+        Cli.Result r = Cli.run("synth", models.toString(), "--size", "1MB", "--finetunes", "3", "--threads", "2", "--target", "--no-sync");
         assertThat(r.exit()).as(r.err()).isZero();
     }
 
@@ -212,5 +212,29 @@ class SearchCommandTest {
                 assertThat(a.data(t.name()).mismatch(b.data(t.name()))).as(t.name()).isEqualTo(-1L);
             }
         }
+    }
+
+    @Test
+    void parallelEvaluationsKeepAtMostNCandidatesOnDiskAndAgreeWithSerial() throws Exception {
+        // each evaluation fails if more than 2 entries (hidden temporaries included) are in candidates/
+        String eval = "command:n=$(ls -A {workdir}/candidates | wc -l); [ $n -le 2 ] || { echo too many: $n >&2; exit 9; }; "
+                + "sleep 0.3; echo '{\"score\": '$(cat {model}/model.safetensors | cksum | cut -c1-6)'}'";
+        List<String> common = List.of("search", "exme", "--base", m("base"), "--checkpoints", m("sft-1"), m("sft-2"), m("sft-3"),
+                "--alphas", "0.1,0.3", "--betas", "0.3,0.7", "--evaluator", eval);
+        List<String> par = new ArrayList<>(common);
+        par.addAll(List.of("--workdir", dir.resolve("par").toString(), "--parallel", "2"));
+        Cli.Result a = Cli.run(par.toArray(String[]::new));
+        assertThat(a.exit()).as(a.err()).isZero();
+        assertThat(a.err()).doesNotContain("FAILED");
+        List<String> ser = new ArrayList<>(common);
+        ser.addAll(List.of("--workdir", dir.resolve("ser").toString()));
+        Cli.Result b = Cli.run(ser.toArray(String[]::new));
+        assertThat(b.exit()).as(b.err()).isZero();
+        java.util.Map<String, Double> pa = new java.util.TreeMap<>();
+        results(dir.resolve("par")).forEach(n -> pa.put(n.get("hash").asText(), n.get("score").asDouble()));
+        java.util.Map<String, Double> se = new java.util.TreeMap<>();
+        results(dir.resolve("ser")).forEach(n -> se.put(n.get("hash").asText(), n.get("score").asDouble()));
+        assertThat(pa).hasSize(3 + 4 + 2).isEqualTo(se);
+        assertThat(Files.readString(dir.resolve("par").resolve("best.yaml"))).isEqualTo(Files.readString(dir.resolve("ser").resolve("best.yaml")));
     }
 }
