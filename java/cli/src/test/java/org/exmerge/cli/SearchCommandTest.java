@@ -237,4 +237,56 @@ class SearchCommandTest {
         assertThat(pa).hasSize(3 + 4 + 2).isEqualTo(se);
         assertThat(Files.readString(dir.resolve("par").resolve("best.yaml"))).isEqualTo(Files.readString(dir.resolve("ser").resolve("best.yaml")));
     }
+
+    @Test
+    void ctrlCLosesOnlyTheCandidatesInFlightAndTheRerunResumes() throws Exception {
+        String eval = "command:sleep 0.4; echo '{\"score\": '$(cat {model}/model.safetensors | cksum | cut -c1-6)'}'";
+        List<String> common = List.of("search", "exme", "--base", m("base"), "--checkpoints", m("sft-1"), m("sft-2"),
+                "--alphas", "0.1,0.3", "--betas", "0.3,0.7", "--evaluator", eval, "--threads", "1");
+        List<String> once = new ArrayList<>(common);
+        once.addAll(List.of("--workdir", dir.resolve("whole").toString()));
+        Cli.Result a = Cli.run(once.toArray(String[]::new));
+        assertThat(a.exit()).as(a.err()).isZero();
+
+        Path work = dir.resolve("interrupted");
+        List<String> args = new ArrayList<>(common);
+        args.addAll(List.of("--workdir", work.toString()));
+        Process p = Cli.child(List.of("-Xmx256m"), args.toArray(String[]::new)).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("child.log").toFile()).start();
+        Path log = work.resolve("results.jsonl");
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while ((!Files.exists(log) || Files.readAllLines(log).size() < 3) && System.nanoTime() < deadline && p.isAlive()) {
+            Thread.sleep(50);
+        }
+        p.destroy(); // SIGTERM, as Ctrl-C: the shutdown hook cancels and waits for the clean-up
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        int done = results(work).size();
+        assertThat(done).as(Files.readString(dir.resolve("child.log"))).isBetween(3, 7);
+        assertThat(work.resolve("best")).doesNotExist();
+        try (Stream<Path> s = Files.list(work.resolve("candidates"))) {
+            assertThat(s.toList()).as("nothing half-written or unscored is left").isEmpty();
+        }
+
+        Cli.Result b = Cli.run(args.toArray(String[]::new));
+        assertThat(b.exit()).as(b.err()).isZero();
+        assertThat(b.err()).doesNotContain("FAILED");
+        assertThat(b.err().split(", earlier run\\)", -1)).as(b.err()).hasSize(done + 1);
+        java.util.Map<String, Double> x = new java.util.TreeMap<>();
+        results(dir.resolve("whole")).forEach(n -> x.put(n.get("hash").asText(), n.get("score").asDouble()));
+        java.util.Map<String, Double> y = new java.util.TreeMap<>();
+        results(work).forEach(n -> assertThat(y.put(n.get("hash").asText(), n.get("score").asDouble())).isNull());
+        assertThat(y).isEqualTo(x);
+        assertSameFiles(dir.resolve("whole").resolve("best"), work.resolve("best"));
+    }
+
+    @Test
+    void noSyncMergeWritesTheSameBytes() throws Exception {
+        Path durable = dir.resolve("durable");
+        Path scratch = dir.resolve("scratch");
+        assertThat(Cli.run("exme", "--base", m("base"), "--sft", m("sft-1"), "--alpha", "0.3", durable.toString()).exit()).isZero();
+        assertThat(Cli.run("exme", "--base", m("base"), "--sft", m("sft-1"), "--alpha", "0.3", "--no-sync", scratch.toString()).exit())
+                .isZero();
+        assertSameFiles(durable, scratch);
+        assertThat(Cli.run("merge", "--help").out()).contains("--no-sync").contains("power cut").contains("incomplete or corrupted");
+    }
 }
