@@ -30,9 +30,10 @@ import picocli.CommandLine.Option;
 
 /** {@code exmerge search exme|m3}: merge candidates, score them with an evaluator, keep the best. */
 @Command(name = "search", mixinStandardHelpOptions = true,
-        description = {"Search merge parameters by scoring candidates with an evaluator (ExMe's α/β grids, M3's sampled λ).",
-                "Every result is logged in WORKDIR/results.jsonl; re-running the same command resumes.",
-                "The winner goes to WORKDIR/best (recipe: WORKDIR/best.yaml), the report to WORKDIR/report.md."},
+        description = {"Search merge parameters (ExMe's α/β, M3's λ) by scoring candidates.",
+                "Every result is logged in WORKDIR/results.jsonl; running the same command",
+                "again resumes. The winner goes to WORKDIR/best (its recipe to",
+                "WORKDIR/best.yaml), the report to WORKDIR/report.md."},
         subcommands = {SearchCommand.Exme.class, SearchCommand.M3.class})
 public final class SearchCommand implements Runnable {
     @Override
@@ -42,12 +43,11 @@ public final class SearchCommand implements Runnable {
 
     /** Flags both searches share. */
     static final class Flags {
-        @Option(names = "--evaluator", required = true, paramLabel = "KIND:ARG", description = {
-                "How candidates are scored (higher is better):",
-                "  command:TEMPLATE  run with sh -c; {model} {workdir} {out} (shell-quoted) and {slot} are replaced; the score is",
-                "                    {\"score\": x, \"tasks\": {name: x}} in the file {out} if named, else on the last stdout line",
-                "  lm-eval:TASKS     lm_eval --model hf --model_args pretrained={model} --tasks TASKS --output_path …; average over tasks",
-                "  reference:TARGET  minus the mean squared error to a target model (float64, streamed)"})
+        @Option(names = "--evaluator", required = true, paramLabel = "KIND:ARG", description = "How candidates are scored "
+                + "(higher is better): command:TEMPLATE (run by sh -c with {model}, {workdir}, {out} shell-quoted and {slot} replaced; "
+                + "it prints {\"score\": x, \"tasks\": {name: x}} as its last stdout line, or writes it to {out}), lm-eval:TASKS "
+                + "(lm_eval --model hf …; the average accuracy over TASKS) or reference:TARGET (minus the mean squared error to a "
+                + "target model). A failing, timed-out or unparsable evaluation is recorded and the search goes on.")
         String evaluator;
 
         @Option(names = "--workdir", required = true, paramLabel = "DIR", description = "Working directory (results log, candidates, best, report).")
@@ -99,9 +99,10 @@ public final class SearchCommand implements Runnable {
     }
 
     @Command(name = "exme", mixinStandardHelpOptions = true, description = {
-            "ExMe: (1) score each checkpoint, keep the best two; (2) score EXPO(x, α) = x + α·(x − base) for every α,",
-            "keep each one's best α; (3) score β·EXPO-1 + (1−β)·EXPO-2 for every β; the best is the winner.",
-            "  search exme --base B --checkpoints C1 C2 C3 --evaluator reference:T --workdir W"})
+            "Search ExMe's α and β in three stages, every candidate scored by the evaluator:",
+            "(1) score each checkpoint as it is and keep the best two;",
+            "(2) score EXPO(x, α) = x + α·(x − base) for every α, keep each one's best α;",
+            "(3) score β·EXPO-1 + (1−β)·EXPO-2 for every β; the best is the winner."})
     static final class Exme implements Callable<Integer> {
         @Option(names = "--base", required = true, paramLabel = "MODEL", description = "The base (pre-fine-tuning) model.")
         Path base;
@@ -129,9 +130,9 @@ public final class SearchCommand implements Runnable {
     }
 
     @Command(name = "m3", mixinStandardHelpOptions = true, description = {
-            "M3 (mixup model merge): K candidates; candidate k draws λ ~ Beta(a, a) from seed S+k and merges the two",
-            "models by METHOD with weights (λ, 1−λ), written as an explicit recipe; the best is the winner.",
-            "  search m3 --models M1 M2 --base B --method ties --alpha 0.5 --samples 8 --evaluator … --workdir W"})
+            "Search M3's λ: K sampled candidates scored by the evaluator; the best wins.",
+            "Candidate k draws λ ~ Beta(a, a) from seed S+k and merges the two models by",
+            "METHOD with weights (λ, 1−λ), written as an explicit recipe that rebuilds it."})
     static final class M3 implements Callable<Integer> {
         @Option(names = "--models", required = true, arity = "2", paramLabel = "MODEL", description = "The two models to mix.")
         List<Path> models;

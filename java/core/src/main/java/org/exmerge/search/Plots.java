@@ -184,10 +184,13 @@ final class Plots {
         XYChart c = chart("M3: score of each candidate vs its drawn λ (weights λ, 1−λ)", "λ (weight of the first model)", y);
         c.getStyler().setDefaultSeriesRenderStyle(org.knowm.xchart.XYSeries.XYSeriesRenderStyle.Scatter);
         c.getStyler().setMarkerSize(10);
-        c.addSeries("candidates", x, y).setMarker(SeriesMarkers.CIRCLE);
+        XYSeries all = c.addSeries("candidates", x, y);
+        all.setMarker(SeriesMarkers.CIRCLE);
+        all.setMarkerColor(new java.awt.Color(31, 119, 180));
         Result w = o.winner();
-        c.addSeries("winner", List.of((Double) w.candidate().params().get("lambda")), List.of(w.value()))
-                .setMarker(SeriesMarkers.DIAMOND);
+        XYSeries win = c.addSeries("winner", List.of((Double) w.candidate().params().get("lambda")), List.of(w.value()));
+        win.setMarker(SeriesMarkers.DIAMOND);
+        win.setMarkerColor(new java.awt.Color(214, 39, 40));
         return c;
     }
 
