@@ -289,4 +289,28 @@ class SearchCommandTest {
         assertSameFiles(durable, scratch);
         assertThat(Cli.run("merge", "--help").out()).contains("--no-sync").contains("power cut").contains("incomplete or corrupted");
     }
+
+    @Test
+    void tiesGoToTheEarlierCandidateAndKeptCandidatesLinkTheirTokenizerFiles() throws Exception {
+        Path work = dir.resolve("ties");
+        Cli.Result r = Cli.run("search", "exme", "--base", m("base"), "--checkpoints", m("sft-3"), m("sft-1"), m("sft-2"),
+                "--alphas", "0.4,0.2", "--betas", "0.7,0.3", "--evaluator", "command:echo '{\"score\": 1}'", "--keep",
+                "--workdir", work.toString(), "--json");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode chosen = lines(r.out()).getLast().get("chosen");
+        assertThat(chosen.get("expo_1_checkpoint").asText()).isEqualTo(m("sft-3"));
+        assertThat(chosen.get("expo_2_checkpoint").asText()).isEqualTo(m("sft-1"));
+        assertThat(chosen.get("alpha_1").asDouble()).isEqualTo(0.4);
+        assertThat(chosen.get("beta").asDouble()).isEqualTo(0.7);
+        try (Stream<Path> s = Files.list(work.resolve("candidates"))) {
+            List<Path> kept = s.toList();
+            assertThat(kept).hasSize(2 * 2 + 2);
+            for (Path c : kept) {
+                assertThat(c.resolve("model.safetensors")).isRegularFile();
+                assertThat(Files.isSymbolicLink(c.resolve("tokenizer.json"))).isTrue();
+                assertThat(Files.readSymbolicLink(c.resolve("tokenizer.json"))).isEqualTo(models.resolve("base").resolve("tokenizer.json"));
+            }
+        }
+        assertThat(Files.isSymbolicLink(work.resolve("best").resolve("tokenizer.json"))).as("best/ is self-contained").isFalse();
+    }
 }
