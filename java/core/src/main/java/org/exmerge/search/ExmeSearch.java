@@ -169,7 +169,7 @@ public final class ExmeSearch {
                 winner = r3ranked.getFirst();
                 chosen.put("beta", winner.candidate().params().get("beta"));
             }
-            return Winner.finish("exme", winner, stages, chosen, notes, opts, listener, base);
+            return Winner.finish("exme", winner, stages, chosen, notes, opts, listener);
         }
     }
 

@@ -22,6 +22,8 @@ import java.util.stream.Stream;
  * when given (a bare name means its {@code ",none"} filter), else {@code acc,none}, else
  * {@code acc_norm,none}, else the first numeric field that is not a standard error. The score is the
  * average over the requested tasks (over every task in the file when none of them is named there).
+ * {@code {slot}} in the program words is replaced by the evaluation's slot (e.g.
+ * {@code lm_eval --device cuda:{slot}}).
  */
 public final class LmEvalEvaluator implements Evaluator {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -50,14 +52,17 @@ public final class LmEvalEvaluator implements Evaluator {
 
     @Override
     public Score evaluate(Path model, Request req) throws EvaluationException {
-        Path dir = req.scratch();
+        Path dir = Path.of(req.scratch() + "-lm-eval");
         try {
             SearchFiles.deleteTree(dir);
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new EvaluationException("cannot prepare " + dir + ": " + e.getMessage(), "");
         }
-        List<String> cmd = new ArrayList<>(program);
+        List<String> cmd = new ArrayList<>();
+        for (String word : program) {
+            cmd.add(word.replace("{slot}", Integer.toString(req.slot())));
+        }
         cmd.addAll(List.of("--model", "hf", "--model_args", "pretrained=" + model, "--tasks", tasks,
                 "--output_path", dir.toString()));
         Processes.Outcome o = Processes.run(cmd, req);

@@ -118,7 +118,7 @@ public final class M3Search {
             chosen.put("k", winner.candidate().params().get("k"));
             chosen.put("seed", winner.candidate().params().get("seed"));
             chosen.put("lambda", winner.candidate().params().get("lambda"));
-            return Winner.finish("m3", winner, stages, chosen, notes, opts, listener, base);
+            return Winner.finish("m3", winner, stages, chosen, notes, opts, listener);
         }
     }
 }

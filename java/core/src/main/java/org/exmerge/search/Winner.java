@@ -15,7 +15,7 @@ final class Winner {
     private Winner() {}
 
     static SearchOutcome finish(String kind, Result winner, Map<String, List<Result>> stages, Map<String, Object> chosen,
-                                List<String> notes, SearchOptions opts, SearchListener listener, Path unused)
+                                List<String> notes, SearchOptions opts, SearchListener listener)
             throws IOException {
         Path best = opts.best();
         Path yaml = opts.workdir().resolve("best.yaml");
