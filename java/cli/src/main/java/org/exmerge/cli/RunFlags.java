@@ -22,6 +22,11 @@ final class RunFlags {
             + " (by default the first such value stops the run, naming the tensor; NaNs in the inputs count too).")
     boolean allowNonfinite;
 
+    @Option(names = "--no-sync", negatable = false,
+            description = {"Do not force the output to disk. By default the output is durable: after a power cut or OS crash it is complete or absent.",
+                    "With --no-sync a crash of the operating system may leave it incomplete or corrupted; a crash of exmerge itself still leaves nothing half-written under OUT. For scratch outputs."})
+    boolean noSync;
+
     @Option(names = "--chunk-size", paramLabel = "SIZE", converter = Sizes.class, hidden = true,
             description = "Bytes per work chunk (tests use odd sizes to prove chunking never changes a result).")
     long chunkBytes = RunOptions.DEFAULT_CHUNK_BYTES;
@@ -38,6 +43,6 @@ final class RunFlags {
             throw new IllegalArgumentException("--backend must be one of " + Backends.NAMES);
         }
         return new RunOptions(threads, chunkBytes, shardBytes, overwrite).withMemoryBytes(memoryBytes)
-                .withAllowNonfinite(allowNonfinite);
+                .withAllowNonfinite(allowNonfinite).withSync(!noSync);
     }
 }

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "synth", mixinStandardHelpOptions = true, description = {"Generate a Llama-shaped base model and fine-tuned variants (real safetensors, real shapes).",
-        "Writes OUT/base, OUT/sft-1 … OUT/sft-N."})
+        "Writes OUT/base, OUT/sft-1 … OUT/sft-N (and OUT/target with --target)."})
 final class SynthCommand implements Callable<Integer> {
     @Parameters(paramLabel = "OUT", description = "Directory to create the models in.")
     Path out;
@@ -32,6 +32,11 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--out-shard-size", paramLabel = "SIZE", converter = Sizes.class, description = "Largest shard (default 5GB).")
     long shardBytes = RunOptions.DEFAULT_SHARD_BYTES;
 
+    @Option(names = "--target", description = {"Also write OUT/target: a model the fine-tunes point toward but fall short of, for",
+            "`search … --evaluator reference:OUT/target`. Extrapolating helps up to a point (best α: 0.3 for sft-1,",
+            "0.2 for sft-2; sft-1 is the better fine-tune) and mixing the two extrapolations helps further."})
+    boolean target;
+
     @Mixin
     RunFlags run;
 
@@ -44,6 +49,10 @@ final class SynthCommand implements Callable<Integer> {
         System.err.printf("synth: Llama shape %s, %,d parameters per model%n", shape, shape.params());
         try (CtrlC ctrlC = new CtrlC()) {
             Synth.write(out, shape, dtype, finetunes, seed, run.run(shardBytes), new CliProgress("synth", run.json), ctrlC.token());
+            if (target) {
+                Synth.writeTarget(out, shape, dtype, finetunes, seed, run.run(shardBytes), new CliProgress("synth", run.json),
+                        ctrlC.token());
+            }
         }
         return ExitCodes.OK;
     }

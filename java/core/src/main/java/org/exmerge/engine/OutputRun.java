@@ -125,7 +125,7 @@ public final class OutputRun {
         }
         try (dir; ChunkPipeline pipe = new ChunkPipeline(opts.threads(), opts.chunkBytes())) {
             listener.started(specs.size(), outBytes, inputBytes, backend, opts.threads());
-            try (ShardWriter w = new ShardWriter(dir.path(), specs, opts.shardBytes(), metadata)) {
+            try (ShardWriter w = new ShardWriter(dir.path(), specs, opts.shardBytes(), metadata, opts.sync())) {
                 requireSpace(dir.path(), w.fileBytes());
                 pipe.run(specs, binder, written, w, listener, cancel);
                 w.finish();
@@ -143,7 +143,7 @@ public final class OutputRun {
             }
             try {
                 extras.write(dir.path());
-                dir.commit(opts.overwrite());
+                dir.commit(opts.overwrite(), opts.sync());
             } catch (ExmergeException e) {
                 throw e;
             } catch (IOException e) {

@@ -92,7 +92,12 @@ public final class OutputDirectory implements AutoCloseable {
      * @throws FileAlreadyExistsException when the target exists and overwrite is false
      * @throws IllegalStateException      after commit or abort
      */
-    public synchronized void commit(boolean overwrite) throws IOException {
+    public void commit(boolean overwrite) throws IOException {
+        commit(overwrite, true);
+    }
+
+    /** As {@link #commit(boolean)}; {@code sync} false skips forcing the parent directory (a scratch output). */
+    public synchronized void commit(boolean overwrite, boolean sync) throws IOException {
         if (state != State.OPEN) {
             throw new IllegalStateException("output " + target + " is already " + state.name().toLowerCase());
         }
@@ -119,7 +124,9 @@ public final class OutputDirectory implements AutoCloseable {
             throw e;
         }
         state = State.COMMITTED;
-        syncDirectory(target.getParent());
+        if (sync) {
+            syncDirectory(target.getParent());
+        }
         if (old != null) {
             try {
                 deleteTree(old);

@@ -74,6 +74,9 @@ public final class ShardWriter implements AutoCloseable {
     private long cursorWritten;
     private long appended;
 
+    /** False: nothing is forced to disk (scratch output; see RunOptions#sync). */
+    private final boolean sync;
+
     private volatile boolean finished;
     private volatile boolean closed;
     /** The first failed write: every later call reports it, whichever worker's failure is seen first. */
@@ -88,6 +91,13 @@ public final class ShardWriter implements AutoCloseable {
      */
     public ShardWriter(Path dir, List<TensorSpec> tensors, long shardBytes, Map<String, String> metadata)
             throws IOException {
+        this(dir, tensors, shardBytes, metadata, true);
+    }
+
+    /** As above; {@code sync} false skips the early flushes and the final fsyncs (a scratch output). */
+    public ShardWriter(Path dir, List<TensorSpec> tensors, long shardBytes, Map<String, String> metadata,
+                       boolean sync) throws IOException {
+        this.sync = sync;
         if (!Files.isDirectory(dir)) {
             throw new NotDirectoryException(dir.toString());
         }
@@ -349,7 +359,7 @@ public final class ShardWriter implements AutoCloseable {
             }
             if (n > 0 && shardLeft.addAndGet(shard, -n) == 0) {
                 syncInBackground(shard);
-            } else if (unflushed.addAndGet(n) >= EARLY_FLUSH_BYTES && flushing.compareAndSet(false, true)) {
+            } else if (sync && unflushed.addAndGet(n) >= EARLY_FLUSH_BYTES && flushing.compareAndSet(false, true)) {
                 flushEarly(c);
             }
         } catch (IOException | RuntimeException e) {
@@ -405,7 +415,9 @@ public final class ShardWriter implements AutoCloseable {
         }
         FutureTask<Void> sync = new FutureTask<>(() -> {
             try (c) {
-                c.force(false);
+                if (this.sync) {
+                    c.force(false);
+                }
             }
             return null;
         });
@@ -478,7 +490,9 @@ public final class ShardWriter implements AutoCloseable {
         try (FileChannel c = FileChannel.open(dir.resolve(INDEX_FILE),
                 StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             writeFully(c, ByteBuffer.wrap(out.toByteArray()), 0);
-            c.force(false);
+            if (sync) {
+                c.force(false);
+            }
         }
     }
 

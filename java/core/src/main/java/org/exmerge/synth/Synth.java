@@ -69,6 +69,53 @@ public final class Synth {
         return stats;
     }
 
+    /** How far the target reaches along the fine-tunes' shared delta (more than the fine-tunes' 1). */
+    public static final float TARGET_SHARED = 1.8f;
+
+    /** How much of fine-tune i's own delta the target holds: 1 − 0.2·i (0.8, 0.6, …; never negative). */
+    public static float targetOwn(int finetune) {
+        return Math.max(0f, 1.0f - 0.2f * finetune);
+    }
+
+    /**
+     * Writes {@code out/target}: a model the fine-tunes point toward but fall short of, for a search's
+     * {@code reference:} evaluator. {@code target = base + δ·(1.8·shared + Σ_i (1 − 0.2·i)·own_i)},
+     * with the deltas of {@link #write}. Extrapolating fine-tune i by α moves both its parts by
+     * (1 + α), so its squared error per element, in units of δ², is
+     * {@code (1+α − 1.8)² + (1+α − γ_i)² + Σ_{j≠i} γ_j²}: lowest at {@code 1+α = (1.8 + γ_i)/2},
+     * i.e. α = 0.3 for sft-1 and 0.2 for sft-2, with sft-1 the better of the two. Mixing the two
+     * extrapolations recovers part of the other's own delta, so β has an interior optimum too.
+     */
+    public static MergeStats writeTarget(Path out, LlamaShape shape, DType dtype, int finetunes, long seed,
+                                         RunOptions opts, ProgressListener listener, CancelToken cancel) throws IOException {
+        Files.createDirectories(out);
+        List<TensorSpec> specs = shape.tensors(dtype);
+        Map<String, String> meta = Map.of("format", "pt", "exmerge.version", Version.VERSION,
+                "exmerge.synth", "seed=" + seed + " model=target finetunes=" + finetunes);
+        return OutputRun.write(out.resolve("target"), specs, (i, parallel) -> target(specs.get(i), seed, finetunes), i -> { },
+                meta, dir -> writeExtras(dir, shape, dtype), opts, listener, cancel, "synth", 0);
+    }
+
+    private static TensorMerge target(TensorSpec spec, long seed, int finetunes) {
+        int id = Fnv1a.hash32(spec.name());
+        boolean norm = spec.shape().length == 1;
+        return (start, n, out) -> {
+            float[] v = new float[(int) Math.min(n, 4096)];
+            for (long done = 0; done < n; done += v.length) {
+                int len = (int) Math.min(v.length, n - done);
+                for (int j = 0; j < len; j++) {
+                    long e = start + done + j;
+                    float d = TARGET_SHARED * centred(seed, id, -1, e);
+                    for (int m = 1; m <= finetunes; m++) {
+                        d += targetOwn(m) * centred(seed, id, m, e);
+                    }
+                    v[j] = (norm ? 1.0f : 0.0f) + BASE_STD * centred(seed, id, 0, e) + DELTA_STD * d;
+                }
+                Backends.java().convert(new Operand(MemorySegment.ofArray(v), DType.F32), out.skip(done), len);
+            }
+        };
+    }
+
     private static TensorMerge generator(TensorSpec spec, long seed, int model) {
         int id = Fnv1a.hash32(spec.name());
         boolean norm = spec.shape().length == 1;

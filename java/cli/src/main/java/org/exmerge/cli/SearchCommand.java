@@ -1,0 +1,321 @@
+package org.exmerge.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.exmerge.MergeOptions;
+import org.exmerge.engine.RunOptions;
+import org.exmerge.kernel.Backends;
+import org.exmerge.search.Evaluator;
+import org.exmerge.search.Evaluators;
+import org.exmerge.search.ExmeSearch;
+import org.exmerge.search.M3Search;
+import org.exmerge.search.Result;
+import org.exmerge.search.SearchListener;
+import org.exmerge.search.SearchOptions;
+import org.exmerge.search.SearchOutcome;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code exmerge search exme|m3}: merge candidates, score them with an evaluator, keep the best. */
+@Command(name = "search", mixinStandardHelpOptions = true,
+        description = {"Search merge parameters (ExMe's α/β, M3's λ) by scoring candidates.",
+                "Every result is logged in WORKDIR/results.jsonl; running the same command",
+                "again resumes. The winner goes to WORKDIR/best (its recipe to",
+                "WORKDIR/best.yaml), the report to WORKDIR/report.md."},
+        subcommands = {SearchCommand.Exme.class, SearchCommand.M3.class})
+public final class SearchCommand implements Runnable {
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    /** Flags both searches share. */
+    static final class Flags {
+        @Option(names = "--evaluator", required = true, paramLabel = "KIND:ARG", description = "How candidates are scored "
+                + "(higher is better): command:TEMPLATE (run by sh -c with {model}, {workdir}, {out} shell-quoted and {slot} replaced; "
+                + "it prints {\"score\": x, \"tasks\": {name: x}} as its last stdout line, or writes it to {out}), lm-eval:TASKS "
+                + "(lm_eval --model hf …; the average accuracy over TASKS) or reference:TARGET (minus the mean squared error to a "
+                + "target model). A failing, timed-out or unparsable evaluation is recorded and the search goes on.")
+        String evaluator;
+
+        @Option(names = "--workdir", required = true, paramLabel = "DIR", description = "Working directory (results log, candidates, best, report).")
+        Path workdir;
+
+        @Option(names = "--parallel", paramLabel = "N", description = "Evaluations at once; at most N candidates on disk besides best (default 1).")
+        int parallel = 1;
+
+        @Option(names = "--keep", description = "Keep every candidate's model directory (default: deleted once scored).")
+        boolean keep;
+
+        @Option(names = "--eval-timeout", paramLabel = "DUR", converter = Durations.class,
+                description = "Limit per evaluation (90s, 30m, 2h); past it the evaluator's process tree is killed and the candidate fails.")
+        Duration evalTimeout;
+
+        @Option(names = "--rescore", description = "Reuse a working directory whose settings differ: its earlier results are set aside, all is scored afresh.")
+        boolean rescore;
+
+        @Option(names = "--lm-eval-program", paramLabel = "CMD", description = "The lm-eval program and any leading words (default: lm_eval).")
+        String lmEvalProgram;
+
+        @Option(names = "--metric", paramLabel = "NAME", description = "lm-eval metric per task (default: acc, else acc_norm, else the first that is not a stderr).")
+        String metric;
+
+        @Option(names = "--eval-tensors", split = ",", paramLabel = "SUBSTR", description = "reference: compare only tensors whose name contains one of these.")
+        String[] evalTensors;
+
+        @Option(names = "--threads", paramLabel = "N", description = "Merge threads (default: all cores).")
+        int threads = Runtime.getRuntime().availableProcessors();
+
+        @Option(names = "--backend", paramLabel = "NAME", description = "Kernel backend: auto, java, native or cuda (default: auto).")
+        String backend = "auto";
+
+        @Option(names = "--json", description = "Print one JSON event per candidate and a final search_done event on stdout.")
+        boolean json;
+
+        SearchOptions options(CtrlC ctrlC) {
+            if (!Backends.NAMES.contains(backend)) {
+                throw new IllegalArgumentException("--backend must be one of " + Backends.NAMES);
+            }
+            if (threads < 1) {
+                throw new IllegalArgumentException("--threads must be at least 1");
+            }
+            Evaluator ev = Evaluators.parse(evaluator, new Evaluators.Settings(lmEvalProgram, metric, evalTensors));
+            MergeOptions m = MergeOptions.defaults().withBackend(backend).withCancel(ctrlC.token())
+                    .withRun(RunOptions.defaults().withThreads(threads));
+            return new SearchOptions(workdir, ev, parallel, keep, rescore, evalTimeout, m);
+        }
+    }
+
+    @Command(name = "exme", mixinStandardHelpOptions = true, description = {
+            "Search ExMe's α and β in three stages, every candidate scored by the evaluator:",
+            "(1) score each checkpoint as it is and keep the best two;",
+            "(2) score EXPO(x, α) = x + α·(x − base) for every α, keep each one's best α;",
+            "(3) score β·EXPO-1 + (1−β)·EXPO-2 for every β; the best is the winner."})
+    static final class Exme implements Callable<Integer> {
+        @Option(names = "--base", required = true, paramLabel = "MODEL", description = "The base (pre-fine-tuning) model.")
+        Path base;
+
+        @Option(names = "--checkpoints", required = true, arity = "1..*", paramLabel = "MODEL", description = "The fine-tuned checkpoints (two or more; ties go to the one listed first).")
+        List<Path> checkpoints;
+
+        @Option(names = "--alphas", split = ",", paramLabel = "A", description = "Extrapolation grid (default 0.1,0.2,0.3,0.4,0.5).")
+        List<Double> alphas = ExmeSearch.DEFAULT_ALPHAS;
+
+        @Option(names = "--betas", split = ",", paramLabel = "B", description = "Merging grid (default 0.1,0.2,…,0.9); β weights EXPO-1, the best checkpoint's.")
+        List<Double> betas = ExmeSearch.DEFAULT_BETAS;
+
+        @Option(names = "--top", paramLabel = "K", description = "Checkpoints kept by stage 1: 2 (ExMe), or 1 (EXPO only) (default 2).")
+        int top = 2;
+
+        @Mixin
+        Flags flags;
+
+        @Override
+        public Integer call() throws Exception {
+            ExmeSearch s = new ExmeSearch(base, checkpoints, alphas, betas, top);
+            return SearchCommand.run(flags, (opts, l) -> s.run(opts, l));
+        }
+    }
+
+    @Command(name = "m3", mixinStandardHelpOptions = true, description = {
+            "Search M3's λ: K sampled candidates scored by the evaluator; the best wins.",
+            "Candidate k draws λ ~ Beta(a, a) from seed S+k and merges the two models by",
+            "METHOD with weights (λ, 1−λ), written as an explicit recipe that rebuilds it."})
+    static final class M3 implements Callable<Integer> {
+        @Option(names = "--models", required = true, arity = "2", paramLabel = "MODEL", description = "The two models to mix.")
+        List<Path> models;
+
+        @Option(names = "--base", paramLabel = "MODEL", description = "The base model (needed by every method but linear).")
+        Path base;
+
+        @Option(names = "--method", paramLabel = "NAME", description = "task_arithmetic, linear, ties, dare_ties or dare_linear (default task_arithmetic).")
+        String method = "task_arithmetic";
+
+        @Option(names = "--alpha", paramLabel = "A", description = "Shape a of Beta(a, a) (default 0.5).")
+        double alpha = 0.5;
+
+        @Option(names = "--samples", required = true, paramLabel = "K", description = "How many candidates.")
+        int samples;
+
+        @Option(names = "--seed", paramLabel = "S", description = "Seed; candidate k uses seed S+k for λ and any random drop (default 0).")
+        long seed;
+
+        @Option(names = "--param", paramLabel = "NAME=VALUE", description = "A parameter of the method (repeat), e.g. --param density=0.8.")
+        List<String> params = new ArrayList<>();
+
+        @Mixin
+        Flags flags;
+
+        @Override
+        public Integer call() throws Exception {
+            List<String[]> kv = new ArrayList<>();
+            for (String p : params) {
+                int eq = p.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("--param takes NAME=VALUE, got " + p);
+                }
+                kv.add(new String[] {p.substring(0, eq).strip(), p.substring(eq + 1).strip()});
+            }
+            M3Search s = new M3Search(models, base, method, alpha, samples, seed, kv);
+            return SearchCommand.run(flags, (opts, l) -> s.run(opts, l));
+        }
+    }
+
+    interface Body {
+        SearchOutcome run(SearchOptions opts, SearchListener listener) throws Exception;
+    }
+
+    static int run(Flags flags, Body body) throws Exception {
+        Progress progress = new Progress(flags.json, flags.parallel);
+        try (CtrlC ctrlC = new CtrlC()) {
+            SearchOptions opts = flags.options(ctrlC);
+            try {
+                SearchOutcome o = body.run(opts, progress);
+                if (!flags.json) {
+                    System.out.printf(Locale.ROOT, "search: winner %s, score %s; model %s, report %s%n", o.winner().candidate().label(),
+                            fmt(o.winner().value()), o.best(), o.report());
+                    if (!o.failures().isEmpty()) {
+                        System.out.printf("search: %d candidate(s) failed; see the report%n", o.failures().size());
+                    }
+                    System.out.printf("search: the chosen recipe (%s):%n", o.recipe());
+                    System.out.print(o.winner().candidate().recipe());
+                }
+                return ExitCodes.OK;
+            } catch (CancellationException e) {
+                System.err.println("exmerge: search interrupted; every finished result is in " + opts.workdir().resolve("results.jsonl")
+                        + "; run the same command again to resume");
+                if (flags.json) {
+                    CliProgress.emit(CliProgress.event("error").put("message", "interrupted").put("exit", ExitCodes.CANCELLED));
+                }
+                return ExitCodes.CANCELLED;
+            }
+        }
+    }
+
+    static String fmt(double v) {
+        return v != 0 && Math.abs(v) < 1e-3 ? String.format(Locale.ROOT, "%.5e", v) : String.format(Locale.ROOT, "%.5f", v);
+    }
+
+    /** Lines on stderr (with an ETA), or JSON events on stdout. */
+    static final class Progress implements SearchListener {
+        private static final ObjectMapper JSON = new ObjectMapper();
+        private final boolean json;
+        private final int parallel;
+        private final long start = System.nanoTime();
+        private int fresh;
+
+        Progress(boolean json, int parallel) {
+            this.json = json;
+            this.parallel = parallel;
+        }
+
+        @Override
+        public void stage(String stage, int candidates, int done) {
+            if (json) {
+                CliProgress.emit(CliProgress.event("stage").put("stage", stage).put("candidates", candidates).put("scored_earlier", done));
+            } else {
+                System.err.printf("search: stage %s, %d candidates%s%n", stage, candidates,
+                        done > 0 ? " (" + done + " scored by an earlier run)" : "");
+            }
+        }
+
+        @Override
+        public void candidate(Result r, int finished, int total) {
+            if (!r.resumed()) {
+                fresh++;
+            }
+            if (json) {
+                ObjectNode e = CliProgress.event("candidate").put("stage", r.candidate().stage()).put("hash", r.candidate().hash())
+                        .put("label", r.candidate().label());
+                e.set("params", JSON.valueToTree(r.candidate().params()));
+                if (r.ok()) {
+                    e.put("score", r.value());
+                    e.set("tasks", JSON.valueToTree(r.tasks()));
+                } else {
+                    e.put("failure", r.failure());
+                    e.put("stderr_tail", r.stderrTail());
+                }
+                e.put("seconds", r.seconds()).put("resumed", r.resumed()).put("finished", finished).put("total", total);
+                CliProgress.emit(e);
+                return;
+            }
+            double elapsed = (System.nanoTime() - start) / 1e9;
+            String eta = fresh == 0 ? "" : String.format(Locale.ROOT, ", ETA %s", clock(elapsed / fresh * (total - finished)));
+            String what = r.ok() ? "score " + fmt(r.value()) : "FAILED: " + r.failure();
+            System.err.printf(Locale.ROOT, "[%3d/%d] %-5s %-22s %s (%.1f s%s)%s%n", finished, total, r.candidate().stage(),
+                    r.candidate().label(), what, r.seconds(), r.resumed() ? ", earlier run" : "", eta);
+        }
+
+        private static String clock(double secs) {
+            long s = Math.round(secs);
+            return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                    : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+        }
+
+        @Override
+        public void note(String message) {
+            if (json) {
+                CliProgress.emit(CliProgress.event("note").put("message", message));
+            } else {
+                System.err.println("search: " + message);
+            }
+        }
+
+        @Override
+        public void done(SearchOutcome o) {
+            if (!json) {
+                return;
+            }
+            ObjectNode e = CliProgress.event("search_done").put("best", o.best().toString()).put("score", o.winner().value())
+                    .put("hash", o.winner().candidate().hash()).put("label", o.winner().candidate().label())
+                    .put("recipe", o.winner().candidate().recipe()).put("recipe_file", o.recipe().toString())
+                    .put("report", o.report().toString()).put("failures", o.failures().size());
+            e.set("chosen", JSON.valueToTree(o.chosen()));
+            CliProgress.emit(e);
+        }
+    }
+
+    /** 90, 90s, 30m, 2h, 1h30m, or ISO-8601 (PT1H30M). */
+    static final class Durations implements CommandLine.ITypeConverter<Duration> {
+        private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h|d)?");
+
+        @Override
+        public Duration convert(String value) {
+            String v = value.strip().toLowerCase(Locale.ROOT);
+            if (v.startsWith("pt") || v.startsWith("p")) {
+                return Duration.parse(value.strip());
+            }
+            Matcher m = PART.matcher(v);
+            double secs = 0;
+            int at = 0;
+            while (at < v.length() && m.find(at) && m.start() == at) {
+                double n = Double.parseDouble(m.group(1));
+                String unit = m.group(2) == null ? "s" : m.group(2);
+                secs += switch (unit) {
+                    case "ms" -> n / 1000;
+                    case "m" -> n * 60;
+                    case "h" -> n * 3600;
+                    case "d" -> n * 86400;
+                    default -> n;
+                };
+                at = m.end();
+            }
+            if (at != v.length() || v.isEmpty() || secs <= 0) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a duration (e.g. 90s, 30m, 2h)");
+            }
+            return Duration.ofMillis(Math.round(secs * 1000));
+        }
+    }
+}

@@ -1,0 +1,124 @@
+package org.exmerge.search;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.exmerge.method.M3Lambda;
+
+/**
+ * Mixup Model Merge as a search: K candidates; candidate k (0 … K−1) uses seed {@code S + k}, draws
+ * {@code λ_k ~ Beta(a, a)} from that seed with the same algorithm as the {@code m3} method
+ * ({@link M3Lambda}), and is written as an explicit recipe of the base method with weights
+ * {@code (λ_k, 1 − λ_k)} and {@code seed: S + k} — the same model as {@code merge_method: m3} at that
+ * seed, but rebuildable from its recipe alone. The best-scoring candidate wins (ties: lower k).
+ */
+public final class M3Search {
+    public static final String STAGE = "m3";
+    static final Set<String> METHODS = Set.of("task_arithmetic", "linear", "ties", "dare_ties", "dare_linear");
+    private static final Pattern KEY = Pattern.compile("[a-z_][a-z0-9_]*");
+    private static final Pattern VALUE = Pattern.compile("-?[0-9.eE+-]+|true|false");
+
+    private final List<Path> models;
+    private final Path base;
+    private final String method;
+    private final double alpha;
+    private final int samples;
+    private final long seed;
+    private final List<String[]> params;
+
+    /**
+     * @param params extra global parameters of the base method ({@code density}, {@code lambda} …) as
+     *               key/value pairs; numbers and booleans only
+     */
+    public M3Search(List<Path> models, Path base, String method, double alpha, int samples, long seed,
+                    List<String[]> params) {
+        if (models.size() != 2) {
+            throw new IllegalArgumentException("M3 merges exactly two models, got " + models.size());
+        }
+        if (!METHODS.contains(method)) {
+            throw new IllegalArgumentException("--method must be one of " + new java.util.TreeSet<>(METHODS) + ", got " + method);
+        }
+        if (base == null && !method.equals("linear")) {
+            throw new IllegalArgumentException("--base is needed for " + method);
+        }
+        M3Lambda.draw(0, alpha); // validates the shape's range
+        if (samples < 1) {
+            throw new IllegalArgumentException("--samples must be at least 1");
+        }
+        for (String[] kv : params) {
+            if (!KEY.matcher(kv[0]).matches() || !VALUE.matcher(kv[1]).matches() || kv[0].equals("weight")) {
+                throw new IllegalArgumentException("--param " + kv[0] + "=" + kv[1]
+                        + ": expected NAME=NUMBER (or true/false) for a parameter of " + method + " other than weight");
+            }
+        }
+        this.models = models.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+        this.base = base == null ? null : base.toAbsolutePath().normalize();
+        this.method = method;
+        this.alpha = alpha;
+        this.samples = samples;
+        this.seed = seed;
+        this.params = List.copyOf(params);
+    }
+
+    /** Candidate k's seed. */
+    public static long seedOf(long seed, int k) {
+        return seed + k;
+    }
+
+    ObjectNode settings(Evaluator ev) {
+        ObjectNode n = ResultsLog.JSON.createObjectNode();
+        n.put("kind", "m3");
+        ArrayNode m = n.putArray("models");
+        models.forEach(p -> m.add(p.toString()));
+        n.put("base", base == null ? null : base.toString());
+        n.put("method", method);
+        n.put("alpha", alpha);
+        n.put("samples", samples);
+        n.put("seed", seed);
+        ObjectNode p = n.putObject("params");
+        params.forEach(kv -> p.put(kv[0], kv[1]));
+        n.put("evaluator", ev.describe());
+        return n;
+    }
+
+    public SearchOutcome run(SearchOptions opts, SearchListener listener) throws IOException {
+        List<String> notes = new ArrayList<>();
+        String note = Settings.prepare(opts.workdir(), settings(opts.evaluator()), opts.rescore());
+        if (note != null) {
+            notes.add(note);
+            listener.note(note);
+        }
+        StageRunner.clean(opts);
+        try (ResultsLog log = ResultsLog.open(opts.workdir().resolve(Settings.LOG))) {
+            StageRunner runner = new StageRunner(opts, log, listener, base != null ? base : models.getFirst(), samples);
+            List<Candidate> cands = new ArrayList<>();
+            for (int k = 0; k < samples; k++) {
+                long s = seedOf(seed, k);
+                double lambda = M3Lambda.draw(s, alpha);
+                cands.add(new Candidate(STAGE, "k=" + k + " λ=" + String.format(java.util.Locale.ROOT, "%.4f", lambda),
+                        ExmeSearch.params("k", k, "seed", s, "lambda", lambda),
+                        Recipes.m3(method, base, models, lambda, alpha, k, s, params), null));
+            }
+            List<Result> rs = runner.run(STAGE, cands);
+            List<Result> ranked = ExmeSearch.ranked(rs);
+            if (ranked.isEmpty()) {
+                throw ExmeSearch.allFailed(STAGE, opts);
+            }
+            Result winner = ranked.getFirst();
+            Map<String, List<Result>> stages = new LinkedHashMap<>();
+            stages.put(STAGE, rs);
+            Map<String, Object> chosen = new LinkedHashMap<>();
+            chosen.put("k", winner.candidate().params().get("k"));
+            chosen.put("seed", winner.candidate().params().get("seed"));
+            chosen.put("lambda", winner.candidate().params().get("lambda"));
+            return Winner.finish("m3", winner, stages, chosen, notes, opts, listener);
+        }
+    }
+}

@@ -1,0 +1,97 @@
+package org.exmerge.search;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/** Canonical recipe text: the same search always writes byte-identical recipes, so hashes identify candidates. */
+final class Recipes {
+    private Recipes() {}
+
+    /** A path as a double-quoted YAML scalar (JSON string syntax, which YAML accepts). */
+    static String quote(Path p) {
+        try {
+            return ResultsLog.JSON.writeValueAsString(p.toAbsolutePath().normalize().toString());
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A number as YAML: Double.toString reads back to the same double. */
+    static String num(double v) {
+        return Double.toString(v);
+    }
+
+    /** A short model name for labels: its directory's name. */
+    static String name(Path p) {
+        Path f = p.toAbsolutePath().normalize().getFileName();
+        return f == null ? p.toString() : f.toString();
+    }
+
+    /** A grid value as a label ("0.3"). */
+    static String label(double v) {
+        return String.format(Locale.ROOT, "%s", new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString());
+    }
+
+    /** Stage-1 description of a checkpoint scored as it is. */
+    static String asIs(Path checkpoint) {
+        return "# exmerge search exme, stage sft: the checkpoint scored as it is (no merge)\n"
+                + "checkpoint: " + quote(checkpoint) + "\n";
+    }
+
+    /** EXPO(x, α) = x + α·(x − base), the expo method. */
+    static String expo(Path base, Path sft, double alpha) {
+        return "# exmerge search exme, stage expo: EXPO(" + name(sft) + ", alpha=" + label(alpha) + ") = sft + alpha*(sft - base)\n"
+                + "merge_method: expo\n"
+                + "base_model: " + quote(base) + "\n"
+                + "models:\n"
+                + "  - model: " + quote(sft) + "\n"
+                + "    parameters:\n"
+                + "      alpha: " + num(alpha) + "\n";
+    }
+
+    /** β·EXPO(x1, α1) + (1−β)·EXPO(x2, α2), the exme method (one fused pass). */
+    static String exme(Path base, Path sft1, double alpha1, Path sft2, double alpha2, double beta) {
+        return "# exmerge search exme, stage exme: beta*EXPO(" + name(sft1) + ", " + label(alpha1) + ") + (1-beta)*EXPO("
+                + name(sft2) + ", " + label(alpha2) + "), beta=" + label(beta) + "\n"
+                + "merge_method: exme\n"
+                + "base_model: " + quote(base) + "\n"
+                + "models:\n"
+                + "  - model: " + quote(sft1) + "\n"
+                + "    parameters:\n"
+                + "      alpha: " + num(alpha1) + "\n"
+                + "  - model: " + quote(sft2) + "\n"
+                + "    parameters:\n"
+                + "      alpha: " + num(alpha2) + "\n"
+                + "parameters:\n"
+                + "  beta: " + num(beta) + "\n";
+    }
+
+    /** M3 candidate k as an explicit recipe: the base method with weights (λ, 1 − λ) and the candidate's seed. */
+    static String m3(String method, Path base, List<Path> models, double lambda, double alphaShape, int k, long seed,
+                     List<String[]> params) {
+        StringBuilder b = new StringBuilder();
+        b.append("# exmerge search m3: candidate ").append(k).append(", lambda ~ Beta(").append(label(alphaShape)).append(", ")
+                .append(label(alphaShape)).append(") drawn from seed ").append(seed).append("; weights (lambda, 1 - lambda)\n");
+        b.append("merge_method: ").append(method).append('\n');
+        if (base != null) {
+            b.append("base_model: ").append(quote(base)).append('\n');
+        }
+        b.append("models:\n");
+        double[] w = {lambda, 1.0 - lambda};
+        for (int i = 0; i < 2; i++) {
+            b.append("  - model: ").append(quote(models.get(i))).append('\n')
+                    .append("    parameters:\n")
+                    .append("      weight: ").append(num(w[i])).append('\n');
+        }
+        if (!params.isEmpty()) {
+            b.append("parameters:\n");
+            for (String[] kv : params) {
+                b.append("  ").append(kv[0]).append(": ").append(kv[1]).append('\n');
+            }
+        }
+        b.append("seed: ").append(seed).append('\n');
+        return b.toString();
+    }
+}
