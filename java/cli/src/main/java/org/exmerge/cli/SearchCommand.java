@@ -267,7 +267,7 @@ public final class SearchCommand implements Runnable {
         @Override
         public void note(String message) {
             if (json) {
-                CliProgress.emit(CliProgress.event("note").put("message", message));
+                CliProgress.emit(CliProgress.event("notice").put("message", message));
             } else {
                 System.err.println("search: " + message);
             }
