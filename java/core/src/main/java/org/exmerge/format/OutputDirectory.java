@@ -1,19 +1,14 @@
 package org.exmerge.format;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.security.SecureRandom;
 
 /**
@@ -125,11 +120,11 @@ public final class OutputDirectory implements AutoCloseable {
         }
         state = State.COMMITTED;
         if (sync) {
-            syncDirectory(target.getParent());
+            FileTrees.syncDirectory(target.getParent());
         }
         if (old != null) {
             try {
-                deleteTree(old);
+                FileTrees.deleteTree(old);
             } catch (IOException leftover) {
                 // The new model is in place and the commit succeeded; what remains is a hidden
                 // .<name>.old- directory, which the next run on this target removes.
@@ -145,7 +140,7 @@ public final class OutputDirectory implements AutoCloseable {
         }
         state = State.ABORTED;
         try {
-            deleteTree(temp);
+            FileTrees.deleteTree(temp);
         } catch (IOException ignored) {
             // A leftover .tmp- directory keeps its lock file, so the next run on this target removes it.
             lock.unlock();
@@ -180,45 +175,5 @@ public final class OutputDirectory implements AutoCloseable {
                 // drawn before; draw again
             }
         }
-    }
-
-    /** Makes the rename durable where the platform lets a directory be forced; elsewhere it is skipped. */
-    private static void syncDirectory(Path dir) {
-        try (FileChannel c = FileChannel.open(dir, StandardOpenOption.READ)) {
-            c.force(true);
-        } catch (IOException | UnsupportedOperationException ignored) {
-            // Windows cannot open directories as channels; the rename itself is still atomic.
-        }
-    }
-
-    /** Deletes a tree without following symbolic links out of it. */
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        Files.walkFileTree(root, new SimpleFileVisitor<>() {
-            @Override
-            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                Files.deleteIfExists(file);
-                return FileVisitResult.CONTINUE;
-            }
-
-            @Override
-            public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
-                if (e instanceof NoSuchFileException) {
-                    return FileVisitResult.CONTINUE;
-                }
-                throw e;
-            }
-
-            @Override
-            public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-                if (e != null) {
-                    throw e;
-                }
-                Files.deleteIfExists(dir);
-                return FileVisitResult.CONTINUE;
-            }
-        });
     }
 }

@@ -122,7 +122,7 @@ final class RunLock {
             if (!Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
                 Files.move(old, target, StandardCopyOption.ATOMIC_MOVE);
             } else {
-                OutputDirectory.deleteTree(old);
+                FileTrees.deleteTree(old);
             }
         }
     }
@@ -141,7 +141,7 @@ final class RunLock {
             if (l == null) {
                 return false;
             }
-            OutputDirectory.deleteTree(temp);
+            FileTrees.deleteTree(temp);
             Files.deleteIfExists(lockFile);
             return true;
         } catch (NoSuchFileException goneMeanwhile) {

@@ -83,13 +83,7 @@ public final class ExmeSearch {
     }
 
     public SearchOutcome run(SearchOptions opts, SearchListener listener) throws IOException {
-        List<String> notes = new ArrayList<>();
-        String note = Settings.prepare(opts.workdir(), settings(opts.evaluator()), opts.rescore());
-        if (note != null) {
-            notes.add(note);
-            listener.note(note);
-        }
-        StageRunner.clean(opts);
+        List<String> notes = StageRunner.begin(opts, settings(opts.evaluator()), listener);
         Map<String, List<Result>> stages = new LinkedHashMap<>();
         Map<String, Object> chosen = new LinkedHashMap<>();
         try (ResultsLog log = ResultsLog.open(opts.workdir().resolve(Settings.LOG))) {

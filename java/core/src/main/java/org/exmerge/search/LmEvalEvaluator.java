@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.exmerge.format.FileTrees;
 
 /**
  * {@code lm-eval:TASKS}: runs EleutherAI's harness,
@@ -54,7 +55,7 @@ public final class LmEvalEvaluator implements Evaluator {
     public Score evaluate(Path model, Request req) throws EvaluationException {
         Path dir = Path.of(req.scratch() + "-lm-eval");
         try {
-            SearchFiles.deleteTree(dir);
+            FileTrees.deleteTree(dir);
             Files.createDirectories(dir);
         } catch (IOException e) {
             throw new EvaluationException("cannot prepare " + dir + ": " + e.getMessage(), "");

@@ -89,13 +89,7 @@ public final class M3Search {
     }
 
     public SearchOutcome run(SearchOptions opts, SearchListener listener) throws IOException {
-        List<String> notes = new ArrayList<>();
-        String note = Settings.prepare(opts.workdir(), settings(opts.evaluator()), opts.rescore());
-        if (note != null) {
-            notes.add(note);
-            listener.note(note);
-        }
-        StageRunner.clean(opts);
+        List<String> notes = StageRunner.begin(opts, settings(opts.evaluator()), listener);
         try (ResultsLog log = ResultsLog.open(opts.workdir().resolve(Settings.LOG))) {
             StageRunner runner = new StageRunner(opts, log, listener, base != null ? base : models.getFirst(), samples);
             List<Candidate> cands = new ArrayList<>();

@@ -1,5 +1,6 @@
 package org.exmerge.search;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -21,6 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.exmerge.Exmerge;
 import org.exmerge.MergeOptions;
 import org.exmerge.engine.ProgressListener;
+import org.exmerge.format.FileTrees;
 
 /**
  * Scores one stage's candidates: merges them one after another (scratch outputs, not forced to disk)
@@ -50,6 +52,22 @@ final class StageRunner {
     }
 
     /** Removes what an interrupted run left in candidates/ (every candidate unless kept; always the temporaries). */
+    /**
+     * Opens the workdir for a search with these settings (a different search's workdir is refused
+     * unless rescoring) and removes what an interrupted run left; returns the notes so far.
+     */
+    static List<String> begin(SearchOptions opts, ObjectNode settings, SearchListener listener)
+            throws IOException {
+        List<String> notes = new ArrayList<>();
+        String note = Settings.prepare(opts.workdir(), settings, opts.rescore());
+        if (note != null) {
+            notes.add(note);
+            listener.note(note);
+        }
+        clean(opts);
+        return notes;
+    }
+
     static void clean(SearchOptions opts) throws IOException {
         Path dir = opts.candidates();
         if (!Files.isDirectory(dir)) {
@@ -58,7 +76,7 @@ final class StageRunner {
         try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
             for (Path p : s) {
                 if (!opts.keep() || p.getFileName().toString().startsWith(".")) {
-                    SearchFiles.deleteTree(p);
+                    FileTrees.deleteTree(p);
                 }
             }
         }
@@ -141,7 +159,7 @@ final class StageRunner {
                     } finally {
                         if (c.merged() && !(scored && opts.keep())) {
                             try {
-                                SearchFiles.deleteTree(model);
+                                FileTrees.deleteTree(model);
                             } catch (IOException leftover) {
                                 // removed by the next run's clean-up
                             }
