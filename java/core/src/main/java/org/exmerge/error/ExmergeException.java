@@ -3,13 +3,22 @@ package org.exmerge.error;
 import java.io.IOException;
 
 /**
- * Every failure the library reports: a recipe that cannot be merged ({@code org.exmerge.recipe.ConfigException},
- * or {@link BudgetException} for a memory budget too small to run it),
- * an input that cannot be read or does not fit ({@link InputException} and its subtypes
- * {@code SafetensorsFormatException}, {@code PlanException}, {@link InputChangedException}), or an output
- * that cannot be written ({@code org.exmerge.engine.OutputException}). The message is one line naming
- * the file (and tensor or key path) and the reason. {@link #kind()} tells the three apart, so a caller
- * needs one {@code catch}; the CLI maps the kinds to exit codes 2, 3 and 4.
+ * Every failure the library reports, in three kinds ({@link #kind()}), which the CLI maps to exit
+ * codes 2, 3 and 4:
+ * <ul>
+ * <li>{@link Kind#RECIPE}: the recipe or an option cannot be run as given —
+ * {@code org.exmerge.recipe.ConfigException} (with the key path), {@link UsageException} (a refused
+ * output path), {@link BudgetException} (a memory budget too small for the merge),
+ * {@code org.exmerge.engine.NonFiniteException} (a merged value is infinite or NaN);</li>
+ * <li>{@link Kind#INPUT}: an input cannot be read, is malformed, or does not fit — {@link InputException}
+ * and its subtypes {@code org.exmerge.format.SafetensorsFormatException} (file, tensor, reason),
+ * {@code org.exmerge.engine.PlanException} (models that do not fit the recipe),
+ * {@link InputChangedException} (an input changed during the run);</li>
+ * <li>{@link Kind#OUTPUT}: the output cannot be written — {@code org.exmerge.engine.OutputException}.</li>
+ * </ul>
+ * {@code org.exmerge.search.SearchException} carries whichever kind its cause has. The message is
+ * one line naming the file (and tensor or key path) and the reason, so a caller needs one
+ * {@code catch}.
  *
  * <p>It is an {@link IOException} (as Jackson's processing errors are) because every API call that
  * can fail also reads or writes files, and a caller's existing {@code catch (IOException e)} then
