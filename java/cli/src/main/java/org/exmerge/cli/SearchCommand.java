@@ -12,6 +12,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CancellationException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
 import org.exmerge.MergeOptions;
 import org.exmerge.engine.RunOptions;
 import org.exmerge.kernel.Backends;
@@ -178,11 +181,11 @@ public final class SearchCommand implements Runnable {
     }
 
     static int run(Flags flags, Body body) throws Exception {
-        Progress progress = new Progress(flags.json, flags.parallel);
-        try (CtrlC ctrlC = new CtrlC()) {
+        try (CtrlC ctrlC = new CtrlC(); Progress progress = new Progress(flags.json, flags.parallel)) {
             SearchOptions opts = flags.options(ctrlC);
             try {
                 SearchOutcome o = body.run(opts, progress);
+                progress.close();
                 if (!flags.json) {
                     System.out.printf(Locale.ROOT, "search: winner %s, score %s; model %s, report %s%n", o.winner().candidate().label(),
                             fmt(o.winner().value()), o.best(), o.report());
@@ -208,17 +211,45 @@ public final class SearchCommand implements Runnable {
         return v != 0 && Math.abs(v) < 1e-3 ? String.format(Locale.ROOT, "%.5e", v) : String.format(Locale.ROOT, "%.5f", v);
     }
 
-    /** Lines on stderr (with an ETA), or JSON events on stdout. */
-    static final class Progress implements SearchListener {
+    /** A progress bar over candidates on a terminal, else lines on stderr (with an ETA), or JSON events on stdout. */
+    static final class Progress implements SearchListener, AutoCloseable {
         private static final ObjectMapper JSON = new ObjectMapper();
         private final boolean json;
+        private final boolean terminal = CliProgress.isTerminal();
         private final int parallel;
         private final long start = System.nanoTime();
         private int fresh;
+        private ProgressBar bar;
 
         Progress(boolean json, int parallel) {
             this.json = json;
             this.parallel = parallel;
+        }
+
+        /** Ends the bar (idempotent), so what follows starts on a clean line. */
+        @Override
+        public void close() {
+            if (bar != null) {
+                bar.close();
+                bar = null;
+            }
+        }
+
+        /** On a terminal, moves the bar over candidates; the bar's own rate and ETA come from the steps. */
+        private boolean stepBar(Result r, int finished, int total) {
+            if (!terminal || json) {
+                return false;
+            }
+            if (bar == null) {
+                bar = new ProgressBarBuilder().setTaskName("search").setInitialMax(total).setUnit(" candidates", 1)
+                        .startsFrom(Math.max(0, finished - 1), Duration.ofNanos(System.nanoTime() - start))
+                        .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK).setUpdateIntervalMillis(250).build();
+            }
+            bar.maxHint(total);
+            bar.stepTo(finished);
+            bar.setExtraMessage(" " + r.candidate().stage() + " " + r.candidate().label() + ": "
+                    + (r.ok() ? fmt(r.value()) : "FAILED"));
+            return true;
         }
 
         @Override
@@ -226,6 +257,7 @@ public final class SearchCommand implements Runnable {
             if (json) {
                 CliProgress.emit(CliProgress.event("stage").put("stage", stage).put("candidates", candidates).put("scored_earlier", done));
             } else {
+                close();
                 System.err.printf("search: stage %s, %d candidates%s%n", stage, candidates,
                         done > 0 ? " (" + done + " scored by an earlier run)" : "");
             }
@@ -251,6 +283,10 @@ public final class SearchCommand implements Runnable {
                 CliProgress.emit(e);
                 return;
             }
+            if (stepBar(r, finished, total) && r.ok()) {
+                return;
+            }
+            close(); // a failure is told on a line of its own; the bar starts again below it
             double elapsed = (System.nanoTime() - start) / 1e9;
             String eta = fresh == 0 ? "" : String.format(Locale.ROOT, ", ETA %s", clock(elapsed / fresh * (total - finished)));
             String what = r.ok() ? "score " + fmt(r.value()) : "FAILED: " + r.failure();
@@ -269,6 +305,7 @@ public final class SearchCommand implements Runnable {
             if (json) {
                 CliProgress.emit(CliProgress.event("notice").put("message", message));
             } else {
+                close();
                 System.err.println("search: " + message);
             }
         }
