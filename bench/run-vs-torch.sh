@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# exmerge against the torch anchor (bench/anchors/merge_torch.py: a per-tensor torch merge written
+# the way a Python user writes one) on the same synthetic models, in one run, interleaved so that
+# background load hits both alike. Prints each method's best wall time (process start to exit, both
+# writing and fsyncing one output) and the ratio torch / exmerge. Usage:
+#   bench/run-vs-torch.sh [SIZE per model, default 1GB] [WORK dir, default ${TMPDIR:-/tmp}/exmerge-vs-torch] [RUNS, default 3] [METHODS]
+# METHODS defaults to "exme task_arithmetic ties dare_ties". Installs Debian's python3-torch when
+# torch is missing (root and the Debian registry needed).
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+size=${1:-1GB}
+work=${2:-${TMPDIR:-/tmp}/exmerge-vs-torch}
+runs=${3:-3}
+methods=${4:-exme task_arithmetic ties dare_ties}
+export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+if ! python3 -c 'import torch' 2>/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >/dev/null
+fi
+mkdir -p "$work"
+models="$work/models"
+if [ ! -f "$models/sft-2/model.safetensors" ] || [ "$(cat "$work/size" 2>/dev/null)" != "$size" ]; then
+  rm -rf "$models"
+  "$root/bin/exmerge" synth "$models" --size "$size" --finetunes 2 >/dev/null 2>&1
+  echo "$size" >"$work/size"
+fi
+recipe() { # the same merge as merge_torch.py's defaults
+  case "$1" in
+    exme) printf 'merge_method: exme\nbase_model: %s\nmodels:\n  - {model: %s, parameters: {alpha: 0.5}}\n  - {model: %s, parameters: {alpha: 0.1}}\nparameters: {beta: 0.1}\n' "$models/base" "$models/sft-1" "$models/sft-2" ;;
+    task_arithmetic) printf 'merge_method: task_arithmetic\nbase_model: %s\nmodels:\n  - {model: %s}\n  - {model: %s}\n' "$models/base" "$models/sft-1" "$models/sft-2" ;;
+    ties|dare_ties) printf 'merge_method: %s\nbase_model: %s\nmodels:\n  - {model: %s, parameters: {density: 0.2}}\n  - {model: %s, parameters: {density: 0.2}}\n' "$1" "$models/base" "$models/sft-1" "$models/sft-2" ;;
+  esac
+}
+now() { date +%s.%N; }
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%FT%TZ); models 3 x $size; torch $(python3 -c 'import torch; print(torch.__version__)')"
+"$root/bin/exmerge" --version >/dev/null # build once, outside the timings
+declare -A ex py
+for m in $methods; do
+  recipe "$m" >"$work/$m.yaml"
+  for i in $(seq "$runs"); do
+    rm -rf "$work/out-ex" "$work/out-py"
+    t0=$(now); "$root/bin/exmerge" merge "$work/$m.yaml" "$work/out-ex" >/dev/null 2>&1; t1=$(now)
+    python3 "$root/bench/anchors/merge_torch.py" "$m" "$work/out-py" "$models/base" "$models/sft-1" "$models/sft-2" 2>/dev/null; t2=$(now)
+    e=$(echo "$t1 - $t0" | bc -l); p=$(echo "$t2 - $t1" | bc -l)
+    printf '  %-16s run %d: exmerge %6.2f s, torch %7.2f s\n' "$m" "$i" "$e" "$p"
+    if [ -z "${ex[$m]:-}" ] || awk -v a="$e" -v b="${ex[$m]}" 'BEGIN { exit !(a < b) }'; then ex[$m]=$e; fi
+    if [ -z "${py[$m]:-}" ] || awk -v a="$p" -v b="${py[$m]}" 'BEGIN { exit !(a < b) }'; then py[$m]=$p; fi
+  done
+done
+echo "| method | exmerge (best of $runs) | torch per-tensor (best of $runs) | torch / exmerge |"
+echo "| --- | --- | --- | --- |"
+for m in $methods; do
+  awk -v m="$m" -v e="${ex[$m]}" -v p="${py[$m]}" 'BEGIN { printf "| %s | %.2f s | %.2f s | %.1fx |\n", m, e, p, p / e }'
+done
+rm -rf "$work/out-ex" "$work/out-py"
