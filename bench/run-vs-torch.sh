@@ -13,8 +13,11 @@ work=${2:-${TMPDIR:-/tmp}/exmerge-vs-torch}
 runs=${3:-3}
 methods=${4:-exme task_arithmetic ties dare_ties}
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
-if ! python3 -c 'import torch' 2>/dev/null; then
+# Debian's torch lives in the system Python; a python3 earlier on PATH (pyenv, a venv) may lack it.
+find_py() { local p; for p in python3 /usr/bin/python3; do "$p" -c 'import torch' 2>/dev/null && { echo "$p"; return 0; }; done; return 1; }
+if ! py=$(find_py); then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch >/dev/null
+  py=$(find_py)
 fi
 mkdir -p "$work"
 models="$work/models"
@@ -31,7 +34,7 @@ recipe() { # the same merge as merge_torch.py's defaults
   esac
 }
 now() { date +%s.%N; }
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%FT%TZ); models 3 x $size; torch $(python3 -c 'import torch; print(torch.__version__)')"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%FT%TZ); models 3 x $size; torch $("$py" -c 'import torch; print(torch.__version__)')"
 "$root/bin/exmerge" --version >/dev/null # build once, outside the timings
 declare -A ex py
 for m in $methods; do
@@ -39,7 +42,7 @@ for m in $methods; do
   for i in $(seq "$runs"); do
     rm -rf "$work/out-ex" "$work/out-py"
     t0=$(now); "$root/bin/exmerge" merge "$work/$m.yaml" "$work/out-ex" >/dev/null 2>&1; t1=$(now)
-    python3 "$root/bench/anchors/merge_torch.py" "$m" "$work/out-py" "$models/base" "$models/sft-1" "$models/sft-2" 2>/dev/null; t2=$(now)
+    "$py" "$root/bench/anchors/merge_torch.py" "$m" "$work/out-py" "$models/base" "$models/sft-1" "$models/sft-2" 2>/dev/null; t2=$(now)
     e=$(echo "$t1 - $t0" | bc -l); p=$(echo "$t2 - $t1" | bc -l)
     printf '  %-16s run %d: exmerge %6.2f s, torch %7.2f s\n' "$m" "$i" "$e" "$p"
     if [ -z "${ex[$m]:-}" ] || awk -v a="$e" -v b="${ex[$m]}" 'BEGIN { exit !(a < b) }'; then ex[$m]=$e; fi

@@ -17,8 +17,11 @@ import os
 import struct
 import sys
 import time
+import warnings
 
 import torch
+
+warnings.filterwarnings("ignore", message="The given buffer is not writable")
 
 DTYPES = {"BF16": torch.bfloat16, "F16": torch.float16, "F32": torch.float32}
 NAMES = {v: k for k, v in DTYPES.items()}
