@@ -16,9 +16,9 @@ import org.exmerge.format.TensorInfo;
 import org.exmerge.method.MergeMethod;
 import org.exmerge.method.Methods;
 import org.exmerge.method.ParameterException;
-import org.exmerge.method.Passthrough;
 import org.exmerge.method.Signature;
 import org.exmerge.method.TensorPlan;
+import org.exmerge.method.linear.Passthrough;
 import org.exmerge.recipe.ConfigException;
 import org.exmerge.recipe.Params;
 import org.exmerge.recipe.Recipe;
@@ -120,7 +120,7 @@ public final class MergePlanner {
         return new PlannedTensor(name, type, ref.shape(), baseSrc, srcs, tp);
     }
 
-    /** The names allowed at the top level and in a slice: the method's global and per-model names (SPEC §9 lookup). */
+    /** The names allowed at the top level and in a slice: the method's global and per-model names (numerics §9 lookup). */
     static Set<String> globalNames(Signature sig) {
         Set<String> s = new TreeSet<>(sig.globalParams());
         s.addAll(sig.modelParams());
