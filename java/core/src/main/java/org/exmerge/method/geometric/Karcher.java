@@ -1,9 +1,10 @@
 package org.exmerge.method.geometric;
 
-import java.util.Set;
+import java.util.List;
 import org.exmerge.kernel.LinearOp;
 import org.exmerge.method.MergeMethod;
-import org.exmerge.method.ParameterException;
+import org.exmerge.method.Param;
+import org.exmerge.method.Param.Scope;
 import org.exmerge.method.Signature;
 import org.exmerge.method.TensorInputs;
 import org.exmerge.method.TensorMerge;
@@ -24,7 +25,12 @@ import org.exmerge.method.TensorPlan;
 public final class Karcher implements MergeMethod {
     public static final Karcher INSTANCE = new Karcher();
 
-    private static final Signature SIGNATURE = new Signature(false, 2, Signature.ANY, Set.of("max_iter", "tol"), Set.of());
+    static final Param MAX_ITER = Param.integer("max_iter", Scope.GLOBAL, 10, "at most this many steps on the sphere")
+            .range(0, 100_000);
+    static final Param TOL = Param.number("tol", Scope.GLOBAL, 1e-5, "stop when the step is shorter; tensors with a smaller norm take no part")
+            .atLeast(0);
+
+    private static final Signature SIGNATURE = new Signature(false, 2, Signature.ANY, List.of(MAX_ITER, TOL));
 
     private Karcher() {}
 
@@ -40,15 +46,8 @@ public final class Karcher implements MergeMethod {
 
     @Override
     public TensorPlan plan(TensorParams params, int models) {
-        double iters = params.number("max_iter", 10);
-        if (iters < 0 || iters != Math.rint(iters) || iters > 100_000) {
-            throw new ParameterException(params.path("max_iter", -1) + ": expected a whole number of iterations in 0..100000, got " + iters);
-        }
-        double tol = params.number("tol", 1e-5);
-        if (tol < 0) {
-            throw new ParameterException(params.path("tol", -1) + ": expected a tolerance ≥ 0, got " + tol);
-        }
-        int maxIter = (int) iters;
+        int maxIter = (int) params.number(MAX_ITER);
+        double tol = params.number(TOL);
         return new TensorPlan() {
             @Override
             public String describe() {

@@ -1,8 +1,10 @@
 package org.exmerge.method.geometric;
 
-import java.util.Set;
+import java.util.List;
 import org.exmerge.kernel.LinearOp;
 import org.exmerge.method.MergeMethod;
+import org.exmerge.method.Param;
+import org.exmerge.method.Param.Scope;
 import org.exmerge.method.Signature;
 import org.exmerge.method.TensorInputs;
 import org.exmerge.method.TensorMerge;
@@ -25,7 +27,9 @@ public final class ModelStock implements MergeMethod {
     /** Below this, {@code 1 + (N−1)·cos} counts as zero: the unit task vectors cancel and t is undefined. */
     static final double DENOMINATOR_EPS = 1e-12;
 
-    private static final Signature SIGNATURE = new Signature(true, 2, Signature.ANY, Set.of("filter_wise"), Set.of());
+    static final Param FILTER_WISE = Param.bool("filter_wise", false, "one t per vector along the last dimension instead of per tensor");
+
+    private static final Signature SIGNATURE = new Signature(true, 2, Signature.ANY, List.of(FILTER_WISE));
 
     private ModelStock() {}
 
@@ -41,7 +45,7 @@ public final class ModelStock implements MergeMethod {
 
     @Override
     public TensorPlan plan(TensorParams params, int models) {
-        boolean filterWise = params.bool("filter_wise", false);
+        boolean filterWise = params.bool(FILTER_WISE);
         return new TensorPlan() {
             @Override
             public String describe() {

@@ -1,9 +1,11 @@
 package org.exmerge.method.geometric;
 
-import java.util.Set;
+import java.util.List;
 import org.exmerge.kernel.LinearOp;
 import org.exmerge.kernel.Operand;
 import org.exmerge.method.MergeMethod;
+import org.exmerge.method.Param;
+import org.exmerge.method.Param.Scope;
 import org.exmerge.method.Signature;
 import org.exmerge.method.TensorInputs;
 import org.exmerge.method.TensorMerge;
@@ -30,8 +32,11 @@ public final class NuSlerp implements MergeMethod {
     /** mergekit's colinearity test on {@code |sin θ|}. */
     static final double SIN_EPS = 1e-8;
 
-    private static final Signature SIGNATURE = new Signature(false, 2, 2,
-            Set.of("nuslerp_flatten", "nuslerp_row_wise"), Set.of("weight"));
+    static final Param WEIGHT = Param.required("weight", Scope.MODEL, "t = w₂ / (w₁ + w₂), 0.5 when |w₁ + w₂| < 1e-6");
+    static final Param FLATTEN = Param.bool("nuslerp_flatten", true, "one angle for the whole tensor; false: one per vector");
+    static final Param ROW_WISE = Param.bool("nuslerp_row_wise", false, "with flatten false: vectors along dimension 0, not the last");
+
+    private static final Signature SIGNATURE = new Signature(false, 2, 2, List.of(WEIGHT, FLATTEN, ROW_WISE));
 
     private NuSlerp() {}
 
@@ -52,12 +57,12 @@ public final class NuSlerp implements MergeMethod {
 
     @Override
     public TensorPlan plan(TensorParams params, int models) {
-        double w1 = params.number("weight", 0, Double.NaN);
-        double w2 = params.number("weight", 1, Double.NaN);
+        double w1 = params.number(WEIGHT, 0);
+        double w2 = params.number(WEIGHT, 1);
         double sum = w1 + w2;
         double t = Math.abs(sum) < 1e-6 ? 0.5 : w2 / sum;
-        boolean flatten = params.bool("nuslerp_flatten", true);
-        boolean rowWise = params.bool("nuslerp_row_wise", false);
+        boolean flatten = params.bool(FLATTEN);
+        boolean rowWise = params.bool(ROW_WISE);
         String shape = flatten ? "tensor" : rowWise ? "dim 0" : "last dim";
         return new TensorPlan() {
             @Override

@@ -1,9 +1,11 @@
 package org.exmerge.method.geometric;
 
-import java.util.Set;
+import java.util.List;
 import org.exmerge.kernel.LinearOp;
 import org.exmerge.kernel.Operand;
 import org.exmerge.method.MergeMethod;
+import org.exmerge.method.Param;
+import org.exmerge.method.Param.Scope;
 import org.exmerge.method.Parallel;
 import org.exmerge.method.Signature;
 import org.exmerge.method.TensorInputs;
@@ -26,7 +28,9 @@ public final class Slerp implements MergeMethod {
     /** A norm at or below this leaves its tensor unnormalised (mergekit's {@code normalize(v, eps)}). */
     static final double EPS = 1e-8;
 
-    private static final Signature SIGNATURE = new Signature(true, 1, 1, Set.of("t"), Set.of());
+    static final Param T = Param.required("t", Scope.GLOBAL, "0 gives the base, 1 the other model; outside [0, 1] extrapolates");
+
+    private static final Signature SIGNATURE = new Signature(true, 1, 1, List.of(T));
 
     private Slerp() {}
 
@@ -42,7 +46,7 @@ public final class Slerp implements MergeMethod {
 
     @Override
     public TensorPlan plan(TensorParams params, int models) {
-        double t = params.number("t", Double.NaN);
+        double t = params.number(T);
         return new TensorPlan() {
             @Override
             public String describe() {

@@ -1,10 +1,11 @@
 package org.exmerge.method.linear;
 
 import java.util.List;
-import java.util.Set;
 import java.util.function.BiFunction;
 import org.exmerge.kernel.LinearOp;
 import org.exmerge.method.MergeMethod;
+import org.exmerge.method.Param;
+import org.exmerge.method.Param.Scope;
 import org.exmerge.method.ParameterException;
 import org.exmerge.method.Signature;
 import org.exmerge.method.TensorParams;
@@ -15,32 +16,41 @@ import org.exmerge.method.TensorPlan;
  * {@link LinearOp}, so they share the fused kernel; only the coefficients differ.
  */
 public final class LinearFamily implements MergeMethod {
+    static final Param WEIGHT = Param.number("weight", Scope.MODEL, 1.0, "the model's weight w_i");
+    static final Param NORMALIZE = Param.bool("normalize", true, "divide by Σw (skipped when |Σw| < 1e-8)");
+    static final Param LAMBDA = Param.number("lambda", Scope.GLOBAL, 1.0, "scale λ of the summed task vectors");
+    static final Param ALPHA = Param.required("alpha", Scope.MODEL, "extrapolation α past the fine-tune (negative: toward the base)");
+    static final Param BETA = Param.required("beta", Scope.MODEL,
+            "mixing β: one global β splits two models (β, 1 − β), else each model's own, summing to 1");
+
     public static final LinearFamily LINEAR = new LinearFamily("linear",
-            new Signature(false, 1, Signature.ANY, Set.of("normalize", "int8_mask"), Set.of("weight")), (p, models) -> {
+            new Signature(false, 1, Signature.ANY, List.of(WEIGHT, NORMALIZE, Param.INT8_MASK)), (p, models) -> {
                 double[] w = weights(p, models);
-                return new LinearOp(w, false, dividesBy(p, true, w), sumF32(w), 1.0);
+                return new LinearOp(w, false, dividesBy(p, NORMALIZE, w), sumF32(w), 1.0);
             });
 
+    private static final Param TA_NORMALIZE = NORMALIZE.withDefault(false);
+
     public static final LinearFamily TASK_ARITHMETIC = new LinearFamily("task_arithmetic",
-            new Signature(true, 1, Signature.ANY, Set.of("normalize", "lambda", "int8_mask"), Set.of("weight")), (p, models) -> {
+            new Signature(true, 1, Signature.ANY, List.of(WEIGHT, TA_NORMALIZE, LAMBDA, Param.INT8_MASK)), (p, models) -> {
                 double[] w = weights(p, models);
-                return new LinearOp(w, true, dividesBy(p, false, w), sumF32(w), p.number("lambda", 1.0));
+                return new LinearOp(w, true, dividesBy(p, TA_NORMALIZE, w), sumF32(w), p.number(LAMBDA));
             });
 
     /** EXPO (seed 000 eq. 6): x + α(x − b), i.e. task arithmetic with one model and w = 1 + α. */
     public static final LinearFamily EXPO = new LinearFamily("expo",
-            new Signature(true, 1, 1, Set.of("alpha"), Set.of("alpha")), (p, models) -> {
-                double alpha = p.number("alpha", 0, Double.NaN);
+            new Signature(true, 1, 1, List.of(ALPHA)), (p, models) -> {
+                double alpha = p.number(ALPHA, 0);
                 return new LinearOp(new double[] {1.0 + alpha}, true, false, 1.0, 1.0);
             });
 
     /** ExMe (seed 000 eq. 7–8): Σ β_i·EXPO(x_i, α_i), fused as task arithmetic with w_i = β_i(1 + α_i). */
     public static final LinearFamily EXME = new LinearFamily("exme",
-            new Signature(true, 2, Signature.ANY, Set.of("alpha", "beta"), Set.of("alpha", "beta")), (p, models) -> {
+            new Signature(true, 2, Signature.ANY, List.of(ALPHA, BETA)), (p, models) -> {
                 double[] beta = betas(p, models);
                 double[] w = new double[models];
                 for (int i = 0; i < models; i++) {
-                    w[i] = beta[i] * (1.0 + p.number("alpha", i, Double.NaN));
+                    w[i] = beta[i] * (1.0 + p.number(ALPHA, i));
                 }
                 return new LinearOp(w, true, false, 1.0, 1.0);
             });
@@ -77,7 +87,7 @@ public final class LinearFamily implements MergeMethod {
     static double[] weights(TensorParams p, int models) {
         double[] w = new double[models];
         for (int i = 0; i < models; i++) {
-            w[i] = p.number("weight", i, 1.0);
+            w[i] = p.number(WEIGHT, i);
         }
         return w;
     }
@@ -91,8 +101,8 @@ public final class LinearFamily implements MergeMethod {
         return s;
     }
 
-    private static boolean dividesBy(TensorParams p, boolean normalizeByDefault, double[] w) {
-        return p.bool("normalize", normalizeByDefault) && Math.abs(sumF32(w)) >= 1e-8;
+    private static boolean dividesBy(TensorParams p, Param normalize, double[] w) {
+        return p.bool(normalize) && Math.abs(sumF32(w)) >= 1e-8;
     }
 
     /** β per model: a global beta splits two models (β, 1 − β); otherwise each model names its own. */
@@ -107,14 +117,14 @@ public final class LinearFamily implements MergeMethod {
                 throw new ParameterException(p.path("beta", -1) + ": a single beta splits exactly two models ("
                         + models + " given); give each model its own beta summing to 1");
             }
-            double b = p.number("beta", Double.NaN);
+            double b = p.number(BETA);
             beta[0] = b;
             beta[1] = 1.0 - b;
             return beta;
         }
         double sum = 0;
         for (int i = 0; i < models; i++) {
-            beta[i] = p.number("beta", i, Double.NaN);
+            beta[i] = p.number(BETA, i);
             sum += beta[i];
         }
         if (Math.abs(sum - 1.0) > 1e-6) {

@@ -1,8 +1,10 @@
 package org.exmerge.method.linear;
 
-import java.util.Set;
+import java.util.List;
 import org.exmerge.kernel.LinearOp;
 import org.exmerge.method.MergeMethod;
+import org.exmerge.method.Param;
+import org.exmerge.method.Param.Scope;
 import org.exmerge.method.Signature;
 import org.exmerge.method.TensorInputs;
 import org.exmerge.method.TensorMerge;
@@ -16,7 +18,9 @@ import org.exmerge.method.TensorPlan;
 public final class Passthrough implements MergeMethod {
     public static final Passthrough INSTANCE = new Passthrough();
 
-    private static final Signature SIGNATURE = new Signature(false, 1, 1, Set.of("scale"), Set.of("scale"));
+    static final Param SCALE = Param.optional("scale", Scope.MODEL, "multiplies the copy; absent: a plain copy (converted to the output type)");
+
+    private static final Signature SIGNATURE = new Signature(false, 1, 1, List.of(SCALE));
 
     @Override
     public String name() {
@@ -30,8 +34,8 @@ public final class Passthrough implements MergeMethod {
 
     @Override
     public TensorPlan plan(TensorParams params, int models) {
-        if (params.has("scale", 0)) {
-            double scale = params.number("scale", 0, 1.0);
+        if (params.has(SCALE.name(), 0)) {
+            double scale = params.number(SCALE, 0);
             return new LinearPlan(new LinearOp(new double[] {scale}, false, false, 1.0, 1.0));
         }
         return copy();

@@ -6,6 +6,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.exmerge.method.MergeMethod;
+import org.exmerge.method.Param;
+import org.exmerge.method.Param.Scope;
 import org.exmerge.method.ModelScopeTrim;
 import org.exmerge.method.ParameterException;
 import org.exmerge.method.RunMetadata;
@@ -26,8 +28,13 @@ import org.exmerge.method.sparse.SparseFamily;
 public final class M3 implements MergeMethod {
     /** The base methods M3 accepts, by config name; the paper combines M3 with these. */
     static final Map<String, MergeMethod> BASES = bases();
-    static final String DEFAULT_BASE = "task_arithmetic";
-    private static final Set<String> OWN = Set.of("base_method", "alpha", "lambda_override");
+    static final Param BASE_METHOD = Param.choice("base_method", "task_arithmetic",
+            List.of("task_arithmetic", "linear", "ties", "dare_ties", "dare_linear"), "the method that merges the two models");
+    static final Param ALPHA = Param.number("alpha", Scope.GLOBAL, M3Lambda.DEFAULT_ALPHA, "shape a of λ ~ Beta(a, a)")
+            .range(M3Lambda.MIN_ALPHA, M3Lambda.MAX_ALPHA);
+    static final Param LAMBDA_OVERRIDE = Param.optional("lambda_override", Scope.GLOBAL,
+            "fixes λ instead of drawing it (rebuilds a candidate from its recorded exmerge.m3.lambda)").range(0, 1);
+    private static final Set<String> OWN = Set.of(BASE_METHOD.name(), ALPHA.name(), LAMBDA_OVERRIDE.name());
 
     // Declared after BASES: static fields initialise in order and the constructor reads BASES.
     public static final M3 INSTANCE = new M3();
@@ -35,13 +42,27 @@ public final class M3 implements MergeMethod {
     private final Signature signature;
 
     private M3() {
-        Set<String> global = new TreeSet<>(OWN);
-        Set<String> model = new TreeSet<>();
-        for (MergeMethod m : BASES.values()) {
-            global.addAll(m.signature().globalParams());
-            model.addAll(m.signature().modelParams());
+        Map<String, Param> all = new LinkedHashMap<>();
+        for (Param own : List.of(BASE_METHOD, ALPHA, LAMBDA_OVERRIDE)) {
+            all.put(own.name(), own);
         }
-        signature = new Signature(true, 2, 2, Set.copyOf(global), Set.copyOf(model));
+        for (String b : BASE_METHOD.choices()) {
+            for (Param p : BASES.get(b).params()) {
+                all.putIfAbsent(p.name(), inherited(p));
+            }
+        }
+        signature = new Signature(true, 2, 2, List.copyOf(all.values()));
+    }
+
+    /**
+     * A base method's parameter as M3 lists it: accepted where that base method takes it, with the
+     * base method's default (which differs between them, e.g. normalize); M3 never reads it itself.
+     */
+    private static Param inherited(Param p) {
+        String why = p.name().equals("weight") ? "m3 sets the weights to (λ, 1 − λ); an error if given"
+                : "as in base_method: " + p.description();
+        return new Param(p.name(), p.type(), p.scope(), "base_method's", false, p.min(), p.minOpen(), p.max(), p.maxOpen(),
+                p.choices(), why);
     }
 
     private static Map<String, MergeMethod> bases() {
@@ -65,23 +86,11 @@ public final class M3 implements MergeMethod {
 
     @Override
     public TensorPlan plan(TensorParams p, int models) {
-        String baseName = p.string("base_method", DEFAULT_BASE);
-        MergeMethod base = BASES.get(baseName);
-        if (base == null) {
-            throw new ParameterException(p.path("base_method", -1) + ": must be one of "
-                    + new TreeSet<>(BASES.keySet()) + ", got '" + baseName + "'");
-        }
-        double alpha = p.number("alpha", M3Lambda.DEFAULT_ALPHA);
-        if (!(alpha >= M3Lambda.MIN_ALPHA && alpha <= M3Lambda.MAX_ALPHA)) {
-            throw new ParameterException(p.path("alpha", -1) + ": must be in [" + M3Lambda.MIN_ALPHA + ", "
-                    + M3Lambda.MAX_ALPHA + "], got " + alpha);
-        }
+        MergeMethod base = BASES.get(p.string(BASE_METHOD));
+        double alpha = p.number(ALPHA);
         Double override = null;
-        if (p.has("lambda_override", -1)) {
-            override = p.number("lambda_override", Double.NaN);
-            if (override < 0 || override > 1) {
-                throw new ParameterException(p.path("lambda_override", -1) + ": must be in [0, 1], got " + override);
-            }
+        if (p.has(LAMBDA_OVERRIDE.name(), -1)) {
+            override = p.number(LAMBDA_OVERRIDE);
         }
         checkBaseParams(p, base, models);
         // Plan once with placeholder weights so every config error of the base method surfaces now,

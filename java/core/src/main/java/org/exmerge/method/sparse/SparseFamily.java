@@ -1,10 +1,11 @@
 package org.exmerge.method.sparse;
 
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.ArrayList;
 import org.exmerge.kernel.SparseOp;
 import org.exmerge.method.MergeMethod;
+import org.exmerge.method.Param;
+import org.exmerge.method.Param.Scope;
 import org.exmerge.method.ModelScopeTrim;
 import org.exmerge.method.ParameterException;
 import org.exmerge.method.Signature;
@@ -18,6 +19,24 @@ import org.exmerge.method.TensorPlan;
  * (mergekit's: normalize, rescale); all run through the one fused kernel (see {@link SparsePlan}).
  */
 public final class SparseFamily implements MergeMethod {
+    // Declared before the methods: static fields initialise in order and the constructor reads these.
+    static final Param WEIGHT = Param.number("weight", Scope.MODEL, 1.0, "the model's weight w_i");
+    static final Param DENSITY = Param.number("density", Scope.MODEL, 1.0, "fraction of each task vector kept (≥ 1 keeps all)")
+            .atLeast(0);
+    /** mergekit's defaults for breadcrumbs' outlier fraction and DELLA's probability spread. */
+    static final Param GAMMA = Param.number("gamma", Scope.MODEL, 0.01, "fraction of the largest magnitudes dropped as outliers")
+            .range(0, 1);
+    static final Param EPSILON = Param.number("epsilon", Scope.MODEL, 0.15, "keep probabilities spread over density ± epsilon")
+            .atLeast(0);
+    static final Param CONSENSUS = Param.choice("consensus", "sum", List.of("sum", "count"), "sign election by summed mass or by count");
+    static final Param NORMALIZE = Param.bool("normalize", false, "divide by the weights of the kept, agreeing entries");
+    static final Param LAMBDA = Param.number("lambda", Scope.GLOBAL, 1.0, "scale λ of the merged task vector");
+    static final Param RESCALE = Param.bool("rescale", false, "divide survivors by their keep probability");
+    static final Param RESCALE_NORM = Param.choice("rescale_norm", null, List.of("l1", "l2", "linf"),
+            "rescale so each task vector keeps this norm; absent: by the keep probability");
+    static final Param SCOPE = Param.choice("scope", "tensor", List.of("tensor", "model"),
+            "magnitude threshold per tensor, or over the whole model (the TIES paper's global trim)");
+
     public static final SparseFamily TIES = new SparseFamily("ties", Sparsifier.MAGNITUDE, true, true, false);
     public static final SparseFamily DARE_TIES = new SparseFamily("dare_ties", Sparsifier.RANDOM, true, false, true);
     public static final SparseFamily DARE_LINEAR = new SparseFamily("dare_linear", Sparsifier.RANDOM, false, false, true);
@@ -26,15 +45,11 @@ public final class SparseFamily implements MergeMethod {
     public static final SparseFamily DELLA = new SparseFamily("della", Sparsifier.RANKED, true, true, true);
     public static final SparseFamily DELLA_LINEAR = new SparseFamily("della_linear", Sparsifier.RANKED, false, false, true);
 
-    /** mergekit's defaults for breadcrumbs' outlier fraction and DELLA's probability spread. */
-    static final double DEFAULT_GAMMA = 0.01;
-    static final double DEFAULT_EPSILON = 0.15;
-
     private final String name;
     private final Sparsifier sparsifier;
     private final boolean elects;
-    private final boolean normalizeByDefault;
-    private final boolean rescaleByDefault;
+    private final Param normalize;
+    private final Param rescale;
     private final Signature signature;
 
     private SparseFamily(String name, Sparsifier sparsifier, boolean elects, boolean normalizeByDefault,
@@ -42,23 +57,24 @@ public final class SparseFamily implements MergeMethod {
         this.name = name;
         this.sparsifier = sparsifier;
         this.elects = elects;
-        this.normalizeByDefault = normalizeByDefault;
-        this.rescaleByDefault = rescaleByDefault;
-        Set<String> global = new TreeSet<>(Set.of("normalize", "lambda", "rescale", "rescale_norm", "int8_mask"));
-        if (elects) {
-            global.add("consensus");
-        }
-        if (sparsifier == Sparsifier.MAGNITUDE) {
-            global.add("scope");
-        }
-        Set<String> model = new TreeSet<>(Set.of("weight", "density"));
+        this.normalize = NORMALIZE.withDefault(normalizeByDefault);
+        this.rescale = RESCALE.withDefault(rescaleByDefault);
+        List<Param> params = new ArrayList<>(List.of(WEIGHT, DENSITY));
         if (sparsifier == Sparsifier.OUTLIERS) {
-            model.add("gamma");
+            params.add(GAMMA);
         }
         if (sparsifier == Sparsifier.RANKED) {
-            model.add("epsilon");
+            params.add(EPSILON);
         }
-        this.signature = new Signature(true, 1, Signature.ANY, Set.copyOf(global), Set.copyOf(model));
+        if (elects) {
+            params.add(CONSENSUS);
+        }
+        params.addAll(List.of(normalize, LAMBDA, rescale, RESCALE_NORM));
+        if (sparsifier == Sparsifier.MAGNITUDE) {
+            params.add(SCOPE);
+        }
+        params.add(Param.INT8_MASK);
+        this.signature = new Signature(true, 1, Signature.ANY, params);
     }
 
     public static List<SparseFamily> all() {
@@ -91,64 +107,47 @@ public final class SparseFamily implements MergeMethod {
         double[] gamma = new double[models];
         double[] epsilon = new double[models];
         for (int i = 0; i < models; i++) {
-            w[i] = p.number("weight", i, 1.0);
-            density[i] = p.number("density", i, 1.0);
-            if (density[i] < 0) {
-                throw new ParameterException(p.path("density", i) + ": must be ≥ 0, got " + density[i]);
-            }
+            w[i] = p.number(WEIGHT, i);
+            density[i] = p.number(DENSITY, i);
             if (sparsifier == Sparsifier.OUTLIERS) {
-                gamma[i] = p.number("gamma", i, DEFAULT_GAMMA);
-                if (gamma[i] < 0 || gamma[i] > 1) {
-                    throw new ParameterException(p.path("gamma", i) + ": must be in [0, 1], got " + gamma[i]);
-                }
+                gamma[i] = p.number(GAMMA, i);
             }
             if (sparsifier == Sparsifier.RANKED) {
-                epsilon[i] = p.number("epsilon", i, DEFAULT_EPSILON);
+                epsilon[i] = p.number(EPSILON, i);
                 checkDella(p, i, density[i], epsilon[i]);
             }
         }
-        p.bool("int8_mask", false); // accepted for mergekit configs; the mask's type never changes a value
+        p.bool(Param.INT8_MASK); // accepted for mergekit configs; the mask's type never changes a value
         int election = SparseOp.ELECT_NONE;
         if (elects) {
-            String c = p.string("consensus", "sum");
-            election = switch (c) {
+            // string() has checked the value against the declared choices.
+            election = switch (p.string(CONSENSUS)) {
                 case "sum" -> SparseOp.ELECT_SUM;
-                case "count" -> SparseOp.ELECT_COUNT;
-                default -> throw new ParameterException(p.path("consensus", -1) + ": must be sum or count, got '" + c + "'");
+                default -> SparseOp.ELECT_COUNT;
             };
         }
-        boolean rescale = p.bool("rescale", rescaleByDefault);
+        boolean rescales = p.bool(rescale);
         int norm = 0;
-        if (p.has("rescale_norm", -1)) {
-            String r = p.string("rescale_norm", "");
-            norm = switch (r) {
+        if (p.has(RESCALE_NORM.name(), -1)) {
+            norm = switch (p.string(RESCALE_NORM)) {
                 case "l1" -> SparseOp.NORM_L1;
                 case "l2" -> SparseOp.NORM_L2;
-                case "linf" -> SparseOp.NORM_LINF;
-                default -> throw new ParameterException(p.path("rescale_norm", -1) + ": must be l1, l2 or linf, got '" + r + "'");
+                default -> SparseOp.NORM_LINF;
             };
-            if (p.has("rescale", -1) && !rescale) {
+            if (p.has(RESCALE.name(), -1) && !rescales) {
                 throw new ParameterException(p.path("rescale_norm", -1) + ": contradicts rescale: false (rescale_norm chooses how to rescale)");
             }
         }
         boolean modelScope = false;
         if (sparsifier == Sparsifier.MAGNITUDE) {
-            String scope = p.string("scope", "tensor");
-            modelScope = switch (scope) {
-                case "tensor" -> false;
-                case "model" -> true;
-                default -> throw new ParameterException(p.path("scope", -1) + ": must be tensor or model, got '" + scope + "'");
-            };
+            modelScope = p.string(SCOPE).equals("model");
         }
         return new SparseSettings(name, sparsifier, w, density, gamma, epsilon, election,
-                p.bool("normalize", normalizeByDefault), p.number("lambda", 1.0), rescale, norm, modelScope);
+                p.bool(normalize), p.number(LAMBDA), rescales, norm, modelScope);
     }
 
     /** numerics §3: DELLA's probabilities must stay inside (0, 1); density ≥ 1 keeps all and needs no check. */
     private static void checkDella(TensorParams p, int i, double density, double epsilon) {
-        if (epsilon < 0) {
-            throw new ParameterException(p.path("epsilon", i) + ": must be ≥ 0, got " + epsilon);
-        }
         if (density < 1 && !(density - epsilon > 0 && density + epsilon < 1)) {
             throw new ParameterException(p.path("epsilon", i) + ": density ± epsilon must lie inside (0, 1); density "
                     + density + ", epsilon " + epsilon + (p.has("epsilon", i) ? "" : " (the default)"));
