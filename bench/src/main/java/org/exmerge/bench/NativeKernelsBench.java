@@ -31,8 +31,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The other kernels on one BF16 tensor of {@code elements} (odd) elements, Java twin vs C, each in
  * bytes/s of input read (plus output written where there is one), next to a MemorySegment.copy
- * moving the same bytes in the same run: convert BF16→F32, SPEC §4 sumSquares, the first
- * magnitude-histogram pass over τ = x − b, and SPEC §5 uniforms (bytes = 4 per uniform written).
+ * moving the same bytes in the same run: convert BF16→F32, numerics §4 sumSquares, the first
+ * magnitude-histogram pass over τ = x − b, and numerics §5 uniforms (bytes = 4 per uniform written).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)

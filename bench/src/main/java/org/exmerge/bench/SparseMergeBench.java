@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * SPEC §3's fused {@code Kernels.sparseMerge} through the public API on a BF16 base and three BF16
+ * numerics §3's fused {@code Kernels.sparseMerge} through the public API on a BF16 base and three BF16
  * models of {@code elements} (odd) elements into a BF16 output, in bytes/s (4 inputs read + 1
  * output written, 10 bytes per element), next to a MemorySegment.copy moving the same bytes in the
  * same run. {@code ties}: magnitude trim at density 0.3 per model (exact thresholds), sum election,

@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 /** The exmerge command line. Exit codes: 0 ok, 2 usage/config, 3 input file, 4 output/IO, 130 cancelled. */
 @Command(name = "exmerge", mixinStandardHelpOptions = true, version = "exmerge " + Version.VERSION,
         description = "Merge LLM checkpoints (safetensors): ExMe, EXPO, linear, task arithmetic and more.",
-        subcommands = {MergeCommand.class, ExmeCommand.class, SearchCommand.class, InspectCommand.class, SynthCommand.class, DoctorCommand.class})
+        subcommands = {MergeCommand.class, ExmeCommand.class, SearchCommand.class, InspectCommand.class, MethodsCommand.class, SynthCommand.class, DoctorCommand.class})
 public final class Main implements Runnable {
 
     public static void main(String[] args) {

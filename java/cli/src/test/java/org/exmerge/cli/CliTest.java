@@ -124,7 +124,7 @@ class CliTest {
                 + "\n  - model: " + m("sft-2") + "\nparameters: {base_method: linear, alpha: 0.5}\nseed: 3\n");
         Cli.Result r = Cli.run("merge", cfg.toString(), dir.resolve("m3-dry").toString(), "--dry-run");
         assertThat(r.exit()).as(r.err()).isZero();
-        String lambda = Double.toString(org.exmerge.method.M3Lambda.draw(3, 0.5));
+        String lambda = Double.toString(org.exmerge.method.m3.M3Lambda.draw(3, 0.5));
         assertThat(r.out()).contains("records exmerge.m3.lambda = " + lambda);
         assertNothingLeftAt(dir.resolve("m3-dry"));
     }

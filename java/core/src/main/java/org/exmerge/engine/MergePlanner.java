@@ -15,10 +15,12 @@ import org.exmerge.format.DType;
 import org.exmerge.format.TensorInfo;
 import org.exmerge.method.MergeMethod;
 import org.exmerge.method.Methods;
+import org.exmerge.method.Param;
+import org.exmerge.method.ParamTable;
 import org.exmerge.method.ParameterException;
-import org.exmerge.method.Passthrough;
 import org.exmerge.method.Signature;
 import org.exmerge.method.TensorPlan;
+import org.exmerge.method.linear.Passthrough;
 import org.exmerge.recipe.ConfigException;
 import org.exmerge.recipe.Params;
 import org.exmerge.recipe.Recipe;
@@ -31,7 +33,7 @@ import org.exmerge.recipe.Recipe;
  */
 public final class MergePlanner {
     /** Accepted for every method and ignored: in mergekit it only changes the memory TIES/DARE use, never a result. */
-    static final Set<String> ALWAYS_ACCEPTED = Set.of("int8_mask");
+    static final Set<String> ALWAYS_ACCEPTED = Set.of(Param.INT8_MASK.name());
 
     private MergePlanner() {}
 
@@ -112,7 +114,7 @@ public final class MergePlanner {
         TensorPlan tp;
         try {
             ResolvedParams params = new ResolvedParams(method.name(), name, inNames, job.t(), g.global(), perModel);
-            params.bool("int8_mask", false);
+            params.bool(Param.INT8_MASK);
             tp = method.plan(params, n);
         } catch (ParameterException e) {
             throw new ConfigException("", e.getMessage() + " (tensor " + name + ")");
@@ -120,7 +122,7 @@ public final class MergePlanner {
         return new PlannedTensor(name, type, ref.shape(), baseSrc, srcs, tp);
     }
 
-    /** The names allowed at the top level and in a slice: the method's global and per-model names (SPEC §9 lookup). */
+    /** The names allowed at the top level and in a slice: the method's global and per-model names (numerics §9 lookup). */
     static Set<String> globalNames(Signature sig) {
         Set<String> s = new TreeSet<>(sig.globalParams());
         s.addAll(sig.modelParams());
@@ -131,8 +133,10 @@ public final class MergePlanner {
     static void checkNames(Params p, Set<String> allowed, String method) throws ConfigException {
         for (String key : p.keys()) {
             if (!allowed.contains(key)) {
+                String near = ParamTable.nearest(key, allowed);
                 throw new ConfigException(p.pathOf(key), "unknown parameter for " + method
-                        + (allowed.isEmpty() ? " (it takes none here)" : " (known here: " + String.join(", ", new TreeSet<>(allowed)) + ")"));
+                        + (allowed.isEmpty() ? " (it takes none here)" : " (known here: " + String.join(", ", new TreeSet<>(allowed)) + ")")
+                        + (near == null ? "" : "; did you mean '" + near + "'?"));
             }
         }
     }

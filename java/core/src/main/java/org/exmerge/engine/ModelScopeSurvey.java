@@ -16,7 +16,7 @@ import org.exmerge.method.TensorPlan;
 import org.exmerge.numeric.MagnitudeSelect;
 
 /**
- * SPEC §3 {@code scope: model} (the TIES paper's global trim): before any output is written, finds
+ * numerics §3 {@code scope: model} (the TIES paper's global trim): before any output is written, finds
  * each model's exact k-th largest {@code |τ_i|} over all tensors whose plan is a
  * {@link ModelScopeTrim}, and replaces those plans by their resolved form.
  *

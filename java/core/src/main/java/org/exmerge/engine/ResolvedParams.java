@@ -8,7 +8,7 @@ import org.exmerge.recipe.ParamValue;
 import org.exmerge.recipe.Params;
 
 /**
- * SPEC §9 parameter lookup for one tensor: each model's own levels first (its source entry), then the
+ * numerics §9 parameter lookup for one tensor: each model's own levels first (its source entry), then the
  * global levels (the slice's, the top level); gradients are read at the tensor's layer position t.
  * Filters match, as in mergekit, the output tensor's name for global lookups and each model's own
  * input name for that model's lookups (they differ when slices renumber layers).

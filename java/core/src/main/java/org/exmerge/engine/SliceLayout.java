@@ -22,7 +22,7 @@ import org.exmerge.recipe.Slice;
 import org.exmerge.recipe.SliceSource;
 
 /**
- * Which inputs every output tensor is merged from (SPEC §9), for both recipe forms. A {@code models:}
+ * Which inputs every output tensor is merged from (numerics §9), for both recipe forms. A {@code models:}
  * list is one group over all layers, names unchanged. {@code slices:} stack their layer ranges in
  * order, renumbered from 0; tensors outside the layers come from the first slice's models when they
  * are embeddings and from the last slice's otherwise (final norm, lm_head), as mergekit's pre- and

@@ -20,7 +20,7 @@ public enum DType {
         return size;
     }
 
-    /** Whether merge arithmetic applies to this type (SPEC §1: other types are copied from the base). */
+    /** Whether merge arithmetic applies to this type (numerics §1: other types are copied from the base). */
     public boolean isFloat() {
         return floating;
     }

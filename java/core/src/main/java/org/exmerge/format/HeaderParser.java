@@ -23,7 +23,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Streams a safetensors header through Jackson and checks every rule of SPEC §8 that concerns the
+ * Streams a safetensors header through Jackson and checks every rule of numerics §8 that concerns the
  * JSON itself; {@link SafetensorsHeader} then checks the spans against each other. Everything that
  * goes wrong, Jackson's own errors included, leaves as {@link SafetensorsFormatException}.
  */

@@ -13,7 +13,7 @@ import java.security.SecureRandom;
 
 /**
  * An output model's directory, built under a temporary sibling name and renamed into place only when
- * complete (SPEC §8), so a crash or Ctrl-C never leaves a half-written model under the real name.
+ * complete (numerics §8), so a crash or Ctrl-C never leaves a half-written model under the real name.
  * The sibling lives in the target's parent so the final rename stays on one file system and is atomic.
  */
 public final class OutputDirectory implements AutoCloseable {

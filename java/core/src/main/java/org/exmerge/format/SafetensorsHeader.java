@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A validated safetensors header (SPEC §8): the tensors sorted by offset, their spans contiguous from
+ * A validated safetensors header (numerics §8): the tensors sorted by offset, their spans contiguous from
  * 0 and ending exactly at the end of the data section, and the {@code __metadata__} map.
  */
 public final class SafetensorsHeader {

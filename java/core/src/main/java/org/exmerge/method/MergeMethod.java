@@ -1,11 +1,21 @@
 package org.exmerge.method;
 
-/** A merge method, by its config name. Implementations are stateless. */
+import java.util.List;
+
+/**
+ * A merge method, by its config name; registered in {@link Methods}. Implementations are stateless.
+ * See docs/adding-a-method.md.
+ */
 public interface MergeMethod {
 
     String name();
 
     Signature signature();
+
+    /** The parameters this method reads, declared with their defaults and ranges (see {@link Param}). */
+    default List<Param> params() {
+        return signature().params();
+    }
 
     /**
      * Whether the method merges relative to {@code base_model} when the recipe names one, without

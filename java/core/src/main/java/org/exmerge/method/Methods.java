@@ -3,6 +3,14 @@ package org.exmerge.method;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.exmerge.method.geometric.Karcher;
+import org.exmerge.method.geometric.ModelStock;
+import org.exmerge.method.geometric.NuSlerp;
+import org.exmerge.method.geometric.Slerp;
+import org.exmerge.method.linear.LinearFamily;
+import org.exmerge.method.linear.Passthrough;
+import org.exmerge.method.m3.M3;
+import org.exmerge.method.sparse.SparseFamily;
 
 /** The registry of merge methods by config name. */
 public final class Methods {

@@ -1,7 +1,7 @@
 package org.exmerge.method;
 
 /**
- * A plan whose magnitude trim takes its threshold over all float tensors of each model (SPEC §3
+ * A plan whose magnitude trim takes its threshold over all float tensors of each model (numerics §3
  * {@code scope: model}, the TIES paper's global trim) rather than per tensor. It cannot be bound
  * as it is: the engine first surveys every such tensor (two histogram reads of each τ_i, no sort),
  * finds model i's k-th largest {@code |τ_i|} with {@code k = floor(density_i · N)} (N = the model's

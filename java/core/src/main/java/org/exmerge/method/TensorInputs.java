@@ -5,7 +5,7 @@ import org.exmerge.kernel.Operand;
 
 /**
  * One tensor's data, whole: the base (null when the method has none) and the models in config order.
- * {@code tensorId} and {@code seed} feed SPEC §5's generator for methods that draw random numbers;
+ * {@code tensorId} and {@code seed} feed numerics §5's generator for methods that draw random numbers;
  * {@code parallel} spreads passes over the whole tensor across the run's threads.
  */
 public record TensorInputs(String name, Operand base, Operand[] models, long elements, long[] shape,

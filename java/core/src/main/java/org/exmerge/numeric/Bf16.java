@@ -10,7 +10,7 @@ package org.exmerge.numeric;
  * {@code (b + 0x7FFF + ((b >>> 16) & 1)) >>> 16}. A carry out of the mantissa correctly bumps the
  * exponent, so finite values at or above {@code 0x7F7F_8000} in magnitude become ±infinity and
  * float32 subnormals round like any other value (no flush to zero). Every NaN, whatever its sign or
- * payload, becomes the canonical {@code 0x7FC0} (SPEC §1).
+ * payload, becomes the canonical {@code 0x7FC0} (numerics §1).
  */
 public final class Bf16 {
     /** The canonical quiet NaN every NaN narrows to. */

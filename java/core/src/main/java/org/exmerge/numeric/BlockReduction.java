@@ -5,7 +5,7 @@ import java.util.Arrays;
 import org.exmerge.format.DType;
 
 /**
- * The float64 reductions of SPEC §4 (norms, dots, sums) in the one order every backend reproduces.
+ * The float64 reductions of numerics §4 (norms, dots, sums) in the one order every backend reproduces.
  *
  * <p>Elements are widened exactly to float64 and each term is formed in float64 without fma:
  * {@code x·x}, {@code x·y} or {@code |x|} (for float32 or narrower inputs the product is exact). A

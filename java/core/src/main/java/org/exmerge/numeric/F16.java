@@ -7,7 +7,7 @@ package org.exmerge.numeric;
  * <p>Widening is exact (NaN sign and payload are kept). Narrowing is IEEE round to nearest, ties to
  * even, including into the subnormal range (no flush to zero); magnitudes at or above 65520 (the
  * midpoint between 65504 and 2^16, which ties to the even 2^16) become ±infinity. Every NaN becomes
- * the canonical {@code 0x7E00} (SPEC §1). The JDK's conversions implement exactly this rounding (and
+ * the canonical {@code 0x7E00} (numerics §1). The JDK's conversions implement exactly this rounding (and
  * are hardware-accelerated where F16C exists); only the NaN canonicalisation is added here.
  */
 public final class F16 {

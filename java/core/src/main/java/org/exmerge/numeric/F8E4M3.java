@@ -23,7 +23,7 @@ package org.exmerge.numeric;
  * </ol>
  * So finite values beyond what rounds to 448 (|f| &gt; 464) become NaN, as in PyTorch; where PyTorch
  * gives {@code 0xFF} for a negative such value (or −NaN, −inf) we give {@code 0x7F}: the same value,
- * in the one canonical NaN of SPEC §1.
+ * in the one canonical NaN of numerics §1.
  */
 public final class F8E4M3 {
     /** The canonical NaN (PyTorch's positive NaN) every NaN and every overflow narrows to. */

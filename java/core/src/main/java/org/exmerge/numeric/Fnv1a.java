@@ -4,7 +4,7 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * FNV-1a, 32-bit: {@code h = 0x811C9DC5; for each byte c: h = (h ^ c) · 0x01000193 mod 2^32}.
- * SPEC §5 uses it over a tensor name's UTF-8 bytes as the tensor id of the random counter, so the
+ * numerics §5 uses it over a tensor name's UTF-8 bytes as the tensor id of the random counter, so the
  * id depends only on the name, never on file order or sharding.
  */
 public final class Fnv1a {

@@ -1,7 +1,7 @@
 package org.exmerge.numeric;
 
 /**
- * Exact k-th largest magnitude (SPEC §3 "Magnitude trim", breadcrumbs' thresholds) by a two-pass
+ * Exact k-th largest magnitude (numerics §3 "Magnitude trim", breadcrumbs' thresholds) by a two-pass
  * radix select on magnitude keys, never by sorting.
  *
  * <p><b>Keys.</b> {@code key(x) = bits(x) & 0x7FFF_FFFF} for non-NaN x: the float32 bits of |x|,
@@ -54,7 +54,7 @@ public final class MagnitudeSelect {
 
     /**
      * The threshold key for the k-th largest magnitude over all values of all {@code sources}
-     * together (SPEC §3 {@code scope: model}).
+     * together (numerics §3 {@code scope: model}).
      */
     public static long thresholdKey(MagnitudeSource[] sources, long k) {
         if (k < 0) {

@@ -13,7 +13,7 @@ package org.exmerge.numeric;
  * and between rounds the key is bumped: {@code k0 += 0x9E3779B9, k1 += 0xBB67AE85} (mod 2^32). Ten
  * rounds, bumping before rounds 2..10; the output is the final counter.
  *
- * <p>SPEC §5 draw for element {@code j} of model {@code i} in tensor {@code id} with 64-bit
+ * <p>numerics §5 draw for element {@code j} of model {@code i} in tensor {@code id} with 64-bit
  * {@code seed}: key = (low 32 bits of seed, high 32 bits), counter = (low 32 bits of j, high 32
  * bits of j, id, i); {@code r} = output word 0; {@code u = (r >>> 8) · 2^-24}, a float32 in [0, 1)
  * (exact: a 24-bit integer times a power of two).
@@ -55,7 +55,7 @@ public final class Philox4x32 {
     }
 
     /**
-     * Output word 0 of the SPEC §5 block for one element. Allocation-free twin of {@link #block}:
+     * Output word 0 of the numerics §5 block for one element. Allocation-free twin of {@link #block}:
      * the same rounds, written out so a hot loop needs no output array.
      */
     public static int firstWord(long seed, long elementIndex, int tensorId, int modelIndex) {
@@ -82,7 +82,7 @@ public final class Philox4x32 {
         return c0;
     }
 
-    /** SPEC §5's uniform in [0, 1): {@code (firstWord >>> 8) · 2^-24}. */
+    /** numerics §5's uniform in [0, 1): {@code (firstWord >>> 8) · 2^-24}. */
     public static float uniform(long seed, long elementIndex, int tensorId, int modelIndex) {
         return toUniform(firstWord(seed, elementIndex, tensorId, modelIndex));
     }

@@ -4,7 +4,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Finds the layer index in a tensor name, for gradients (SPEC §9) and for renumbering layers when
+ * Finds the layer index in a tensor name, for gradients (numerics §9) and for renumbering layers when
  * slices are stacked. Recognised containers, as whole dot-separated parts followed by the index:
  * {@code layers} (Llama, Mistral, Qwen, Gemma, {@code model.decoder.layers}), {@code layer} (BERT),
  * {@code h} (GPT-2, Falcon: {@code transformer.h.12}), {@code blocks} / {@code block} (MPT, T5).

@@ -3,7 +3,7 @@ package org.exmerge.recipe;
 import java.util.Objects;
 
 /**
- * SPEC §9: which level's value applies to a tensor, and what number, boolean or string it gives.
+ * numerics §9: which level's value applies to a tensor, and what number, boolean or string it gives.
  * Levels are passed most specific first: the slice source's (per-model) parameters, the slice's,
  * then the top-level {@code parameters}. A {@code models:} recipe is one slice over all layers.
  */
@@ -77,7 +77,7 @@ public final class ParamResolver {
     }
 
     /**
-     * A gradient read at {@code t} in [0, 1], exactly as SPEC §9 (and mergekit) compute it, in double:
+     * A gradient read at {@code t} in [0, 1], exactly as numerics §9 (and mergekit) compute it, in double:
      * {@code s = t(m−1), i = floor(s), f = s − i, v = (1 − f)·v_i + f·v_min(i+1, m−1)}.
      */
     public static double gradientAt(double[] values, double t) {

@@ -7,7 +7,7 @@ import java.util.Objects;
 /**
  * A parameter value as written in the config, with the key path it came from so that whoever
  * interprets it (a merge method) can report errors against the config's own text. Values are read,
- * per tensor, with {@link ParamResolver} (SPEC §9).
+ * per tensor, with {@link ParamResolver} (numerics §9).
  */
 public sealed interface ParamValue permits ParamValue.Scalar, ParamValue.Gradient, ParamValue.Filtered {
 
@@ -27,7 +27,7 @@ public sealed interface ParamValue permits ParamValue.Scalar, ParamValue.Gradien
         }
     }
 
-    /** A list of numbers read at the tensor's layer position t (SPEC §9). Never empty. */
+    /** A list of numbers read at the tensor's layer position t (numerics §9). Never empty. */
     record Gradient(String path, double[] values) implements ParamValue {
         public Gradient {
             Objects.requireNonNull(path, "path");

@@ -12,7 +12,7 @@ import java.util.Map;
 
 /**
  * Reads a {@code parameters:} block. Names are free (each merge method checks its own); values must
- * have one of mergekit's shapes (SPEC §9): a number, boolean or string; a list of numbers (gradient);
+ * have one of mergekit's shapes (numerics §9): a number, boolean or string; a list of numbers (gradient);
  * a list of {@code {filter, value}} maps whose value is a scalar or a gradient. mergekit also accepts
  * a single {@code {filter, value}} map, read here as a one-entry list.
  */

@@ -50,7 +50,7 @@ public record Recipe(String mergeMethod, String baseModel, List<ModelRef> models
         return List.copyOf(new ArrayList<>(names));
     }
 
-    /** The dtype tensors are written in: {@code out_dtype} if given, else {@code dtype} (SPEC §9); null = per-tensor base dtype. */
+    /** The dtype tensors are written in: {@code out_dtype} if given, else {@code dtype} (numerics §9); null = per-tensor base dtype. */
     public DType outputDtype() {
         return outDtype != null ? outDtype : dtype;
     }

@@ -12,8 +12,8 @@ import java.util.Map;
 import org.exmerge.format.DType;
 
 /**
- * Writes a {@link Recipe} back as mergekit-format YAML: for the output's metadata (SPEC §8) and for
- * the recipes a search settles on (SPEC §6), so that any result can be rebuilt by
+ * Writes a {@link Recipe} back as mergekit-format YAML: for the output's metadata (numerics §8) and for
+ * the recipes a search settles on (numerics §6), so that any result can be rebuilt by
  * {@link RecipeReader} (or by mergekit, for the keys it knows). Reading the text back gives an equal
  * recipe, key paths included, for recipes that were read from YAML.
  */

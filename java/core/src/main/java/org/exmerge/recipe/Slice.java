@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * One output slice: its sources all span the same number of layers, which become consecutive
- * layers of the output (SPEC §9). {@code parameters} never null.
+ * layers of the output (numerics §9). {@code parameters} never null.
  */
 public record Slice(List<SliceSource> sources, Params parameters) {
     public Slice {

@@ -10,7 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
-import org.exmerge.method.M3Lambda;
+import org.exmerge.method.m3.M3;
+import org.exmerge.method.m3.M3Lambda;
 
 /**
  * Mixup Model Merge as a search: K candidates; candidate k (0 … K−1) uses seed {@code S + k}, draws

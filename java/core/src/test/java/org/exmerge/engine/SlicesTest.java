@@ -144,7 +144,7 @@ class SlicesTest {
         assertThat(config.get("torch_dtype").asText()).isEqualTo("float32");
     }
 
-    /** Output tensor {@code name} is slerp(t) of {@code a:src} and {@code b:src}, per SPEC §4. */
+    /** Output tensor {@code name} is slerp(t) of {@code a:src} and {@code b:src}, per numerics §4. */
     static void check(Checkpoint o, Checkpoint a, Checkpoint b, String name, String src, double t) {
         int n = (int) o.tensor(name).elementCount();
         float[] x1 = new float[n];

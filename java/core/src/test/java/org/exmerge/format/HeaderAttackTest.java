@@ -8,7 +8,7 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /**
- * One test per way a header can lie (SPEC §8). Each checks that the one format exception comes back,
+ * One test per way a header can lie (numerics §8). Each checks that the one format exception comes back,
  * that it names the file and, where there is one, the tensor, and that the reason says what is wrong.
  */
 class HeaderAttackTest {

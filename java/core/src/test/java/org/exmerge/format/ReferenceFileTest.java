@@ -34,7 +34,7 @@ class ReferenceFileTest {
             "6cbf003e7f4607bebdf2233fdfd5d63da12109bffd22b93e79e9a63fe673723ffe2734bf55f9a1bfea8e1fbf6e45293d" +
             "4ecd14c0ec0a60be037a9fbf00410100");
 
-    private static final List<TensorSpec> SPECS = List.of(spec("b", DType.I64, 7), spec("e", DType.F64, 0, 3),
+    private static final List<TensorSpec> TENSORS = List.of(spec("b", DType.I64, 7), spec("e", DType.F64, 0, 3),
             spec("a", DType.F32, 3, 5), spec("s", DType.F16), spec("bool", DType.BOOL, 2));
 
     @TempDir
@@ -45,7 +45,7 @@ class ReferenceFileTest {
         Path file = Files.write(dir.resolve("ref.safetensors"), REFERENCE);
         try (Checkpoint c = Checkpoint.open(file)) {
             assertThat(c.metadata()).containsExactly(Map.entry("format", "pt"));
-            assertThat(c.tensors()).extracting(TensorSpec::of).containsExactlyInAnyOrderElementsOf(SPECS);
+            assertThat(c.tensors()).extracting(TensorSpec::of).containsExactlyInAnyOrderElementsOf(TENSORS);
             assertThat(c.data("b").toArray(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN)))
                     .containsExactly(0, 1, 2, 3, 4, 5, 6);
             assertThat(c.data("s").get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0))
@@ -60,7 +60,7 @@ class ReferenceFileTest {
         SafetensorsHeader h = TestFiles.parseImage(REFERENCE);
         byte[] data = Arrays.copyOfRange(REFERENCE, (int) (REFERENCE.length - h.dataBytes()), REFERENCE.length);
         Path out = Files.createDirectory(dir.resolve("out"));
-        try (ShardWriter w = new ShardWriter(out, SPECS, 1L << 30, Map.of("format", "pt"))) {
+        try (ShardWriter w = new ShardWriter(out, TENSORS, 1L << 30, Map.of("format", "pt"))) {
             w.write(ByteBuffer.wrap(data));
             w.finish();
         }

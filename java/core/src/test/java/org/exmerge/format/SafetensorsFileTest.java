@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Opening real files: the length prefix, the mapping, and slices of it. */
 class SafetensorsFileTest {
-    private static final List<TensorSpec> SPECS = List.of(spec("w", DType.F32, 3, 5), spec("b", DType.BF16, 5),
+    private static final List<TensorSpec> TENSORS = List.of(spec("w", DType.F32, 3, 5), spec("b", DType.BF16, 5),
             spec("s", DType.I64), spec("e", DType.F16, 0));
 
     @TempDir
@@ -46,7 +46,7 @@ class SafetensorsFileTest {
 
     @Test
     void slicesHoldTheTensorsBytes() throws Exception {
-        byte[] image = TestFiles.validImage(SPECS, Map.of("format", "pt"), 7);
+        byte[] image = TestFiles.validImage(TENSORS, Map.of("format", "pt"), 7);
         Path file = TestFiles.write(dir, "m.safetensors", image);
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
             assertThat(f.path()).isEqualTo(file);
@@ -87,7 +87,7 @@ class SafetensorsFileTest {
     @Test
     void foreignTensorIsRefused() throws Exception {
         try (SafetensorsFile f = SafetensorsFile.open(TestFiles.write(dir, "m.safetensors",
-                TestFiles.validImage(SPECS, Map.of(), 1)))) {
+                TestFiles.validImage(TENSORS, Map.of(), 1)))) {
             TensorInfo foreign = new TensorInfo("w", DType.F32, new long[] {30}, 0, 120);
             assertThatThrownBy(() -> f.data(foreign)).isInstanceOf(IllegalArgumentException.class);
         }
@@ -96,7 +96,7 @@ class SafetensorsFileTest {
     @Test
     void slicesDieWithTheFile() throws Exception {
         SafetensorsFile f = SafetensorsFile.open(TestFiles.write(dir, "m.safetensors",
-                TestFiles.validImage(SPECS, Map.of(), 1)));
+                TestFiles.validImage(TENSORS, Map.of(), 1)));
         MemorySegment s = f.data(f.header().tensor("w"));
         f.close();
         f.close(); // idempotent
@@ -120,13 +120,13 @@ class SafetensorsFileTest {
 
     @Test
     void headerLengthBeyondTheFile() throws Exception {
-        byte[] image = TestFiles.validImage(SPECS, Map.of(), 2);
+        byte[] image = TestFiles.validImage(TENSORS, Map.of(), 2);
         assertThat(reject(withPrefix(image, image.length - 7)).reason()).contains("beyond the end of the file");
     }
 
     @Test
     void hugeHeaderLengths() throws Exception {
-        byte[] image = TestFiles.validImage(SPECS, Map.of(), 3);
+        byte[] image = TestFiles.validImage(TENSORS, Map.of(), 3);
         for (long huge : new long[] {SafetensorsHeader.MAX_HEADER_BYTES + 1, Long.MAX_VALUE, -1, Long.MIN_VALUE,
                 1L << 32}) {
             assertThat(reject(withPrefix(image, huge)).reason()).contains("exceeds the limit of 100000000");
@@ -135,14 +135,14 @@ class SafetensorsFileTest {
 
     @Test
     void headerLengthCuttingTheJson() throws Exception {
-        byte[] image = TestFiles.validImage(SPECS, Map.of(), 4);
+        byte[] image = TestFiles.validImage(TENSORS, Map.of(), 4);
         long n = ByteBuffer.wrap(image).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
         assertThat(reject(withPrefix(image, n - 9)).reason()).contains("not valid JSON");
     }
 
     @Test
     void truncatedData() throws Exception {
-        byte[] image = TestFiles.validImage(SPECS, Map.of(), 5);
+        byte[] image = TestFiles.validImage(TENSORS, Map.of(), 5);
         SafetensorsFormatException e = reject(Arrays.copyOf(image, image.length - 1));
         assertThat(e.tensor()).isEqualTo("s"); // the last tensor by offset now runs past the end
         assertThat(e.reason()).contains("beyond the data section");
@@ -150,7 +150,7 @@ class SafetensorsFileTest {
 
     @Test
     void extraBytesAfterTheData() throws Exception {
-        byte[] image = TestFiles.validImage(SPECS, Map.of(), 6);
+        byte[] image = TestFiles.validImage(TENSORS, Map.of(), 6);
         assertThat(reject(Arrays.copyOf(image, image.length + 3)).reason())
                 .contains("but the data section holds");
     }

@@ -144,7 +144,7 @@ class SafetensorsFuzzTest {
     }
 
     /**
-     * An accepted header must describe what SPEC §8 promises, checked here independently of the
+     * An accepted header must describe what numerics §8 promises, checked here independently of the
      * parser with BigInteger arithmetic: sorted spans tiling the data section, sizes matching shapes.
      */
     private static void checkTiling(SafetensorsHeader h, byte[] image) {

@@ -10,15 +10,15 @@ import org.exmerge.numeric.Fnv1a;
 import org.exmerge.testing.TestModels;
 
 /** Runs a method's plan on in-memory tensors, cut into chunks the way the engine cuts them. */
-final class PlanRunner {
+public final class PlanRunner {
     private PlanRunner() {}
 
-    static Operand operand(DType t, float[] v) {
+    public static Operand operand(DType t, float[] v) {
         return new Operand(TestModels.encode(t, v), t);
     }
 
     /** The output bytes, computed chunk by chunk of {@code chunk} elements. */
-    static MemorySegment run(TensorPlan plan, Operand base, Operand[] models, long[] shape, DType outType, long chunk) {
+    public static MemorySegment run(TensorPlan plan, Operand base, Operand[] models, long[] shape, DType outType, long chunk) {
         long n = TestModels.count(shape);
         TensorMerge m = plan.bind(new TensorInputs("t", base, models, n, shape, new JavaKernels(), 0, Fnv1a.hash32("t")));
         MemorySegment out = MemorySegment.ofArray(new byte[Math.toIntExact(n * outType.size())]);
@@ -30,7 +30,7 @@ final class PlanRunner {
     }
 
     /** The output as floats (F32/BF16/F16). */
-    static float[] floats(MemorySegment out, DType t) {
+    public static float[] floats(MemorySegment out, DType t) {
         float[] v = new float[(int) (out.byteSize() / t.size())];
         for (int i = 0; i < v.length; i++) {
             v[i] = TestModels.get(out, t, i);
@@ -41,15 +41,15 @@ final class PlanRunner {
     // Float-array forms for the sparsify-and-elect tests: inputs written misaligned in one type,
     // a named tensor (its FNV-1a id feeds Philox) and an explicit seed.
 
-    static final String NAME = "model.layers.0.mlp.up_proj.weight";
+    public static final String NAME = "model.layers.0.mlp.up_proj.weight";
 
     /** The whole tensor as F32 in one chunk. */
-    static float[] run(MergeMethod method, TensorParams p, float[] b, float[][] xs, long seed) {
+    public static float[] run(MergeMethod method, TensorParams p, float[] b, float[][] xs, long seed) {
         return run(method.plan(p, xs.length), b, xs, new long[] {b.length}, DType.F32, DType.F32, seed, b.length + 1);
     }
 
     /** Inputs are written as {@code in} (values must be representable), the output as {@code outType}. */
-    static float[] run(TensorPlan plan, float[] b, float[][] xs, long[] shape, DType in, DType outType, long seed, int chunk) {
+    public static float[] run(TensorPlan plan, float[] b, float[][] xs, long[] shape, DType in, DType outType, long seed, int chunk) {
         int n = b.length;
         Operand base = misaligned(in, b);
         Operand[] models = new Operand[xs.length];
@@ -74,12 +74,12 @@ final class PlanRunner {
     }
 
     /** The values as stored in {@code type} (what the kernels will read back). */
-    static float[] stored(DType type, float[] v) {
+    public static float[] stored(DType type, float[] v) {
         return floats(TestModels.encode(type, v), type, v.length);
     }
 
     /** Encoded one byte into a larger segment, so every element read is misaligned. */
-    static Operand misaligned(DType t, float[] v) {
+    public static Operand misaligned(DType t, float[] v) {
         MemorySegment enc = TestModels.encode(t, v);
         MemorySegment big = MemorySegment.ofArray(new byte[(int) enc.byteSize() + 1]);
         MemorySegment.copy(enc, 0, big, 1, enc.byteSize());
@@ -87,16 +87,16 @@ final class PlanRunner {
     }
 
     /** Parameters given in code: global numbers/booleans, and per-model numbers. */
-    static final class Params implements TensorParams {
+    public static final class Params implements TensorParams {
         final Map<String, Object> global = new HashMap<>();
         final Map<String, double[]> perModel = new HashMap<>();
 
-        Params set(String key, Object v) {
+        public Params set(String key, Object v) {
             global.put(key, v);
             return this;
         }
 
-        Params each(String key, double... v) {
+        public Params each(String key, double... v) {
             perModel.put(key, v);
             return this;
         }

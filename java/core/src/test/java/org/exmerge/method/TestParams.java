@@ -5,29 +5,29 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Parameters for method tests: a global map and one map per model, looked up model first (SPEC §9's order). */
-final class TestParams implements TensorParams {
+/** Parameters for method tests: a global map and one map per model, looked up model first (numerics §9's order). */
+public final class TestParams implements TensorParams {
     private final Map<String, Object> global = new HashMap<>();
     private final List<Map<String, Object>> models = new ArrayList<>();
 
-    TestParams(int models) {
+    public TestParams(int models) {
         for (int i = 0; i < models; i++) {
             this.models.add(new HashMap<>());
         }
     }
 
-    TestParams set(String key, Object value) {
+    public TestParams set(String key, Object value) {
         global.put(key, value);
         return this;
     }
 
-    TestParams set(int model, String key, Object value) {
+    public TestParams set(int model, String key, Object value) {
         models.get(model).put(key, value);
         return this;
     }
 
     /** Sets a per-model value for every model, e.g. {@code each("density", 0.5, 0.7)}. */
-    TestParams each(String key, double... values) {
+    public TestParams each(String key, double... values) {
         for (int i = 0; i < values.length; i++) {
             set(i, key, values[i]);
         }

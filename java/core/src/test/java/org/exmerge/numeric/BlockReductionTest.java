@@ -185,7 +185,7 @@ class BlockReductionTest {
                 .isZero();
     }
 
-    // SPEC §4 read literally: per block, lane i % 64 adds term i; pairwise fold; blocks left to right.
+    // numerics §4 read literally: per block, lane i % 64 adds term i; pairwise fold; blocks left to right.
     static double specOrder(int n, IntToDoubleFunction term) {
         double total = 0.0;
         for (int start = 0; start < n; start += 65536) {

@@ -40,7 +40,7 @@ class Philox4x32Test {
 
     @Test
     void specDrawPlacesSeedIndexTensorAndModelAsDocumented() {
-        // The KAT inputs expressed through SPEC §5's mapping: key = (seed lo, seed hi), counter =
+        // The KAT inputs expressed through numerics §5's mapping: key = (seed lo, seed hi), counter =
         // (index lo, index hi, tensor id, model index).
         assertThat(Philox4x32.firstWord(0L, 0L, 0, 0)).isEqualTo(0x6627e8d5);
         assertThat(Philox4x32.firstWord(-1L, -1L, -1, -1)).isEqualTo(0x408f276d);

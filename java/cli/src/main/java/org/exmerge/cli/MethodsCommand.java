@@ -1,0 +1,41 @@
+package org.exmerge.cli;
+
+import java.util.concurrent.Callable;
+import org.exmerge.method.MergeMethod;
+import org.exmerge.method.Methods;
+import org.exmerge.method.ParamTable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/**
+ * Lists the merge methods, or one method's parameters as a table: the help for what goes under a
+ * recipe's {@code parameters:}. Rendered from the methods' declarations, so it cannot drift from them.
+ */
+@Command(name = "methods", mixinStandardHelpOptions = true,
+        description = "List the merge methods, or print one method's parameters (scope, type, default, range).")
+final class MethodsCommand implements Callable<Integer> {
+    @Parameters(paramLabel = "NAME", arity = "0..1", description = "A merge_method name, e.g. ties.")
+    String name;
+
+    @Override
+    public Integer call() {
+        if (name == null) {
+            System.out.printf("%-17s %-6s %-14s %s%n", "method", "models", "base", "parameters");
+            for (String n : Methods.names()) {
+                System.out.println(ParamTable.summary(Methods.byName(n)));
+            }
+            System.out.println("\n'exmerge methods NAME' prints a method's parameters with their defaults.");
+            return ExitCodes.OK;
+        }
+        MergeMethod m = Methods.byName(name);
+        if (m == null) {
+            String near = ParamTable.nearest(name, Methods.names());
+            throw new IllegalArgumentException("unknown method '" + name + "' (known: " + String.join(", ", Methods.names()) + ")"
+                    + (near == null ? "" : "; did you mean '" + near + "'?"));
+        }
+        System.out.println(ParamTable.summary(m));
+        System.out.println();
+        System.out.print(m.params().isEmpty() ? "(no parameters)\n" : ParamTable.markdown(m.params()));
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,84 @@
+package org.exmerge.method;
+
+import java.util.Collection;
+import java.util.List;
+
+/**
+ * Renders parameter declarations for people: the Markdown table of {@code exmerge methods NAME} and
+ * the docs, and the "did you mean" of an unknown name. Generated from the {@link Param}s, so the
+ * defaults shown are the ones the code applies.
+ */
+public final class ParamTable {
+    private ParamTable() {}
+
+    /** A Markdown table: parameter, where, type, default, range, meaning (one row per parameter). */
+    public static String markdown(List<Param> params) {
+        StringBuilder sb = new StringBuilder("| parameter | where | type | default | range | meaning |\n");
+        sb.append("| --- | --- | --- | --- | --- | --- |\n");
+        for (Param p : params) {
+            sb.append("| `").append(p.name()).append("` | ").append(where(p)).append(" | ").append(p.type().label())
+                    .append(" | ").append(p.defaultText()).append(" | ").append(range(p)).append(" | ")
+                    .append(p.description().replace("|", "\\|")).append(" |\n");
+        }
+        return sb.toString();
+    }
+
+    /** One line per method for {@code exmerge methods}: name, model count, base, parameter names. */
+    public static String summary(MergeMethod m) {
+        Signature s = m.signature();
+        String models = s.minModels() == s.maxModels() ? Integer.toString(s.minModels())
+                : s.maxModels() == Signature.ANY ? s.minModels() + "+" : s.minModels() + ".." + s.maxModels();
+        String base = s.needsBase() ? "base" : m.optionalBase() ? "base optional" : "no base";
+        StringBuilder names = new StringBuilder();
+        for (Param p : m.params()) {
+            names.append(names.isEmpty() ? "" : ", ").append(p.name());
+        }
+        return String.format("%-17s %-6s %-14s %s", m.name(), models, base, names);
+    }
+
+    static String where(Param p) {
+        return p.scope() == Param.Scope.MODEL ? "per model" : "global";
+    }
+
+    static String range(Param p) {
+        if (p.type() == Param.Type.CHOICE) {
+            return p.choiceText();
+        }
+        String r = p.rangeText();
+        return r.isEmpty() ? "" : r;
+    }
+
+    /** The allowed name closest to {@code key} (edit distance ≤ 2, or ≤ a third of its length), else null. */
+    public static String nearest(String key, Collection<String> allowed) {
+        String best = null;
+        int bestD = Integer.MAX_VALUE;
+        for (String a : allowed) {
+            int d = distance(key, a);
+            if (d < bestD || (d == bestD && best != null && a.compareTo(best) < 0)) {
+                best = a;
+                bestD = d;
+            }
+        }
+        return best != null && bestD <= Math.max(2, key.length() / 3) && bestD < key.length() ? best : null;
+    }
+
+    /** Levenshtein distance. */
+    static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

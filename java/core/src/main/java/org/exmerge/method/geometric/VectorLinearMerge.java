@@ -1,0 +1,73 @@
+package org.exmerge.method.geometric;
+
+import org.exmerge.kernel.Kernels;
+import org.exmerge.kernel.LinearOp;
+import org.exmerge.kernel.Operand;
+import org.exmerge.method.TensorMerge;
+import org.exmerge.method.linear.LinearPlan;
+
+/**
+ * Applies one {@link LinearOp} per vector of a tensor (per-row slerp coefficients, filter-wise Model
+ * Stock). Every element is computed by exactly the op of its vector, so the bytes never depend on
+ * how the engine cuts the tensor into chunks.
+ *
+ * <p>Contiguous vectors (the whole tensor, or rows) go through the backend's linear kernel, one call
+ * per piece of a row inside the chunk. Strided vectors (columns) change coefficient from one element
+ * to the next, which no kernel call expresses, and rows shorter than {@value #SHORT_ROW} elements
+ * would cost a call per handful of elements; {@link ElementwiseLinear} computes both in Java with the
+ * kernel's exact operation order.
+ */
+final class VectorLinearMerge implements TensorMerge {
+    static final int SHORT_ROW = 256;
+
+    private final Kernels kernels;
+    private final Operand[] xs;
+    private final Operand base;
+    private final Vectors vectors;
+    private final LinearOp[] ops;
+    private final ElementwiseLinear elementwise;
+
+    /**
+     * @param xs the inputs in the order of each op's weights
+     * @param base given exactly when the ops have a base
+     * @param ops one per vector
+     */
+    VectorLinearMerge(Kernels kernels, Operand[] xs, Operand base, Vectors vectors, LinearOp[] ops) {
+        if (ops.length != vectors.count()) {
+            throw new IllegalArgumentException(ops.length + " ops for " + vectors.count() + " vectors");
+        }
+        this.kernels = kernels;
+        this.xs = xs.clone();
+        this.base = base;
+        this.vectors = vectors;
+        this.ops = ops.clone();
+        boolean perElement = vectors.count() > 1 && (vectors.strided() || vectors.length() < SHORT_ROW);
+        this.elementwise = perElement ? new ElementwiseLinear(ops, vectors) : null;
+    }
+
+    /** The whole tensor under one op: exactly {@link LinearPlan}'s computation. */
+    static VectorLinearMerge whole(Kernels kernels, Operand[] xs, Operand base, long elements, LinearOp op) {
+        return new VectorLinearMerge(kernels, xs, base, Vectors.whole(elements), new LinearOp[] {op});
+    }
+
+    @Override
+    public void compute(long start, long n, Operand out) {
+        if (elementwise != null) {
+            elementwise.apply(kernels, xs, base, start, n, out);
+            return;
+        }
+        long end = start + n;
+        long pos = start;
+        while (pos < end) {
+            int p = (int) vectors.vectorOf(pos);
+            long pieceEnd = Math.min(vectors.element(p, 0) + vectors.length(), end);
+            long len = pieceEnd - pos;
+            Operand[] in = new Operand[xs.length];
+            for (int i = 0; i < in.length; i++) {
+                in[i] = xs[i].skip(pos);
+            }
+            kernels.linear(ops[p], in, base == null ? null : base.skip(pos), out.skip(pos - start), len);
+            pos = pieceEnd;
+        }
+    }
+}
