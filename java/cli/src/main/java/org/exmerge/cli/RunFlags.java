@@ -9,7 +9,7 @@ final class RunFlags {
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores). Never changes the output bytes.")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--backend", paramLabel = "NAME", description = "Kernel backend: auto, java, native or cuda (default: auto).")
+    @Option(names = "--backend", paramLabel = "NAME", description = "Kernel backend: auto (the best that runs here), native or java; exmerge doctor lists them (default: auto).")
     String backend = "auto";
 
     @Option(names = "--json", description = "Print progress as JSON lines on stdout instead of a bar.")

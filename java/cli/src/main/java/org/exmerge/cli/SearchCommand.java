@@ -78,7 +78,7 @@ public final class SearchCommand implements Runnable {
         @Option(names = "--threads", paramLabel = "N", description = "Merge threads (default: all cores).")
         int threads = Runtime.getRuntime().availableProcessors();
 
-        @Option(names = "--backend", paramLabel = "NAME", description = "Kernel backend: auto, java, native or cuda (default: auto).")
+        @Option(names = "--backend", paramLabel = "NAME", description = "Kernel backend: auto (the best that runs here), native or java; exmerge doctor lists them (default: auto).")
         String backend = "auto";
 
         @Option(names = "--json", description = "Print one JSON event per candidate and a final search_done event on stdout.")

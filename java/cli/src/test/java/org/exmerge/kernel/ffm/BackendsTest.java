@@ -31,9 +31,12 @@ class BackendsTest {
     }
 
     @Test
-    void cudaAndUnknownNamesAreClearErrors() {
+    void namesComeFromTheProvidersAndUnknownOnesAreClearErrors() {
+        assertThat(Backends.NAMES).containsExactly("auto", "native", "java"); // no cuda provider in this build yet
+        assertThat(Backends.providers()).extracting(p -> p.getClass().getSimpleName())
+                .containsExactly("NativeProvider", "JavaProvider");
         assertThatThrownBy(() -> Backends.select("cuda")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("not part of this build");
+                .hasMessageContaining("unknown backend 'cuda'").hasMessageContaining("[auto, native, java]");
         assertThatThrownBy(() -> Backends.select("gpu")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unknown backend 'gpu'");
     }
