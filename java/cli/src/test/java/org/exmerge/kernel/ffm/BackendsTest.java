@@ -6,17 +6,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.Backends;
 import org.exmerge.kernel.JavaKernels;
 import org.exmerge.kernel.LinearOp;
 import org.exmerge.kernel.Operand;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import org.exmerge.kernel.TestBits;
 import org.exmerge.testing.Cli;
 import org.exmerge.testing.TestModels;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The provider: what auto picks, forced backends, per-op fallback, and a JVM where native cannot run. */
 class BackendsTest {

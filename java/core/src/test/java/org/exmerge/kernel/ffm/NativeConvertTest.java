@@ -8,6 +8,7 @@ import java.lang.foreign.ValueLayout;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.JavaKernels;
 import org.exmerge.kernel.Operand;
+import org.exmerge.kernel.TestBits;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 

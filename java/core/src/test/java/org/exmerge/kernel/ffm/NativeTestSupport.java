@@ -54,7 +54,7 @@ public final class NativeTestSupport {
     }
 
     /** The instruction-set paths this machine can run, scalar first. */
-    static List<Integer> isas() {
+    public static List<Integer> isas() {
         requireNative();
         List<Integer> out = new ArrayList<>();
         for (int isa = ExmergeNative.MK_ISA_SCALAR; isa <= ExmergeNative.bestIsa(); isa++) {
@@ -63,12 +63,12 @@ public final class NativeTestSupport {
         return out;
     }
 
-    interface Body {
+    public interface Body {
         void run() throws Exception;
     }
 
     /** Runs {@code body} with every kernel forced onto {@code isa}, then restores the best path. */
-    static void onIsa(int isa, Body body) throws Exception {
+    public static void onIsa(int isa, Body body) throws Exception {
         NativeException.check(ExmergeNative.forceIsa(isa), "mk_force_isa", CpuFeatures.isaName(isa));
         try {
             body.run();
