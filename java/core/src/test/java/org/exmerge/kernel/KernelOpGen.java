@@ -2,9 +2,12 @@ package org.exmerge.kernel;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.exmerge.format.DType;
+import org.exmerge.numeric.F8E4M3;
+import org.exmerge.numeric.F8E5M2;
 import org.exmerge.numeric.MagnitudeSelect;
 import org.exmerge.numeric.Philox4x32;
 import org.exmerge.testing.TestModels;
@@ -34,8 +37,18 @@ public final class KernelOpGen {
     public enum Kind { PLAIN, TIES, BREADCRUMBS, DARE, DARE_BY_PROB, EDGES }
 
     /** τ of element e of model i as the spec forms it (both widened, one float32 subtraction). */
+    /** Element e widened as numerics §1 does (F64 rounded to float32: only used to pick thresholds). */
+    static float widen(Operand o, long e) {
+        return switch (o.type()) {
+            case F64 -> (float) Double.longBitsToDouble(o.segment().get(TestBits.I64, 8 * e));
+            case F8_E4M3 -> F8E4M3.toFloat(o.segment().get(ValueLayout.JAVA_BYTE, e));
+            case F8_E5M2 -> F8E5M2.toFloat(o.segment().get(ValueLayout.JAVA_BYTE, e));
+            default -> TestModels.get(o.segment(), o.type(), e);
+        };
+    }
+
     public static float tau(Operand x, Operand b, long e) {
-        return TestModels.get(x.segment(), x.type(), e) - TestModels.get(b.segment(), b.type(), e);
+        return widen(x, e) - widen(b, e);
     }
 
     /** A key in the data (so ties at it are certain), or a corner: 0, NONE (keep none), NaN's key. */
@@ -166,7 +179,15 @@ public final class KernelOpGen {
         for (int j = 0; j < n; j++) {
             v[j] = pool[r.nextInt(pool.length)];
         }
-        MemorySegment enc = TestModels.encode(t, v);
+        MemorySegment enc = MemorySegment.ofArray(new byte[n * t.size()]);
+        for (int j = 0; j < n; j++) {
+            switch (t) {
+                case F64 -> enc.set(TestBits.I64, 8L * j, Double.doubleToRawLongBits(v[j]));
+                case F8_E4M3 -> enc.set(ValueLayout.JAVA_BYTE, j, F8E4M3.fromFloat(v[j]));
+                case F8_E5M2 -> enc.set(ValueLayout.JAVA_BYTE, j, F8E5M2.fromFloat(v[j]));
+                default -> MemorySegment.copy(TestModels.encode(t, new float[] {v[j]}), 0, enc, (long) j * t.size(), t.size());
+            }
+        }
         MemorySegment s = arena.allocate(enc.byteSize() + offset + 1, 64).asSlice(offset, enc.byteSize());
         MemorySegment.copy(enc, 0, s, 0, enc.byteSize());
         return new Operand(s, t);

@@ -76,4 +76,20 @@ public final class NativeTestSupport {
             ExmergeNative.forceIsa(ExmergeNative.MK_ISA_AUTO);
         }
     }
+
+    /** scalar, avx2 or avx512, for test names. */
+    public static String isaName(int isa) {
+        return CpuFeatures.isaName(isa);
+    }
+
+    /** Runs {@code body}, rethrowing a checked exception unchecked (for lambdas that take no Body). */
+    public static void unchecked(Body body) {
+        try {
+            body.run();
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
 }
