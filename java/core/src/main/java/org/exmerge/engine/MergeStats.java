@@ -1,7 +1,9 @@
 package org.exmerge.engine;
 
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What a finished run did, for reports and benchmarks.
@@ -12,7 +14,7 @@ public record MergeStats(Path output, int tensors, long outputBytes, long inputB
                          Map<String, Long> fallbacks) {
 
     public MergeStats {
-        fallbacks = Map.copyOf(fallbacks);
+        fallbacks = Collections.unmodifiableMap(new TreeMap<>(fallbacks)); // by op name, as doctor and --json show it
     }
 
     public double seconds() {

@@ -95,5 +95,10 @@ class BackendsTest {
         Cli.Result doctor = Cli.runChild(flags, "doctor");
         assertThat(doctor.exit()).isZero();
         assertThat(doctor.out()).contains("unavailable").contains("avx1024").contains("auto       chooses java");
+        // Without --backend the system property chooses (here: java where auto would take native).
+        Cli.Result prop = Cli.runChild(java.util.List.of("-Dexmerge.backend=java"), "merge", yaml.toString(),
+                dir.resolve("prop").toString(), "--json");
+        assertThat(prop.exit()).as(prop.err()).isZero();
+        assertThat(prop.out()).contains("\"backend\":\"java\"").contains("\"fallbacks\":{}");
     }
 }
