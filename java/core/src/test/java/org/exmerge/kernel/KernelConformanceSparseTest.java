@@ -108,7 +108,9 @@ class KernelConformanceSparseTest {
             SparseOp op = KernelOpGen.op(kind, r, xs, base, start, end);
             check(t, String.format("%s seed %d %s inputs %s base %s out %s start %d n %d integers %b", t, seed, kind,
                     List.of(types), baseType, outType, start, n, integers), op, xs, base, outType, start, n, arena);
-            norms(t, String.format("%s seed %d %s norms", t, seed, kind), op, xs, base, end);
+            if (seed % 3 == 0) { // the norms read what the merge reads; a third of the mixes keeps the suite short
+                norms(t, String.format("%s seed %d %s norms", t, seed, kind), op, xs, base, end);
+            }
         }
     }
 
