@@ -11,12 +11,13 @@ import org.exmerge.format.DType;
  * @param modelsDir directory relative model paths resolve against
  * @param outType output type for every float tensor (null: the recipe's, else each base tensor's)
  * @param seed overrides the recipe's seed (null: recipe, else 0)
- * @param backend auto, java, native or cuda
+ * @param backend auto or a provider's name (java, native); null: the {@code exmerge.backend} system
+ *                property, else auto
  */
 public record MergeOptions(Path modelsDir, DType outType, Long seed, String backend, RunOptions run, CancelToken cancel) {
 
     public static MergeOptions defaults() {
-        return new MergeOptions(Path.of(""), null, null, "auto", RunOptions.defaults(), new CancelToken());
+        return new MergeOptions(Path.of(""), null, null, null, RunOptions.defaults(), new CancelToken());
     }
 
     public MergeOptions withRun(RunOptions r) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.Map;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
@@ -107,12 +108,23 @@ final class CliProgress implements ProgressListener {
         if (mode == Mode.JSON) {
             emit(event("done").put("task", task).put("output", s.output().toString()).put("tensors", s.tensors())
                     .put("output_bytes", s.outputBytes()).put("input_bytes", s.inputBytes())
-                    .put("seconds", s.seconds()).put("traffic_gbps", s.trafficGBps()));
+                    .put("seconds", s.seconds()).put("traffic_gbps", s.trafficGBps())
+                    .set("fallbacks", fallbacks(s.fallbacks())));
         } else {
             System.out.printf(Locale.ROOT, "%s: wrote %s (%d tensors, %s; read %s) in %.2f s, %.2f GB/s read+written [%s, %d threads]%n",
                     task, s.output(), s.tensors(), Sizes.human(s.outputBytes()), Sizes.human(s.inputBytes()), s.seconds(),
                     s.trafficGBps(), s.backend(), s.threads());
+            if (!s.fallbacks().isEmpty()) { // a slow path is never silent, but said only when taken
+                System.out.printf(Locale.ROOT, "%s: calls served by the Java spec instead of %s: %s%n", task, s.backend(),
+                        s.fallbacks());
+            }
         }
+    }
+
+    private static ObjectNode fallbacks(Map<String, Long> counts) {
+        ObjectNode o = JSON.createObjectNode();
+        counts.forEach(o::put);
+        return o;
     }
 
     /** Ends a bar that a failure interrupted, so the error line starts on a clean line. */

@@ -9,8 +9,8 @@ final class RunFlags {
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores). Never changes the output bytes.")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--backend", paramLabel = "NAME", description = "Kernel backend: auto, java, native or cuda (default: auto).")
-    String backend = "auto";
+    @Option(names = "--backend", paramLabel = "NAME", description = "Kernel backend: auto (the best that runs here), native or java; exmerge doctor lists them (default: -Dexmerge.backend, else auto).")
+    String backend; // null: Backends reads -Dexmerge.backend, else auto
 
     @Option(names = "--json", description = "Print progress as JSON lines on stdout instead of a bar.")
     boolean json;
@@ -39,7 +39,7 @@ final class RunFlags {
         if (threads < 1) {
             throw new IllegalArgumentException("--threads must be at least 1");
         }
-        if (!Backends.NAMES.contains(backend)) {
+        if (backend != null && !Backends.NAMES.contains(backend)) {
             throw new IllegalArgumentException("--backend must be one of " + Backends.NAMES);
         }
         return new RunOptions(threads, chunkBytes, shardBytes, overwrite).withMemoryBytes(memoryBytes)

@@ -81,14 +81,14 @@ public final class SearchCommand implements Runnable {
         @Option(names = "--threads", paramLabel = "N", description = "Merge threads (default: all cores).")
         int threads = Runtime.getRuntime().availableProcessors();
 
-        @Option(names = "--backend", paramLabel = "NAME", description = "Kernel backend: auto, java, native or cuda (default: auto).")
-        String backend = "auto";
+        @Option(names = "--backend", paramLabel = "NAME", description = "Kernel backend: auto (the best that runs here), native or java; exmerge doctor lists them (default: -Dexmerge.backend, else auto).")
+        String backend; // null: Backends reads -Dexmerge.backend, else auto
 
         @Option(names = "--json", description = "Print one JSON event per candidate and a final search_done event on stdout.")
         boolean json;
 
         SearchOptions options(CtrlC ctrlC) {
-            if (!Backends.NAMES.contains(backend)) {
+            if (backend != null && !Backends.NAMES.contains(backend)) {
                 throw new IllegalArgumentException("--backend must be one of " + Backends.NAMES);
             }
             if (threads < 1) {

@@ -14,6 +14,7 @@ import org.exmerge.error.BudgetException;
 import org.exmerge.error.ExmergeException;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorSpec;
+import org.exmerge.kernel.Fallbacks;
 import org.exmerge.kernel.Kernels;
 import org.exmerge.kernel.NonFinite;
 import org.exmerge.kernel.Operand;
@@ -35,6 +36,8 @@ public final class MergeExecutor {
 
     public static MergeStats run(MergePlan plan, Path out, RunOptions opts, Kernels kernels,
                                  ProgressListener listener, CancelToken cancel) throws IOException {
+        // Calls this run hands to the Java spec (numerics §1: same bytes, slower) go into its stats.
+        Map<String, Long> fallbacksBefore = kernels.fallbacks();
         List<TensorSpec> specs = new ArrayList<>();
         DType configType = null;
         for (PlannedTensor t : plan.tensors()) {
@@ -67,7 +70,8 @@ public final class MergeExecutor {
                         }
                         inputs.requireUnchanged(); // every byte is read: a rewrite that did not fault shows here
                     },
-                    run, listener, cancel, kernels.name(), plan.inputBytes());
+                    run, listener, cancel, kernels.name(),
+                    () -> Fallbacks.since(fallbacksBefore, kernels.fallbacks()), plan.inputBytes());
         } catch (CancellationException e) {
             throw e;
         } catch (RuntimeException | Error e) {

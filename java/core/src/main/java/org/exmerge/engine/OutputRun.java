@@ -11,6 +11,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import java.util.function.IntConsumer;
 import org.exmerge.error.ExmergeException;
 import org.exmerge.format.OutputDirectory;
@@ -110,7 +111,8 @@ public final class OutputRun {
 
     public static MergeStats write(Path out, List<TensorSpec> specs, Binder binder,
                                    IntConsumer written, Map<String, String> metadata, Extras extras, RunOptions opts,
-                                   ProgressListener listener, CancelToken cancel, String backend, long inputBytes)
+                                   ProgressListener listener, CancelToken cancel, String backend,
+                                   Supplier<Map<String, Long>> fallbacks, long inputBytes)
             throws IOException {
         long outBytes = 0;
         for (TensorSpec s : specs) {
@@ -150,7 +152,8 @@ public final class OutputRun {
                 throw new OutputException(out, e);
             }
         }
-        MergeStats stats = new MergeStats(out, specs.size(), outBytes, inputBytes, System.nanoTime() - t0, backend, opts.threads());
+        MergeStats stats = new MergeStats(out, specs.size(), outBytes, inputBytes, System.nanoTime() - t0, backend, opts.threads(),
+                fallbacks.get());
         listener.finished(stats);
         return stats;
     }

@@ -1,35 +1,68 @@
 package org.exmerge.kernel;
 
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.ServiceLoader;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.exmerge.kernel.ffm.NativeKernels;
-import org.exmerge.kernel.ffm.NativeSupport;
 
 /**
- * Chooses the kernel backend (Lucene's VectorizationProvider shape). {@code auto} takes the native
- * kernels when they can run here and otherwise the Java ones, saying why once in the log; naming a
- * backend forces it and fails loudly, with the cause, when it cannot run. The system property
- * {@code exmerge.backend} gives the name when the caller passes none.
+ * Chooses the kernel backend from the {@link KernelProvider}s on the class path (Lucene's
+ * VectorizationProvider shape). {@code auto} takes the available one of highest priority, saying
+ * once in the log why a better one could not run; naming a backend forces it and fails loudly,
+ * with the cause, when it cannot run. The system property {@code exmerge.backend} gives the name
+ * when the caller passes none.
  */
 public final class Backends {
-    public static final List<String> NAMES = List.of("auto", "java", "native", "cuda");
     private static final Kernels JAVA = new JavaKernels();
+    private static final List<KernelProvider> PROVIDERS = load();
+    /** What {@code --backend} accepts: auto and every provider's name, best first. */
+    public static final List<String> NAMES = names();
     private static final System.Logger LOG = System.getLogger(Backends.class.getName());
     private static final AtomicBoolean FALLBACK_LOGGED = new AtomicBoolean();
 
     private Backends() {}
 
+    private static List<KernelProvider> load() {
+        List<KernelProvider> out = new ArrayList<>();
+        // This class's loader: the providers ship in the same jar (or beside it on the class path).
+        ServiceLoader.load(KernelProvider.class, Backends.class.getClassLoader()).forEach(out::add);
+        if (out.stream().noneMatch(p -> p.name().equals("java"))) {
+            out.add(new JavaProvider()); // a repackaged jar that lost META-INF/services still runs
+        }
+        out.sort(Comparator.comparingInt(KernelProvider::priority).reversed());
+        return List.copyOf(out);
+    }
+
+    private static List<String> names() {
+        List<String> out = new ArrayList<>();
+        out.add("auto");
+        PROVIDERS.forEach(p -> out.add(p.name()));
+        return List.copyOf(out);
+    }
+
+    /** Every backend this build has, available or not, best first. */
+    public static List<KernelProvider> providers() {
+        return PROVIDERS;
+    }
+
     /** The backend for a name; an unavailable forced backend is an IllegalArgumentException saying why. */
     public static Kernels select(String name) {
         String n = name == null ? System.getProperty("exmerge.backend", "auto") : name;
-        return switch (n) {
-            case "java" -> JAVA;
-            case "auto" -> auto();
-            case "native" -> forcedNative();
-            case "cuda" -> throw new IllegalArgumentException(
-                    "backend 'cuda' is not part of this build (available: " + available() + ")");
-            default -> throw new IllegalArgumentException("unknown backend '" + n + "' (one of " + NAMES + ")");
-        };
+        if (n.equals("auto")) {
+            return auto();
+        }
+        for (KernelProvider p : PROVIDERS) {
+            if (p.name().equals(n)) {
+                if (!p.available()) {
+                    throw new IllegalArgumentException("backend '" + n + "' is unavailable: " + oneLine(p.unavailableReason())
+                            + " ('exmerge doctor' shows every attempt)", p.unavailableCause());
+                }
+                return p.kernels();
+            }
+        }
+        throw new IllegalArgumentException("unknown backend '" + n + "' (one of " + NAMES + "; available: "
+                + available() + ")");
     }
 
     public static Kernels java() {
@@ -38,31 +71,27 @@ public final class Backends {
 
     /** The names of the backends that can run here, best first. */
     public static List<String> available() {
-        return NativeSupport.isAvailable() ? List.of("native", "java") : List.of("java");
+        return PROVIDERS.stream().filter(KernelProvider::available).map(KernelProvider::name).toList();
+    }
+
+    /** The provider {@code auto} takes: the first available one. */
+    public static KernelProvider auto(List<KernelProvider> providers) {
+        return providers.stream().filter(KernelProvider::available).findFirst()
+                .orElseThrow(() -> new IllegalStateException("no kernel backend can run"));
     }
 
     private static Kernels auto() {
-        if (NativeSupport.isAvailable()) {
-            return NativeKernels.instance();
+        KernelProvider chosen = auto(PROVIDERS);
+        KernelProvider better = PROVIDERS.get(0);
+        if (better != chosen && FALLBACK_LOGGED.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.INFO, "exmerge: " + better.name() + " kernels unavailable, using the "
+                    + chosen.name() + " kernels: " + oneLine(better.unavailableReason())
+                    + " ('exmerge doctor' shows every attempt)");
         }
-        if (FALLBACK_LOGGED.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.INFO, "exmerge: native kernels unavailable, using the Java kernels: "
-                    + oneLine(NativeSupport.unavailabilityCause()) + " ('exmerge doctor' shows every attempt)");
-        }
-        return JAVA;
+        return chosen.kernels();
     }
 
-    private static Kernels forcedNative() {
-        if (!NativeSupport.isAvailable()) {
-            Throwable cause = NativeSupport.unavailabilityCause();
-            throw new IllegalArgumentException("backend 'native' is unavailable: " + oneLine(cause)
-                    + " ('exmerge doctor' shows every attempt)", cause);
-        }
-        return NativeKernels.instance();
-    }
-
-    private static String oneLine(Throwable t) {
-        String m = t == null ? "unknown" : String.valueOf(t.getMessage());
-        return m.replace('\n', ' ');
+    private static String oneLine(String m) {
+        return m == null ? "unknown" : m.replace('\n', ' ');
     }
 }

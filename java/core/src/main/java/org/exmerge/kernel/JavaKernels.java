@@ -1,12 +1,13 @@
 package org.exmerge.kernel;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Map;
 import org.exmerge.format.DType;
 
 /**
  * The pure-Java kernels: the executable spec every other backend is compared to, bit for bit.
  * Work is done in blocks of {@value #BLOCK} elements widened into scratch arrays, so the arithmetic
- * loops read exactly like SPEC §2.
+ * loops read exactly like numerics §2.
  */
 public final class JavaKernels implements Kernels {
     static final int BLOCK = 2048;
@@ -14,6 +15,12 @@ public final class JavaKernels implements Kernels {
     @Override
     public String name() {
         return "java";
+    }
+
+    /** The spec serves every op itself. */
+    @Override
+    public Map<String, Long> fallbacks() {
+        return Map.of();
     }
 
     @Override

@@ -1,9 +1,14 @@
 package org.exmerge.kernel;
 
+import java.util.Map;
+
 /**
  * One backend's kernels. Each call works on one chunk, single-threaded; implementations are
  * re-entrant so the engine may call them from many threads at once. Every backend must produce
- * the bytes {@link JavaKernels} produces (SPEC.md).
+ * the bytes {@link JavaKernels} produces (numerics §1). There are no default methods: a backend
+ * implements every op, and one it cannot run itself it hands to the Java spec explicitly and
+ * counts in {@link #fallbacks()}, so a slow path is never silent. KernelConformanceTest checks
+ * every provider's ops against the spec.
  */
 public interface Kernels {
 
@@ -11,7 +16,13 @@ public interface Kernels {
     String name();
 
     /**
-     * SPEC §2's fused linear family over {@code n} elements: inputs widened exactly, arithmetic in
+     * Calls so far (in this JVM) that this backend handed to the Java spec, by op name; empty for
+     * the spec itself. A run reports the growth over its span ({@link Fallbacks#since}).
+     */
+    Map<String, Long> fallbacks();
+
+    /**
+     * numerics §2's fused linear family over {@code n} elements: inputs widened exactly, arithmetic in
      * float32 (float64 if any operand is F64), output narrowed with round-to-nearest-even.
      *
      * @param base null unless {@code op.hasBase()}
@@ -21,10 +32,9 @@ public interface Kernels {
     /** Copies {@code n} elements, converting the float type exactly or with RNE narrowing. */
     void convert(Operand in, Operand out, long n);
 
-    // SPEC §3 (TIES, DARE, breadcrumbs, DELLA). Input operands start at element 0 of the tensor and
+    // numerics §3 (TIES, DARE, breadcrumbs, DELLA). Input operands start at element 0 of the tensor and
     // indices are absolute, because Philox draws and DELLA's row ranks depend on them; out starts at
-    // the chunk. The defaults run the Java spec, so a backend that has not mirrored an op yet stays
-    // correct (only slower) until it does.
+    // the chunk.
 
     /**
      * Adds the magnitude-key counts of {@code τ = x − b} (float32) over elements
@@ -33,12 +43,10 @@ public interface Kernels {
      * with {@code key >>> 16 == high} are counted, by {@code key & 0xFFFF} into 65,536 buckets.
      * {@code key(τ) = min(bits(τ) & 0x7FFFFFFF, 0x7F800001)}.
      */
-    default void tauHistogram(Operand x, Operand base, long start, long n, int high, long[] hist) {
-        SparseKernels.tauHistogram(x, base, start, n, high, hist);
-    }
+    void tauHistogram(Operand x, Operand base, long start, long n, int high, long[] hist);
 
     /**
-     * One SPEC §4 block of the norms {@code rescale_norm} matches: for the block starting at
+     * One numerics §4 block of the norms {@code rescale_norm} matches: for the block starting at
      * {@code blockStart} (a multiple of 65,536 below {@code total}, the tensor's element count),
      * {@code out[2i]} = the block value of model i's norm of τ_i and {@code out[2i+1]} = that of the
      * kept τ_i (dropped elements add +0.0), where the terms are {@code |τ|} (L1) or {@code τ·τ} (L2)
@@ -47,16 +55,12 @@ public interface Kernels {
      *
      * @param norm {@link SparseOp#NORM_L1}, {@link SparseOp#NORM_L2} or {@link SparseOp#NORM_LINF}
      */
-    default void sparseNorms(SparseOp op, int norm, Operand[] inputs, Operand base, long blockStart, long total,
-                             double[] out) {
-        SparseKernels.norms(op, norm, inputs, base, blockStart, total, out);
-    }
+    void sparseNorms(SparseOp op, int norm, Operand[] inputs, Operand base, long blockStart, long total,
+                     double[] out);
 
     /**
-     * SPEC §3's fused sparsify, weight, elect, combine and {@code fma(λ, m, b)} (the arithmetic is on
+     * numerics §3's fused sparsify, weight, elect, combine and {@code fma(λ, m, b)} (the arithmetic is on
      * {@link SparseOp}) for elements {@code [start, start + n)}, written to {@code out[0 .. n)}.
      */
-    default void sparseMerge(SparseOp op, Operand[] inputs, Operand base, Operand out, long start, long n) {
-        SparseKernels.merge(op, inputs, base, out, start, n);
-    }
+    void sparseMerge(SparseOp op, Operand[] inputs, Operand base, Operand out, long start, long n);
 }

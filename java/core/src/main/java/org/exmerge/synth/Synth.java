@@ -64,7 +64,7 @@ public final class Synth {
             Map<String, String> meta = Map.of("format", "pt", "exmerge.version", Version.VERSION,
                     "exmerge.synth", "seed=" + seed + " model=" + names.get(m));
             stats.add(OutputRun.write(out.resolve(names.get(m)), specs, (i, parallel) -> generator(specs.get(i), seed, model), i -> { },
-                    meta, dir -> writeExtras(dir, shape, dtype), run, listener, cancel, "synth", 0));
+                    meta, dir -> writeExtras(dir, shape, dtype), run, listener, cancel, "synth", Map::of, 0));
         }
         return stats;
     }
@@ -93,7 +93,7 @@ public final class Synth {
         Map<String, String> meta = Map.of("format", "pt", "exmerge.version", Version.VERSION,
                 "exmerge.synth", "seed=" + seed + " model=target finetunes=" + finetunes);
         return OutputRun.write(out.resolve("target"), specs, (i, parallel) -> target(specs.get(i), seed, finetunes), i -> { },
-                meta, dir -> writeExtras(dir, shape, dtype), opts, listener, cancel, "synth", 0);
+                meta, dir -> writeExtras(dir, shape, dtype), opts, listener, cancel, "synth", Map::of, 0);
     }
 
     private static TensorMerge target(TensorSpec spec, long seed, int finetunes) {

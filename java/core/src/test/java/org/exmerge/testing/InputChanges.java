@@ -184,6 +184,11 @@ public final class InputChanges {
             }
 
             @Override
+            public java.util.Map<String, Long> fallbacks() {
+                return k.fallbacks();
+            }
+
+            @Override
             public void linear(LinearOp op, Operand[] inputs, Operand base, Operand out, long n) {
                 k.linear(op, inputs, base, out, n);
             }

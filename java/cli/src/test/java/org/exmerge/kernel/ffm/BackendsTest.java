@@ -6,17 +6,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.Backends;
 import org.exmerge.kernel.JavaKernels;
 import org.exmerge.kernel.LinearOp;
 import org.exmerge.kernel.Operand;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import org.exmerge.kernel.TestBits;
 import org.exmerge.testing.Cli;
 import org.exmerge.testing.TestModels;
-import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The provider: what auto picks, forced backends, per-op fallback, and a JVM where native cannot run. */
 class BackendsTest {
@@ -31,9 +32,12 @@ class BackendsTest {
     }
 
     @Test
-    void cudaAndUnknownNamesAreClearErrors() {
+    void namesComeFromTheProvidersAndUnknownOnesAreClearErrors() {
+        assertThat(Backends.NAMES).containsExactly("auto", "native", "java"); // no cuda provider in this build yet
+        assertThat(Backends.providers()).extracting(p -> p.getClass().getSimpleName())
+                .containsExactly("NativeProvider", "JavaProvider");
         assertThatThrownBy(() -> Backends.select("cuda")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("not part of this build");
+                .hasMessageContaining("unknown backend 'cuda'").hasMessageContaining("[auto, native, java]");
         assertThatThrownBy(() -> Backends.select("gpu")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("unknown backend 'gpu'");
     }
@@ -91,5 +95,10 @@ class BackendsTest {
         Cli.Result doctor = Cli.runChild(flags, "doctor");
         assertThat(doctor.exit()).isZero();
         assertThat(doctor.out()).contains("unavailable").contains("avx1024").contains("auto       chooses java");
+        // Without --backend the system property chooses (here: java where auto would take native).
+        Cli.Result prop = Cli.runChild(java.util.List.of("-Dexmerge.backend=java"), "merge", yaml.toString(),
+                dir.resolve("prop").toString(), "--json");
+        assertThat(prop.exit()).as(prop.err()).isZero();
+        assertThat(prop.out()).contains("\"backend\":\"java\"").contains("\"fallbacks\":{}");
     }
 }

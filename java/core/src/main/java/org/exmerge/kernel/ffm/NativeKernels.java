@@ -3,32 +3,38 @@ package org.exmerge.kernel.ffm;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Map;
 import org.exmerge.format.DType;
-import org.exmerge.kernel.Backends;
+import org.exmerge.kernel.Fallbacks;
+import org.exmerge.kernel.JavaKernels;
 import org.exmerge.kernel.Kernels;
 import org.exmerge.kernel.LinearOp;
 import org.exmerge.kernel.Operand;
 import org.exmerge.kernel.SparseOp;
 
 /**
- * The native backend: SPEC's kernels in C (AVX-512, AVX2 or scalar, chosen at load), bit for bit
- * the bytes {@link org.exmerge.kernel.JavaKernels} writes.
+ * The native backend: the kernels of numerics §2–§4 in C (AVX-512, AVX2 or scalar, chosen at load),
+ * bit for bit the bytes {@link JavaKernels} writes.
  *
- * <p>Per-op fallback: whatever the C library does not do goes to the Java kernels, which are the
- * spec anyway. Today that is any F64 or F8 operand (F64 computes in float64, SPEC §1; F8 is rare
- * enough not to be worth C twins) and conversions to or from non-float types; DELLA's per-row rank
- * probabilities ({@link SparseOp#RANDOM_RANKED}) run natively in {@link #sparseMerge} and
- * {@link #sparseNorms}. A new op added to
- * {@link Kernels} gets a one-line delegation here first ({@code return JAVA.op(…)}), and a native
- * twin later: a prototype in exmerge.h, a handle in {@link ExmergeNative}, kernels in
- * native/src/op_{scalar,avx2,avx512}.c, and its test beside {@code NativeLinearTest}.
+ * <p>Declared fallback ({@code DECLARED_FALLBACKS}): whatever the C library does not do goes to the
+ * Java spec, and each such call is counted in {@link #fallbacks()} under the op's name, so doctor
+ * and a run's {@code done} event show it. Today that is any F64 or F8 operand (F64 computes in
+ * float64, numerics §1; F8 is rare enough not to be worth C twins), a tau histogram without a base,
+ * and arguments the spec rejects (it reports the error). A new op added to {@link Kernels} gets a
+ * counted delegation here first ({@code FALLBACKS.count("op"); JAVA.op(…)}) and a native twin later
+ * (native/README.md, "Adding an op").
  *
  * <p>The reductions, magnitude histograms and Philox draws below are not yet {@link Kernels} ops
  * (the methods that need them call {@code numeric} directly today); they are public here, with the
  * shapes of their {@code numeric} twins, so wiring them in is mechanical once the interface has them.
  */
 public final class NativeKernels implements Kernels {
-    private static final Kernels JAVA = Backends.java();
+    private static final Kernels JAVA = new JavaKernels();
+    /** The calls handed to the Java spec, by op (numerics §1: same bytes, only slower). */
+    static final Fallbacks FALLBACKS = new Fallbacks();
+    /** When each op is served by the Java spec, for {@code exmerge doctor}. */
+    static final String DECLARED_FALLBACKS = "linear, convert, sparseMerge and sparseNorms with an F64 or F8"
+            + " operand; tauHistogram without a base or with an F64 or F8 operand";
     private static final NativeKernels INSTANCE = new NativeKernels();
     private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE;
 
@@ -43,6 +49,11 @@ public final class NativeKernels implements Kernels {
     @Override
     public String name() {
         return "native";
+    }
+
+    @Override
+    public Map<String, Long> fallbacks() {
+        return FALLBACKS.snapshot();
     }
 
     /** The MK_DTYPE_* code of a type the C kernels handle, 0 for the others (which stay in Java). */
@@ -68,6 +79,7 @@ public final class NativeKernels implements Kernels {
             handled &= code(x.type()) != 0;
         }
         if (!handled) {
+            FALLBACKS.count("linear");
             JAVA.linear(op, xs, base, out, n);
             return;
         }
@@ -105,8 +117,13 @@ public final class NativeKernels implements Kernels {
 
     @Override
     public void convert(Operand in, Operand out, long n) {
-        if (in.type() == out.type() || code(in.type()) == 0 || code(out.type()) == 0) {
-            JAVA.convert(in, out, n); // a copy, or types the C kernels leave to Java
+        if (in.type() == out.type()) {
+            MemorySegment.copy(in.segment(), 0, out.segment(), 0, n * in.type().size()); // a copy computes nothing
+            return;
+        }
+        if (code(in.type()) == 0 || code(out.type()) == 0) {
+            FALLBACKS.count("convert");
+            JAVA.convert(in, out, n); // types the C kernels leave to Java, or the spec's error
             return;
         }
         long inBytes = Staging.span(in, n, "input");
@@ -125,19 +142,19 @@ public final class NativeKernels implements Kernels {
         }
     }
 
-    // ---- SPEC §4 reductions (twins of numeric.BlockReduction; F64/F8 inputs are not native) ----
+    // ---- numerics §4 reductions (twins of numeric.BlockReduction; F64/F8 inputs are not native) ----
 
-    /** {@code Σ x²} in SPEC §4's order; {@code blocks}, if not null, receives each block's value. */
+    /** {@code Σ x²} in numerics §4's order; {@code blocks}, if not null, receives each block's value. */
     public double sumSquares(Operand x, long n, double[] blocks) {
         return reduce(0, x, null, n, blocks);
     }
 
-    /** {@code Σ |x|} in SPEC §4's order. */
+    /** {@code Σ |x|} in numerics §4's order. */
     public double sumAbs(Operand x, long n, double[] blocks) {
         return reduce(1, x, null, n, blocks);
     }
 
-    /** {@code Σ x·y} in SPEC §4's order. */
+    /** {@code Σ x·y} in numerics §4's order. */
     public double dot(Operand x, Operand y, long n, double[] blocks) {
         return reduce(2, x, y, n, blocks);
     }
@@ -176,7 +193,7 @@ public final class NativeKernels implements Kernels {
         }
     }
 
-    // ---- SPEC §3 magnitude select passes (twins of numeric.MagnitudeSelect.histogramHigh/Low) ----
+    // ---- numerics §3 magnitude select passes (twins of numeric.MagnitudeSelect.histogramHigh/Low) ----
 
     /**
      * Adds to {@code hist} (32,768 buckets) the high-part counts of the magnitude keys of
@@ -219,9 +236,9 @@ public final class NativeKernels implements Kernels {
         }
     }
 
-    // ---- SPEC §5 (twins of numeric.Philox4x32) ----
+    // ---- numerics §5 (twins of numeric.Philox4x32) ----
 
-    /** {@code u[j]} = the SPEC §5 uniform of element {@code first + j}, for {@code j < n}; {@code u} native. */
+    /** {@code u[j]} = the numerics §5 uniform of element {@code first + j}, for {@code j < n}; {@code u} native. */
     public void uniforms(long seed, int tensorId, int model, long first, long n, MemorySegment u) {
         checkNativeFloats(u, n);
         int status;
@@ -260,10 +277,7 @@ public final class NativeKernels implements Kernels {
         }
     }
 
-    // ---- SPEC §3 Kernels ops (TIES, DARE, breadcrumbs, DELLA); the Java spec is kernel.SparseKernels ----
-
-    /** Calls of {@link #sparseMerge} / {@link #sparseNorms} handed to the Java spec (tests assert none for DELLA). */
-    static final java.util.concurrent.atomic.LongAdder SPARSE_DELEGATIONS = new java.util.concurrent.atomic.LongAdder();
+    // ---- numerics §3 Kernels ops (TIES, DARE, breadcrumbs, DELLA); the Java spec is kernel.SparseKernels ----
 
     @Override
     public void tauHistogram(Operand x, Operand base, long start, long n, int high, long[] hist) {
@@ -273,6 +287,7 @@ public final class NativeKernels implements Kernels {
         int buckets = high < 0 ? 1 << 15 : 1 << 16;
         if (base == null || code(x.type()) == 0 || code(base.type()) == 0 || high >= 1 << 15 || hist.length != buckets
                 || start < 0 || n < 0) {
+            FALLBACKS.count("tauHistogram");
             JAVA.tauHistogram(x, base, start, n, high, hist);
             return;
         }
@@ -287,7 +302,7 @@ public final class NativeKernels implements Kernels {
                             double[] out) {
         if (!SparseArgs.handlesInputs(op, xs, base) || norm < SparseOp.NORM_L1 || norm > SparseOp.NORM_LINF
                 || blockStart < 0 || blockStart >= total || blockStart % 65_536 != 0 || out.length < 2 * xs.length) {
-            SPARSE_DELEGATIONS.increment();
+            FALLBACKS.count("sparseNorms");
             JAVA.sparseNorms(op, norm, xs, base, blockStart, total, out); // F64/F8, or the spec's error
             return;
         }
@@ -311,7 +326,7 @@ public final class NativeKernels implements Kernels {
     @Override
     public void sparseMerge(SparseOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
         if (!SparseArgs.handles(op, xs, base, out, start, n)) {
-            SPARSE_DELEGATIONS.increment();
+            FALLBACKS.count("sparseMerge");
             JAVA.sparseMerge(op, xs, base, out, start, n); // F64/F8, or an error the spec reports
             return;
         }

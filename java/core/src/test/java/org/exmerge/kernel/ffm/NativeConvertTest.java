@@ -8,10 +8,15 @@ import java.lang.foreign.ValueLayout;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.JavaKernels;
 import org.exmerge.kernel.Operand;
+import org.exmerge.kernel.TestBits;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** convert: every pair of BF16/F16/F32 on every ISA path against JavaKernels, plus the Java fallbacks. */
+/**
+ * convert's native corners: every F16/BF16 bit pattern on every ISA path, and spans checked before C.
+ * Every type pair, tail and offset on every ISA path (and the types handed to the Java spec) is
+ * KernelConformanceTest's.
+ */
 class NativeConvertTest {
     static final DType[] TYPES = {DType.BF16, DType.F16, DType.F32};
     static final int[] SIZES = {0, 1, 7, 8, 9, 15, 16, 17, 31, 33, 63, 64, 65, 1023, 1024, 1025, 4097, 65537};
@@ -22,35 +27,6 @@ class NativeConvertTest {
     void load() {
         NativeTestSupport.requireNative(); // per test, so a machine without the library shows each one skipped
         nat = NativeKernels.instance();
-    }
-
-    @Test
-    void everyTypePairSizeAndOffsetMatchesOnEveryIsa() throws Exception {
-        for (int isa : NativeTestSupport.isas()) {
-            NativeTestSupport.onIsa(isa, () -> {
-                long seed = 9000L * (isa + 1);
-                for (DType from : TYPES) {
-                    for (DType to : TYPES) {
-                        for (int n : SIZES) {
-                            seed++;
-                            try (Arena arena = Arena.ofConfined()) {
-                                int offset = (int) (seed % 7);
-                                Operand in = TestBits.fill(arena, from, n, offset, seed);
-                                Operand want = TestBits.output(arena, to, n, 0);
-                                Operand got = TestBits.output(arena, to, n, offset + 1);
-                                spec.convert(in, want, n);
-                                nat.convert(in, got, n);
-                                long j = TestBits.firstDifference(want, got, n);
-                                assertThat(j).as("isa %s seed %d %s->%s n %d offset %d: element %d java %s native %s",
-                                        CpuFeatures.isaName(isa), seed, from, to, n, offset, j,
-                                        j < 0 ? "" : TestBits.show(want, j), j < 0 ? "" : TestBits.show(got, j))
-                                        .isEqualTo(-1);
-                            }
-                        }
-                    }
-                }
-            });
-        }
     }
 
     @Test
@@ -78,28 +54,6 @@ class NativeConvertTest {
                     }
                 }
             });
-        }
-    }
-
-    @Test
-    void typesTheCKernelsLeaveToJavaStillConvert() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment d = arena.allocate(ValueLayout.JAVA_DOUBLE, 3);
-            d.setAtIndex(ValueLayout.JAVA_DOUBLE, 0, 1.0 / 3);
-            d.setAtIndex(ValueLayout.JAVA_DOUBLE, 1, -2.5);
-            d.setAtIndex(ValueLayout.JAVA_DOUBLE, 2, 1e300);
-            Operand in = new Operand(d, DType.F64);
-            Operand want = TestBits.output(arena, DType.F32, 3, 0);
-            Operand got = TestBits.output(arena, DType.F32, 3, 0);
-            spec.convert(in, want, 3);
-            nat.convert(in, got, 3);
-            assertThat(got.segment().mismatch(want.segment())).isEqualTo(-1);
-            assertThat(got.segment().getAtIndex(ValueLayout.JAVA_FLOAT, 1)).isEqualTo(-2.5f);
-            MemorySegment ints = arena.allocate(ValueLayout.JAVA_LONG, 2);
-            ints.setAtIndex(ValueLayout.JAVA_LONG, 1, -9);
-            Operand io = new Operand(arena.allocate(16), DType.I64);
-            nat.convert(new Operand(ints, DType.I64), io, 2);
-            assertThat(io.segment().getAtIndex(ValueLayout.JAVA_LONG, 1)).isEqualTo(-9);
         }
     }
 

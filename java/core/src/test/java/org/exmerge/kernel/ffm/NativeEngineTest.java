@@ -96,12 +96,27 @@ class NativeEngineTest {
     /** Merges {@code yaml} with the models under {@code root}; the output file's bytes. */
     static byte[] merge(Path root, String yaml, String out, String backend, DType outType, int threads, long chunk)
             throws Exception {
-        Path p = root.resolve(out);
+        run(root, yaml, out, backend, outType, threads, chunk);
+        return Files.readAllBytes(root.resolve(out).resolve("model.safetensors"));
+    }
+
+    static MergeStats run(Path root, String yaml, String out, String backend, DType outType, int threads, long chunk)
+            throws Exception {
         MergeOptions o = MergeOptions.defaults().withModelsDir(root).withBackend(backend).withOutType(outType)
                 .withRun(RunOptions.defaults().withThreads(threads).withChunkBytes(chunk));
-        MergeStats s = Exmerge.merge(Exmerge.Source.parse(yaml, out), p, o, ProgressListener.NONE);
+        MergeStats s = Exmerge.merge(Exmerge.Source.parse(yaml, out), root.resolve(out), o, ProgressListener.NONE);
         assertThat(s.backend()).isEqualTo(backend);
-        return Files.readAllBytes(p.resolve("model.safetensors"));
+        return s;
+    }
+
+    @Test
+    void aRunReportsTheCallsTheNativeBackendHandedToTheJavaSpec() throws Exception {
+        // F64 output computes in float64 (numerics §1), which the C kernels leave to the spec.
+        assertThat(run(dir, LINEAR, "fb-native-f64", "native", DType.F64, 2, 4 << 20).fallbacks())
+                .containsOnlyKeys("linear").allSatisfy((op, n) -> assertThat(n).isPositive());
+        assertThat(run(dir, LINEAR, "fb-java-f64", "java", DType.F64, 2, 4 << 20).fallbacks()).isEmpty();
+        // BF16 runs natively; the integer tensor is a copy, not a fallback.
+        assertThat(run(dir, LINEAR, "fb-native-bf16", "native", DType.BF16, 2, 4 << 20).fallbacks()).isEmpty();
     }
 
     @Test

@@ -9,13 +9,15 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.JavaKernels;
+import org.exmerge.kernel.KernelOpGen;
 import org.exmerge.kernel.LinearOp;
 import org.exmerge.kernel.Operand;
+import org.exmerge.kernel.TestBits;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * SPEC §2's fused kernel: every ISA path of the C library against JavaKernels, byte for byte, over
+ * numerics §2's fused kernel: every ISA path of the C library against JavaKernels, byte for byte, over
  * every mix of input, base and output types, sizes that hit every vector and tile tail, misaligned
  * offsets, and NaN/Inf/subnormal/−0 data. Seeds are in every failure message.
  */
@@ -32,23 +34,9 @@ class NativeLinearTest {
         nat = NativeKernels.instance();
     }
 
-    /** Weights, flags and coefficients for one seed: normal ones mostly, sometimes 0, −0 or huge. */
-    static LinearOp op(SplittableRandom r, int inputs, boolean base) {
-        double[] w = new double[inputs];
-        for (int i = 0; i < inputs; i++) {
-            int k = r.nextInt(10);
-            w[i] = k == 0 ? 0.0 : k == 1 ? -0.0 : k == 2 ? r.nextDouble(-1e6, 1e6) : r.nextDouble(-2, 2);
-        }
-        boolean divide = r.nextBoolean();
-        double divisor = r.nextInt(4) == 0 ? 3.0 : r.nextDouble(0.1, 5);
-        double lambda = r.nextInt(4) == 0 ? 1.0 : r.nextDouble(-2, 2);
-        // Without a base, sometimes slerp's form: the accumulator starts at −0 (numerics §4).
-        return new LinearOp(w, base, divide, divisor, lambda, !base && r.nextInt(3) == 0);
-    }
-
     private void check(int isa, long seed, DType[] inTypes, DType baseType, DType outType, int n, int offset) {
         SplittableRandom r = new SplittableRandom(seed);
-        LinearOp op = op(r, inTypes.length, baseType != null);
+        LinearOp op = KernelOpGen.linear(r, inTypes.length, baseType != null);
         try (Arena arena = Arena.ofConfined()) {
             Operand[] xs = new Operand[inTypes.length];
             for (int i = 0; i < xs.length; i++) {

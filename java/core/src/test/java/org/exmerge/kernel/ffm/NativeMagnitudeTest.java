@@ -6,6 +6,7 @@ import java.lang.foreign.Arena;
 import java.util.Arrays;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.Operand;
+import org.exmerge.kernel.TestBits;
 import org.exmerge.numeric.MagnitudeSelect;
 import org.exmerge.numeric.MagnitudeSource;
 import org.exmerge.testing.TestModels;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.lang.foreign.Arena;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.Operand;
+import org.exmerge.kernel.TestBits;
 import org.exmerge.numeric.BlockReduction;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -8,8 +8,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.JavaKernels;
+import org.exmerge.kernel.KernelOpGen;
 import org.exmerge.kernel.Operand;
 import org.exmerge.kernel.SparseOp;
+import org.exmerge.kernel.TestBits;
 import org.exmerge.testing.TestModels;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,8 +25,8 @@ import org.junit.jupiter.api.Test;
 class NativeSparseNormsTest {
     static final DType[] TYPES = {DType.BF16, DType.F16, DType.F32};
     static final int[] TOTALS = {1, 15, 17, 63, 65, 4097, 65_536 + 33, 2 * 65_536 + 1000};
-    static final NativeSparseTest.Kind[] KINDS = {NativeSparseTest.Kind.PLAIN, NativeSparseTest.Kind.TIES,
-        NativeSparseTest.Kind.BREADCRUMBS, NativeSparseTest.Kind.DARE, NativeSparseTest.Kind.EDGES};
+    static final KernelOpGen.Kind[] KINDS = {KernelOpGen.Kind.PLAIN, KernelOpGen.Kind.TIES,
+        KernelOpGen.Kind.BREADCRUMBS, KernelOpGen.Kind.DARE, KernelOpGen.Kind.EDGES};
     private final JavaKernels spec = new JavaKernels();
     private static NativeKernels nat;
 
@@ -49,7 +51,7 @@ class NativeSparseNormsTest {
         return new Operand(s, t);
     }
 
-    private void check(int isa, long seed, NativeSparseTest.Kind kind, DType[] types, DType baseType, int total,
+    private void check(int isa, long seed, KernelOpGen.Kind kind, DType[] types, DType baseType, int total,
                        boolean specials) {
         SplittableRandom r = new SplittableRandom(seed);
         try (Arena arena = Arena.ofConfined()) {
@@ -60,7 +62,7 @@ class NativeSparseNormsTest {
             }
             Operand base = specials ? TestBits.fill(arena, baseType, total, 3, seed * 13 + 9)
                     : wide(arena, baseType, total, 3, seed * 13 + 9);
-            SparseOp op = NativeSparseTest.op(kind, r, xs, base, 0, total);
+            SparseOp op = KernelOpGen.op(kind, r, xs, base, 0, total);
             assertNormsMatch(op, xs, base, total, String.format("isa %s seed %d %s inputs %s base %s total %d specials %b",
                     CpuFeatures.isaName(isa), seed, kind, List.of(types), baseType, total, specials));
         }
@@ -71,7 +73,7 @@ class NativeSparseNormsTest {
         for (int isa : NativeTestSupport.isas()) {
             NativeTestSupport.onIsa(isa, () -> {
                 long seed = 50_000L * (isa + 1);
-                for (NativeSparseTest.Kind kind : KINDS) {
+                for (KernelOpGen.Kind kind : KINDS) {
                     for (int total : TOTALS) {
                         seed++;
                         int m = 1 + (int) (seed % 3);
@@ -94,14 +96,14 @@ class NativeSparseNormsTest {
         try (Arena arena = Arena.ofConfined()) {
             Operand[] xs = new Operand[types.length];
             for (int i = 0; i < xs.length; i++) {
-                xs[i] = integers ? NativeSparseTest.integers(arena, types[i], total, i + 1, seed * 13 + i)
+                xs[i] = integers ? KernelOpGen.integers(arena, types[i], total, i + 1, seed * 13 + i)
                         : specials ? TestBits.fill(arena, types[i], total, i + 1, seed * 13 + i)
                         : wide(arena, types[i], total, i + 1, seed * 13 + i);
             }
-            Operand base = integers ? NativeSparseTest.integers(arena, baseType, total, 3, seed * 13 + 9)
+            Operand base = integers ? KernelOpGen.integers(arena, baseType, total, 3, seed * 13 + 9)
                     : specials ? TestBits.fill(arena, baseType, total, 3, seed * 13 + 9)
                     : wide(arena, baseType, total, 3, seed * 13 + 9);
-            SparseOp op = NativeSparseTest.della(r, xs, base, total, rowLength);
+            SparseOp op = KernelOpGen.della(r, xs, base, total, rowLength);
             assertNormsMatch(op, xs, base, total, String.format(
                     "DELLA isa %s seed %d inputs %s base %s row %d rows %d specials %b integers %b",
                     CpuFeatures.isaName(isa), seed, List.of(types), baseType, rowLength, rows, specials, integers));
@@ -113,7 +115,7 @@ class NativeSparseNormsTest {
         for (int isa : NativeTestSupport.isas()) {
             NativeTestSupport.onIsa(isa, () -> {
                 long seed = 70_000L * (isa + 1);
-                for (int row : NativeSparseTest.ROWS) {
+                for (int row : KernelOpGen.ROWS) {
                     for (int m = 1; m <= 4; m++) {
                         for (int mode = 0; mode < 3; mode++) {
                             seed++;
@@ -136,7 +138,7 @@ class NativeSparseNormsTest {
         for (int isa : NativeTestSupport.isas()) {
             NativeTestSupport.onIsa(isa, () -> {
                 long seed = 60_000L * (isa + 1);
-                for (NativeSparseTest.Kind kind : KINDS) {
+                for (KernelOpGen.Kind kind : KINDS) {
                     for (int total : new int[] {1, 17, 65, 1000}) {
                         for (DType t : TYPES) {
                             check(isa, ++seed, kind, new DType[] {t, TYPES[(int) (seed % 3)]}, t, total, true);

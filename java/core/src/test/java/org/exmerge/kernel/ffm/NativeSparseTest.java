@@ -1,6 +1,10 @@
 package org.exmerge.kernel.ffm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.exmerge.kernel.KernelOpGen.ROWS;
+import static org.exmerge.kernel.KernelOpGen.della;
+import static org.exmerge.kernel.KernelOpGen.integers;
+import static org.exmerge.kernel.KernelOpGen.op;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -10,17 +14,17 @@ import java.util.List;
 import java.util.SplittableRandom;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.JavaKernels;
+import org.exmerge.kernel.KernelOpGen.Kind;
 import org.exmerge.kernel.Operand;
 import org.exmerge.kernel.SparseOp;
-import org.exmerge.numeric.MagnitudeSelect;
-import org.exmerge.numeric.Philox4x32;
+import org.exmerge.kernel.TestBits;
 import org.exmerge.testing.TestModels;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * SPEC §3's fused sparsify-and-elect op ({@code mk_sparse_merge}) on every ISA path against
- * JavaKernels, byte for byte: every input/base/output type mix, 0–4 and 11 models, sizes at every vector
+ * numerics §3's fused sparsify-and-elect op ({@code mk_sparse_merge}) on every ISA path against
+ * JavaKernels, byte for byte (every type mix and tail is KernelConformanceTest's): 0–4 and 11 models, sizes at every vector
  * and tile tail, absolute starts that are not multiples of any vector width, misaligned operands,
  * NaN/±inf/−0/subnormal data, thresholds on a data value (ties), keep-none and keep-all bands and
  * probabilities, zero divisors, elections that sum to exactly zero. Seeds are in every message.
@@ -36,134 +40,6 @@ class NativeSparseTest {
     void load() {
         NativeTestSupport.requireNative(); // per test, so a machine without the library shows each one skipped
         nat = NativeKernels.instance();
-    }
-
-    /** The kinds of op the methods build (SparsePlan), plus the degenerate corners of each. */
-    enum Kind { PLAIN, TIES, BREADCRUMBS, DARE, DARE_BY_PROB, EDGES }
-
-    /** τ of element e of model i as the spec forms it (both widened, one float32 subtraction). */
-    static float tau(Operand x, Operand b, long e) {
-        return TestModels.get(x.segment(), x.type(), e) - TestModels.get(b.segment(), b.type(), e);
-    }
-
-    /** A key in the data (so ties at it are certain), or a corner: 0, NONE (keep none), NaN's key. */
-    static long key(SplittableRandom r, Operand x, Operand b, long end) {
-        int c = r.nextInt(10);
-        if (c == 0 || end == 0) {
-            return 0;
-        }
-        if (c == 1) {
-            return MagnitudeSelect.NONE;
-        }
-        if (c == 2) {
-            return MagnitudeSelect.NAN_KEY;
-        }
-        return MagnitudeSelect.key(tau(x, b, r.nextLong(end)));
-    }
-
-    static float weight(SplittableRandom r) {
-        int c = r.nextInt(12);
-        return c == 0 ? 0f : c == 1 ? -0f : c == 2 ? (float) r.nextDouble(-1e6, 1e6) : c == 3 ? -1f : (float) r.nextDouble(-2, 2);
-    }
-
-    /** A keep probability: a corner, a typical value, or the draw of an element in [start, end) (u = p: dropped). */
-    static float prob(SplittableRandom r, long seed, int tensorId, int model, long start, long end) {
-        int c = r.nextInt(8);
-        if (c == 5 && end > start) {
-            return Philox4x32.uniform(seed, r.nextLong(start, end), tensorId, model);
-        }
-        return c == 0 ? 0f : c == 1 ? 1f : c == 2 ? 1.5f : c == 3 ? Float.MIN_VALUE : c == 4 ? Math.nextDown(1f)
-                : (float) r.nextDouble(0.05, 0.95);
-    }
-
-    static SparseOp op(Kind kind, SplittableRandom r, Operand[] xs, Operand b, long start, long end) {
-        int m = xs.length;
-        float[] w = new float[m];
-        for (int i = 0; i < m; i++) {
-            w[i] = weight(r);
-        }
-        int election = r.nextInt(3);
-        float sumDivisor = r.nextInt(6) == 0 ? 0f : (float) r.nextDouble(0.1, 4);
-        float lambda = r.nextInt(3) == 0 ? 1f : (float) r.nextDouble(-2, 2);
-        long seed = r.nextLong();
-        int tensorId = r.nextInt();
-        SparseOp op = SparseOp.plain(w, election, r.nextBoolean(), sumDivisor, lambda, seed, tensorId);
-        long[] from = new long[m];
-        long[] below = new long[m];
-        Arrays.fill(below, SparseOp.NO_UPPER);
-        float[] p = new float[m];
-        float[] div = new float[m];
-        for (int i = 0; i < m; i++) {
-            p[i] = prob(r, seed, tensorId, i, start, end);
-            int c = r.nextInt(6);
-            div[i] = c == 0 ? 0f : c == 1 ? 1f : c == 2 ? p[i] : (float) r.nextDouble(0.01, 3);
-        }
-        switch (kind) {
-            case PLAIN -> { }
-            case TIES -> {
-                for (int i = 0; i < m; i++) {
-                    from[i] = key(r, xs[i], b, end);
-                }
-                op = op.withBand(from, below).withDivisor(div, false);
-            }
-            case BREADCRUMBS -> {
-                for (int i = 0; i < m; i++) {
-                    long a = key(r, xs[i], b, end);
-                    long c = key(r, xs[i], b, end);
-                    from[i] = Math.min(a, c);
-                    below[i] = r.nextInt(5) == 0 ? SparseOp.NO_UPPER : Math.max(a, c);
-                }
-                op = op.withBand(from, below).withDivisor(div, false);
-            }
-            case DARE -> op = op.withFixedProb(p).withDivisor(div, false);
-            case DARE_BY_PROB -> op = op.withFixedProb(p).withDivisor(div, true);
-            case EDGES -> {
-                // Band and draw at once, every model keeping nothing or everything in turn.
-                for (int i = 0; i < m; i++) {
-                    from[i] = i % 2 == 0 ? MagnitudeSelect.NONE : 0;
-                    p[i] = i % 3 == 0 ? 0f : 1f;
-                }
-                op = op.withBand(from, below).withFixedProb(p).withDivisor(div, false);
-            }
-            default -> throw new AssertionError(kind);
-        }
-        return op;
-    }
-
-    static final int[] ROWS = {1, 2, 15, 16, 17, 33, 4097};
-
-    /**
-     * DELLA (SparseOp.RANDOM_RANKED) on rows of {@code rowLength}: p = rankLow + rankSpan·(rank − 1)/(n − 1)
-     * per model, with corners (p = 0 everywhere, p ≥ 1, spans past 1, rankSingle 0 or 1), sometimes a
-     * magnitude band as well, dividing by p or by a divisor.
-     */
-    static SparseOp della(SplittableRandom r, Operand[] xs, Operand b, long end, int rowLength) {
-        SparseOp op = op(Kind.PLAIN, r, xs, b, 0, end);
-        int m = xs.length;
-        double[] low = new double[m];
-        double[] span = new double[m];
-        float[] single = new float[m];
-        long[] from = new long[m];
-        long[] below = new long[m];
-        Arrays.fill(below, SparseOp.NO_UPPER);
-        float[] div = new float[m];
-        for (int i = 0; i < m; i++) {
-            int c = r.nextInt(8);
-            double eps = r.nextDouble(0, 0.2);
-            double density = r.nextDouble(0.2, 0.8);
-            low[i] = c == 0 ? 0 : c == 1 ? 1 : c == 2 ? 0.7 : density - eps;
-            span[i] = c == 0 ? 0 : c == 1 ? 0.5 : c == 2 ? 0.9 : c == 3 ? 1 : 2 * eps;
-            if (low[i] < 0) {
-                low[i] = 0;
-            }
-            single[i] = c == 0 ? 0f : c == 1 ? 1f : (float) (density + eps);
-            if (r.nextInt(4) == 0) {
-                from[i] = key(r, xs[i], b, end);
-            }
-            int d = r.nextInt(4);
-            div[i] = d == 0 ? 0f : d == 1 ? 1f : (float) r.nextDouble(0.01, 3);
-        }
-        return op.withBand(from, below).withRankedProb(rowLength, low, span, single).withDivisor(div, r.nextBoolean());
     }
 
     /**
@@ -296,43 +172,6 @@ class NativeSparseTest {
             assertThat(j).as("isa %s seed %d %s inputs %s base %s out %s start %d n %d integers %b: element %d java %s native %s",
                     CpuFeatures.isaName(isa), seed, kind, List.of(inTypes), baseType, outType, start, n, integers, j,
                     j < 0 ? "" : TestBits.show(want, j), j < 0 ? "" : TestBits.show(got, j)).isEqualTo(-1);
-        }
-    }
-
-    /** Small integers (±0, ±1, ±2, 3) in any type: τ, sums and counts meet exact zeros and ties often. */
-    static Operand integers(Arena arena, DType t, int n, int offset, long seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        float[] v = new float[n];
-        float[] pool = {0f, -0f, 1f, -1f, 2f, -2f, 3f};
-        for (int j = 0; j < n; j++) {
-            v[j] = pool[r.nextInt(pool.length)];
-        }
-        MemorySegment enc = TestModels.encode(t, v);
-        MemorySegment s = arena.allocate(enc.byteSize() + offset + 1, 64).asSlice(offset, enc.byteSize());
-        MemorySegment.copy(enc, 0, s, 0, enc.byteSize());
-        return new Operand(s, t);
-    }
-
-    @Test
-    void everyTypeMixAndTailMatchesTheJavaKernelsOnEveryIsa() throws Exception {
-        Kind[] kinds = Kind.values();
-        for (int isa : NativeTestSupport.isas()) {
-            NativeTestSupport.onIsa(isa, () -> {
-                long seed = 10_000L * (isa + 1);
-                for (DType x1 : TYPES) {
-                    for (DType x2 : TYPES) {
-                        for (DType b : TYPES) {
-                            for (DType out : TYPES) {
-                                for (int n : TAILS) {
-                                    seed++;
-                                    Kind kind = kinds[(int) (seed % kinds.length)];
-                                    check(isa, seed, kind, new DType[] {x1, x2}, b, out, (int) (seed % 37), n, false);
-                                }
-                            }
-                        }
-                    }
-                }
-            });
         }
     }
 

@@ -7,7 +7,9 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.JavaKernels;
+import org.exmerge.kernel.KernelOpGen;
 import org.exmerge.kernel.Operand;
+import org.exmerge.kernel.TestBits;
 import org.exmerge.numeric.MagnitudeSelect;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -60,7 +62,7 @@ class NativeTauHistogramTest {
                                 assertThat(Arrays.mismatch(want, got)).as(at + " high").isEqualTo(-1);
                                 // The low pass on the bucket of a real element (so it counts something),
                                 // on an empty bucket, and on the top bucket NaN and infinity share.
-                                int h = n == 0 ? 0 : MagnitudeSelect.key(NativeSparseTest.tau(x, b, start + seed % n)) >>> 16;
+                                int h = n == 0 ? 0 : MagnitudeSelect.key(KernelOpGen.tau(x, b, start + seed % n)) >>> 16;
                                 for (int high : new int[] {h, 0x7F80, 12345}) {
                                     long[] lowWant = prefilled(MagnitudeSelect.LOW_BUCKETS, seed + high);
                                     long[] low = lowWant.clone();

@@ -54,7 +54,7 @@ public final class NativeTestSupport {
     }
 
     /** The instruction-set paths this machine can run, scalar first. */
-    static List<Integer> isas() {
+    public static List<Integer> isas() {
         requireNative();
         List<Integer> out = new ArrayList<>();
         for (int isa = ExmergeNative.MK_ISA_SCALAR; isa <= ExmergeNative.bestIsa(); isa++) {
@@ -63,17 +63,33 @@ public final class NativeTestSupport {
         return out;
     }
 
-    interface Body {
+    public interface Body {
         void run() throws Exception;
     }
 
     /** Runs {@code body} with every kernel forced onto {@code isa}, then restores the best path. */
-    static void onIsa(int isa, Body body) throws Exception {
+    public static void onIsa(int isa, Body body) throws Exception {
         NativeException.check(ExmergeNative.forceIsa(isa), "mk_force_isa", CpuFeatures.isaName(isa));
         try {
             body.run();
         } finally {
             ExmergeNative.forceIsa(ExmergeNative.MK_ISA_AUTO);
+        }
+    }
+
+    /** scalar, avx2 or avx512, for test names. */
+    public static String isaName(int isa) {
+        return CpuFeatures.isaName(isa);
+    }
+
+    /** Runs {@code body}, rethrowing a checked exception unchecked (for lambdas that take no Body). */
+    public static void unchecked(Body body) {
+        try {
+            body.run();
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
         }
     }
 }

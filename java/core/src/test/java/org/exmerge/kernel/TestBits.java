@@ -1,4 +1,4 @@
-package org.exmerge.kernel.ffm;
+package org.exmerge.kernel;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -6,18 +6,20 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.SplittableRandom;
 import org.exmerge.format.DType;
-import org.exmerge.kernel.Operand;
 import org.exmerge.numeric.Bf16;
 import org.exmerge.numeric.F16;
+import org.exmerge.numeric.F8E4M3;
+import org.exmerge.numeric.F8E5M2;
 
 /**
- * Seeded element data for the native-vs-Java tests: mostly weight-like values, plus raw bit
- * patterns (every NaN payload, signalling NaNs, infinities, subnormals, −0) and the values where
- * rounding is decided (BF16/F16 ties, the F16 overflow edge 65504..65520, F16 subnormals).
+ * Seeded element data for the backend-vs-spec tests (KernelConformanceTest, the native ISA tests):
+ * mostly weight-like values, plus raw bit patterns (every NaN payload, signalling NaNs, infinities,
+ * subnormals, −0) and the values where rounding is decided (BF16/F16 ties, the F16 overflow edge 65504..65520, F16 subnormals).
  */
-final class TestBits {
-    static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+public final class TestBits {
+    public static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfLong I64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    public static final ValueLayout.OfInt I32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private static final float[] EDGES = {
         0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, Float.MIN_VALUE, -Float.MIN_VALUE,
@@ -31,7 +33,7 @@ final class TestBits {
     private TestBits() {}
 
     /** One element value, as float bits, for a type-agnostic generator. */
-    static float value(SplittableRandom r) {
+    public static float value(SplittableRandom r) {
         int kind = r.nextInt(100);
         if (kind < 75) {
             return (float) (r.nextGaussian() * 0.02);
@@ -50,7 +52,7 @@ final class TestBits {
      * its allocation (so misaligned for any offset not a multiple of the element size or 64).
      * 16-bit types get raw patterns a fifth of the time, so their own NaNs and subnormals occur.
      */
-    static Operand fill(Arena arena, DType t, int n, int offset, long seed) {
+    public static Operand fill(Arena arena, DType t, int n, int offset, long seed) {
         SplittableRandom r = new SplittableRandom(seed);
         MemorySegment s = arena.allocate((long) n * t.size() + offset + 1, 64).asSlice(offset, (long) n * t.size());
         for (int j = 0; j < n; j++) {
@@ -59,6 +61,10 @@ final class TestBits {
                 case F32 -> s.set(ValueLayout.JAVA_FLOAT_UNALIGNED, 4L * j, v);
                 case BF16 -> s.set(I16, 2L * j, r.nextInt(5) == 0 ? (short) r.nextInt() : Bf16.fromFloat(v));
                 case F16 -> s.set(I16, 2L * j, r.nextInt(5) == 0 ? (short) r.nextInt() : F16.fromFloat(v));
+                // Rarer types (the native backend hands them to the spec): raw patterns as well.
+                case F64 -> s.set(I64, 8L * j, r.nextInt(5) == 0 ? r.nextLong() : Double.doubleToRawLongBits(v * (1 + 0x1p-40)));
+                case F8_E4M3 -> s.set(ValueLayout.JAVA_BYTE, j, r.nextInt(5) == 0 ? (byte) r.nextInt() : F8E4M3.fromFloat(v));
+                case F8_E5M2 -> s.set(ValueLayout.JAVA_BYTE, j, r.nextInt(5) == 0 ? (byte) r.nextInt() : F8E5M2.fromFloat(v));
                 default -> throw new IllegalArgumentException(t.toString());
             }
         }
@@ -66,7 +72,7 @@ final class TestBits {
     }
 
     /** An output operand of {@code n} elements at {@code offset}, filled with a marker pattern. */
-    static Operand output(Arena arena, DType t, int n, int offset) {
+    public static Operand output(Arena arena, DType t, int n, int offset) {
         MemorySegment s = arena.allocate((long) n * t.size() + offset + 1, 64).asSlice(offset, (long) n * t.size());
         s.fill((byte) 0x5A);
         return new Operand(s, t);
@@ -74,17 +80,27 @@ final class TestBits {
 
     /**
      * The first element where two outputs differ, or -1. F32 outputs may differ in a NaN's payload:
-     * SPEC §1 canonicalises NaN only when narrowing, and which NaN an x86 add/fma propagates when
+     * numerics §1 canonicalises NaN only when narrowing, and which NaN an x86 add/fma propagates when
      * two meet depends on instruction operand order, which neither javac's JIT nor a C compiler
      * promises; every other bit, and NaN-ness itself, must match.
      */
-    static long firstDifference(Operand expected, Operand actual, long n) {
+    public static long firstDifference(Operand expected, Operand actual, long n) {
         for (long j = 0; j < n; j++) {
             if (expected.type() == DType.F32) {
                 int e = expected.segment().get(I32, 4 * j);
                 int a = actual.segment().get(I32, 4 * j);
                 boolean bothNaN = Float.isNaN(Float.intBitsToFloat(e)) && Float.isNaN(Float.intBitsToFloat(a));
                 if (e != a && !bothNaN) {
+                    return j;
+                }
+            } else if (expected.type() == DType.F64) {
+                long e = expected.segment().get(I64, 8 * j);
+                long a = actual.segment().get(I64, 8 * j);
+                if (e != a && !(Double.isNaN(Double.longBitsToDouble(e)) && Double.isNaN(Double.longBitsToDouble(a)))) {
+                    return j;
+                }
+            } else if (expected.type().size() == 1) {
+                if (expected.segment().get(ValueLayout.JAVA_BYTE, j) != actual.segment().get(ValueLayout.JAVA_BYTE, j)) {
                     return j;
                 }
             } else if (expected.segment().get(I16, 2 * j) != actual.segment().get(I16, 2 * j)) {
@@ -94,8 +110,12 @@ final class TestBits {
         return -1;
     }
 
-    static String show(Operand o, long j) {
-        return o.type() == DType.F32 ? String.format("0x%08X", o.segment().get(I32, 4 * j))
-                : String.format("0x%04X", o.segment().get(I16, 2 * j) & 0xFFFF);
+    public static String show(Operand o, long j) {
+        return switch (o.type().size()) {
+            case 8 -> String.format("0x%016X", o.segment().get(I64, 8 * j));
+            case 4 -> String.format("0x%08X", o.segment().get(I32, 4 * j));
+            case 1 -> String.format("0x%02X", o.segment().get(ValueLayout.JAVA_BYTE, j) & 0xFF);
+            default -> String.format("0x%04X", o.segment().get(I16, 2 * j) & 0xFFFF);
+        };
     }
 }

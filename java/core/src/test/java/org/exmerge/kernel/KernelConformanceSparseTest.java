@@ -1,0 +1,162 @@
+package org.exmerge.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.foreign.Arena;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.exmerge.format.DType;
+import org.exmerge.kernel.KernelConformanceTest.Target;
+import org.exmerge.numeric.MagnitudeSelect;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The conformance suite's numerics §3 half (KernelConformanceTest has the targets and the rest):
+ * tau histograms, sparse norms and the fused sparse merge of every backend against the Java spec,
+ * over every type mix (F64 and F8 included), every op kind KernelOpGen builds, DELLA's ranked rows,
+ * tails, absolute starts and misaligned operands. Histograms and norms compare exactly (any NaN
+ * equals any NaN in a norm); the backend's {@link Kernels#fallbacks()} names only ops of the interface.
+ */
+class KernelConformanceSparseTest {
+    static final DType[] TYPES = KernelConformanceTest.TYPES;
+    static final int[] TAILS = KernelConformanceTest.TAILS;
+    private static final JavaKernels SPEC = new JavaKernels();
+
+    @ParameterizedTest
+    @MethodSource("org.exmerge.kernel.KernelConformanceTest#targets")
+    void tauHistogramsMatchTheSpecForEveryTypeMixStartAndPass(Target t) {
+        t.run(() -> {
+            long seed = 7_000;
+            for (DType tx : TYPES) {
+                for (DType tb : TYPES) {
+                    seed++;
+                    int n = TAILS[(int) (seed % (TAILS.length - 1))]; // up to 4097: a histogram is per element
+                    int start = (int) (seed % 41);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Operand x = TestBits.fill(arena, tx, start + n, (int) (seed % 3), seed);
+                        Operand b = TestBits.fill(arena, tb, start + n, 1, seed + 1);
+                        int h = n == 0 ? 0 : MagnitudeSelect.key(KernelOpGen.tau(x, b, start + seed % n)) >>> 16;
+                        for (int high : new int[] {-1, h, 0x7F80}) {
+                            int buckets = high < 0 ? MagnitudeSelect.HIGH_BUCKETS : MagnitudeSelect.LOW_BUCKETS;
+                            long[] want = new long[buckets];
+                            want[(int) (seed % buckets)] = 7; // counts add to what is there
+                            long[] got = want.clone();
+                            int hi = high;
+                            String at = String.format("%s seed %d x %s base %s start %d n %d high %d", t, seed, tx, tb,
+                                    start, n, high);
+                            if (!KernelConformanceTest.refusedAlike(at, () -> SPEC.tauHistogram(x, b, start, n, hi, want),
+                                    () -> t.kernels().tauHistogram(x, b, start, n, hi, got))) {
+                                assertThat(Arrays.mismatch(want, got)).as(at).isEqualTo(-1);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.exmerge.kernel.KernelConformanceTest#targets")
+    void sparseMergeMatchesTheSpecForEveryKindTypeMixAndTail(Target t) {
+        KernelOpGen.Kind[] kinds = KernelOpGen.Kind.values();
+        t.run(() -> {
+            long seed = 10_000;
+            for (DType x1 : TYPES) {
+                for (DType x2 : TYPES) {
+                    for (DType b : TYPES) {
+                        seed++;
+                        DType out = TYPES[(int) (seed % TYPES.length)];
+                        int n = TAILS[(int) (seed % TAILS.length)];
+                        merge(t, seed, kinds[(int) (seed % kinds.length)], new DType[] {x1, x2}, b, out,
+                                (int) (seed % 37), n, seed % 4 == 0);
+                    }
+                }
+            }
+            for (int m = 0; m <= 4; m++) { // model counts, and DELLA's ranked rows, one type throughout
+                DType ty = TYPES[m % TYPES.length];
+                merge(t, ++seed, kinds[m % kinds.length], nOf(m, ty), ty, ty, 5, 1023, false);
+                della(t, ++seed, nOf(m, ty), ty, 17 + m, 9);
+            }
+        });
+    }
+
+    private static DType[] nOf(int m, DType t) {
+        DType[] out = new DType[m];
+        Arrays.fill(out, t);
+        return out;
+    }
+
+    private static Operand[] inputs(Arena arena, DType[] types, int end, long seed, boolean integers) {
+        Operand[] xs = new Operand[types.length];
+        for (int i = 0; i < xs.length; i++) {
+            xs[i] = integers ? KernelOpGen.integers(arena, types[i], end, i + 1, seed * 31 + i)
+                    : TestBits.fill(arena, types[i], end, (int) ((seed + i) % 5), seed * 31 + i);
+        }
+        return xs;
+    }
+
+    private static void merge(Target t, long seed, KernelOpGen.Kind kind, DType[] types, DType baseType, DType outType,
+                              int start, int n, boolean integers) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int end = start + n;
+        try (Arena arena = Arena.ofConfined()) {
+            Operand[] xs = inputs(arena, types, end, seed, integers);
+            Operand base = integers ? KernelOpGen.integers(arena, baseType, end, 3, seed * 31 + 7)
+                    : TestBits.fill(arena, baseType, end, 3, seed * 31 + 7);
+            SparseOp op = KernelOpGen.op(kind, r, xs, base, start, end);
+            check(t, String.format("%s seed %d %s inputs %s base %s out %s start %d n %d integers %b", t, seed, kind,
+                    List.of(types), baseType, outType, start, n, integers), op, xs, base, outType, start, n, arena);
+            if (seed % 3 == 0) { // the norms read what the merge reads; a third of the mixes keeps the suite short
+                norms(t, String.format("%s seed %d %s norms", t, seed, kind), op, xs, base, end);
+            }
+        }
+    }
+
+    private static void della(Target t, long seed, DType[] types, DType type, int rowLength, int rows) {
+        SplittableRandom r = new SplittableRandom(seed);
+        int total = rowLength * rows;
+        try (Arena arena = Arena.ofConfined()) {
+            Operand[] xs = inputs(arena, types, total, seed, seed % 2 == 0);
+            Operand base = TestBits.fill(arena, type, total, 3, seed * 31 + 7);
+            SparseOp op = KernelOpGen.della(r, xs, base, total, rowLength);
+            int start = rowLength / 2; // a chunk that cuts rows
+            check(t, String.format("%s della seed %d %s rows %d of %d", t, seed, type, rows, rowLength), op, xs, base, type,
+                    start, total - start, arena);
+            norms(t, String.format("%s della seed %d norms", t, seed), op, xs, base, total);
+        }
+    }
+
+    private static void check(Target t, String context, SparseOp op, Operand[] xs, Operand base, DType outType, long start,
+                              int n, Arena arena) {
+        Operand want = TestBits.output(arena, outType, n, 0);
+        Operand got = TestBits.output(arena, outType, n, (int) (start % 7));
+        KernelConformanceTest.same(context, want, got, n, () -> SPEC.sparseMerge(op, xs, base, want, start, n),
+                () -> t.kernels().sparseMerge(op, xs, base, got, start, n));
+        assertThat(KernelConformanceTest.OPS).as("%s: fallbacks are ops of Kernels", t)
+                .containsAll(t.kernels().fallbacks().keySet());
+    }
+
+    /** Every norm kind and block, bit for bit; where the spec refuses, the backend refuses alike. */
+    private static void norms(Target t, String context, SparseOp op, Operand[] xs, Operand base, long total) {
+        for (int norm = SparseOp.NORM_L1; norm <= SparseOp.NORM_LINF; norm++) {
+            for (long block = 0; block < total; block += 65_536) {
+                double[] want = new double[2 * xs.length];
+                double[] got = new double[2 * xs.length];
+                int nm = norm;
+                long bl = block;
+                if (KernelConformanceTest.refusedAlike(context, () -> SPEC.sparseNorms(op, nm, xs, base, bl, total, want),
+                        () -> t.kernels().sparseNorms(op, nm, xs, base, bl, total, got))) {
+                    continue;
+                }
+                for (int k = 0; k < want.length; k++) {
+                    boolean same = Double.doubleToRawLongBits(want[k]) == Double.doubleToRawLongBits(got[k])
+                            || (Double.isNaN(want[k]) && Double.isNaN(got[k]));
+                    assertThat(same).as("%s norm %d block %d: out[%d] spec %s backend %s", context, norm, block, k,
+                            want[k], got[k]).isTrue();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package org.exmerge.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.lang.foreign.Arena;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.exmerge.format.DType;
+import org.exmerge.kernel.ffm.NativeTestSupport;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The one conformance suite every backend runs (numerics §1: every backend writes the Java spec's
+ * bytes): each {@link Kernels} op on seeded data over every type mix (F64 and F8 included, which a
+ * backend may hand to the spec), tails from 0 to 65,537, misaligned operands and special values,
+ * compared with {@link JavaKernels} byte for byte; where the spec refuses (F64 narrowed to 16 bits),
+ * the backend must refuse the same way. Targets are the providers of {@link Backends#providers()}; a
+ * backend with several code paths runs on each (native: every ISA path this CPU has). Seeds, types
+ * and sizes are in every message. The ISA-specific corners (streaming stores, tile edges, DELLA row
+ * cuts) stay in kernel/ffm's Native*Test.
+ */
+class KernelConformanceTest {
+    static final DType[] TYPES = {DType.BF16, DType.F16, DType.F32, DType.F64, DType.F8_E4M3, DType.F8_E5M2};
+    static final int[] TAILS = {0, 1, 15, 16, 17, 33, 1023, 4097, 65537};
+    static final Set<String> OPS = Set.of("linear", "convert", "tauHistogram", "sparseNorms", "sparseMerge");
+    private static final JavaKernels SPEC = new JavaKernels();
+
+    /** One backend on one of its code paths; {@code kernels} is null when the backend cannot run here. */
+    record Target(String label, Kernels kernels, String unavailable, Consumer<NativeTestSupport.Body> onPath) {
+        @Override
+        public String toString() {
+            return label;
+        }
+
+        void run(NativeTestSupport.Body body) {
+            Assumptions.assumeTrue(kernels != null, () -> label + " unavailable here: " + unavailable);
+            onPath.accept(body);
+        }
+    }
+
+    static Stream<Target> targets() {
+        List<Target> out = new ArrayList<>();
+        for (KernelProvider p : Backends.providers()) {
+            if (!p.available()) {
+                out.add(new Target(p.name(), null, p.unavailableReason(), b -> { }));
+            } else if (p.name().equals("native")) {
+                // The native backend picks an ISA path at load; each one this CPU runs must conform.
+                for (int isa : NativeTestSupport.isas()) {
+                    out.add(new Target("native/" + NativeTestSupport.isaName(isa), p.kernels(), null,
+                            b -> NativeTestSupport.unchecked(() -> NativeTestSupport.onIsa(isa, b))));
+                }
+            } else {
+                out.add(new Target(p.name(), p.kernels(), null, b -> NativeTestSupport.unchecked(b)));
+            }
+        }
+        return out.stream();
+    }
+
+    /** Runs the spec and the backend; both must refuse alike, or write the same bytes into {@code want}/{@code got}. */
+    static void same(String context, Operand want, Operand got, long n, Runnable spec, Runnable backend) {
+        if (refusedAlike(context, spec, backend)) {
+            return;
+        }
+        long j = TestBits.firstDifference(want, got, n);
+        assertThat(j).as("%s: element %d spec %s backend %s", context, j, j < 0 ? "" : TestBits.show(want, j),
+                j < 0 ? "" : TestBits.show(got, j)).isEqualTo(-1);
+    }
+
+    /**
+     * Runs the spec, then the backend; true when the spec refused the arguments (types it does not
+     * take yet), after checking the backend refuses with the same exception and message.
+     */
+    static boolean refusedAlike(String context, Runnable spec, Runnable backend) {
+        try {
+            spec.run();
+        } catch (IllegalArgumentException e) {
+            assertThatThrownBy(backend::run).as(context).isInstanceOf(e.getClass()).hasMessage(e.getMessage());
+            return true;
+        }
+        backend.run();
+        return false;
+    }
+
+    @ParameterizedTest
+    @MethodSource("targets")
+    void linearMatchesTheSpecOverEveryTypeMixTailAndOffset(Target t) {
+        t.run(() -> {
+            long seed = 100;
+            List<DType> bases = new ArrayList<>(Arrays.asList(TYPES));
+            bases.add(null);
+            for (DType x1 : TYPES) {
+                for (DType x2 : TYPES) {
+                    for (DType b : bases) {
+                        seed++;
+                        DType out = TYPES[(int) (seed % TYPES.length)];
+                        int n = TAILS[(int) (seed % TAILS.length)];
+                        linear(t, seed, new DType[] {x1, x2}, b, out, n, (int) (seed % 5));
+                    }
+                }
+            }
+            for (int k = 0; k <= 3; k++) { // input counts around the two above, one type throughout
+                for (DType x : TYPES) {
+                    DType[] in = new DType[k];
+                    Arrays.fill(in, x);
+                    linear(t, ++seed, in, k % 2 == 0 ? x : null, x, 1023 + k, k);
+                }
+            }
+        });
+    }
+
+    private static void linear(Target t, long seed, DType[] types, DType baseType, DType outType, int n, int offset) {
+        SplittableRandom r = new SplittableRandom(seed);
+        LinearOp op = KernelOpGen.linear(r, types.length, baseType != null);
+        try (Arena arena = Arena.ofConfined()) {
+            Operand[] xs = new Operand[types.length];
+            for (int i = 0; i < xs.length; i++) {
+                xs[i] = TestBits.fill(arena, types[i], n, offset + i, seed * 31 + i);
+            }
+            Operand base = baseType == null ? null : TestBits.fill(arena, baseType, n, offset + 3, seed * 31 + 7);
+            Operand want = TestBits.output(arena, outType, n, 0);
+            Operand got = TestBits.output(arena, outType, n, offset);
+            same(String.format("%s linear seed %d inputs %s base %s out %s n %d offset %d", t, seed, List.of(types),
+                    baseType, outType, n, offset), want, got, n,
+                    () -> SPEC.linear(op, xs, base, want, n), () -> t.kernels().linear(op, xs, base, got, n));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("targets")
+    void convertMatchesTheSpecForEveryTypePairAndCopiesIntegers(Target t) {
+        t.run(() -> {
+            long seed = 9000;
+            List<DType[]> pairs = new ArrayList<>();
+            for (DType from : TYPES) {
+                for (DType to : TYPES) {
+                    pairs.add(new DType[] {from, to});
+                }
+            }
+            for (DType[] p : pairs) {
+                for (int rep = 0; rep < 2; rep++) {
+                    seed++;
+                    int n = TAILS[(int) (seed % TAILS.length)];
+                    int offset = (int) (seed % 7);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Operand in = TestBits.fill(arena, p[0], n, offset, seed);
+                        Operand want = TestBits.output(arena, p[1], n, 0);
+                        Operand got = TestBits.output(arena, p[1], n, offset + 1);
+                        same(String.format("%s convert seed %d %s->%s n %d offset %d", t, seed, p[0], p[1], n, offset),
+                                want, got, n, () -> SPEC.convert(in, want, n), () -> t.kernels().convert(in, got, n));
+                    }
+                }
+            }
+            // Integer tensors are copied, never computed on (numerics §1).
+            try (Arena arena = Arena.ofConfined()) {
+                Operand in = new Operand(TestBits.fill(arena, DType.F32, 33, 3, 5).segment(), DType.I32);
+                Operand got = TestBits.output(arena, DType.I32, 33, 1);
+                t.kernels().convert(in, got, 33);
+                assertThat(got.segment().mismatch(in.segment())).as("%s I32 copy", t).isEqualTo(-1);
+            }
+        });
+    }
+}
