@@ -1,4 +1,4 @@
-# Flags every exmerge C/C++/CUDA translation unit shares (SPEC §1: no fast-math, no contraction,
+# Flags every exmerge C/C++/CUDA translation unit shares (numerics §1: no fast-math, no contraction,
 # no flush-to-zero). The kernels reproduce the Java spec bit for bit, so the compiler may not fuse
 # a*b+c into an fma (-ffp-contract=off; GCC's default for GNU C is "fast") or assume anything about
 # NaNs, infinities or signed zeros. -fno-math-errno only lets fmaf inline; it changes no value.

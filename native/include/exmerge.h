@@ -1,5 +1,5 @@
 /*
- * exmerge native kernels: the flat C ABI (SPEC.md is the contract, org.exmerge.kernel.JavaKernels
+ * exmerge native kernels: the flat C ABI (docs/numerics.md is the contract, org.exmerge.kernel.JavaKernels
  * the executable spec every function here reproduces bit for bit).
  *
  * Conventions: every function is prefixed mk_, sizes and element counts are int64_t, functions that
@@ -90,7 +90,7 @@ MK_API int32_t mk_isa(void);
  * Process-wide; not to be called while kernels run on other threads. MK_E_ISA if unsupported. */
 MK_API int32_t mk_force_isa(int32_t isa);
 
-/* ---- SPEC §2: the fused linear family (linear, task_arithmetic, expo, exme) ----
+/* ---- numerics §2: the fused linear family (linear, task_arithmetic, expo, exme) ----
  * For j in [0, n): b = widen(base[j]) if base != NULL;
  *   acc = (flags & MK_LINEAR_NEG_ZERO) ? -0 : +0; for i in [0, n_inputs): acc = fma(weights[i], base ? widen(inputs[i][j]) - b : widen(inputs[i][j]), acc);
  *   if (flags & MK_LINEAR_DIVIDE) acc = acc / divisor;  if (base) acc = fma(lambda, acc, b);
@@ -104,7 +104,7 @@ MK_API int32_t mk_linear(int32_t n_inputs, const void *const *inputs, const int3
 /* out[j] = narrow(widen(in[j])) for j in [0, n); same type is a copy. */
 MK_API int32_t mk_convert(const void *in, int32_t in_type, void *out, int32_t out_type, int64_t n);
 
-/* ---- SPEC §4: float64 reductions in the one blocked order (org.exmerge.numeric.BlockReduction) ----
+/* ---- numerics §4: float64 reductions in the one blocked order (org.exmerge.numeric.BlockReduction) ----
  * Blocks of 65,536 elements from x[0]; inside a block 64 lanes (element l, l+64, ... to lane l) from
  * +0, folded pairwise for s = 32..1; *total = the block values added left to right from +0.
  * blocks, if not NULL, receives each block's value (ceil(n / 65536) doubles) so that chunks of whole
@@ -114,7 +114,7 @@ MK_API int32_t mk_sum_abs(const void *x, int32_t x_type, int64_t n, double *bloc
 MK_API int32_t mk_dot(const void *x, int32_t x_type, const void *y, int32_t y_type, int64_t n,
                       double *blocks, double *total);
 
-/* ---- SPEC §3: exact top-k magnitude thresholds (org.exmerge.numeric.MagnitudeSelect) ----
+/* ---- numerics §3: exact top-k magnitude thresholds (org.exmerge.numeric.MagnitudeSelect) ----
  * v_j = widen(x[j]) - widen(base[j]) in float32 (the task vector), or widen(x[j]) when base is NULL;
  * key(v) = bits(v) & 0x7FFFFFFF, every NaN 0x7F800001. Counts are ADDED to hist, so chunks on any
  * threads merge by addition. high: hist[32768] counts key >> 16. low: hist[65536] counts
@@ -124,25 +124,25 @@ MK_API int32_t mk_magnitude_histogram_high(const void *x, int32_t x_type, const 
 MK_API int32_t mk_magnitude_histogram_low(const void *x, int32_t x_type, const void *base,
                                           int32_t base_type, int64_t n, int32_t high, int64_t *hist);
 
-/* ---- SPEC §5: Philox4x32-10 (org.exmerge.numeric.Philox4x32) ----
+/* ---- numerics §5: Philox4x32-10 (org.exmerge.numeric.Philox4x32) ----
  * One block: out[0..3] = philox4x32_10(counter[0..3], key[0..1]). */
 MK_API int32_t mk_philox4x32_10(const uint32_t *key, const uint32_t *counter, uint32_t *out);
 
-/* u[j] = SPEC §5 uniform of element first + j: key (seed low, seed high), counter (element low,
+/* u[j] = numerics §5 uniform of element first + j: key (seed low, seed high), counter (element low,
  * element high, tensor_id, model), u = (word0 >> 8) * 2^-24. */
 MK_API int32_t mk_philox_uniform(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first,
                                  int64_t n, float *u);
 
-/* DARE's drop (SPEC §3): keep[j] = 1 if the uniform of element first + j is < density, else 0. */
+/* DARE's drop (numerics §3): keep[j] = 1 if the uniform of element first + j is < density, else 0. */
 MK_API int32_t mk_dare_keep_mask(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first,
                                  int64_t n, float density, uint8_t *keep);
 
-/* ---- SPEC §3: the fused sparsify-and-elect op (TIES, DARE, breadcrumbs) ----
+/* ---- numerics §3: the fused sparsify-and-elect op (TIES, DARE, breadcrumbs) ----
  * org.exmerge.kernel.SparseOp is the normative statement; per element e in [start, start + n), for
  * model i in [0, n_models), all in float32:
  *   t_i    = widen(inputs[i][e]) - widen(base[e])
  *   keep_i = keep_from[i] <= key(t_i) < keep_below[i]       (key as for the histograms above)
- *            and (random == MK_RANDOM_NONE or u(seed, e, tensor_id, i) < p_i)   (SPEC §5)
+ *            and (random == MK_RANDOM_NONE or u(seed, e, tensor_id, i) < p_i)   (numerics §5)
  *   p_i    = keep_prob[i] (MK_RANDOM_FIXED, DARE), or (MK_RANDOM_RANKED, DELLA) with r the 1-based rank
  *            of key(t_i) in its row of row_length elements (ties by column; the whole row is ranked,
  *            even where [start, start + n) cuts it): rank_single[i] if row_length == 1, else
@@ -177,7 +177,7 @@ MK_API int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, cons
                                int64_t start, int64_t n, int64_t row_length, const double *rank_low,
                                const double *rank_span, const float *rank_single);
 
-/* One SPEC §4 block of the norms rescale_norm matches (org.exmerge.kernel.Kernels.sparseNorms):
+/* One numerics §4 block of the norms rescale_norm matches (org.exmerge.kernel.Kernels.sparseNorms):
  * over elements [block_start, block_start + len) (block_start a multiple of 65,536, len <= 65,536),
  * with t_i and keep_i exactly as mk_sparse_merge forms them (divisors play no part),
  * out[2i] = the block value of model i's terms and out[2i + 1] that of its kept terms (dropped

@@ -1,4 +1,4 @@
-/* SPEC §5: the Philox block itself (for tests), uniforms, and DARE's keep mask. */
+/* numerics §5: the Philox block itself (for tests), uniforms, and DARE's keep mask. */
 #include <stddef.h>
 
 #include "fp_scalar.h"

@@ -1,4 +1,4 @@
-/* SPEC §4 reductions: blocks of 65,536 from the start, each block's value from the table, block
+/* numerics §4 reductions: blocks of 65,536 from the start, each block's value from the table, block
  * values added left to right from +0 here (the one order every backend uses). */
 #include <stddef.h>
 

@@ -1,5 +1,5 @@
 /*
- * mk_sparse_norms: one SPEC §4 block of rescale_norm's norms, before and after the drop, per model.
+ * mk_sparse_norms: one numerics §4 block of rescale_norm's norms, before and after the drop, per model.
  * The keep decision is mk_sparse_merge's (same band clamp, same draw shortcuts); the lanes are the
  * table's, the fold and the block order this file's, as in api_reduce.c.
  */
@@ -13,7 +13,7 @@ static uint32_t clamp_bound(int64_t b) {
     return b > (int64_t)MK_SPARSE_BOUND ? MK_SPARSE_BOUND : (uint32_t)b;
 }
 
-/* SPEC §4's pairwise fold of the 64 lanes: p[l] = p[l] + p[l + s] for s = 32..1. */
+/* numerics §4's pairwise fold of the 64 lanes: p[l] = p[l] + p[l + s] for s = 32..1. */
 static double fold(double *p) {
     for (int s = MK_RED_LANES / 2; s >= 1; s >>= 1) {
         for (int l = 0; l < s; l++) {

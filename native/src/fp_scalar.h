@@ -138,7 +138,7 @@ static inline void mk_philox_block(uint32_t k0, uint32_t k1, uint32_t c[4]) {
     }
 }
 
-/* SPEC §5's uniform from output word 0: the top 24 bits times 2^-24 (exact). */
+/* numerics §5's uniform from output word 0: the top 24 bits times 2^-24 (exact). */
 static inline float mk_uniform_of(uint32_t r) {
     return (float)(r >> 8) * 0x1p-24f;
 }

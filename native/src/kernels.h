@@ -19,7 +19,7 @@
  * first reads the line it writes (read-for-ownership), one extra stream of memory traffic on top of
  * the inputs and the output, and an output this size would not stay in cache for the reader anyway. */
 #define MK_STREAM_BYTES (1 << 20)
-/* SPEC §4 block and lane counts. */
+/* numerics §4 block and lane counts. */
 #define MK_RED_BLOCK 65536
 #define MK_RED_LANES 64
 /* Magnitude keys of every NaN (org.exmerge.numeric.MagnitudeSelect.NAN_KEY). */
@@ -74,21 +74,21 @@ typedef struct mk_kernel_table {
     /* v = acc[j]; if divide: v /= divisor; if b: v = fma(lambda, v, b[j]); out[j] = narrow(v). */
     void (*finish)(const float *acc, const float *b, int32_t divide, float divisor, float lambda,
                    void *out, int32_t type, int64_t len);
-    /* The value of one SPEC §4 block of len <= MK_RED_BLOCK elements starting at x (and y). */
+    /* The value of one numerics §4 block of len <= MK_RED_BLOCK elements starting at x (and y). */
     double (*reduce_block)(int32_t kind, const void *x, int32_t tx, const void *y, int32_t ty, int64_t len);
     /* keys[j] = magnitude key of (b ? widen(x[j]) - widen(b[j]) : widen(x[j])); len <= MK_TILE. */
     void (*magnitude_keys)(const void *x, int32_t tx, const void *b, int32_t tb, int64_t len, uint32_t *keys);
-    /* u[j] = SPEC §5 uniform of element first + j. */
+    /* u[j] = numerics §5 uniform of element first + j. */
     void (*philox_uniform)(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first, int64_t n, float *u);
-    /* SPEC §3 sparsify + weight for one model's tile: t = widen(x[j]) - b[j];
+    /* numerics §3 sparsify + weight for one model's tile: t = widen(x[j]) - b[j];
      * v[j] = w * (from <= key(t) < below && (!u || u[j] < p) ? t / div : +0); len <= MK_SPARSE_TILE,
      * from and below already clamped to [0, MK_SPARSE_BOUND]. */
     void (*sparse_values)(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from, uint32_t below,
                           const float *u, float p, float div, float w, float *v);
-    /* SPEC §3 election + combine + fma(lambda, m, b[j]) + narrow into out[0..len), over the value
+    /* numerics §3 election + combine + fma(lambda, m, b[j]) + narrow into out[0..len), over the value
      * tiles v + i * MK_SPARSE_TILE of the a->n_models models. */
     void (*sparse_combine)(const mk_sparse_args *a, const float *v, const float *b, int64_t len, void *out);
-    /* SPEC §4 lanes of one model's tile for MK_NORM_L1 / MK_NORM_L2 (t and keep as sparse_values):
+    /* numerics §4 lanes of one model's tile for MK_NORM_L1 / MK_NORM_L2 (t and keep as sparse_values):
      * before[j % 64] += term(t_j); after[j % 64] += keep_j ? term(t_j) : +0; the tile starts at a
      * multiple of 64 inside its block, so j % 64 is the element's lane. len <= MK_SPARSE_TILE. */
     void (*sparse_norm_lanes)(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from, uint32_t below,

@@ -1,4 +1,4 @@
-/* SPEC §5 uniforms on AVX2: 8 Philox4x32-10 blocks at once (see philox_avx512.c); scalar tail. */
+/* numerics §5 uniforms on AVX2: 8 Philox4x32-10 blocks at once (see philox_avx512.c); scalar tail. */
 #include "fp_scalar.h"
 #include "kernels.h"
 #include "simd_avx2.h"
@@ -12,7 +12,7 @@ MK_INLINE void mul32(__m256i a, __m256i m, __m256i *hi, __m256i *lo) {
     *lo = _mm256_blend_epi32(even, _mm256_slli_epi64(odd, 32), 0xAA);
 }
 
-/* The counter words of elements e .. e + 7 (SPEC §5: the 64-bit element index in words 0 and 1). */
+/* The counter words of elements e .. e + 7 (numerics §5: the 64-bit element index in words 0 and 1). */
 MK_INLINE void counters(uint64_t e, __m256i *c0, __m256i *c1) {
     const __m256i flip = _mm256_set1_epi32((int)0x80000000u);
     __m256i lo = _mm256_set1_epi32((int)(uint32_t)e);

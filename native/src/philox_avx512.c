@@ -1,4 +1,4 @@
-/* SPEC §5 uniforms on AVX-512: 16 Philox4x32-10 blocks at once, one per lane. The 32x32->64-bit
+/* numerics §5 uniforms on AVX-512: 16 Philox4x32-10 blocks at once, one per lane. The 32x32->64-bit
  * products come from vpmuludq on the even and (shifted) odd lanes; low halves from vpmulld. */
 #include "fp_scalar.h"
 #include "kernels.h"

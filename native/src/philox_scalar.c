@@ -1,4 +1,4 @@
-/* SPEC §5 uniforms, one Philox4x32-10 block per element, in portable C. */
+/* numerics §5 uniforms, one Philox4x32-10 block per element, in portable C. */
 #include "fp_scalar.h"
 #include "kernels.h"
 

@@ -1,4 +1,4 @@
-/* One SPEC §4 block on AVX2: the 64 lanes are 16 ymm accumulators of 4 doubles (accumulator r
+/* One numerics §4 block on AVX2: the 64 lanes are 16 ymm accumulators of 4 doubles (accumulator r
  * holds lanes 4r..4r+3); the tail's partial group goes lane by lane in scalar code. */
 #include <math.h>
 

@@ -1,4 +1,4 @@
-/* One SPEC §4 block on AVX-512: the 64 lanes are 8 zmm registers of 8 doubles (register r holds
+/* One numerics §4 block on AVX-512: the 64 lanes are 8 zmm registers of 8 doubles (register r holds
  * lanes 8r..8r+7), so every lane adds its terms in element order, as the spec's scalar loop does.
  * Terms are plain vmulpd / abs (no fma: -ffp-contract=off) and the tail is a masked add, so lanes
  * without an element are left untouched rather than having +0 added. */

@@ -1,4 +1,4 @@
-/* One SPEC §4 block in portable C: 64 lanes, element i to lane i % 64, pairwise fold. */
+/* One numerics §4 block in portable C: 64 lanes, element i to lane i % 64, pairwise fold. */
 #include <math.h>
 
 #include "fp_scalar.h"

@@ -1,4 +1,4 @@
-/* SPEC §3's sparse tile primitives on AVX2: 8 lanes, decisions as all-ones lane masks (the spec's
+/* numerics §3's sparse tile primitives on AVX2: 8 lanes, decisions as all-ones lane masks (the spec's
  * bit masks, with the same comparisons), the last < 8 elements by sparse_scalar.h (identical). */
 #include "kernels.h"
 #include "simd_avx2.h"

@@ -1,4 +1,4 @@
-/* SPEC §3's sparse tile primitives on AVX-512: 16 lanes, masked tails, decisions in mask registers
+/* numerics §3's sparse tile primitives on AVX-512: 16 lanes, masked tails, decisions in mask registers
  * (the same comparisons as the spec's bit masks), the spec's vsubps / vdivps / vmulps / vaddps and
  * one vfmadd, in the spec's order. */
 #include "kernels.h"
@@ -111,7 +111,7 @@ void mk_sparse_combine_avx512(const mk_sparse_args *a, const float *v, const flo
     }
 }
 
-/* lanes[0..16) += term where m: one 16-element piece of the 64 SPEC §4 lanes, as two 8-double halves. */
+/* lanes[0..16) += term where m: one 16-element piece of the 64 numerics §4 lanes, as two 8-double halves. */
 MK_INLINE void add_lanes(double *lanes, __m512d lo, __m512d hi, __mmask16 m) {
     __m512d a = _mm512_loadu_pd(lanes);
     __m512d c = _mm512_loadu_pd(lanes + 8);

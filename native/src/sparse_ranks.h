@@ -1,5 +1,5 @@
 /*
- * DELLA's per-row ranks (SPEC §3, org.exmerge.kernel.RowRanks): within each row of n elements the
+ * DELLA's per-row ranks (numerics §3, org.exmerge.kernel.RowRanks): within each row of n elements the
  * magnitude keys of t = x - b ranked ascending, ties broken by column, rank 1 the smallest. Every row
  * a call touches is ranked whole, even where the call's range cuts it, so results do not depend on
  * chunking. One state per call: scratch for one row's sort keys plus a cached rank row per model

@@ -1,4 +1,4 @@
-/* SPEC §3's sparse tile primitives in portable C: the reference the SIMD paths are held to. */
+/* numerics §3's sparse tile primitives in portable C: the reference the SIMD paths are held to. */
 #include "sparse_scalar.h"
 
 void mk_sparse_values_scalar(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from, uint32_t below,

@@ -1,5 +1,5 @@
 /*
- * SPEC §3's per-element sparse arithmetic in portable C (org.exmerge.kernel.SparseOp): the scalar
+ * numerics §3's per-element sparse arithmetic in portable C (org.exmerge.kernel.SparseOp): the scalar
  * path is built from these, and the SIMD paths finish their tails with them, so every path's last
  * few elements are the reference's by construction. Decisions are plain float/int comparisons: the
  * Java spec's bit masks (kernel/BitMasks) are exact restatements of the same comparisons.
@@ -44,7 +44,7 @@ static inline int mk_sparse_keep1(float t, uint32_t from, uint32_t below, const 
     return key >= from && key < below && (u == NULL || *u < p);
 }
 
-/* The SPEC §4 norm term of t: |t| (L1) or t*t (L2), in float64 (the product of two floats is exact). */
+/* The numerics §4 norm term of t: |t| (L1) or t*t (L2), in float64 (the product of two floats is exact). */
 static inline double mk_norm_term(float t, int32_t norm) {
     double d = (double)t;
     return norm == MK_NORM_L1 ? fabs(d) : d * d;
@@ -59,7 +59,7 @@ static inline double mk_java_max(double m, double a) {
     return m >= a ? m : a;
 }
 
-/* One element's SPEC §4 lane updates (lane = its index in the block % 64). */
+/* One element's numerics §4 lane updates (lane = its index in the block % 64). */
 static inline void mk_sparse_norm1(float t, int keep, int32_t norm, double *before, double *after) {
     double term = mk_norm_term(t, norm);
     *before = *before + term;

@@ -11,7 +11,7 @@ import org.exmerge.numeric.F8E5M2;
 
 /**
  * Moves elements between typed segments and float/double scratch arrays: exact widening on load,
- * SPEC §1 narrowing (RNE, canonical NaN) on store. One switch per run, so the loops stay tight.
+ * numerics §1 narrowing (RNE, canonical NaN) on store. One switch per run, so the loops stay tight.
  */
 final class Lanes {
     static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -114,7 +114,7 @@ final class Lanes {
                 }
             }
             default -> {
-                // BF16/F16/F8 from float64 via float32 could double-round; SPEC keeps F64 models
+                // BF16/F16/F8 from float64 via float32 could double-round; numerics §1 keeps F64 models
                 // in F64, so narrowing them to a 16-bit type is refused rather than rounded twice.
                 throw new IllegalArgumentException("F64 data can only be written as F64 or F32, not " + dst.type());
             }

@@ -6,7 +6,7 @@ package org.exmerge.kernel;
  * if hasBase: acc = fma(lambda, acc, b)}.
  *
  * <p>The float fields are what every backend applies in float32; the double fields are the same
- * coefficients before rounding, used only when an operand is F64 (SPEC §1: F64 computes in float64).
+ * coefficients before rounding, used only when an operand is F64 (numerics §1: F64 computes in float64).
  */
 public record LinearOp(double[] weights, boolean hasBase, boolean divide, double divisor, double lambda,
                        boolean negativeZeroStart) {

@@ -4,7 +4,7 @@ import java.util.Arrays;
 import org.exmerge.numeric.MagnitudeSelect;
 
 /**
- * DELLA's ranks (SPEC §3): within each row of {@code n} elements, the magnitudes of τ = x − b ranked
+ * DELLA's ranks (numerics §3): within each row of {@code n} elements, the magnitudes of τ = x − b ranked
  * ascending, ties broken by the element's index in the row, rank 1 the smallest. Magnitudes compare
  * by {@link MagnitudeSelect#key}, so ±0 tie and NaN ranks above infinity. Ranks are unique, so any
  * correct sort gives them; this one sorts {@code key << 32 | index} as longs.

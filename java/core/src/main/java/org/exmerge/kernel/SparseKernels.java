@@ -6,7 +6,7 @@ import org.exmerge.numeric.MagnitudeSelect;
 import org.exmerge.numeric.Philox4x32;
 
 /**
- * The Java spec of SPEC §3's kernels ({@link Kernels#tauHistogram}, {@link Kernels#sparseNorms},
+ * The Java spec of numerics §3's kernels ({@link Kernels#tauHistogram}, {@link Kernels#sparseNorms},
  * {@link Kernels#sparseMerge}). Like {@link JavaKernels} it works in blocks of
  * {@value JavaKernels#BLOCK} elements widened into float scratch arrays, so every loop reads like
  * the formula in {@link SparseOp}. Input operands start at element 0 of the tensor (indices are
@@ -312,7 +312,7 @@ final class SparseKernels {
         }
     }
 
-    // SPEC §1 computes F64 inputs in float64; the sparsify kernels have no float64 path yet, so they
+    // numerics §1 computes F64 inputs in float64; the sparsify kernels have no float64 path yet, so they
     // refuse F64 rather than round the inputs to float32.
     private static void checkFloat32(Operand x, Operand base) {
         if (base == null) {

@@ -1,7 +1,7 @@
 package org.exmerge.kernel;
 
 /**
- * The per-tensor coefficients of SPEC §3's fused sparsify-and-elect kernel, as flat arrays of one
+ * The per-tensor coefficients of numerics §3's fused sparsify-and-elect kernel, as flat arrays of one
  * entry per model (base excluded, config order) so that the C and CUDA mirrors take them as plain
  * pointers. All values are what every backend applies; nothing here is rounded again.
  *
@@ -9,7 +9,7 @@ package org.exmerge.kernel;
  * <pre>
  *   keep_i = keepFrom[i] ≤ key(τ_i) &lt; keepBelow[i]                     (magnitude band; key = MagnitudeSelect.key)
  *            and (random == RANDOM_NONE
- *                 or u(seed, e, tensorId, i) &lt; p_i)                    (SPEC §5 uniform)
+ *                 or u(seed, e, tensorId, i) &lt; p_i)                    (numerics §5 uniform)
  *     p_i    = keepProb[i]                                  (RANDOM_FIXED: DARE)
  *            = (float) rankProb(rank of |τ_i| in its row)   (RANDOM_RANKED: DELLA, see {@link #rankProb})
  *   τ̂_i    = keep_i ? τ_i / (divideByProb ? p_i : divisor[i]) : +0.0f

@@ -11,7 +11,7 @@ import org.exmerge.numeric.Philox4x32;
 import org.exmerge.testing.TestModels;
 import org.junit.jupiter.api.Test;
 
-/** Hand-computed cases of the fused sparsify-and-elect kernel: every rule of SPEC §3 on small vectors. */
+/** Hand-computed cases of the fused sparsify-and-elect kernel: every rule of numerics §3 on small vectors. */
 class SparseKernelsTest {
     private final Kernels k = new JavaKernels();
     private static final long SEED = 42;

@@ -5,7 +5,7 @@ import java.util.Comparator;
 import org.exmerge.numeric.Philox4x32;
 
 /**
- * SPEC §3 written the plain way, element by element, for tests: thresholds by sorting the
+ * numerics §3 written the plain way, element by element, for tests: thresholds by sorting the
  * magnitudes, DELLA ranks by sorting indices, norms by a direct transcription of §4's lanes. Shares
  * no code with the kernels (only the §5 generator, which has its own tests), so agreement between
  * the two is evidence, not tautology.
@@ -206,7 +206,7 @@ public final class SparseOracle {
         return c.rescale() && d > 0 && d < 1 ? (float) d : 1f;
     }
 
-    /** SPEC §4, transcribed: blocks of 65,536; lane = index in block mod 64; pairwise fold; blocks left to right. */
+    /** numerics §4, transcribed: blocks of 65,536; lane = index in block mod 64; pairwise fold; blocks left to right. */
     public static double norm(float[] tau, boolean[] keep, int kind) {
         int n = tau.length;
         if (kind == 3) {

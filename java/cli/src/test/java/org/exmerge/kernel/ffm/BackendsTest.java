@@ -57,7 +57,7 @@ class BackendsTest {
             Operand f64 = new Operand(d, DType.F64);
             Operand f8 = new Operand(e4, DType.F8_E4M3);
             LinearOp op = new LinearOp(new double[] {0.3, 0.7}, true, false, 1, 1.1);
-            // F64 computes in float64 (SPEC §1): delegated to the Java kernels.
+            // F64 computes in float64 (numerics §1): delegated to the Java kernels.
             Operand want = new Operand(arena.allocate(8L * n), DType.F64);
             Operand got = new Operand(arena.allocate(8L * n), DType.F64);
             Operand bf = TestBits.fill(arena, DType.BF16, n, 0, 5);

@@ -102,7 +102,7 @@ public final class ExmergeNative {
     /** int32_t mk_force_isa(int32_t isa); */
     public static final MethodHandle mk_force_isa = bind("mk_force_isa", FunctionDescriptor.of(JAVA_INT, JAVA_INT), NONE);
 
-    // ---- SPEC §2 ----
+    // ---- numerics §2 ----
 
     /**
      * int32_t mk_linear(int32_t n_inputs, const void *const *inputs, const int32_t *input_types,
@@ -117,7 +117,7 @@ public final class ExmergeNative {
     public static final MethodHandle mk_convert = bind("mk_convert",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG), CHUNK);
 
-    // ---- SPEC §4 ----
+    // ---- numerics §4 ----
 
     /** int32_t mk_sum_squares(const void *x, int32_t x_type, int64_t n, double *blocks, double *total); */
     public static final MethodHandle mk_sum_squares = bind("mk_sum_squares",
@@ -134,7 +134,7 @@ public final class ExmergeNative {
     public static final MethodHandle mk_dot = bind("mk_dot",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS), CHUNK);
 
-    // ---- SPEC §3 magnitude select ----
+    // ---- numerics §3 magnitude select ----
 
     /**
      * int32_t mk_magnitude_histogram_high(const void *x, int32_t x_type, const void *base,
@@ -150,7 +150,7 @@ public final class ExmergeNative {
     public static final MethodHandle mk_magnitude_histogram_low = bind("mk_magnitude_histogram_low",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS), CHUNK);
 
-    // ---- SPEC §5 ----
+    // ---- numerics §5 ----
 
     /** int32_t mk_philox4x32_10(const uint32_t *key, const uint32_t *counter, uint32_t *out); */
     public static final MethodHandle mk_philox4x32_10 = bind("mk_philox4x32_10",
@@ -171,7 +171,7 @@ public final class ExmergeNative {
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_FLOAT, ADDRESS),
             CHUNK);
 
-    // ---- SPEC §3 fused sparsify-and-elect op ----
+    // ---- numerics §3 fused sparsify-and-elect op ----
 
     /**
      * int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32_t *input_types,

@@ -10,7 +10,7 @@ import org.exmerge.numeric.Philox4x32;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** SPEC §5 in C: the Philox block, the uniforms and DARE's keep mask against numeric.Philox4x32. */
+/** numerics §5 in C: the Philox block, the uniforms and DARE's keep mask against numeric.Philox4x32. */
 class NativePhiloxTest {
     private static NativeKernels nat;
 

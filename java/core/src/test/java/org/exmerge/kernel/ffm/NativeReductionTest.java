@@ -10,7 +10,7 @@ import org.exmerge.numeric.BlockReduction;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** SPEC §4's float64 reductions on every ISA path, bit-equal to numeric.BlockReduction, block by block. */
+/** numerics §4's float64 reductions on every ISA path, bit-equal to numeric.BlockReduction, block by block. */
 class NativeReductionTest {
     static final DType[] TYPES = {DType.BF16, DType.F16, DType.F32};
     static final int[] SIZES = {0, 1, 3, 63, 64, 65, 127, 129, 1000, 65535, 65536, 65537, 3 * 65536 + 17};

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code Kernels.sparseNorms} ({@code mk_sparse_norms}: one SPEC §4 block of rescale_norm's norms
+ * {@code Kernels.sparseNorms} ({@code mk_sparse_norms}: one numerics §4 block of rescale_norm's norms
  * before and after the drop) on every ISA path against JavaKernels, bit for bit, for L1, L2 and
  * L∞, every sparsify kind, mixed types, tensors whose last block is short, and data whose float64
  * sums round (so any change of summation order shows).
