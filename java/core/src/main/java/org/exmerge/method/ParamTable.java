@@ -2,6 +2,7 @@ package org.exmerge.method;
 
 import java.util.Collection;
 import java.util.List;
+import org.exmerge.recipe.EditDistance;
 
 /**
  * Renders parameter declarations for people: the Markdown table of {@code exmerge methods NAME} and
@@ -53,32 +54,12 @@ public final class ParamTable {
         String best = null;
         int bestD = Integer.MAX_VALUE;
         for (String a : allowed) {
-            int d = distance(key, a);
+            int d = EditDistance.between(key, a);
             if (d < bestD || (d == bestD && best != null && a.compareTo(best) < 0)) {
                 best = a;
                 bestD = d;
             }
         }
         return best != null && bestD <= Math.max(2, key.length() / 3) && bestD < key.length() ? best : null;
-    }
-
-    /** Levenshtein distance. */
-    static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 }

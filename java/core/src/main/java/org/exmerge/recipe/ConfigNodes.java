@@ -49,33 +49,13 @@ final class ConfigNodes {
         String best = null;
         int bestDistance = 3;
         for (String k : known) {
-            int d = editDistance(key, k);
+            int d = EditDistance.between(key, k);
             if (d < bestDistance) {
                 best = k;
                 bestDistance = d;
             }
         }
         return best;
-    }
-
-    /** Levenshtein distance (insert, delete, substitute), case-sensitive. */
-    static int editDistance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int sub = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                cur[j] = Math.min(sub, Math.min(prev[j] + 1, cur[j - 1] + 1));
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 
     /** How a value reads in an error message: "a list", "a map", "'text'", "true", "3.5", "nothing (null)". */
