@@ -32,7 +32,7 @@ extern "C" {
 
 /* Bumped whenever a prototype or a constant below changes meaning; the Java loader refuses a
  * library whose version differs from the one it was written against. */
-#define MK_ABI_VERSION 4
+#define MK_ABI_VERSION 5
 
 /* ---- status codes ---- */
 #define MK_OK 0
@@ -194,6 +194,16 @@ MK_API int32_t mk_sparse_norms(int32_t n_models, const void *const *inputs, cons
                                uint32_t tensor_id, int32_t norm, int64_t block_start, int64_t len, double *out,
                                int64_t row_length, const double *rank_low, const double *rank_span,
                                const float *rank_single);
+
+/* ---- numerics §10: nearswap (org.exmerge.kernel.Kernels.nearswap) ----
+ * For j in [0, n), all in float32, each step rounded on its own (no fma):
+ *   v0 = widen(base[j]); v1 = widen(x[j]); a = |v0 - v1|; m = 1e-6f > a ? 1e-6f : a;
+ *   q = (1 / m) * t; lo = 0 > q ? 0 : q; w = 1 < lo ? 1 : lo;   (a NaN passes through every step)
+ *   out[j] = narrow(w * v1 + (1 - w) * v0)
+ * Any mix of MK_DTYPE_* for base, x and out; out may not overlap an input unless it is the same
+ * pointer with the same type. */
+MK_API int32_t mk_nearswap(const void *base, int32_t base_type, const void *x, int32_t x_type, void *out,
+                           int32_t out_type, float t, int64_t n);
 
 #ifdef __cplusplus
 }

@@ -93,6 +93,9 @@ typedef struct mk_kernel_table {
      * multiple of 64 inside its block, so j % 64 is the element's lane. len <= MK_SPARSE_TILE. */
     void (*sparse_norm_lanes)(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from, uint32_t below,
                               const float *u, float p, int32_t norm, double *before, double *after);
+    /* numerics §10 nearswap of one tile of widened values: out[j] = nearswap(t, v0[j], v1[j]);
+     * out may be v0 or v1. len <= MK_TILE. */
+    void (*nearswap)(const float *v0, const float *v1, float t, int64_t len, float *out);
 } mk_kernel_table;
 
 /* Each path defines these functions in its own files (<family>_<isa>.c); dispatch.c gathers them
@@ -115,7 +118,8 @@ typedef struct mk_kernel_table {
                                  void *out);                                                             \
     void mk_sparse_norm_lanes_##isa(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from, \
                                     uint32_t below, const float *u, float p, int32_t norm, double *before, \
-                                    double *after);
+                                    double *after);                                                    \
+    void mk_nearswap_##isa(const float *v0, const float *v1, float t, int64_t len, float *out);
 
 MK_DECLARE_PATH(scalar)
 #if defined(MK_HAVE_X86_PATHS)

@@ -148,4 +148,9 @@ public final class JavaKernels implements Kernels {
             }
         }
     }
+
+    @Override
+    public void nearswap(double t, Operand base, Operand x, Operand out, long n) {
+        NearSwapKernel.apply(t, base, x, out, n);
+    }
 }

@@ -63,4 +63,13 @@ public interface Kernels {
      * {@link SparseOp}) for elements {@code [start, start + n)}, written to {@code out[0 .. n)}.
      */
     void sparseMerge(SparseOp op, Operand[] inputs, Operand base, Operand out, long start, long n);
+
+    /**
+     * numerics §10's nearswap over {@code n} elements: with {@code v0} the base and {@code v1} the
+     * other model, {@code w = clamp((1 / max(|v0 − v1|, 1e-6))·t, 0, 1)} and
+     * {@code out = w·v1 + (1 − w)·v0}, every operation rounded on its own (no fma) in float32, or in
+     * float64 when an operand is F64 (numerics §1); {@code t} is rounded once to float32 for the
+     * float32 path.
+     */
+    void nearswap(double t, Operand base, Operand x, Operand out, long n);
 }

@@ -3,8 +3,10 @@ package org.exmerge.method;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.exmerge.method.elementwise.NearSwap;
 import org.exmerge.method.geometric.Karcher;
 import org.exmerge.method.geometric.ModelStock;
+import org.exmerge.method.geometric.MultiSlerp;
 import org.exmerge.method.geometric.NuSlerp;
 import org.exmerge.method.geometric.Slerp;
 import org.exmerge.method.linear.LinearFamily;
@@ -25,6 +27,8 @@ public final class Methods {
         register(NuSlerp.INSTANCE);
         register(ModelStock.INSTANCE);
         register(Karcher.INSTANCE);
+        register(MultiSlerp.INSTANCE);
+        register(NearSwap.INSTANCE);
         for (SparseFamily m : SparseFamily.all()) {
             register(m);
         }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -13,6 +15,8 @@ import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.ffm.NativeTestSupport;
+import org.exmerge.numeric.F8E4M3;
+import org.exmerge.numeric.F8E5M2;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -30,7 +34,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class KernelConformanceTest {
     static final DType[] TYPES = {DType.BF16, DType.F16, DType.F32, DType.F64, DType.F8_E4M3, DType.F8_E5M2};
     static final int[] TAILS = {0, 1, 15, 16, 17, 33, 1023, 4097, 65537};
-    static final Set<String> OPS = Set.of("linear", "convert", "tauHistogram", "sparseNorms", "sparseMerge");
+    static final Set<String> OPS = Set.of("linear", "convert", "tauHistogram", "sparseNorms", "sparseMerge", "nearswap");
     private static final JavaKernels SPEC = new JavaKernels();
 
     /** One backend on one of its code paths; {@code kernels} is null when the backend cannot run here. */
@@ -166,5 +170,87 @@ class KernelConformanceTest {
                 assertThat(got.segment().mismatch(in.segment())).as("%s I32 copy", t).isEqualTo(-1);
             }
         });
+    }
+
+    /** Thresholds for nearswap: 0, below and around the 1e-6 floor, typical, past 1 and huge. */
+    static final double[] NEARSWAP_T = {0.0, 1e-7, 1e-6, 1e-4, 0.01, 0.5, 3.0, 1e30};
+
+    @ParameterizedTest
+    @MethodSource("targets")
+    void nearswapMatchesTheSpecOverEveryTypeMixTailAndOffset(Target t) {
+        t.run(() -> {
+            long seed = 12_000;
+            for (DType tb : TYPES) {
+                for (DType tx : TYPES) {
+                    seed++;
+                    DType out = TYPES[(int) (seed % TYPES.length)];
+                    int n = TAILS[(int) (seed % TAILS.length)];
+                    int offset = (int) (seed % 5);
+                    double th = NEARSWAP_T[(int) (seed % NEARSWAP_T.length)];
+                    try (Arena arena = Arena.ofConfined()) {
+                        Operand b = TestBits.fill(arena, tb, n, offset, seed);
+                        // Every third case the other model is the base's own data: v0 == v1 throughout.
+                        Operand x = seed % 3 == 0 && tb == tx ? b : TestBits.fill(arena, tx, n, offset + 1, seed + 1);
+                        nearswap(t, String.format("seed %d base %s x %s out %s n %d offset %d t %s", seed, tb, tx, out, n,
+                                offset, th), th, b, x, out, n, offset, arena);
+                    }
+                }
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("targets")
+    void nearswapMatchesTheSpecOnEveryPairOfSpecialValues(Target t) {
+        float[] special = {0f, -0f, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN, 1f, -1f, 1e-6f, 1e-7f,
+            Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, 0.02f, Math.nextUp(0.02f), 3e-5f, -2.5e-5f, 65504f};
+        int k = special.length;
+        float[] v0 = new float[k * k];
+        float[] v1 = new float[k * k];
+        for (int i = 0; i < k; i++) {
+            for (int j = 0; j < k; j++) {
+                v0[i * k + j] = special[i];
+                v1[i * k + j] = special[j];
+            }
+        }
+        t.run(() -> {
+            for (DType type : TYPES) {
+                for (double th : NEARSWAP_T) {
+                    try (Arena arena = Arena.ofConfined()) {
+                        Operand b = encoded(arena, type, v0, 1);
+                        Operand x = encoded(arena, type, v1, 2);
+                        DType out = type == DType.F64 ? DType.F64 : type == DType.F32 ? DType.F32 : DType.BF16;
+                        nearswap(t, "special values " + type + " t " + th, th, b, x, out, v0.length, 3, arena);
+                        nearswap(t, "special values " + type + " t " + th + " out F32", th, b, x, DType.F32, v0.length, 0,
+                                arena);
+                    }
+                }
+            }
+        });
+    }
+
+    private static void nearswap(Target t, String context, double th, Operand b, Operand x, DType outType, int n,
+                                 int offset, Arena arena) {
+        Operand want = TestBits.output(arena, outType, n, 0);
+        Operand got = TestBits.output(arena, outType, n, offset);
+        same(t + " nearswap " + context, want, got, n, () -> SPEC.nearswap(th, b, x, want, n),
+                () -> t.kernels().nearswap(th, b, x, got, n));
+    }
+
+    /** {@code v} stored in {@code type} (rounded as the type's encoder rounds), {@code offset} bytes into its allocation. */
+    static Operand encoded(Arena arena, DType type, float[] v, int offset) {
+        MemorySegment s = arena.allocate((long) v.length * type.size() + offset + 1, 64).asSlice(offset,
+                (long) v.length * type.size());
+        for (int j = 0; j < v.length; j++) {
+            switch (type) {
+                case F64 -> s.set(TestBits.I64, 8L * j, Double.doubleToRawLongBits(v[j]));
+                case F32 -> s.set(TestBits.I32, 4L * j, Float.floatToRawIntBits(v[j]));
+                case F8_E4M3 -> s.set(ValueLayout.JAVA_BYTE, j, F8E4M3.fromFloat(v[j]));
+                case F8_E5M2 -> s.set(ValueLayout.JAVA_BYTE, j, F8E5M2.fromFloat(v[j]));
+                default -> MemorySegment.copy(org.exmerge.testing.TestModels.encode(type, new float[] {v[j]}), 0, s,
+                        (long) j * type.size(), type.size());
+            }
+        }
+        return new Operand(s, type);
     }
 }

@@ -216,6 +216,11 @@ public final class InputChanges {
             public void sparseMerge(SparseOp op, Operand[] inputs, Operand base, Operand out, long start, long n) {
                 k.sparseMerge(op, inputs, base, out, start, n);
             }
+
+            @Override
+            public void nearswap(double t, Operand base, Operand x, Operand out, long n) {
+                k.nearswap(t, base, x, out, n);
+            }
         };
     }
 }

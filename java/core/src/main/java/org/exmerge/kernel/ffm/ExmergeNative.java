@@ -33,7 +33,7 @@ import java.util.List;
  */
 public final class ExmergeNative {
     // ---- #define constants of exmerge.h ----
-    public static final int MK_ABI_VERSION = 4;
+    public static final int MK_ABI_VERSION = 5;
 
     public static final int MK_OK = 0;
     public static final int MK_E_NULL = -1;
@@ -198,6 +198,15 @@ public final class ExmergeNative {
     public static final MethodHandle mk_sparse_norms = bind("mk_sparse_norms", FunctionDescriptor.of(JAVA_INT,
             JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT,
             JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS), CHUNK);
+
+    // ---- numerics §10 nearswap ----
+
+    /**
+     * int32_t mk_nearswap(const void *base, int32_t base_type, const void *x, int32_t x_type, void *out,
+     *                     int32_t out_type, float t, int64_t n);
+     */
+    public static final MethodHandle mk_nearswap = bind("mk_nearswap", FunctionDescriptor.of(JAVA_INT,
+            ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, JAVA_LONG), CHUNK);
 
     private ExmergeNative() {}
 

@@ -33,7 +33,7 @@ public final class NativeKernels implements Kernels {
     /** The calls handed to the Java spec, by op (numerics §1: same bytes, only slower). */
     static final Fallbacks FALLBACKS = new Fallbacks();
     /** When each op is served by the Java spec, for {@code exmerge doctor}. */
-    static final String DECLARED_FALLBACKS = "linear, convert, sparseMerge and sparseNorms with an F64 or F8"
+    static final String DECLARED_FALLBACKS = "linear, convert, nearswap, sparseMerge and sparseNorms with an F64 or F8"
             + " operand; tauHistogram without a base or with an F64 or F8 operand";
     private static final NativeKernels INSTANCE = new NativeKernels();
     private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE;
@@ -346,5 +346,15 @@ public final class NativeKernels implements Kernels {
             NativeException.check(status, "mk_sparse_merge", "elements " + start + " + " + n + ", " + a.models + " models");
             Staging.back(o, out.segment(), outBytes);
         }
+    }
+
+    @Override
+    public void nearswap(double t, Operand base, Operand x, Operand out, long n) {
+        if (!NativeNearSwap.handles(base, x, out)) {
+            FALLBACKS.count("nearswap");
+            JAVA.nearswap(t, base, x, out, n); // F64 computes in float64 (numerics §1); F8 stays in Java
+            return;
+        }
+        NativeNearSwap.apply((float) t, base, x, out, n);
     }
 }
