@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.exmerge.MergeOptions;
@@ -32,7 +33,7 @@ public final class BackendRuns {
         for (int m = 0; m < names.length; m++) {
             List<T> ts = new ArrayList<>();
             int i = 0;
-            var shapes = new java.util.LinkedHashMap<>(TestModels.tailShapes());
+            var shapes = new LinkedHashMap<>(TestModels.tailShapes());
             shapes.put("big.weight", new long[] {70_001});
             for (var e : shapes.entrySet()) {
                 int n = (int) TestModels.count(e.getValue());

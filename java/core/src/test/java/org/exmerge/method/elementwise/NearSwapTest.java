@@ -2,9 +2,13 @@ package org.exmerge.method.elementwise;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import org.exmerge.format.DType;
+import org.exmerge.kernel.Operand;
 import org.exmerge.method.ParameterException;
 import org.exmerge.method.PlanRunner;
 import org.exmerge.method.TensorPlan;
@@ -94,7 +98,7 @@ class NearSwapTest {
                 double expected = weight * b + (1 - weight) * a;
                 double ulp = Math.ulp((float) Math.max(Math.abs(a), Math.abs(b)));
                 assertThat((double) got[k]).as("t=%s [%d] %s vs %s", t, k, a, b).isCloseTo(expected,
-                        org.assertj.core.api.Assertions.within(4 * ulp));
+                        within(4 * ulp));
                 between += weight > 0 && weight < 1 ? 1 : 0;
             }
             assertThat(between).as("elements with 0 < w < 1 at t=%s", t).isPositive();
@@ -130,20 +134,20 @@ class NearSwapTest {
     /** The inputs as F64 tensors through the plan, narrowed to float for comparison. */
     private static float[] merge64(double t, float[] base, float[] other) {
         TensorPlan plan = NearSwap.INSTANCE.plan(new PlanRunner.Params().set("t", t), 1);
-        java.lang.foreign.MemorySegment out = PlanRunner.run(plan, f64(base), new org.exmerge.kernel.Operand[] {f64(other)},
+        MemorySegment out = PlanRunner.run(plan, f64(base), new Operand[] {f64(other)},
                 new long[] {base.length}, DType.F64, 2);
         float[] r = new float[base.length];
         for (int k = 0; k < r.length; k++) {
-            r[k] = (float) out.getAtIndex(java.lang.foreign.ValueLayout.JAVA_DOUBLE_UNALIGNED, k);
+            r[k] = (float) out.getAtIndex(ValueLayout.JAVA_DOUBLE_UNALIGNED, k);
         }
         return r;
     }
 
-    private static org.exmerge.kernel.Operand f64(float[] v) {
+    private static Operand f64(float[] v) {
         double[] d = new double[v.length];
         for (int k = 0; k < v.length; k++) {
             d[k] = v[k];
         }
-        return new org.exmerge.kernel.Operand(java.lang.foreign.MemorySegment.ofArray(d), DType.F64);
+        return new Operand(MemorySegment.ofArray(d), DType.F64);
     }
 }
