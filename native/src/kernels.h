@@ -93,6 +93,9 @@ typedef struct mk_kernel_table {
      * multiple of 64 inside its block, so j % 64 is the element's lane. len <= MK_SPARSE_TILE. */
     void (*sparse_norm_lanes)(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from, uint32_t below,
                               const float *u, float p, int32_t norm, double *before, double *after);
+    /* sce: keys[j] = key((float)var_j) of the task-vector tiles t + i * MK_SPARSE_TILE (i < m), the
+     * variance as org.exmerge.kernel.SceOp.variance; len <= MK_SPARSE_TILE. Scalar on every path. */
+    void (*sce_variance_keys)(const float *t, int32_t m, int64_t len, uint32_t *keys);
 } mk_kernel_table;
 
 /* Each path defines these functions in its own files (<family>_<isa>.c); dispatch.c gathers them
@@ -118,6 +121,8 @@ typedef struct mk_kernel_table {
                                     double *after);
 
 MK_DECLARE_PATH(scalar)
+/* sce_scalar.c: the variance keys every path's table uses. */
+void mk_sce_variance_keys_scalar(const float *t, int32_t m, int64_t len, uint32_t *keys);
 #if defined(MK_HAVE_X86_PATHS)
 MK_DECLARE_PATH(avx2)
 MK_DECLARE_PATH(avx512)
