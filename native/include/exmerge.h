@@ -204,6 +204,22 @@ MK_API int32_t mk_sparse_norms(int32_t n_models, const void *const *inputs, cons
  * pointer with the same type. */
 MK_API int32_t mk_nearswap(const void *base, int32_t base_type, const void *x, int32_t x_type, void *out,
                            int32_t out_type, float t, int64_t n);
+/* ---- mergekit's sce (org.exmerge.kernel.SceOp is the normative statement) ----
+ * Per element e in [0, n), over the n_models >= 1 models, in float32 unless said:
+ *   t_i  = widen(inputs[i][e]) - widen(base[e])
+ *   var  = (float)(V / m) with S = sum t_i, mu = S / m, V = sum (t_i - mu)^2 in float64 from +0 in order
+ *   keep = keep_from == 0 or key(var) >= keep_from            (key as for the magnitude histograms)
+ *   tk_i = keep ? t_i : +0;  s = +0; s = s + tk_i;  up = s >= 0 (a NaN s: down)
+ *   agree_i = up ? tk_i > 0 : tk_i < 0;  m = +0, d = +0; for agreeing i in order:
+ *   m = m + weights[i] * tk_i, d = d + weights[i];  out[e] = narrow(b + m / (d < 1e-6f ? 1e-6f : d))
+ * mk_sce_histogram adds the counts of the nonzero keys key(var) (a zero key is not counted) as
+ * mk_magnitude_histogram_high (high < 0: hist[32768] by key >> 16) or _low (hist[65536] by
+ * key & 0xFFFF of the keys whose key >> 16 == high). Pointers start at element 0 of the run. */
+MK_API int32_t mk_sce_histogram(int32_t n_models, const void *const *inputs, const int32_t *input_types,
+                                const void *base, int32_t base_type, int64_t n, int32_t high, int64_t *hist);
+MK_API int32_t mk_sce_merge(int32_t n_models, const void *const *inputs, const int32_t *input_types,
+                            const void *base, int32_t base_type, void *out, int32_t out_type,
+                            const float *weights, int64_t keep_from, int64_t n);
 
 #ifdef __cplusplus
 }

@@ -10,7 +10,8 @@
     {                                                                                                \
         isa_code, mk_linear_direct_##name, mk_widen_##name, mk_accumulate_##name, mk_finish_##name, mk_reduce_block_##name, \
             mk_magnitude_keys_##name, mk_philox_uniform_##name, mk_sparse_values_##name,               \
-            mk_sparse_combine_##name, mk_sparse_norm_lanes_##name, mk_nearswap_##name                \
+            mk_sparse_combine_##name, mk_sparse_norm_lanes_##name, mk_nearswap_##name,               \
+            mk_sce_variance_keys_scalar                                                              \
     }
 
 static const mk_kernel_table table_scalar = MK_TABLE(scalar, MK_ISA_SCALAR);

@@ -96,6 +96,9 @@ typedef struct mk_kernel_table {
     /* numerics §10 nearswap of one tile of widened values: out[j] = nearswap(t, v0[j], v1[j]);
      * out may be v0 or v1. len <= MK_TILE. */
     void (*nearswap)(const float *v0, const float *v1, float t, int64_t len, float *out);
+    /* sce: keys[j] = key((float)var_j) of the task-vector tiles t + i * MK_SPARSE_TILE (i < m), the
+     * variance as org.exmerge.kernel.SceOp.variance; len <= MK_SPARSE_TILE. Scalar on every path. */
+    void (*sce_variance_keys)(const float *t, int32_t m, int64_t len, uint32_t *keys);
 } mk_kernel_table;
 
 /* Each path defines these functions in its own files (<family>_<isa>.c); dispatch.c gathers them
@@ -122,6 +125,8 @@ typedef struct mk_kernel_table {
     void mk_nearswap_##isa(const float *v0, const float *v1, float t, int64_t len, float *out);
 
 MK_DECLARE_PATH(scalar)
+/* sce_scalar.c: the variance keys every path's table uses. */
+void mk_sce_variance_keys_scalar(const float *t, int32_t m, int64_t len, uint32_t *keys);
 #if defined(MK_HAVE_X86_PATHS)
 MK_DECLARE_PATH(avx2)
 MK_DECLARE_PATH(avx512)

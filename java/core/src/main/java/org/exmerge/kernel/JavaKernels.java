@@ -152,5 +152,27 @@ public final class JavaKernels implements Kernels {
     @Override
     public void nearswap(double t, Operand base, Operand x, Operand out, long n) {
         NearSwapKernel.apply(t, base, x, out, n);
+    public void sceHistogram(Operand[] inputs, Operand base, long start, long n, int high, long[] hist) {
+        SceKernels.histogram(inputs, base, start, n, high, hist);
+    }
+
+    @Override
+    public void sceSquares(SceOp op, Operand[] inputs, Operand base, long blockStart, long total, double[] out) {
+        SceKernels.squares(op, inputs, base, blockStart, total, out);
+    }
+
+    @Override
+    public void sceMerge(SceOp op, Operand[] inputs, Operand base, Operand out, long start, long n) {
+        SceKernels.merge(op, inputs, base, out, start, n);
+    }
+
+    @Override
+    public void fusionHistogram(FusionOp op, Operand x, Operand base, long start, long n, int high, long[] hist) {
+        FusionKernels.histogram(op, x, base, start, n, high, hist);
+    }
+
+    @Override
+    public void fusionMerge(FusionOp op, Operand x, Operand base, Operand out, long start, long n) {
+        FusionKernels.merge(op, x, base, out, start, n);
     }
 }

@@ -72,4 +72,38 @@ public interface Kernels {
      * float32 path.
      */
     void nearswap(double t, Operand base, Operand x, Operand out, long n);
+    // mergekit's sce (methods.md "sce"; the arithmetic is on SceOp). Input operands start at element 0
+    // of the tensor; out starts at the chunk.
+
+    /**
+     * Adds the counts of the nonzero variance keys ({@link SceOp#variance} of the task vectors
+     * {@code x_i − b}, keyed by {@link org.exmerge.numeric.MagnitudeSelect#key}) of elements
+     * {@code [start, start + n)} to {@code hist}, in {@link #tauHistogram}'s two passes: {@code high < 0}
+     * counts {@code key >>> 16} into 32,768 buckets, else the keys with {@code key >>> 16 == high} by
+     * {@code key & 0xFFFF} into 65,536. Elements whose variance key is 0 are not counted (sce ranks
+     * the nonzero variances only).
+     */
+    void sceHistogram(Operand[] inputs, Operand base, long start, long n, int high, long[] hist);
+
+    /**
+     * One numerics §4 block of each model's {@code Σ τ̂_i²} (the task vector after sce's variance
+     * mask, dropped elements adding +0): for the block starting at {@code blockStart} (a multiple of
+     * 65,536 below {@code total}), {@code out[i]} = model i's block value, terms {@code τ̂·τ̂} in
+     * float64 through §4's 64 lanes and pairwise fold.
+     */
+    void sceSquares(SceOp op, Operand[] inputs, Operand base, long blockStart, long total, double[] out);
+
+    /** sce's mask, sign election and weighted mean plus base ({@link SceOp}) for elements {@code [start, start + n)}. */
+    void sceMerge(SceOp op, Operand[] inputs, Operand base, Operand out, long start, long n);
+
+    // mergekit's arcee_fusion (methods.md "arcee_fusion"; the arithmetic is on FusionOp). Operands as for sce.
+
+    /**
+     * Adds the counts of the importance keys ({@link FusionOp}; every element, zeros included) of
+     * elements {@code [start, start + n)} to {@code hist}, in {@link #sceHistogram}'s two passes.
+     */
+    void fusionHistogram(FusionOp op, Operand x, Operand base, long start, long n, int high, long[] hist);
+
+    /** arcee_fusion's {@code b + (importance ≥ threshold ? τ : +0)} for elements {@code [start, start + n)}. */
+    void fusionMerge(FusionOp op, Operand x, Operand base, Operand out, long start, long n);
 }

@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import org.exmerge.method.elementwise.NearSwap;
+import org.exmerge.method.fusion.ArceeFusion;
 import org.exmerge.method.geometric.Karcher;
 import org.exmerge.method.geometric.ModelStock;
 import org.exmerge.method.geometric.MultiSlerp;
@@ -12,6 +13,7 @@ import org.exmerge.method.geometric.Slerp;
 import org.exmerge.method.linear.LinearFamily;
 import org.exmerge.method.linear.Passthrough;
 import org.exmerge.method.m3.M3;
+import org.exmerge.method.sparse.Sce;
 import org.exmerge.method.sparse.SparseFamily;
 
 /** The registry of merge methods by config name. */
@@ -33,6 +35,8 @@ public final class Methods {
             register(m);
         }
         register(M3.INSTANCE);
+        register(Sce.INSTANCE);
+        register(ArceeFusion.INSTANCE);
     }
 
     private Methods() {}

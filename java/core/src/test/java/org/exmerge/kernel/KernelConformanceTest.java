@@ -34,7 +34,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 class KernelConformanceTest {
     static final DType[] TYPES = {DType.BF16, DType.F16, DType.F32, DType.F64, DType.F8_E4M3, DType.F8_E5M2};
     static final int[] TAILS = {0, 1, 15, 16, 17, 33, 1023, 4097, 65537};
-    static final Set<String> OPS = Set.of("linear", "convert", "tauHistogram", "sparseNorms", "sparseMerge", "nearswap");
+    static final Set<String> OPS = Set.of("linear", "convert", "tauHistogram", "sparseNorms", "sparseMerge", "nearswap",
+            "sceHistogram", "sceSquares", "sceMerge", "fusionHistogram", "fusionMerge");
     private static final JavaKernels SPEC = new JavaKernels();
 
     /** One backend on one of its code paths; {@code kernels} is null when the backend cannot run here. */

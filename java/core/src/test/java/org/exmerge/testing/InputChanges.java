@@ -220,6 +220,32 @@ public final class InputChanges {
             @Override
             public void nearswap(double t, Operand base, Operand x, Operand out, long n) {
                 k.nearswap(t, base, x, out, n);
+            public void sceHistogram(Operand[] inputs, Operand base, long start, long n, int high, long[] hist) {
+                k.sceHistogram(inputs, base, start, n, high, hist);
+            }
+
+            @Override
+            public void sceSquares(org.exmerge.kernel.SceOp op, Operand[] inputs, Operand base, long blockStart,
+                                   long total, double[] out) {
+                k.sceSquares(op, inputs, base, blockStart, total, out);
+            }
+
+            @Override
+            public void sceMerge(org.exmerge.kernel.SceOp op, Operand[] inputs, Operand base, Operand out, long start,
+                                 long n) {
+                k.sceMerge(op, inputs, base, out, start, n);
+            }
+
+            @Override
+            public void fusionHistogram(org.exmerge.kernel.FusionOp op, Operand x, Operand base, long start, long n,
+                                        int high, long[] hist) {
+                k.fusionHistogram(op, x, base, start, n, high, hist);
+            }
+
+            @Override
+            public void fusionMerge(org.exmerge.kernel.FusionOp op, Operand x, Operand base, Operand out, long start,
+                                    long n) {
+                k.fusionMerge(op, x, base, out, start, n);
             }
         };
     }

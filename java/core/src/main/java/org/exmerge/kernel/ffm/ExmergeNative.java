@@ -207,6 +207,22 @@ public final class ExmergeNative {
      */
     public static final MethodHandle mk_nearswap = bind("mk_nearswap", FunctionDescriptor.of(JAVA_INT,
             ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, JAVA_LONG), CHUNK);
+    // ---- mergekit's sce (org.exmerge.kernel.SceOp) ----
+
+    /**
+     * int32_t mk_sce_histogram(int32_t n_models, const void *const *inputs, const int32_t *input_types,
+     *                          const void *base, int32_t base_type, int64_t n, int32_t high, int64_t *hist);
+     */
+    public static final MethodHandle mk_sce_histogram = bind("mk_sce_histogram", FunctionDescriptor.of(JAVA_INT,
+            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS), CHUNK);
+
+    /**
+     * int32_t mk_sce_merge(int32_t n_models, const void *const *inputs, const int32_t *input_types,
+     *                      const void *base, int32_t base_type, void *out, int32_t out_type,
+     *                      const float *weights, int64_t keep_from, int64_t n);
+     */
+    public static final MethodHandle mk_sce_merge = bind("mk_sce_merge", FunctionDescriptor.of(JAVA_INT,
+            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), CHUNK);
 
     private ExmergeNative() {}
 

@@ -6,10 +6,12 @@ import java.lang.foreign.ValueLayout;
 import java.util.Map;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.Fallbacks;
+import org.exmerge.kernel.FusionOp;
 import org.exmerge.kernel.JavaKernels;
 import org.exmerge.kernel.Kernels;
 import org.exmerge.kernel.LinearOp;
 import org.exmerge.kernel.Operand;
+import org.exmerge.kernel.SceOp;
 import org.exmerge.kernel.SparseOp;
 
 /**
@@ -34,7 +36,8 @@ public final class NativeKernels implements Kernels {
     static final Fallbacks FALLBACKS = new Fallbacks();
     /** When each op is served by the Java spec, for {@code exmerge doctor}. */
     static final String DECLARED_FALLBACKS = "linear, convert, nearswap, sparseMerge and sparseNorms with an F64 or F8"
-            + " operand; tauHistogram without a base or with an F64 or F8 operand";
+            + " operand; tauHistogram without a base or with an F64 or F8 operand"
+            + "; sceHistogram and sceMerge with an F64 or F8 operand; sceSquares, fusionHistogram and fusionMerge always";
     private static final NativeKernels INSTANCE = new NativeKernels();
     private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE;
 
@@ -356,5 +359,39 @@ public final class NativeKernels implements Kernels {
             return;
         }
         NativeNearSwap.apply((float) t, base, x, out, n);
+    // ---- mergekit's sce and arcee_fusion (the Java spec is kernel.SceKernels / kernel.FusionKernels) ----
+
+    @Override
+    public void sceHistogram(Operand[] xs, Operand base, long start, long n, int high, long[] hist) {
+        if (!NativeSce.histogram(xs, base, start, n, high, hist)) {
+            FALLBACKS.count("sceHistogram");
+            JAVA.sceHistogram(xs, base, start, n, high, hist); // F64/F8, or the spec's error
+        }
+    }
+
+    @Override
+    public void sceSquares(SceOp op, Operand[] xs, Operand base, long blockStart, long total, double[] out) {
+        FALLBACKS.count("sceSquares");
+        JAVA.sceSquares(op, xs, base, blockStart, total, out);
+    }
+
+    @Override
+    public void sceMerge(SceOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
+        if (!NativeSce.merge(op, xs, base, out, start, n)) {
+            FALLBACKS.count("sceMerge");
+            JAVA.sceMerge(op, xs, base, out, start, n); // F64/F8, or the spec's error
+        }
+    }
+
+    @Override
+    public void fusionHistogram(FusionOp op, Operand x, Operand base, long start, long n, int high, long[] hist) {
+        FALLBACKS.count("fusionHistogram");
+        JAVA.fusionHistogram(op, x, base, start, n, high, hist);
+    }
+
+    @Override
+    public void fusionMerge(FusionOp op, Operand x, Operand base, Operand out, long start, long n) {
+        FALLBACKS.count("fusionMerge");
+        JAVA.fusionMerge(op, x, base, out, start, n);
     }
 }

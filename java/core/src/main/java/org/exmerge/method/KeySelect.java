@@ -1,0 +1,106 @@
+package org.exmerge.method;
+
+import org.exmerge.numeric.MagnitudeSelect;
+
+/**
+ * Exact k-th largest keys of a per-element statistic that a kernel op counts into
+ * {@link MagnitudeSelect}'s two histogram passes (sce's variances, arcee_fusion's importances):
+ * the passes are spread over the run's threads in pieces whose counts add exactly, so the result
+ * never depends on the thread count.
+ */
+public final class KeySelect {
+    /** One histogram pass of a kernel op over elements {@code [start, start + n)} (see {@code Kernels#sceHistogram}). */
+    @FunctionalInterface
+    public interface Pass {
+        /**
+         * Adds counts to {@code hist}: the high parts when {@code high < 0}, else the low parts of the
+         * keys in bucket {@code high}.
+         *
+         * @param start the first element
+         * @param n the element count
+         * @param high the first pass's bucket, or −1 for the first pass
+         * @param hist the histogram counts are added to
+         */
+        void count(long start, long n, int high, long[] hist);
+    }
+
+    /** Fewest elements per piece of a pass: a piece's own histogram is up to 512 KB. */
+    private static final long GRAIN = 1 << 20;
+
+    private KeySelect() {}
+
+    /** The first pass over {@code n} elements: counts of {@code key >>> 16} in 32,768 buckets. */
+    public static long[] high(Pass pass, Parallel parallel, long n) {
+        return histogram(pass, parallel, n, -1, MagnitudeSelect.HIGH_BUCKETS);
+    }
+
+    /** The number of keys the first pass counted. */
+    public static long counted(long[] high) {
+        long total = 0;
+        for (long c : high) {
+            total += c;
+        }
+        return total;
+    }
+
+    /**
+     * The key of each rank {@code ks[r]} (the k-th largest counted key, duplicates counted), given
+     * the first pass {@code high}: {@link MagnitudeSelect#NONE} for k = 0, 0 for k above the count.
+     * One second pass runs per distinct bucket.
+     */
+    public static long[] kthLargest(Pass pass, Parallel parallel, long n, long[] high, long... ks) {
+        long total = counted(high);
+        long[] keys = new long[ks.length];
+        int[] bucketOf = new int[ks.length];
+        long[][] lowOf = new long[ks.length][];
+        for (int r = 0; r < ks.length; r++) {
+            long k = ks[r];
+            if (k < 0) {
+                throw new IllegalArgumentException("k must be ≥ 0, was " + k);
+            }
+            if (k == 0) {
+                keys[r] = MagnitudeSelect.NONE;
+                continue;
+            }
+            if (k > total) {
+                keys[r] = 0;
+                continue;
+            }
+            int h = MagnitudeSelect.selectBucket(high, k);
+            long[] low = null;
+            for (int q = 0; q < r; q++) {
+                if (lowOf[q] != null && bucketOf[q] == h) {
+                    low = lowOf[q];
+                }
+            }
+            if (low == null) {
+                low = histogram(pass, parallel, n, h, MagnitudeSelect.LOW_BUCKETS);
+            }
+            lowOf[r] = low;
+            bucketOf[r] = h;
+            keys[r] = MagnitudeSelect.combine(h, MagnitudeSelect.selectBucket(low, k - MagnitudeSelect.countAbove(high, h)));
+        }
+        return keys;
+    }
+
+    private static long[] histogram(Pass pass, Parallel parallel, long n, int high, int buckets) {
+        int pieces = Math.min(Parallel.pieces(n, GRAIN), Math.max(1, parallel.width()));
+        long[][] parts = new long[pieces][];
+        long step = (n + pieces - 1) / pieces;
+        parallel.run(pieces, p -> {
+            long start = p * step;
+            long[] h = new long[buckets];
+            if (start < n) {
+                pass.count(start, Math.min(step, n - start), high, h);
+            }
+            parts[p] = h;
+        });
+        long[] total = parts[0];
+        for (int p = 1; p < pieces; p++) {
+            for (int b = 0; b < buckets; b++) {
+                total[b] += parts[p][b];
+            }
+        }
+        return total;
+    }
+}
