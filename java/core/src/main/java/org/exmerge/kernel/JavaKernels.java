@@ -152,6 +152,9 @@ public final class JavaKernels implements Kernels {
     @Override
     public void nearswap(double t, Operand base, Operand x, Operand out, long n) {
         NearSwapKernel.apply(t, base, x, out, n);
+    }
+
+    @Override
     public void sceHistogram(Operand[] inputs, Operand base, long start, long n, int high, long[] hist) {
         SceKernels.histogram(inputs, base, start, n, high, hist);
     }

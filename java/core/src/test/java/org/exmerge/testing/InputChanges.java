@@ -220,6 +220,9 @@ public final class InputChanges {
             @Override
             public void nearswap(double t, Operand base, Operand x, Operand out, long n) {
                 k.nearswap(t, base, x, out, n);
+            }
+
+            @Override
             public void sceHistogram(Operand[] inputs, Operand base, long start, long n, int high, long[] hist) {
                 k.sceHistogram(inputs, base, start, n, high, hist);
             }

@@ -359,6 +359,8 @@ public final class NativeKernels implements Kernels {
             return;
         }
         NativeNearSwap.apply((float) t, base, x, out, n);
+    }
+
     // ---- mergekit's sce and arcee_fusion (the Java spec is kernel.SceKernels / kernel.FusionKernels) ----
 
     @Override
