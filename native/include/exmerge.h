@@ -117,13 +117,15 @@ MK_API int32_t mk_linear_vectors(int32_t n_inputs, const void *const *inputs, co
                                  int64_t vector_length, int32_t strided, int64_t start, int64_t n);
 
 /* ---- numerics §4: the geometric methods' float64 pair sums (org.exmerge.kernel.Kernels.pairSums) ----
- * Element k of vector v (v < vectors) is element first + k * element_stride + v * vector_stride of
- * what inputs[i] and base point at (element_stride >= 1, vector_stride >= 0). Of each vector the span
- * reads blocks b in [first_block, first_block + blocks), block b being k in [b * 65536, min((b + 1) * 65536,
- * length)). v_i = widen(inputs[i][e]), or with a base (float)(widen(inputs[i][e]) - widen(base[e])) (a
- * float32 subtraction). For pair q = (pairs[2q], pairs[2q + 1]) = (i, j):
- *   out[(v * blocks + (b - first_block)) * n_pairs + q] = the block value of (double)v_i * (double)v_j:
- *   element k to lane k % 64 from +0, the lanes folded pairwise for s = 32..1 (p[l] = p[l] + p[l + s]).
+ * Element k of vector v (v < vectors) is element first + k * element_stride + v * vector_stride of what
+ * inputs[i] and base point at (element_stride >= 1, vector_stride >= 0; first may be negative when the
+ * span starts at a later block, as long as no element read lies before the pointers). Of each vector the
+ * span reads blocks b in [first_block, first_block + blocks), block b being its elements k in
+ * [b * 65536, min((b + 1) * 65536, length)). v_i = widen(inputs[i][e]), or with a base
+ * (float)(widen(inputs[i][e]) - widen(base[e])) (a float32 subtraction). For pair q = (i, j) =
+ * (pairs[2q], pairs[2q + 1]): out[(v * blocks + (b - first_block)) * n_pairs + q] = the block value of
+ * (double)v_i * (double)v_j: element k in lane k % 64 from +0, the lanes folded pairwise for s = 32..1
+ * (p[l] = p[l] + p[l + s]).
  * The caller adds a vector's block values left to right from +0. */
 MK_API int32_t mk_pair_sums(int32_t n_inputs, const void *const *inputs, const int32_t *input_types,
                             const void *base, int32_t base_type, int32_t n_pairs, const int32_t *pairs,

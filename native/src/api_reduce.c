@@ -150,8 +150,9 @@ int32_t mk_pair_sums(int32_t n_inputs, const void *const *inputs, const int32_t 
                      int32_t base_type, int32_t n_pairs, const int32_t *pairs, int64_t first, int64_t element_stride,
                      int64_t vector_stride, int32_t vectors, int64_t length, int64_t first_block, int32_t blocks,
                      double *out) {
-    if (n_inputs < 0 || n_pairs < 0 || first < 0 || element_stride < 1 || vector_stride < 0 || vectors < 1 ||
-        length < 1 || first_block < 0 || blocks < 1 || first_block + blocks > (length + MK_RED_BLOCK - 1) / MK_RED_BLOCK) {
+    if (n_inputs < 0 || n_pairs < 0 || element_stride < 1 || vector_stride < 0 || vectors < 1 ||
+        length < 1 || first_block < 0 || blocks < 1 || first_block + blocks > (length + MK_RED_BLOCK - 1) / MK_RED_BLOCK ||
+        first + first_block * MK_RED_BLOCK * element_stride < 0) {
         return MK_E_ARGUMENT;
     }
     if ((n_inputs > 0 && (inputs == NULL || input_types == NULL)) || (n_pairs > 0 && (pairs == NULL || out == NULL))) {
