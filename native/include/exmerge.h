@@ -104,15 +104,33 @@ MK_API int32_t mk_linear(int32_t n_inputs, const void *const *inputs, const int3
 /* out[j] = narrow(widen(in[j])) for j in [0, n); same type is a copy. */
 MK_API int32_t mk_convert(const void *in, int32_t in_type, void *out, int32_t out_type, int64_t n);
 
-/* ---- numerics §4: float64 reductions in the one blocked order (org.exmerge.numeric.BlockReduction) ----
- * Blocks of 65,536 elements from x[0]; inside a block 64 lanes (element l, l+64, ... to lane l) from
- * +0, folded pairwise for s = 32..1; *total = the block values added left to right from +0.
- * blocks, if not NULL, receives each block's value (ceil(n / 65536) doubles) so that chunks of whole
- * blocks computed on different threads can be added in order by the caller. */
-MK_API int32_t mk_sum_squares(const void *x, int32_t x_type, int64_t n, double *blocks, double *total);
-MK_API int32_t mk_sum_abs(const void *x, int32_t x_type, int64_t n, double *blocks, double *total);
-MK_API int32_t mk_dot(const void *x, int32_t x_type, const void *y, int32_t y_type, int64_t n,
-                      double *blocks, double *total);
+/* numerics §2 with one op per vector (org.exmerge.kernel.Kernels.linearPerVector): element j in [0, n) is
+ * tensor element e = start + j of a tensor of vector_count vectors of vector_length elements; its vector is
+ * p = strided ? e % vector_count : e / vector_length, and its op o = (p - op_first) mod vector_count, which
+ * must lie in [0, n_ops): weights[o * n_inputs + i], flags[o] (MK_LINEAR_* bits), divisors[o], lambdas[o].
+ * Each element is computed exactly as mk_linear computes it under its op. inputs, base and out point at
+ * element start (the chunk); any mix of MK_DTYPE_* as for mk_linear. */
+MK_API int32_t mk_linear_vectors(int32_t n_inputs, const void *const *inputs, const int32_t *input_types,
+                                 const void *base, int32_t base_type, void *out, int32_t out_type,
+                                 int64_t op_first, int32_t n_ops, const float *weights, const int32_t *flags,
+                                 const float *divisors, const float *lambdas, int64_t vector_count,
+                                 int64_t vector_length, int32_t strided, int64_t start, int64_t n);
+
+/* ---- numerics §4: the geometric methods' float64 pair sums (org.exmerge.kernel.Kernels.pairSums) ----
+ * Element k of vector v (v < vectors) is element first + k * element_stride + v * vector_stride of what
+ * inputs[i] and base point at (element_stride >= 1, vector_stride >= 0; first may be negative when the
+ * span starts at a later block, as long as no element read lies before the pointers). Of each vector the
+ * span reads blocks b in [first_block, first_block + blocks), block b being its elements k in
+ * [b * 65536, min((b + 1) * 65536, length)). v_i = widen(inputs[i][e]), or with a base
+ * (float)(widen(inputs[i][e]) - widen(base[e])) (a float32 subtraction). For pair q = (i, j) =
+ * (pairs[2q], pairs[2q + 1]): out[(v * blocks + (b - first_block)) * n_pairs + q] = the block value of
+ * (double)v_i * (double)v_j: element k in lane k % 64 from +0, the lanes folded pairwise for s = 32..1
+ * (p[l] = p[l] + p[l + s]).
+ * The caller adds a vector's block values left to right from +0. */
+MK_API int32_t mk_pair_sums(int32_t n_inputs, const void *const *inputs, const int32_t *input_types,
+                            const void *base, int32_t base_type, int32_t n_pairs, const int32_t *pairs,
+                            int64_t first, int64_t element_stride, int64_t vector_stride, int32_t vectors,
+                            int64_t length, int64_t first_block, int32_t blocks, double *out);
 
 /* ---- numerics §3: exact top-k magnitude thresholds (org.exmerge.numeric.MagnitudeSelect) ----
  * v_j = widen(x[j]) - widen(base[j]) in float32 (the task vector), or widen(x[j]) when base is NULL;
@@ -129,13 +147,10 @@ MK_API int32_t mk_magnitude_histogram_low(const void *x, int32_t x_type, const v
 MK_API int32_t mk_philox4x32_10(const uint32_t *key, const uint32_t *counter, uint32_t *out);
 
 /* u[j] = numerics §5 uniform of element first + j: key (seed low, seed high), counter (element low,
- * element high, tensor_id, model), u = (word0 >> 8) * 2^-24. */
+ * element high, tensor_id, model), u = (word0 >> 8) * 2^-24. The generator mk_sparse_merge's random
+ * drops use, exposed so tests prove every ISA path of it (the 2^32 counter carry included). */
 MK_API int32_t mk_philox_uniform(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first,
                                  int64_t n, float *u);
-
-/* DARE's drop (numerics §3): keep[j] = 1 if the uniform of element first + j is < density, else 0. */
-MK_API int32_t mk_dare_keep_mask(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first,
-                                 int64_t n, float density, uint8_t *keep);
 
 /* ---- numerics §3: the fused sparsify-and-elect op (TIES, DARE, breadcrumbs) ----
  * org.exmerge.kernel.SparseOp is the normative statement; per element e in [start, start + n), for

@@ -1,4 +1,4 @@
-/* numerics §5: the Philox block itself (for tests), uniforms, and DARE's keep mask. */
+/* numerics §5: the Philox block itself and the uniforms, for tests that prove the generator on every path. */
 #include <stddef.h>
 
 #include "fp_scalar.h"
@@ -24,25 +24,5 @@ int32_t mk_philox_uniform(uint64_t seed, uint32_t tensor_id, uint32_t model, int
         return MK_E_NULL;
     }
     mk_active()->philox_uniform(seed, tensor_id, model, first, n, u);
-    return MK_OK;
-}
-
-int32_t mk_dare_keep_mask(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first, int64_t n, float density,
-                          uint8_t *keep) {
-    if (n < 0 || first < 0) {
-        return MK_E_ARGUMENT;
-    }
-    if (n > 0 && keep == NULL) {
-        return MK_E_NULL;
-    }
-    const mk_kernel_table *k = mk_active();
-    float u[MK_TILE];
-    for (int64_t from = 0; from < n; from += MK_TILE) {
-        int64_t len = n - from < MK_TILE ? n - from : MK_TILE;
-        k->philox_uniform(seed, tensor_id, model, first + from, len, u);
-        for (int64_t j = 0; j < len; j++) {
-            keep[from + j] = u[j] < density;
-        }
-    }
     return MK_OK;
 }

@@ -6,9 +6,10 @@
 
 #include "kernels.h"
 
-#define MK_TABLE(name, isa_code)                                                                     \
-    {                                                                                                \
-        isa_code, mk_linear_direct_##name, mk_widen_##name, mk_accumulate_##name, mk_finish_##name, mk_reduce_block_##name, \
+#define MK_TABLE(name, isa_code)                                                                       \
+    {                                                                                                  \
+        isa_code, mk_linear_direct_##name, mk_widen_##name, mk_accumulate_##name, mk_finish_##name,    \
+            mk_linear_vectors_##name, mk_pair_lanes_##name, mk_pair_rows_##name,                       \
             mk_magnitude_keys_##name, mk_philox_uniform_##name, mk_sparse_values_##name,               \
             mk_sparse_combine_##name, mk_sparse_norm_lanes_##name, mk_nearswap_##name,               \
             mk_sce_variance_keys_scalar                                                              \

@@ -58,7 +58,14 @@ typedef struct mk_sparse_args {
     int32_t out_type;
 } mk_sparse_args;
 
-enum mk_reduce_kind { MK_RED_SQUARES = 0, MK_RED_ABS = 1, MK_RED_DOT = 2 };
+/* mk_linear_vectors' per-vector coefficients for one tile: element j uses op o = ops[j] of the arrays. */
+typedef struct mk_vector_ops {
+    int32_t n_inputs;
+    const float *weights; /* [o * n_inputs + i] */
+    const int32_t *flags; /* MK_LINEAR_* */
+    const float *divisors;
+    const float *lambdas;
+} mk_vector_ops;
 
 typedef struct mk_kernel_table {
     int32_t isa;
@@ -74,8 +81,16 @@ typedef struct mk_kernel_table {
     /* v = acc[j]; if divide: v /= divisor; if b: v = fma(lambda, v, b[j]); out[j] = narrow(v). */
     void (*finish)(const float *acc, const float *b, int32_t divide, float divisor, float lambda,
                    void *out, int32_t type, int64_t len);
-    /* The value of one numerics §4 block of len <= MK_RED_BLOCK elements starting at x (and y). */
-    double (*reduce_block)(int32_t kind, const void *x, int32_t tx, const void *y, int32_t ty, int64_t len);
+    /* mk_linear_vectors' arithmetic for one tile of len <= MK_TILE elements: element j with op o = ops[j]:
+     * a = +0 or -0 (flags[o]); a = fma(w[o][i], b ? x[i][j] - b[j] : x[i][j], a) for every input i;
+     * if divide: a = a / divisors[o]; if b: a = fma(lambdas[o], a, b[j]); acc[j] = a. x[i] are widened tiles. */
+    void (*linear_vectors)(const mk_vector_ops *v, const float *const *x, const float *b, const int32_t *ops,
+                           int64_t len, float *acc);
+    /* numerics §4 lanes of one run of a vector: lanes[j % 64] += (double)u[j] * (double)w[j] for j < len,
+     * the run starting at a multiple of 64 inside its block (so j % 64 is the element's lane). */
+    void (*pair_lanes)(const float *u, const float *w, int64_t len, double *lanes);
+    /* One row across g vectors side by side: acc[c] += (double)u[c] * (double)w[c] for c < g. */
+    void (*pair_rows)(const float *u, const float *w, int64_t g, double *acc);
     /* keys[j] = magnitude key of (b ? widen(x[j]) - widen(b[j]) : widen(x[j])); len <= MK_TILE. */
     void (*magnitude_keys)(const void *x, int32_t tx, const void *b, int32_t tb, int64_t len, uint32_t *keys);
     /* u[j] = numerics §5 uniform of element first + j. */
@@ -109,8 +124,10 @@ typedef struct mk_kernel_table {
     void mk_accumulate_##isa(float *acc, const float *b, const void *x, int32_t type, float w, int64_t len); \
     void mk_finish_##isa(const float *acc, const float *b, int32_t divide, float divisor, float lambda,  \
                          void *out, int32_t type, int64_t len);                                          \
-    double mk_reduce_block_##isa(int32_t kind, const void *x, int32_t tx, const void *y, int32_t ty,     \
-                                 int64_t len);                                                           \
+    void mk_linear_vectors_##isa(const mk_vector_ops *v, const float *const *x, const float *b,          \
+                                 const int32_t *ops, int64_t len, float *acc);                          \
+    void mk_pair_lanes_##isa(const float *u, const float *w, int64_t len, double *lanes);                \
+    void mk_pair_rows_##isa(const float *u, const float *w, int64_t g, double *acc);                     \
     void mk_magnitude_keys_##isa(const void *x, int32_t tx, const void *b, int32_t tb, int64_t len,     \
                                  uint32_t *keys);                                                        \
     void mk_philox_uniform_##isa(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first,      \

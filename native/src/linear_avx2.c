@@ -2,6 +2,7 @@
  * whose fmaf compiles to the same vfmadd here). */
 #include "fp_scalar.h"
 #include "kernels.h"
+#include "linear_vectors.h"
 #include "simd_avx2.h"
 
 #define MK_BY_TYPE(t, BODY)             \
@@ -193,4 +194,9 @@ int mk_linear_direct_avx2(const mk_linear_args *a) {
         break;
     }
     return 1;
+}
+
+void mk_linear_vectors_avx2(const mk_vector_ops *v, const float *const *x, const float *b, const int32_t *ops,
+                          int64_t len, float *acc) {
+    mk_linear_vectors_body(v, x, b, ops, len, acc);
 }

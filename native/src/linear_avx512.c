@@ -1,6 +1,7 @@
 /* The linear/convert tile primitives on AVX-512: 16 lanes, masked tails, the exact ops of the spec
  * (vsubps, vfmadd, vdivps; -ffp-contract=off keeps the compiler from fusing anything else). */
 #include "kernels.h"
+#include "linear_vectors.h"
 #include "simd_avx512.h"
 
 /* The type switch sits outside the loops: each case inlines mk512_load with a constant type. */
@@ -193,4 +194,9 @@ int mk_linear_direct_avx512(const mk_linear_args *a) {
         break;
     }
     return 1;
+}
+
+void mk_linear_vectors_avx512(const mk_vector_ops *v, const float *const *x, const float *b, const int32_t *ops,
+                          int64_t len, float *acc) {
+    mk_linear_vectors_body(v, x, b, ops, len, acc);
 }

@@ -1,6 +1,7 @@
 /* The linear/convert tile primitives in portable C: the reference the SIMD paths are held to. */
 #include "fp_scalar.h"
 #include "kernels.h"
+#include "linear_vectors.h"
 
 void mk_widen_scalar(const void *src, int32_t type, int64_t len, float *dst) {
     for (int64_t j = 0; j < len; j++) {
@@ -38,4 +39,9 @@ void mk_finish_scalar(const float *acc, const float *b, int32_t divide, float di
 int mk_linear_direct_scalar(const mk_linear_args *a) {
     (void)a;
     return 0;
+}
+
+void mk_linear_vectors_scalar(const mk_vector_ops *v, const float *const *x, const float *b, const int32_t *ops,
+                          int64_t len, float *acc) {
+    mk_linear_vectors_body(v, x, b, ops, len, acc);
 }

@@ -1,31 +1,13 @@
-/* One numerics §4 block in portable C: 64 lanes, element i to lane i % 64, pairwise fold. */
-#include <math.h>
-
-#include "fp_scalar.h"
+/* numerics §4 pair-sum lanes in portable C: element j to lane j % 64, the reference the SIMD paths match. */
 #include "kernels.h"
+#include "reduce_rows.h"
 
-double mk_reduce_block_scalar(int32_t kind, const void *x, int32_t tx, const void *y, int32_t ty, int64_t len) {
-    double lanes[MK_RED_LANES] = {0};
-    for (int64_t i = 0; i < len; i++) {
-        double a = (double)mk_load(x, tx, i);
-        double term;
-        switch (kind) {
-        case MK_RED_SQUARES:
-            term = a * a;
-            break;
-        case MK_RED_ABS:
-            term = fabs(a);
-            break;
-        default:
-            term = a * (double)mk_load(y, ty, i);
-            break;
-        }
-        lanes[i % MK_RED_LANES] += term;
+void mk_pair_lanes_scalar(const float *u, const float *w, int64_t len, double *lanes) {
+    for (int64_t j = 0; j < len; j++) {
+        lanes[j % MK_RED_LANES] += (double)u[j] * (double)w[j];
     }
-    for (int s = MK_RED_LANES / 2; s >= 1; s >>= 1) {
-        for (int l = 0; l < s; l++) {
-            lanes[l] = lanes[l] + lanes[l + s];
-        }
-    }
-    return lanes[0];
+}
+
+void mk_pair_rows_scalar(const float *u, const float *w, int64_t g, double *acc) {
+    mk_pair_rows_body(u, w, g, acc);
 }

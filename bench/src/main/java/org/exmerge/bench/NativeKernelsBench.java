@@ -9,6 +9,7 @@ import org.exmerge.format.DType;
 import org.exmerge.kernel.Backends;
 import org.exmerge.kernel.Kernels;
 import org.exmerge.kernel.Operand;
+import org.exmerge.kernel.VectorSpan;
 import org.exmerge.kernel.ffm.NativeKernels;
 import org.exmerge.numeric.Bf16;
 import org.exmerge.numeric.BlockReduction;
@@ -31,7 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The other kernels on one BF16 tensor of {@code elements} (odd) elements, Java twin vs C, each in
  * bytes/s of input read (plus output written where there is one), next to a MemorySegment.copy
- * moving the same bytes in the same run: convert BF16→F32, numerics §4 sumSquares, the first
+ * moving the same bytes in the same run: convert BF16→F32, numerics §4 Σx² (pairSums of the one pair
+ * (0, 0) over the whole tensor as one span), the first
  * magnitude-histogram pass over τ = x − b, and numerics §5 uniforms (bytes = 4 per uniform written).
  */
 @State(Scope.Thread)
@@ -47,7 +49,11 @@ public class NativeKernelsBench {
     @Param({"java", "native"})
     String backend;
 
+    private static final int[][] SQUARES = {{0, 0}};
+
     private Arena arena;
+    private VectorSpan whole;
+    private double[] blockValues;
     private Operand x;
     private Operand b;
     private Operand f32;
@@ -70,8 +76,10 @@ public class NativeKernelsBench {
         copyDst = arena.allocate(6L * elements, 64);
         kernels = Backends.select(backend);
         nat = backend.equals("native") ? NativeKernels.instance() : null;
-        if (nat != null && nat.sumSquares(x, elements, null) != BlockReduction.sumSquares(x.segment(), DType.BF16, elements)) {
-            throw new IllegalStateException("native sumSquares differs from BlockReduction");
+        whole = new VectorSpan(0, 1, elements, 1, elements, 0, (int) VectorSpan.blockCount(elements));
+        blockValues = new double[whole.blocks()];
+        if (sumSquares(new TrafficCounter()) != BlockReduction.sumSquares(x.segment(), DType.BF16, elements)) {
+            throw new IllegalStateException(backend + " pairSums differs from BlockReduction");
         }
     }
 
@@ -98,7 +106,8 @@ public class NativeKernelsBench {
     @Benchmark
     public double sumSquares(TrafficCounter c) {
         c.bytes += 2L * elements;
-        return nat != null ? nat.sumSquares(x, elements, null) : BlockReduction.sumSquares(x.segment(), DType.BF16, elements);
+        kernels.pairSums(new Operand[] {x}, null, SQUARES, whole, blockValues);
+        return BlockReduction.addBlocks(blockValues);
     }
 
     @Benchmark

@@ -109,6 +109,16 @@ public final class JavaKernels implements Kernels {
     }
 
     @Override
+    public void linearPerVector(VectorLinearOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
+        VectorLinearKernels.linearPerVector(op, xs, base, out, start, n);
+    }
+
+    @Override
+    public void pairSums(Operand[] xs, Operand base, int[][] pairs, VectorSpan span, double[] out) {
+        PairSumKernels.pairSums(xs, base, pairs, span, out);
+    }
+
+    @Override
     public void tauHistogram(Operand x, Operand base, long start, long n, int high, long[] hist) {
         SparseKernels.tauHistogram(x, base, start, n, high, hist);
     }

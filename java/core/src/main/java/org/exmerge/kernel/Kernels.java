@@ -29,8 +29,32 @@ public interface Kernels {
      */
     void linear(LinearOp op, Operand[] inputs, Operand base, Operand out, long n);
 
+    /**
+     * {@link #linear} with the op of each element's vector ({@link VectorLinearOp}) over elements
+     * {@code [start, start + n)} of the tensor, written to {@code out[0 .. n)}: each element gets exactly
+     * the bytes {@code linear} with its vector's op gives. Input operands start at element 0 of the
+     * tensor (the element index says which vector it is in); {@code out} starts at the chunk.
+     *
+     * @param base null unless {@code op.hasBase()}
+     */
+    void linearPerVector(VectorLinearOp op, Operand[] inputs, Operand base, Operand out, long start, long n);
+
     /** Copies {@code n} elements, converting the float type exactly or with RNE narrowing. */
     void convert(Operand in, Operand out, long n);
+
+    /**
+     * numerics §4's float64 reductions of the geometric methods (slerp, nuslerp, karcher, model_stock):
+     * for every vector and block of {@code span} and every pair {@code (i, j)} of {@code pairs},
+     * {@code out[(v·span.blocks() + b)·pairs.length + q]} = the block value of {@code Σ v_i·v_j}, where
+     * {@code v_i} is input {@code i}, or with a base its task vector {@code x_i − b} formed as
+     * {@link #linear} forms it (float32, or float64 if an operand is F64); each product in float64
+     * without fma, element {@code k} of a block in lane {@code k mod 64}, the lanes folded pairwise.
+     * A vector's sum is its block values added left to right from +0.0 by the caller, so no result
+     * depends on how spans are cut or run. Operands start at element 0 of the tensor.
+     *
+     * @param base null for the inputs themselves, else the base their task vectors are taken from
+     */
+    void pairSums(Operand[] inputs, Operand base, int[][] pairs, VectorSpan span, double[] out);
 
     // numerics §3 (TIES, DARE, breadcrumbs, DELLA). Input operands start at element 0 of the tensor and
     // indices are absolute, because Philox draws and DELLA's row ranks depend on them; out starts at

@@ -6,6 +6,9 @@ import org.exmerge.format.DType;
 
 /**
  * The float64 reductions of numerics §4 (norms, dots, sums) in the one order every backend reproduces.
+ * This is the order's reference statement, which the kernels are tested against; merge methods never
+ * call it, they reach the reductions through their backend ({@code Kernels.pairSums},
+ * {@code Kernels.sparseNorms}).
  *
  * <p>Elements are widened exactly to float64 and each term is formed in float64 without fma:
  * {@code x·x}, {@code x·y} or {@code |x|} (for float32 or narrower inputs the product is exact). A

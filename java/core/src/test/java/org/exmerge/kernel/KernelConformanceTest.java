@@ -28,14 +28,16 @@ import org.junit.jupiter.params.provider.MethodSource;
  * compared with {@link JavaKernels} byte for byte; where the spec refuses (F64 narrowed to 16 bits),
  * the backend must refuse the same way. Targets are the providers of {@link Backends#providers()}; a
  * backend with several code paths runs on each (native: every ISA path this CPU has). Seeds, types
- * and sizes are in every message. The ISA-specific corners (streaming stores, tile edges, DELLA row
- * cuts) stay in kernel/ffm's Native*Test.
+ * and sizes are in every message. KernelConformanceSparseTest (numerics §3) and
+ * KernelConformanceGeometricTest (numerics §4's pair sums, the per-vector linear op) hold the other ops.
+ * The ISA-specific corners (streaming stores, tile edges, DELLA row cuts) stay in kernel/ffm's Native*Test.
  */
 class KernelConformanceTest {
     static final DType[] TYPES = {DType.BF16, DType.F16, DType.F32, DType.F64, DType.F8_E4M3, DType.F8_E5M2};
     static final int[] TAILS = {0, 1, 15, 16, 17, 33, 1023, 4097, 65537};
-    static final Set<String> OPS = Set.of("linear", "convert", "tauHistogram", "sparseNorms", "sparseMerge", "nearswap",
-            "sceHistogram", "sceSquares", "sceMerge", "fusionHistogram", "fusionMerge");
+    static final Set<String> OPS = Set.of("linear", "linearPerVector", "convert", "pairSums", "tauHistogram",
+            "sparseNorms", "sparseMerge", "nearswap", "sceHistogram", "sceSquares", "sceMerge", "fusionHistogram",
+            "fusionMerge");
     private static final JavaKernels SPEC = new JavaKernels();
 
     /** One backend on one of its code paths; {@code kernels} is null when the backend cannot run here. */

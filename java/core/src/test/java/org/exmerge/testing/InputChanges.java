@@ -30,6 +30,8 @@ import org.exmerge.kernel.Kernels;
 import org.exmerge.kernel.LinearOp;
 import org.exmerge.kernel.Operand;
 import org.exmerge.kernel.SparseOp;
+import org.exmerge.kernel.VectorLinearOp;
+import org.exmerge.kernel.VectorSpan;
 import org.exmerge.testing.TestModels.T;
 
 /**
@@ -194,8 +196,20 @@ public final class InputChanges {
             }
 
             @Override
+            public void linearPerVector(VectorLinearOp op, Operand[] inputs, Operand base, Operand out,
+                                        long start, long n) {
+                k.linearPerVector(op, inputs, base, out, start, n);
+            }
+
+            @Override
             public void convert(Operand in, Operand out, long n) {
                 k.convert(in, out, n);
+            }
+
+            @Override
+            public void pairSums(Operand[] inputs, Operand base, int[][] pairs, VectorSpan span,
+                                 double[] out) {
+                k.pairSums(inputs, base, pairs, span, out);
             }
 
             @Override

@@ -1,7 +1,6 @@
 package org.exmerge.kernel.ffm;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -117,22 +116,28 @@ public final class ExmergeNative {
     public static final MethodHandle mk_convert = bind("mk_convert",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG), CHUNK);
 
+    /**
+     * int32_t mk_linear_vectors(int32_t n_inputs, const void *const *inputs, const int32_t *input_types,
+     *                           const void *base, int32_t base_type, void *out, int32_t out_type,
+     *                           int64_t op_first, int32_t n_ops, const float *weights, const int32_t *flags,
+     *                           const float *divisors, const float *lambdas, int64_t vector_count,
+     *                           int64_t vector_length, int32_t strided, int64_t start, int64_t n);
+     */
+    public static final MethodHandle mk_linear_vectors = bind("mk_linear_vectors", FunctionDescriptor.of(JAVA_INT,
+            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS,
+            ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), CHUNK);
+
     // ---- numerics §4 ----
 
-    /** int32_t mk_sum_squares(const void *x, int32_t x_type, int64_t n, double *blocks, double *total); */
-    public static final MethodHandle mk_sum_squares = bind("mk_sum_squares",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS), CHUNK);
-
-    /** int32_t mk_sum_abs(const void *x, int32_t x_type, int64_t n, double *blocks, double *total); */
-    public static final MethodHandle mk_sum_abs = bind("mk_sum_abs",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS), CHUNK);
-
     /**
-     * int32_t mk_dot(const void *x, int32_t x_type, const void *y, int32_t y_type, int64_t n,
-     *                double *blocks, double *total);
+     * int32_t mk_pair_sums(int32_t n_inputs, const void *const *inputs, const int32_t *input_types,
+     *                      const void *base, int32_t base_type, int32_t n_pairs, const int32_t *pairs,
+     *                      int64_t first, int64_t element_stride, int64_t vector_stride, int32_t vectors,
+     *                      int64_t length, int64_t first_block, int32_t blocks, double *out);
      */
-    public static final MethodHandle mk_dot = bind("mk_dot",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, ADDRESS), CHUNK);
+    public static final MethodHandle mk_pair_sums = bind("mk_pair_sums", FunctionDescriptor.of(JAVA_INT,
+            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT,
+            JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS), CHUNK);
 
     // ---- numerics §3 magnitude select ----
 
@@ -162,14 +167,6 @@ public final class ExmergeNative {
      */
     public static final MethodHandle mk_philox_uniform = bind("mk_philox_uniform",
             FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS), CHUNK);
-
-    /**
-     * int32_t mk_dare_keep_mask(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first,
-     *                           int64_t n, float density, uint8_t *keep);
-     */
-    public static final MethodHandle mk_dare_keep_mask = bind("mk_dare_keep_mask",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_FLOAT, ADDRESS),
-            CHUNK);
 
     // ---- numerics §3 fused sparsify-and-elect op ----
 

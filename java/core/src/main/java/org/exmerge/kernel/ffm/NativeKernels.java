@@ -1,8 +1,6 @@
 package org.exmerge.kernel.ffm;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Map;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.Fallbacks;
@@ -13,10 +11,13 @@ import org.exmerge.kernel.LinearOp;
 import org.exmerge.kernel.Operand;
 import org.exmerge.kernel.SceOp;
 import org.exmerge.kernel.SparseOp;
+import org.exmerge.kernel.VectorLinearOp;
+import org.exmerge.kernel.VectorSpan;
 
 /**
- * The native backend: the kernels of numerics §2–§4 in C (AVX-512, AVX2 or scalar, chosen at load),
- * bit for bit the bytes {@link JavaKernels} writes.
+ * The native backend: the kernels of numerics §2–§5 in C (AVX-512, AVX2 or scalar, chosen at load),
+ * bit for bit the bytes {@link JavaKernels} writes. The ops live by family in {@code NativeLinear}
+ * (§2), {@code NativePairSums} (§4) and {@code NativeSparse} (§3); this class is their one face.
  *
  * <p>Declared fallback ({@code DECLARED_FALLBACKS}): whatever the C library does not do goes to the
  * Java spec, and each such call is counted in {@link #fallbacks()} under the op's name, so doctor
@@ -26,20 +27,18 @@ import org.exmerge.kernel.SparseOp;
  * counted delegation here first ({@code FALLBACKS.count("op"); JAVA.op(…)}) and a native twin later
  * (native/README.md, "Adding an op").
  *
- * <p>The reductions, magnitude histograms and Philox draws below are not yet {@link Kernels} ops
- * (the methods that need them call {@code numeric} directly today); they are public here, with the
- * shapes of their {@code numeric} twins, so wiring them in is mechanical once the interface has them.
+ * <p>Beside the ops, the C building blocks the tests and benchmarks prove on every ISA path: the
+ * magnitude histograms of {@code tauHistogram} and the Philox uniforms of {@code sparseMerge}.
  */
 public final class NativeKernels implements Kernels {
-    private static final Kernels JAVA = new JavaKernels();
+    static final Kernels JAVA = new JavaKernels();
     /** The calls handed to the Java spec, by op (numerics §1: same bytes, only slower). */
     static final Fallbacks FALLBACKS = new Fallbacks();
     /** When each op is served by the Java spec, for {@code exmerge doctor}. */
-    static final String DECLARED_FALLBACKS = "linear, convert, nearswap, sparseMerge and sparseNorms with an F64 or F8"
-            + " operand; tauHistogram without a base or with an F64 or F8 operand"
+    static final String DECLARED_FALLBACKS = "linear, linearPerVector, convert, pairSums, nearswap, sparseMerge and"
+            + " sparseNorms with an F64 or F8 operand; tauHistogram without a base or with an F64 or F8 operand"
             + "; sceHistogram and sceMerge with an F64 or F8 operand; sceSquares, fusionHistogram and fusionMerge always";
     private static final NativeKernels INSTANCE = new NativeKernels();
-    private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE;
 
     private NativeKernels() {}
 
@@ -69,181 +68,87 @@ public final class NativeKernels implements Kernels {
         };
     }
 
+    /** Whether every operand (null ones aside) has a type the C kernels handle. */
+    static boolean allNative(Operand[] xs, Operand... more) {
+        for (Operand x : xs) {
+            if (code(x.type()) == 0) {
+                return false;
+            }
+        }
+        for (Operand m : more) {
+            if (m != null && code(m.type()) == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static void requireNative(Operand o) {
+        if (code(o.type()) == 0) {
+            throw new IllegalArgumentException("the native kernels take F32, F16 or BF16 here, not " + o.type()
+                    + " (use numeric's Java twin)");
+        }
+    }
+
     @Override
     public void linear(LinearOp op, Operand[] xs, Operand base, Operand out, long n) {
-        if (xs.length != op.inputs()) {
-            throw new IllegalArgumentException(xs.length + " inputs for " + op.inputs() + " weights");
-        }
-        if (op.hasBase() != (base != null)) {
-            throw new IllegalArgumentException("base operand must be given exactly when the op has a base");
-        }
-        boolean handled = code(out.type()) != 0 && (base == null || code(base.type()) != 0);
-        for (Operand x : xs) {
-            handled &= code(x.type()) != 0;
-        }
-        if (!handled) {
-            FALLBACKS.count("linear");
-            JAVA.linear(op, xs, base, out, n);
-            return;
-        }
-        float[] w = op.weightsF32();
-        long outBytes = Staging.span(out, n, "output");
-        try (Arena arena = Arena.ofConfined()) {
-            int k = xs.length;
-            MemorySegment ptrs = arena.allocate(ValueLayout.ADDRESS, Math.max(1, k));
-            MemorySegment types = arena.allocate(ValueLayout.JAVA_INT, Math.max(1, k));
-            MemorySegment weights = arena.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, k));
-            for (int i = 0; i < k; i++) {
-                long bytes = Staging.span(xs[i], n, "input " + i);
-                ptrs.setAtIndex(ValueLayout.ADDRESS, i, Staging.in(xs[i].segment(), bytes, arena));
-                types.setAtIndex(ValueLayout.JAVA_INT, i, code(xs[i].type()));
-                weights.setAtIndex(ValueLayout.JAVA_FLOAT, i, w[i]);
-            }
-            MemorySegment b = MemorySegment.NULL;
-            int bt = 0;
-            if (base != null) {
-                b = Staging.in(base.segment(), Staging.span(base, n, "base"), arena);
-                bt = code(base.type());
-            }
-            MemorySegment o = Staging.out(out.segment(), outBytes, arena);
-            int status;
-            try {
-                status = (int) ExmergeNative.mk_linear.invokeExact(k, ptrs, types, weights, b, bt, o, code(out.type()),
-                        (op.divide() ? ExmergeNative.MK_LINEAR_DIVIDE : 0) | (op.negativeZeroStart() ? ExmergeNative.MK_LINEAR_NEG_ZERO : 0), op.divisorF32(), op.lambdaF32(), n);
-            } catch (Throwable t) {
-                throw ExmergeNative.rethrow(t);
-            }
-            NativeException.check(status, "mk_linear", n + " elements, " + k + " inputs");
-            Staging.back(o, out.segment(), outBytes);
-        }
+        NativeLinear.linear(op, xs, base, out, n);
+    }
+
+    @Override
+    public void linearPerVector(VectorLinearOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
+        NativeLinear.linearPerVector(op, xs, base, out, start, n);
     }
 
     @Override
     public void convert(Operand in, Operand out, long n) {
-        if (in.type() == out.type()) {
-            MemorySegment.copy(in.segment(), 0, out.segment(), 0, n * in.type().size()); // a copy computes nothing
-            return;
-        }
-        if (code(in.type()) == 0 || code(out.type()) == 0) {
-            FALLBACKS.count("convert");
-            JAVA.convert(in, out, n); // types the C kernels leave to Java, or the spec's error
-            return;
-        }
-        long inBytes = Staging.span(in, n, "input");
-        long outBytes = Staging.span(out, n, "output");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment i = Staging.in(in.segment(), inBytes, arena);
-            MemorySegment o = Staging.out(out.segment(), outBytes, arena);
-            int status;
-            try {
-                status = (int) ExmergeNative.mk_convert.invokeExact(i, code(in.type()), o, code(out.type()), n);
-            } catch (Throwable t) {
-                throw ExmergeNative.rethrow(t);
-            }
-            NativeException.check(status, "mk_convert", in.type() + " to " + out.type());
-            Staging.back(o, out.segment(), outBytes);
-        }
+        NativeLinear.convert(in, out, n);
     }
 
-    // ---- numerics §4 reductions (twins of numeric.BlockReduction; F64/F8 inputs are not native) ----
-
-    /** {@code Σ x²} in numerics §4's order; {@code blocks}, if not null, receives each block's value. */
-    public double sumSquares(Operand x, long n, double[] blocks) {
-        return reduce(0, x, null, n, blocks);
+    @Override
+    public void pairSums(Operand[] xs, Operand base, int[][] pairs, VectorSpan span, double[] out) {
+        NativePairSums.pairSums(xs, base, pairs, span, out);
     }
 
-    /** {@code Σ |x|} in numerics §4's order. */
-    public double sumAbs(Operand x, long n, double[] blocks) {
-        return reduce(1, x, null, n, blocks);
+    @Override
+    public void tauHistogram(Operand x, Operand base, long start, long n, int high, long[] hist) {
+        NativeSparse.tauHistogram(x, base, start, n, high, hist);
     }
 
-    /** {@code Σ x·y} in numerics §4's order. */
-    public double dot(Operand x, Operand y, long n, double[] blocks) {
-        return reduce(2, x, y, n, blocks);
+    @Override
+    public void sparseNorms(SparseOp op, int norm, Operand[] xs, Operand base, long blockStart, long total,
+                            double[] out) {
+        NativeSparse.sparseNorms(op, norm, xs, base, blockStart, total, out);
     }
 
-    private static double reduce(int kind, Operand x, Operand y, long n, double[] blocks) {
-        requireNative(x);
-        if (y != null) {
-            requireNative(y);
-        }
-        long nBlocks = (n + 65_535) / 65_536;
-        if (blocks != null && blocks.length < nBlocks) {
-            throw new IllegalArgumentException("blocks holds " + blocks.length + " values, " + nBlocks + " needed");
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment xs = Staging.in(x.segment(), Staging.span(x, n, "x"), arena);
-            MemorySegment bs = blocks == null ? MemorySegment.NULL : arena.allocate(F64, Math.max(1, nBlocks));
-            MemorySegment total = arena.allocate(F64);
-            int status;
-            try {
-                status = switch (kind) {
-                    case 0 -> (int) ExmergeNative.mk_sum_squares.invokeExact(xs, code(x.type()), n, bs, total);
-                    case 1 -> (int) ExmergeNative.mk_sum_abs.invokeExact(xs, code(x.type()), n, bs, total);
-                    default -> {
-                        MemorySegment ys = Staging.in(y.segment(), Staging.span(y, n, "y"), arena);
-                        yield (int) ExmergeNative.mk_dot.invokeExact(xs, code(x.type()), ys, code(y.type()), n, bs, total);
-                    }
-                };
-            } catch (Throwable t) {
-                throw ExmergeNative.rethrow(t);
-            }
-            NativeException.check(status, "reduction", n + " elements");
-            if (blocks != null) {
-                MemorySegment.copy(bs, F64, 0, blocks, 0, (int) nBlocks);
-            }
-            return total.get(F64, 0);
-        }
+    @Override
+    public void sparseMerge(SparseOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
+        NativeSparse.sparseMerge(op, xs, base, out, start, n);
     }
 
-    // ---- numerics §3 magnitude select passes (twins of numeric.MagnitudeSelect.histogramHigh/Low) ----
+    // ---- building blocks (numerics §3 magnitude select, §5 Philox), for tests and benchmarks ----
 
     /**
      * Adds to {@code hist} (32,768 buckets) the high-part counts of the magnitude keys of
-     * {@code x − base} (float32), or of {@code x} when base is null.
+     * {@code x − base} (float32), or of {@code x} when base is null: MagnitudeSelect.histogramHigh's twin.
      */
     public void histogramHigh(Operand x, Operand base, long n, long[] hist) {
-        histogram(x, base, n, -1, hist, 1 << 15);
+        NativeSparse.histogram(x, base, n, -1, hist, 1 << 15);
     }
 
     /** Adds to {@code hist} (65,536 buckets) the low-part counts of the keys whose high part is {@code high}. */
     public void histogramLow(Operand x, Operand base, long n, int high, long[] hist) {
-        histogram(x, base, n, high, hist, 1 << 16);
+        NativeSparse.histogram(x, base, n, high, hist, 1 << 16);
     }
 
-    private static void histogram(Operand x, Operand base, long n, int high, long[] hist, int buckets) {
-        requireNative(x);
-        if (base != null) {
-            requireNative(base);
-        }
-        if (hist.length != buckets) {
-            throw new IllegalArgumentException("histogram needs " + buckets + " buckets, got " + hist.length);
-        }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment xs = Staging.in(x.segment(), Staging.span(x, n, "x"), arena);
-            MemorySegment bs = base == null ? MemorySegment.NULL
-                    : Staging.in(base.segment(), Staging.span(base, n, "base"), arena);
-            int bt = base == null ? 0 : code(base.type());
-            MemorySegment h = arena.allocate(ValueLayout.JAVA_LONG, buckets);
-            MemorySegment.copy(hist, 0, h, ValueLayout.JAVA_LONG, 0, buckets);
-            int status;
-            try {
-                status = high < 0
-                        ? (int) ExmergeNative.mk_magnitude_histogram_high.invokeExact(xs, code(x.type()), bs, bt, n, h)
-                        : (int) ExmergeNative.mk_magnitude_histogram_low.invokeExact(xs, code(x.type()), bs, bt, n, high, h);
-            } catch (Throwable t) {
-                throw ExmergeNative.rethrow(t);
-            }
-            NativeException.check(status, "magnitude histogram", n + " elements");
-            MemorySegment.copy(h, ValueLayout.JAVA_LONG, 0, hist, 0, buckets);
-        }
-    }
-
-    // ---- numerics §5 (twins of numeric.Philox4x32) ----
-
-    /** {@code u[j]} = the numerics §5 uniform of element {@code first + j}, for {@code j < n}; {@code u} native. */
+    /**
+     * {@code u[j]} = the numerics §5 uniform of element {@code first + j}, for {@code j < n}, from the
+     * generator {@code sparseMerge}'s random drops use; {@code u} a writable native segment.
+     */
     public void uniforms(long seed, int tensorId, int model, long first, long n, MemorySegment u) {
-        checkNativeFloats(u, n);
+        if (n < 0 || !u.isNative() || u.isReadOnly() || u.byteSize() < Math.multiplyExact(n, 4L)) {
+            throw new IllegalArgumentException("u must be a writable native segment of at least " + n + " floats");
+        }
         int status;
         try {
             status = (int) ExmergeNative.mk_philox_uniform.invokeExact(seed, tensorId, model, first, n, u);
@@ -251,104 +156,6 @@ public final class NativeKernels implements Kernels {
             throw ExmergeNative.rethrow(t);
         }
         NativeException.check(status, "mk_philox_uniform", "first " + first + ", " + n + " elements");
-    }
-
-    /** DARE's drop: {@code keep[j]} = 1 iff the uniform of element {@code first + j} is below {@code density}. */
-    public void dareKeepMask(long seed, int tensorId, int model, long first, long n, float density, MemorySegment keep) {
-        if (!keep.isNative() || keep.isReadOnly() || keep.byteSize() < n || n < 0) {
-            throw new IllegalArgumentException("keep must be a writable native segment of at least " + n + " bytes");
-        }
-        int status;
-        try {
-            status = (int) ExmergeNative.mk_dare_keep_mask.invokeExact(seed, tensorId, model, first, n, density, keep);
-        } catch (Throwable t) {
-            throw ExmergeNative.rethrow(t);
-        }
-        NativeException.check(status, "mk_dare_keep_mask", "first " + first + ", " + n + " elements");
-    }
-
-    private static void checkNativeFloats(MemorySegment u, long n) {
-        if (n < 0 || !u.isNative() || u.isReadOnly() || u.byteSize() < Math.multiplyExact(n, 4L)) {
-            throw new IllegalArgumentException("u must be a writable native segment of at least " + n + " floats");
-        }
-    }
-
-    private static void requireNative(Operand o) {
-        if (code(o.type()) == 0) {
-            throw new IllegalArgumentException("the native kernels take F32, F16 or BF16 here, not " + o.type()
-                    + " (use numeric's Java twin)");
-        }
-    }
-
-    // ---- numerics §3 Kernels ops (TIES, DARE, breadcrumbs, DELLA); the Java spec is kernel.SparseKernels ----
-
-    @Override
-    public void tauHistogram(Operand x, Operand base, long start, long n, int high, long[] hist) {
-        // The C passes take τ from element 0 of what they are given, so the operands move to start.
-        // Anything the C does not do exactly as the spec (F64/F8 operands, no base, a bucket index
-        // outside the table, a histogram of another size) goes to the spec itself, errors included.
-        int buckets = high < 0 ? 1 << 15 : 1 << 16;
-        if (base == null || code(x.type()) == 0 || code(base.type()) == 0 || high >= 1 << 15 || hist.length != buckets
-                || start < 0 || n < 0) {
-            FALLBACKS.count("tauHistogram");
-            JAVA.tauHistogram(x, base, start, n, high, hist);
-            return;
-        }
-        if (n == 0) {
-            return;
-        }
-        histogram(x.skip(start), base.skip(start), n, high, hist, buckets);
-    }
-
-    @Override
-    public void sparseNorms(SparseOp op, int norm, Operand[] xs, Operand base, long blockStart, long total,
-                            double[] out) {
-        if (!SparseArgs.handlesInputs(op, xs, base) || norm < SparseOp.NORM_L1 || norm > SparseOp.NORM_LINF
-                || blockStart < 0 || blockStart >= total || blockStart % 65_536 != 0 || out.length < 2 * xs.length) {
-            FALLBACKS.count("sparseNorms");
-            JAVA.sparseNorms(op, norm, xs, base, blockStart, total, out); // F64/F8, or the spec's error
-            return;
-        }
-        long len = Math.min(65_536, total - blockStart);
-        try (Arena arena = Arena.ofConfined()) {
-            SparseArgs a = new SparseArgs(op, xs, base, SparseArgs.end(op, blockStart + len), arena);
-            MemorySegment o = arena.allocate(F64, Math.max(1, 2L * xs.length));
-            int status;
-            try {
-                status = (int) ExmergeNative.mk_sparse_norms.invokeExact(a.models, a.inputs, a.types, a.base,
-                        code(base.type()), a.from, a.below, a.random, a.keepProb, op.seed(), op.tensorId(), norm,
-                        blockStart, len, o, a.rowLength, a.rankLow, a.rankSpan, a.rankSingle);
-            } catch (Throwable t) {
-                throw ExmergeNative.rethrow(t);
-            }
-            NativeException.check(status, "mk_sparse_norms", "block " + blockStart + " of " + total);
-            MemorySegment.copy(o, F64, 0, out, 0, 2 * xs.length);
-        }
-    }
-
-    @Override
-    public void sparseMerge(SparseOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
-        if (!SparseArgs.handles(op, xs, base, out, start, n)) {
-            FALLBACKS.count("sparseMerge");
-            JAVA.sparseMerge(op, xs, base, out, start, n); // F64/F8, or an error the spec reports
-            return;
-        }
-        long outBytes = Staging.span(out, n, "output");
-        try (Arena arena = Arena.ofConfined()) {
-            SparseArgs a = new SparseArgs(op, xs, base, SparseArgs.end(op, start + n), arena);
-            MemorySegment o = Staging.out(out.segment(), outBytes, arena);
-            int status;
-            try {
-                status = (int) ExmergeNative.mk_sparse_merge.invokeExact(a.models, a.inputs, a.types, a.base,
-                        code(base.type()), o, code(out.type()), a.weights, a.from, a.below, a.random, a.keepProb,
-                        a.divisor, op.election(), a.flags, op.sumDivisor(), op.lambda(), op.seed(), op.tensorId(),
-                        start, n, a.rowLength, a.rankLow, a.rankSpan, a.rankSingle);
-            } catch (Throwable t) {
-                throw ExmergeNative.rethrow(t);
-            }
-            NativeException.check(status, "mk_sparse_merge", "elements " + start + " + " + n + ", " + a.models + " models");
-            Staging.back(o, out.segment(), outBytes);
-        }
     }
 
     @Override

@@ -57,7 +57,7 @@ public final class Karcher implements MergeMethod {
             @Override
             public TensorMerge bind(TensorInputs in) {
                 int m = in.models().length;
-                double[] gram = PairSums.compute(in.models(), null, Vectors.whole(in.elements()), PairSums.gramPairs(m))[0];
+                double[] gram = PairSums.compute(in, in.models(), null, Vectors.whole(in.elements()), PairSums.gramPairs(m))[0];
                 LinearOp op = new LinearOp(weights(m, gram, maxIter, tol), false, false, 1.0, 1.0);
                 return VectorLinearMerge.whole(in.kernels(), in.models(), null, in.elements(), op);
             }

@@ -56,7 +56,7 @@ public final class ModelStock implements MergeMethod {
             public TensorMerge bind(TensorInputs in) {
                 Vectors vectors = filterWise ? Vectors.lastDim(in.shape()) : Vectors.whole(in.elements());
                 int n = in.models().length;
-                double[][] sums = PairSums.compute(in.models(), in.base(), vectors, PairSums.gramPairs(n));
+                double[][] sums = PairSums.compute(in, in.models(), in.base(), vectors, PairSums.gramPairs(n));
                 double[] ones = new double[n];
                 java.util.Arrays.fill(ones, 1.0);
                 LinearOp[] ops = new LinearOp[sums.length];

@@ -95,7 +95,7 @@ public final class MultiSlerp implements MergeMethod {
                     // mergekit returns the one model as it is: c·x from −0 is exactly x (numerics §4).
                     return VectorLinearMerge.whole(in.kernels(), xs, null, in.elements(), LinearOp.products(new double[] {1.0}));
                 }
-                double[] gram = PairSums.compute(xs, in.base(), Vectors.whole(in.elements()), PairSums.gramPairs(xs.length))[0];
+                double[] gram = PairSums.compute(in, xs, in.base(), Vectors.whole(in.elements()), PairSums.gramPairs(xs.length))[0];
                 double[] c = coefficients(w, eps, gram);
                 if (c == null) {
                     throw new UncheckedIOException(new ConfigException("", "tensor '" + in.name() + "': multislerp of "

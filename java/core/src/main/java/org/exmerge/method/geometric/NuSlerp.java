@@ -75,7 +75,7 @@ public final class NuSlerp implements MergeMethod {
                 Vectors vectors = flatten ? Vectors.whole(in.elements())
                         : rowWise ? Vectors.firstDim(in.shape()) : Vectors.lastDim(in.shape());
                 Operand[] xs = in.models();
-                double[][] sums = PairSums.compute(xs, in.base(), vectors, PairSums.gramPairs(2));
+                double[][] sums = PairSums.compute(in, xs, in.base(), vectors, PairSums.gramPairs(2));
                 LinearOp[] ops = new LinearOp[sums.length];
                 for (int p = 0; p < ops.length; p++) {
                     // gramPairs(2) = (0,0), (0,1), (1,1)

@@ -1,6 +1,7 @@
 package org.exmerge.method.geometric;
 
 import java.util.List;
+import org.exmerge.kernel.Kernels;
 import org.exmerge.kernel.LinearOp;
 import org.exmerge.kernel.Operand;
 import org.exmerge.method.MergeMethod;
@@ -12,7 +13,6 @@ import org.exmerge.method.TensorInputs;
 import org.exmerge.method.TensorMerge;
 import org.exmerge.method.TensorParams;
 import org.exmerge.method.TensorPlan;
-import org.exmerge.numeric.BlockReduction;
 
 /**
  * numerics §4 slerp: spherical interpolation between the base model ({@code t = 0}) and one other model
@@ -57,31 +57,17 @@ public final class Slerp implements MergeMethod {
             public TensorMerge bind(TensorInputs in) {
                 Operand b = in.base();
                 Operand x = in.models()[0];
-                double[] s = sums(b, x, in.elements(), in.parallel());
+                double[] s = sums(in.kernels(), b, x, in.elements(), in.parallel());
                 LinearOp op = LinearOp.products(coefficients(t, s[0], s[1], s[2]));
                 return VectorLinearMerge.whole(in.kernels(), new Operand[] {b, x}, null, in.elements(), op);
             }
         };
     }
 
-    /** Σb², Σx², Σb·x in numerics §4's order: blocks on the run's threads, added left to right. */
-    static double[] sums(Operand b, Operand x, long n, Parallel parallel) {
-        int blocks = (int) BlockReduction.blockCount(n);
-        double[][] perBlock = new double[3][blocks];
-        int pieces = Parallel.pieces(blocks, 16);
-        int perPiece = (blocks + pieces - 1) / pieces;
-        parallel.run(pieces, p -> {
-            double[] s3 = new double[3];
-            for (int blk = p * perPiece; blk < Math.min(blocks, (p + 1) * perPiece); blk++) {
-                BlockReduction.blockSumSquaresAndDot(b.segment(), b.type(), x.segment(), x.type(),
-                        (long) blk * BlockReduction.BLOCK_SIZE, n, s3);
-                perBlock[0][blk] = s3[0];
-                perBlock[1][blk] = s3[1];
-                perBlock[2][blk] = s3[2];
-            }
-        });
-        return new double[] {BlockReduction.addBlocks(perBlock[0]), BlockReduction.addBlocks(perBlock[1]),
-            BlockReduction.addBlocks(perBlock[2])};
+    /** Σb², Σx², Σb·x in numerics §4's order, by the backend's pair sums on the run's threads. */
+    static double[] sums(Kernels kernels, Operand b, Operand x, long n, Parallel parallel) {
+        int[][] pairs = {{0, 0}, {1, 1}, {0, 1}};
+        return PairSums.compute(kernels, parallel, new Operand[] {b, x}, null, Vectors.whole(n), pairs)[0];
     }
 
     /**

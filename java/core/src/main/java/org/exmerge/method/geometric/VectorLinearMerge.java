@@ -3,6 +3,7 @@ package org.exmerge.method.geometric;
 import org.exmerge.kernel.Kernels;
 import org.exmerge.kernel.LinearOp;
 import org.exmerge.kernel.Operand;
+import org.exmerge.kernel.VectorLinearOp;
 import org.exmerge.method.TensorMerge;
 import org.exmerge.method.linear.LinearPlan;
 
@@ -13,9 +14,9 @@ import org.exmerge.method.linear.LinearPlan;
  *
  * <p>Contiguous vectors (the whole tensor, or rows) go through the backend's linear kernel, one call
  * per piece of a row inside the chunk. Strided vectors (columns) change coefficient from one element
- * to the next, which no kernel call expresses, and rows shorter than {@value #SHORT_ROW} elements
- * would cost a call per handful of elements; {@link ElementwiseLinear} computes both in Java with the
- * kernel's exact operation order.
+ * to the next, which no {@code linear} call expresses, and rows shorter than {@value #SHORT_ROW}
+ * elements would cost a call per handful of elements; both go to the backend's
+ * {@link Kernels#linearPerVector}, which gives every element the bytes of its vector's op.
  */
 final class VectorLinearMerge implements TensorMerge {
     static final int SHORT_ROW = 256;
@@ -25,7 +26,7 @@ final class VectorLinearMerge implements TensorMerge {
     private final Operand base;
     private final Vectors vectors;
     private final LinearOp[] ops;
-    private final ElementwiseLinear elementwise;
+    private final VectorLinearOp perElement;
 
     /**
      * @param xs the inputs in the order of each op's weights
@@ -42,7 +43,7 @@ final class VectorLinearMerge implements TensorMerge {
         this.vectors = vectors;
         this.ops = ops.clone();
         boolean perElement = vectors.count() > 1 && (vectors.strided() || vectors.length() < SHORT_ROW);
-        this.elementwise = perElement ? new ElementwiseLinear(ops, vectors) : null;
+        this.perElement = perElement ? new VectorLinearOp(ops, vectors.length(), vectors.strided()) : null;
     }
 
     /** The whole tensor under one op: exactly {@link LinearPlan}'s computation. */
@@ -52,8 +53,8 @@ final class VectorLinearMerge implements TensorMerge {
 
     @Override
     public void compute(long start, long n, Operand out) {
-        if (elementwise != null) {
-            elementwise.apply(kernels, xs, base, start, n, out);
+        if (perElement != null) {
+            kernels.linearPerVector(perElement, xs, base, out, start, n);
             return;
         }
         long end = start + n;

@@ -13,6 +13,8 @@ import java.nio.file.StandardOpenOption;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.LinearOp;
 import org.exmerge.kernel.Operand;
+import org.exmerge.kernel.VectorLinearOp;
+import org.exmerge.kernel.VectorSpan;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,13 +65,17 @@ class NativeFaultGuardTest {
                     String path = CpuFeatures.isaName(isa);
                     assertFault(() -> nat.linear(op, new Operand[] {x, cut}, cut, o, n), "mk_linear " + path);
                     assertFault(() -> nat.convert(cut, o, n), "mk_convert " + path);
-                    assertFault(() -> nat.sumAbs(x, n, null), "mk_sum_abs " + path);
-                    assertFault(() -> nat.dot(cut, x, n, null), "mk_dot " + path);
+                    assertFault(() -> wholeSums(nat, new Operand[] {cut, x}, n), "mk_pair_sums " + path);
+                    assertFault(() -> nat.pairSums(new Operand[] {cut}, null, new int[][] {{0, 0}},
+                            new VectorSpan(0, 2, 1, 2, n / 2, 0, 1), new double[2]), "mk_pair_sums across " + path);
+                    VectorLinearOp columns = new VectorLinearOp(new LinearOp[] {op, op}, n / 2, true);
+                    assertFault(() -> nat.linearPerVector(columns, new Operand[] {x, cut}, cut, o, 0, n),
+                            "mk_linear_vectors " + path);
                     assertFault(() -> nat.histogramHigh(x, cut, n, new long[1 << 15]), "histogram " + path);
                 });
             }
             // The guard is per call: the same kernel on readable bytes works afterwards.
-            assertThat(nat.sumAbs(cut, KEPT / 2, null)).isZero();
+            assertThat(wholeSums(nat, new Operand[] {cut}, KEPT / 2)).containsOnly(0.0);
         }
     }
 
@@ -81,10 +87,22 @@ class NativeFaultGuardTest {
             for (int round = 0; round < 3; round++) { // alternating: each side's handling survives the other's
                 assertThatThrownBy(() -> mapped.get(ValueLayout.JAVA_LONG, BYTES / 2))
                         .isInstanceOf(InternalError.class).hasMessageContaining("unsafe memory access");
-                assertFault(() -> nat.sumSquares(new Operand(mapped, DType.F32), BYTES / 4, null), "mk_sum_squares");
+                assertFault(() -> wholeSums(nat, new Operand[] {new Operand(mapped, DType.F32)}, BYTES / 4), "mk_pair_sums");
             }
             assertThat(mapped.get(ValueLayout.JAVA_LONG, 0)).isZero(); // the kept part reads as before
         }
+    }
+
+    /** Every input's Σx² over its first n elements, as block values. */
+    private static double[] wholeSums(NativeKernels nat, Operand[] xs, long n) {
+        int[][] pairs = new int[xs.length][];
+        for (int i = 0; i < xs.length; i++) {
+            pairs[i] = new int[] {i, i};
+        }
+        int blocks = (int) VectorSpan.blockCount(n);
+        double[] out = new double[blocks * xs.length];
+        nat.pairSums(xs, null, pairs, new VectorSpan(0, 1, n, 1, n, 0, blocks), out);
+        return out;
     }
 
     private static void assertFault(Runnable call, String what) {

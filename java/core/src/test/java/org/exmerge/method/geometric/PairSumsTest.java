@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.foreign.MemorySegment;
 import org.exmerge.format.DType;
+import org.exmerge.kernel.JavaKernels;
 import org.exmerge.kernel.Operand;
+import org.exmerge.method.Parallel;
 import org.exmerge.numeric.BlockReduction;
 import org.exmerge.testing.GeometryOracle;
 import org.exmerge.testing.TestModels;
@@ -12,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class PairSumsTest {
     static final long SEED = 0x5e0e7a11L;
+    private static final JavaKernels SPEC = new JavaKernels();
 
     static Operand operand(DType t, float[] v) {
         return new Operand(TestModels.encode(t, v), t);
@@ -34,7 +37,7 @@ class PairSumsTest {
             float[] b = TestModels.random(SEED + n + 1, n, 0.5f);
             Operand x = operand(DType.BF16, a);
             Operand y = operand(DType.F32, b);
-            double[] s = PairSums.compute(new Operand[] {x, y}, null, Vectors.whole(n), PairSums.gramPairs(2))[0];
+            double[] s = PairSums.compute(SPEC, Parallel.SERIAL, new Operand[] {x, y}, null, Vectors.whole(n), PairSums.gramPairs(2))[0];
             assertThat(s[0]).as("n=%d seed %x", n, SEED).isEqualTo(BlockReduction.sumSquares(x.segment(), x.type(), n));
             assertThat(s[1]).as("n=%d", n).isEqualTo(BlockReduction.dot(x.segment(), x.type(), y.segment(), y.type(), n));
             assertThat(s[2]).as("n=%d", n).isEqualTo(BlockReduction.sumSquares(y.segment(), y.type(), n));
@@ -49,7 +52,7 @@ class PairSumsTest {
         float[] b = TestModels.random(SEED + 1, rows * cols, 0.02f);
         Operand x = operand(DType.F16, a);
         Operand y = operand(DType.BF16, b);
-        double[][] s = PairSums.compute(new Operand[] {x, y}, null, Vectors.lastDim(new long[] {rows, cols}), new int[][] {{0, 1}});
+        double[][] s = PairSums.compute(SPEC, Parallel.SERIAL, new Operand[] {x, y}, null, Vectors.lastDim(new long[] {rows, cols}), new int[][] {{0, 1}});
         for (int r = 0; r < rows; r++) {
             MemorySegment xr = x.segment().asSlice(2L * r * cols, 2L * cols);
             MemorySegment yr = y.segment().asSlice(2L * r * cols, 2L * cols);
@@ -67,7 +70,7 @@ class PairSumsTest {
             float[] b = stored(DType.BF16, TestModels.random(SEED + cols, rows * cols, 0.02f));
             Vectors v = Vectors.firstDim(new long[] {rows, cols});
             assertThat(v.count()).isEqualTo(cols);
-            double[][] s = PairSums.compute(new Operand[] {operand(DType.BF16, a), operand(DType.BF16, b)}, null, v, PairSums.gramPairs(2));
+            double[][] s = PairSums.compute(SPEC, Parallel.SERIAL, new Operand[] {operand(DType.BF16, a), operand(DType.BF16, b)}, null, v, PairSums.gramPairs(2));
             for (int c = 0; c < cols; c++) {
                 float[] ca = new float[rows];
                 float[] cb = new float[rows];
@@ -87,7 +90,7 @@ class PairSumsTest {
         float[] base = stored(DType.BF16, TestModels.random(SEED + 4, n, 0.02f));
         float[] x1 = stored(DType.F16, TestModels.random(SEED + 5, n, 0.02f));
         float[] x2 = TestModels.random(SEED + 6, n, 0.02f);
-        double[][] s = PairSums.compute(new Operand[] {operand(DType.F16, x1), operand(DType.F32, x2)}, operand(DType.BF16, base),
+        double[][] s = PairSums.compute(SPEC, Parallel.SERIAL, new Operand[] {operand(DType.F16, x1), operand(DType.F32, x2)}, operand(DType.BF16, base),
                 Vectors.whole(n), PairSums.gramPairs(2));
         float[] t1 = GeometryOracle.minus(x1, base);
         float[] t2 = GeometryOracle.minus(x2, base);

@@ -86,6 +86,6 @@ class ParallelPassesTest {
         Operand y = new Operand(TestModels.encode(DType.BF16, TestModels.random(44, n, 0.02f)), DType.BF16);
         double[] serial = new double[3];
         BlockReduction.sumSquaresAndDot(x.segment(), x.type(), y.segment(), y.type(), n, serial);
-        assertThat(Slerp.sums(x, y, n, SHUFFLED)).containsExactly(serial);
+        assertThat(Slerp.sums(new JavaKernels(), x, y, n, SHUFFLED)).containsExactly(serial);
     }
 }

@@ -8,11 +8,12 @@ import org.exmerge.format.DType;
 import org.exmerge.kernel.JavaKernels;
 import org.exmerge.kernel.LinearOp;
 import org.exmerge.kernel.Operand;
+import org.exmerge.kernel.VectorLinearOp;
 import org.exmerge.method.PlanRunner;
 import org.exmerge.testing.TestModels;
 import org.junit.jupiter.api.Test;
 
-/** The per-element Java path must give exactly the bytes of the linear kernel called per row. */
+/** The per-vector op must give exactly the bytes of the linear kernel called per row. */
 class VectorLinearMergeTest {
     static final long SEED = 0x7ec7035L;
 
@@ -35,13 +36,13 @@ class VectorLinearMergeTest {
                                 r.nextDouble(0.5, 3), r.nextDouble(-1, 2));
                     }
                     VectorLinearMerge kernelPath = new VectorLinearMerge(new JavaKernels(), xs, base, v, ops);
-                    ElementwiseLinear javaPath = new ElementwiseLinear(ops, v);
+                    VectorLinearOp perVector = new VectorLinearOp(ops, len, false);
                     MemorySegment a = MemorySegment.ofArray(new byte[n * outType.size()]);
                     MemorySegment b = MemorySegment.ofArray(new byte[n * outType.size()]);
                     for (int s = 0; s < n; s += 1000) {
                         int c = Math.min(1000, n - s);
                         kernelPath.compute(s, c, new Operand(a.asSlice((long) s * outType.size()), outType));
-                        javaPath.apply(new JavaKernels(), xs, base, s, c, new Operand(b.asSlice((long) s * outType.size()), outType));
+                        new JavaKernels().linearPerVector(perVector, xs, base, new Operand(b.asSlice((long) s * outType.size()), outType), s, c);
                     }
                     assertThat(b.mismatch(a)).as("%s -> %s base=%s seed %x", in, outType, withBase, SEED).isEqualTo(-1L);
                 }

@@ -1,0 +1,117 @@
+package org.exmerge.kernel.ffm;
+
+import static org.exmerge.kernel.ffm.NativeKernels.FALLBACKS;
+import static org.exmerge.kernel.ffm.NativeKernels.JAVA;
+import static org.exmerge.kernel.ffm.NativeKernels.code;
+import static org.exmerge.kernel.ffm.NativeKernels.requireNative;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import org.exmerge.kernel.Operand;
+import org.exmerge.kernel.SparseOp;
+
+/**
+ * {@link NativeKernels}' numerics §3 ops (TIES, DARE, breadcrumbs, DELLA): tau histograms on
+ * {@code mk_magnitude_histogram_high/low}, the norms on {@code mk_sparse_norms}, the fused merge on
+ * {@code mk_sparse_merge}; the Java spec is kernel.SparseKernels.
+ */
+final class NativeSparse {
+    private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE;
+
+    private NativeSparse() {}
+
+    static void histogram(Operand x, Operand base, long n, int high, long[] hist, int buckets) {
+        requireNative(x);
+        if (base != null) {
+            requireNative(base);
+        }
+        if (hist.length != buckets) {
+            throw new IllegalArgumentException("histogram needs " + buckets + " buckets, got " + hist.length);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment xs = Staging.in(x.segment(), Staging.span(x, n, "x"), arena);
+            MemorySegment bs = base == null ? MemorySegment.NULL
+                    : Staging.in(base.segment(), Staging.span(base, n, "base"), arena);
+            int bt = base == null ? 0 : code(base.type());
+            MemorySegment h = arena.allocate(ValueLayout.JAVA_LONG, buckets);
+            MemorySegment.copy(hist, 0, h, ValueLayout.JAVA_LONG, 0, buckets);
+            int status;
+            try {
+                status = high < 0
+                        ? (int) ExmergeNative.mk_magnitude_histogram_high.invokeExact(xs, code(x.type()), bs, bt, n, h)
+                        : (int) ExmergeNative.mk_magnitude_histogram_low.invokeExact(xs, code(x.type()), bs, bt, n, high, h);
+            } catch (Throwable t) {
+                throw ExmergeNative.rethrow(t);
+            }
+            NativeException.check(status, "magnitude histogram", n + " elements");
+            MemorySegment.copy(h, ValueLayout.JAVA_LONG, 0, hist, 0, buckets);
+        }
+    }
+
+    static void tauHistogram(Operand x, Operand base, long start, long n, int high, long[] hist) {
+        // The C passes take τ from element 0 of what they are given, so the operands move to start.
+        // Anything the C does not do exactly as the spec (F64/F8 operands, no base, a bucket index
+        // outside the table, a histogram of another size) goes to the spec itself, errors included.
+        int buckets = high < 0 ? 1 << 15 : 1 << 16;
+        if (base == null || code(x.type()) == 0 || code(base.type()) == 0 || high >= 1 << 15 || hist.length != buckets
+                || start < 0 || n < 0) {
+            FALLBACKS.count("tauHistogram");
+            JAVA.tauHistogram(x, base, start, n, high, hist);
+            return;
+        }
+        if (n == 0) {
+            return;
+        }
+        histogram(x.skip(start), base.skip(start), n, high, hist, buckets);
+    }
+
+    static void sparseNorms(SparseOp op, int norm, Operand[] xs, Operand base, long blockStart, long total,
+                            double[] out) {
+        if (!SparseArgs.handlesInputs(op, xs, base) || norm < SparseOp.NORM_L1 || norm > SparseOp.NORM_LINF
+                || blockStart < 0 || blockStart >= total || blockStart % 65_536 != 0 || out.length < 2 * xs.length) {
+            FALLBACKS.count("sparseNorms");
+            JAVA.sparseNorms(op, norm, xs, base, blockStart, total, out); // F64/F8, or the spec's error
+            return;
+        }
+        long len = Math.min(65_536, total - blockStart);
+        try (Arena arena = Arena.ofConfined()) {
+            SparseArgs a = new SparseArgs(op, xs, base, SparseArgs.end(op, blockStart + len), arena);
+            MemorySegment o = arena.allocate(F64, Math.max(1, 2L * xs.length));
+            int status;
+            try {
+                status = (int) ExmergeNative.mk_sparse_norms.invokeExact(a.models, a.inputs, a.types, a.base,
+                        code(base.type()), a.from, a.below, a.random, a.keepProb, op.seed(), op.tensorId(), norm,
+                        blockStart, len, o, a.rowLength, a.rankLow, a.rankSpan, a.rankSingle);
+            } catch (Throwable t) {
+                throw ExmergeNative.rethrow(t);
+            }
+            NativeException.check(status, "mk_sparse_norms", "block " + blockStart + " of " + total);
+            MemorySegment.copy(o, F64, 0, out, 0, 2 * xs.length);
+        }
+    }
+
+    static void sparseMerge(SparseOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
+        if (!SparseArgs.handles(op, xs, base, out, start, n)) {
+            FALLBACKS.count("sparseMerge");
+            JAVA.sparseMerge(op, xs, base, out, start, n); // F64/F8, or an error the spec reports
+            return;
+        }
+        long outBytes = Staging.span(out, n, "output");
+        try (Arena arena = Arena.ofConfined()) {
+            SparseArgs a = new SparseArgs(op, xs, base, SparseArgs.end(op, start + n), arena);
+            MemorySegment o = Staging.out(out.segment(), outBytes, arena);
+            int status;
+            try {
+                status = (int) ExmergeNative.mk_sparse_merge.invokeExact(a.models, a.inputs, a.types, a.base,
+                        code(base.type()), o, code(out.type()), a.weights, a.from, a.below, a.random, a.keepProb,
+                        a.divisor, op.election(), a.flags, op.sumDivisor(), op.lambda(), op.seed(), op.tensorId(),
+                        start, n, a.rowLength, a.rankLow, a.rankSpan, a.rankSingle);
+            } catch (Throwable t) {
+                throw ExmergeNative.rethrow(t);
+            }
+            NativeException.check(status, "mk_sparse_merge", "elements " + start + " + " + n + ", " + a.models + " models");
+            Staging.back(o, out.segment(), outBytes);
+        }
+    }
+}
