@@ -48,6 +48,10 @@ public final class CudaKernels implements Kernels {
         return fallbacks.snapshot();
     }
 
+    Device device() {
+        return device;
+    }
+
     int lanes() {
         return lanes.maxLanes();
     }

@@ -36,6 +36,9 @@ interface Device {
 
         void zero(Memory dst, long offset, long bytes);
 
+        /** Device-to-device copy (the benchmark's yardstick). */
+        void copy(Memory src, Memory dst, long bytes);
+
         void launch(Kernel kernel, int blocks, int threads, MemorySegment params);
 
         /** Waits for everything queued so far. */

@@ -114,6 +114,12 @@ final class JCudaDevice implements Device {
             }
 
             @Override
+            public void copy(Memory src, Memory dst, long bytes) {
+                CudaErrors.check(JCudaDriver.cuMemcpyDtoDAsync(((DeviceMemory) dst).pointer(), ((DeviceMemory) src).pointer(),
+                        bytes, s), "cuMemcpyDtoDAsync");
+            }
+
+            @Override
             public void launch(Kernel kernel, int blocks, int threads, MemorySegment params) {
                 current();
                 byte[] bytes = params.toArray(ValueLayout.JAVA_BYTE); // the driver copies the struct at launch

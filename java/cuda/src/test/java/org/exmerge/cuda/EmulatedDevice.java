@@ -137,6 +137,11 @@ final class EmulatedDevice implements Device {
             }
 
             @Override
+            public void copy(Memory src, Memory dst, long bytes) {
+                MemorySegment.copy(device(src), 0, device(dst), 0, bytes);
+            }
+
+            @Override
             public void launch(Kernel kernel, int blocks, int threads, MemorySegment params) {
                 int status;
                 try (Arena arena = Arena.ofConfined()) {
