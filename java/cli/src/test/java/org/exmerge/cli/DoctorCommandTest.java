@@ -14,8 +14,10 @@ class DoctorCommandTest {
     void printsEveryBackendAndWhatTheNativeOneRunsOn() {
         Cli.Result r = Cli.run("doctor");
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(r.out()).contains("java       available").doesNotContain("cuda");
-        if (NativeSupport.isAvailable()) {
+        assertThat(r.out()).contains("java       available").containsPattern("(?m)^cuda       (available|unavailable: .+)$");
+        if (org.exmerge.kernel.Backends.available().contains("cuda")) {
+            assertThat(r.out()).contains("auto       chooses cuda").contains("compute capability").contains("driver CUDA");
+        } else if (NativeSupport.isAvailable()) {
             assertThat(r.out()).contains("native     available").contains("library " + NativeLibrary.loaded().path())
                     .contains("ABI version " + ExmergeNative.MK_ABI_VERSION)
                     .contains("auto       chooses native")

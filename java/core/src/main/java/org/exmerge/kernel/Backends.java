@@ -82,11 +82,14 @@ public final class Backends {
 
     private static Kernels auto() {
         KernelProvider chosen = auto(PROVIDERS);
-        KernelProvider better = PROVIDERS.get(0);
-        if (better != chosen && FALLBACK_LOGGED.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.INFO, "exmerge: " + better.name() + " kernels unavailable, using the "
-                    + chosen.name() + " kernels: " + oneLine(better.unavailableReason())
-                    + " ('exmerge doctor' shows every attempt)");
+        if (PROVIDERS.get(0) != chosen && FALLBACK_LOGGED.compareAndSet(false, true)) {
+            // One line naming every better backend that could not run, each with its reason.
+            StringBuilder why = new StringBuilder("exmerge: ");
+            for (KernelProvider better : PROVIDERS.subList(0, PROVIDERS.indexOf(chosen))) {
+                why.append(better.name()).append(" kernels unavailable: ").append(oneLine(better.unavailableReason()))
+                        .append("; ");
+            }
+            LOG.log(System.Logger.Level.INFO, why + "using the " + chosen.name() + " kernels ('exmerge doctor' shows every attempt)");
         }
         return chosen.kernels();
     }

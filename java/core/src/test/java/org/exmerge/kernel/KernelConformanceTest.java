@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.function.Consumer;
@@ -31,6 +32,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * and sizes are in every message. KernelConformanceSparseTest (numerics §3) and
  * KernelConformanceGeometricTest (numerics §4's pair sums, the per-vector linear op) hold the other ops.
  * The ISA-specific corners (streaming stores, tile edges, DELLA row cuts) stay in kernel/ffm's Native*Test.
+ * Other modules' tests add targets through {@link ConformanceTargets}.
  */
 class KernelConformanceTest {
     static final DType[] TYPES = {DType.BF16, DType.F16, DType.F32, DType.F64, DType.F8_E4M3, DType.F8_E5M2};
@@ -56,6 +58,9 @@ class KernelConformanceTest {
     static Stream<Target> targets() {
         List<Target> out = new ArrayList<>();
         for (KernelProvider p : Backends.providers()) {
+            if (!wanted(p.name())) {
+                continue;
+            }
             if (!p.available()) {
                 out.add(new Target(p.name(), null, p.unavailableReason(), b -> { }));
             } else if (p.name().equals("native")) {
@@ -68,7 +73,20 @@ class KernelConformanceTest {
                 out.add(new Target(p.name(), p.kernels(), null, b -> NativeTestSupport.unchecked(b)));
             }
         }
+        for (ConformanceTargets more : ServiceLoader.load(ConformanceTargets.class)) {
+            for (ConformanceTargets.Extra e : more.targets()) {
+                if (wanted(e.label())) {
+                    out.add(new Target(e.label(), e.kernels(), e.unavailable(), b -> NativeTestSupport.unchecked(b)));
+                }
+            }
+        }
         return out.stream();
+    }
+
+    /** Whether {@code label} starts with a prefix of {@code -Dexmerge.conformance.targets} (all when unset). */
+    private static boolean wanted(String label) {
+        String only = System.getProperty("exmerge.conformance.targets");
+        return only == null || only.isBlank() || Arrays.stream(only.split(",")).anyMatch(p -> label.startsWith(p.trim()));
     }
 
     /** Runs the spec and the backend; both must refuse alike, or write the same bytes into {@code want}/{@code got}. */

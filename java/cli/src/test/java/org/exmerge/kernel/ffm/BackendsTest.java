@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.Backends;
 import org.exmerge.kernel.JavaKernels;
@@ -25,21 +26,40 @@ class BackendsTest {
     @Test
     void autoAndNativeSelectTheNativeKernelsWhenTheyRun() {
         NativeTestSupport.requireNative();
-        assertThat(Backends.select("auto").name()).isEqualTo("native");
+        boolean gpu = Backends.available().contains("cuda"); // a GPU machine: auto takes CUDA first
+        assertThat(Backends.select("auto").name()).isEqualTo(gpu ? "cuda" : "native");
         assertThat(Backends.select("native")).isSameAs(NativeKernels.instance());
         assertThat(Backends.select("java").name()).isEqualTo("java");
-        assertThat(Backends.available()).containsExactly("native", "java");
+        assertThat(Backends.available()).containsExactlyElementsOf(gpu ? List.of("cuda", "native", "java")
+                : List.of("native", "java"));
     }
 
     @Test
     void namesComeFromTheProvidersAndUnknownOnesAreClearErrors() {
-        assertThat(Backends.NAMES).containsExactly("auto", "native", "java"); // no cuda provider in this build yet
+        assertThat(Backends.NAMES).containsExactly("auto", "cuda", "native", "java");
         assertThat(Backends.providers()).extracting(p -> p.getClass().getSimpleName())
-                .containsExactly("NativeProvider", "JavaProvider");
-        assertThatThrownBy(() -> Backends.select("cuda")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("unknown backend 'cuda'").hasMessageContaining("[auto, native, java]");
+                .containsExactly("CudaProvider", "NativeProvider", "JavaProvider");
         assertThatThrownBy(() -> Backends.select("gpu")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("unknown backend 'gpu'");
+                .hasMessageContaining("unknown backend 'gpu'").hasMessageContaining("[auto, cuda, native, java]");
+    }
+
+    @Test
+    void whereCudaCannotRunForcingItExitsTwoWithOneLineAndDoctorSaysWhy(@TempDir Path dir) throws Exception {
+        org.exmerge.kernel.KernelProvider cuda = Backends.providers().get(0);
+        org.junit.jupiter.api.Assumptions.assumeFalse(cuda.available(), "this machine runs CUDA");
+        TestModels.write(dir.resolve("a"), new TestModels.T("w", DType.BF16, new long[] {3}, new float[] {1, 2, 3}));
+        TestModels.write(dir.resolve("b"), new TestModels.T("w", DType.BF16, new long[] {3}, new float[] {3, 2, 1}));
+        Path yaml = dir.resolve("soup.yaml");
+        Files.writeString(yaml, "merge_method: linear\nmodels:\n  - model: " + dir.resolve("a") + "\n  - model: "
+                + dir.resolve("b") + "\n");
+        Cli.Result forced = Cli.run("merge", yaml.toString(), dir.resolve("forced").toString(), "--backend", "cuda");
+        assertThat(forced.exit()).as(forced.err()).isEqualTo(2);
+        assertThat(forced.err()).contains("backend 'cuda' is unavailable: " + cuda.unavailableReason());
+        assertThat(dir.resolve("forced")).doesNotExist();
+        Cli.Result doctor = Cli.run("doctor");
+        assertThat(doctor.exit()).isZero();
+        assertThat(doctor.out()).contains("cuda       unavailable: " + cuda.unavailableReason())
+                .doesNotContain("auto       chooses cuda");
     }
 
     @Test

@@ -1,0 +1,6 @@
+/* numerics §2: the fused weighted sum (float32 and float64 paths) and the dtype conversion. */
+#include "mkcu_linear.cuh"
+
+MKCU_KERNEL(mkcu_linear32, mkcu_linear_args, mkcu_no_shared, 1, mkcu_linear32_body)
+MKCU_KERNEL(mkcu_linear64, mkcu_linear_args, mkcu_no_shared, 1, mkcu_linear64_body)
+MKCU_KERNEL(mkcu_convert, mkcu_convert_args, mkcu_no_shared, 1, mkcu_convert_body)

@@ -1,0 +1,4 @@
+/* numerics §3: the magnitude histograms behind exact top-k thresholds (TIES, breadcrumbs). */
+#include "mkcu_magnitude.cuh"
+
+MKCU_KERNEL(mkcu_tau_histogram, mkcu_histogram_args, mkcu_no_shared, 1, mkcu_histogram_body)

@@ -1,0 +1,4 @@
+/* numerics §4: float64 block reductions in the spec's lane order (the sparse rescale norms). */
+#include "mkcu_reduce.cuh"
+
+MKCU_KERNEL(mkcu_sparse_norms, mkcu_sparse_args, mkcu_norms_shared, 2, mkcu_sparse_norms_body)

@@ -1,0 +1,4 @@
+/* numerics §3: TIES / breadcrumbs / DARE / DELLA merge: trim, keep, sign election, disjoint mean. */
+#include "mkcu_sparse.cuh"
+
+MKCU_KERNEL(mkcu_sparse_merge, mkcu_sparse_args, mkcu_no_shared, 1, mkcu_sparse_merge_body)
