@@ -121,7 +121,8 @@ public final class MergeExecutor {
             long heap = MemoryBudget.HISTOGRAM_BYTES;
             if (t.plan() instanceof PassPlan<?> pp) {
                 ModelPass<?> mp = pp.pass();
-                long pieceBytes = Math.min(mp.pieceElements(), t.elements()) * ModelPassRunner.Ranges.readBy(t, mp).bytesPerElement();
+                long pieceBytes = Math.min(mp.pieceElements(), t.elements())
+                        * ModelPassRunner.Ranges.readBy(t, mp).bytesPerElement();
                 heap = Math.max(heap, mp.stateBytes() + pieceBytes);
                 held = bytes + mp.stateBytes();
             }
