@@ -1,55 +1,39 @@
 package org.exmerge.engine;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CancellationException;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 import org.exmerge.format.ShardWriter;
 import org.exmerge.format.TensorSpec;
 import org.exmerge.kernel.Operand;
-import org.exmerge.method.Parallel;
 import org.exmerge.method.TensorMerge;
 
 /**
- * Cuts tensors into fixed-size chunks; a worker of the pool computes a chunk and writes it at its
- * place in the output ({@link ShardWriter#writeAt}), so filling the page cache runs on every worker
- * rather than on one thread. Chunks are retired strictly in order on the calling thread (progress,
+ * Cuts tensors into fixed-size chunks; a worker of the run's {@link Workers} computes a chunk and
+ * writes it at its place in the output ({@link ShardWriter#writeAt}), so filling the page cache runs
+ * on every worker rather than on one thread. Chunks are retired strictly in order on the calling thread (progress,
  * releasing a finished tensor's inputs). A fixed set of native buffers bounds memory: at most
  * {@code window} chunks are in flight, so peak memory depends on threads and chunk size, never on
  * model size. Chunk boundaries never change a result because every kernel is element-wise in
  * absolute element indices.
  */
 final class ChunkPipeline implements AutoCloseable {
-    private final int threads;
+    private final Workers workers;
     private final long chunkBytes;
     private final int window;
-    private final ExecutorService pool;
     private final Arena arena = Arena.ofShared();
     private final ArrayDeque<MemorySegment> free = new ArrayDeque<>();
 
-    ChunkPipeline(int threads, long chunkBytes) {
-        if (threads < 1) {
-            throw new IllegalArgumentException("threads must be ≥ 1");
-        }
-        this.threads = threads;
+    ChunkPipeline(Workers workers, long chunkBytes) {
+        this.workers = workers;
         this.chunkBytes = Math.max(8, chunkBytes);
-        this.window = window(threads);
-        this.pool = Executors.newFixedThreadPool(threads, r -> {
-            Thread t = new Thread(r, "exmerge-worker");
-            t.setDaemon(true);
-            return t;
-        });
+        this.window = window(workers.threads());
         for (int i = 0; i < window; i++) {
             free.add(arena.allocate(this.chunkBytes, 64));
         }
@@ -58,57 +42,6 @@ final class ChunkPipeline implements AutoCloseable {
     /** Chunk buffers (and chunks in flight) for {@code threads} workers: two each, so none waits on retiring. */
     static int window(int threads) {
         return 2 * threads + 2;
-    }
-
-    int threads() {
-        return threads;
-    }
-
-    /** Runs bind-time pieces on this pipeline's pool (behind the chunks already queued) and waits. */
-    Parallel parallel() {
-        return new Parallel() {
-            @Override
-            public void run(int pieces, IntConsumer piece) {
-                if (pieces <= 1 || threads == 1) {
-                    Parallel.SERIAL.run(pieces, piece);
-                    return;
-                }
-                List<Future<?>> running = new ArrayList<>(pieces);
-                for (int i = 0; i < pieces; i++) {
-                    int index = i;
-                    running.add(pool.submit(() -> piece.accept(index)));
-                }
-                for (Future<?> f : running) {
-                    try {
-                        await(f);
-                    } catch (IOException e) {
-                        throw new UncheckedIOException("a bind-time pass does no I/O", e);
-                    }
-                }
-            }
-
-            @Override
-            public int width() {
-                return threads;
-            }
-        };
-    }
-
-    /** Waits for a task and rethrows what it threw as it was: a failed write stays an IOException. */
-    private static void await(Future<?> f) throws IOException {
-        try {
-            f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new CancellationException("interrupted");
-        } catch (ExecutionException e) {
-            switch (e.getCause()) {
-                case IOException io -> throw io;
-                case RuntimeException re -> throw re;
-                case Error err -> throw err;
-                default -> throw new IllegalStateException(e.getCause());
-            }
-        }
     }
 
     private record Pending(Future<?> done, MemorySegment buffer, long bytes, int tensor, boolean last) {}
@@ -122,12 +55,13 @@ final class ChunkPipeline implements AutoCloseable {
              ProgressListener listener, CancelToken cancel) throws IOException {
         ArrayDeque<Pending> inFlight = new ArrayDeque<>();
         long[] bytes = {0};
+        AtomicBoolean aborted = new AtomicBoolean();
         try {
             for (int t = 0; t < specs.size(); t++) {
                 cancel.check();
                 TensorSpec spec = specs.get(t);
                 listener.tensor(t, spec.name());
-                TensorMerge merge = binder.bind(t, parallel());
+                TensorMerge merge = binder.bind(t, workers.parallel());
                 int size = spec.dtype().size();
                 long perChunk = Math.max(1, chunkBytes / size);
                 long n = spec.byteSize() / size;
@@ -145,19 +79,25 @@ final class ChunkPipeline implements AutoCloseable {
                     int index = t;
                     Operand out = new Operand(buf, spec.dtype());
                     Callable<Void> chunk = () -> {
+                        if (aborted.get()) {
+                            return null; // the run has failed: skip the work, just finish
+                        }
                         merge.compute(s, count, out);
                         writer.writeAt(index, s * size, buf.asSlice(0, count * size));
                         return null;
                     };
-                    inFlight.add(new Pending(pool.submit(chunk), buf, count * size, t, start + count == n));
+                    inFlight.add(new Pending(workers.submit(chunk), buf, count * size, t, start + count == n));
                 }
             }
             while (!inFlight.isEmpty()) {
                 drainOne(inFlight, listener, bytes, written);
             }
         } finally {
-            for (Pending p : inFlight) {
-                p.done().cancel(true);
+            if (!inFlight.isEmpty()) {
+                // Chunks not started yet return at once; running ones finish their chunk, so no
+                // worker touches a buffer or the shards once this returns (their failures are moot).
+                aborted.set(true);
+                Workers.awaitAll(inFlight.stream().map(Pending::done).toList());
             }
         }
     }
@@ -165,7 +105,7 @@ final class ChunkPipeline implements AutoCloseable {
     private void drainOne(ArrayDeque<Pending> inFlight, ProgressListener listener, long[] bytes, IntConsumer written)
             throws IOException {
         Pending p = inFlight.poll();
-        await(p.done());
+        Workers.await(p.done());
         free.push(p.buffer());
         bytes[0] += p.bytes();
         listener.progress(bytes[0]);
@@ -176,12 +116,6 @@ final class ChunkPipeline implements AutoCloseable {
 
     @Override
     public void close() {
-        pool.shutdownNow();
-        try {
-            pool.awaitTermination(1, TimeUnit.MINUTES);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
         arena.close();
     }
 }

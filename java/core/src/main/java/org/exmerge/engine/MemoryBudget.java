@@ -19,9 +19,11 @@ import org.exmerge.error.BudgetException;
  *       {@code threads} chunks' input ranges are resident: {@code chunkBytes × inputPerOutputByte}
  *       each, plus up to {@link #FAULT_SLACK} per input range (the kernel maps up to 16 neighbouring
  *       pages on a fault);
- *   <li>a whole-tensor pass at bind time (slerp and model_stock norms, TIES thresholds, the
- *       model-scope survey) reads a whole tensor of every distinct input before its chunks start,
- *       while earlier chunks are still in flight; plus each worker's histogram.
+ *   <li>a whole-tensor pass at bind time (slerp and model_stock norms, TIES thresholds) reads a
+ *       whole tensor of every distinct input before its chunks start, while earlier chunks are
+ *       still in flight; plus each worker's histogram. A model pass (before any chunk) holds per
+ *       worker the state and the input pages of one piece, and one running total, as the pass
+ *       declares them (see {@link org.exmerge.method.ModelPass}).
  * </ul>
  *
  * The JVM itself (code, heap for the plan) comes on top; it does not grow with threads or model size.
@@ -51,8 +53,9 @@ public final class MemoryBudget {
      * @param inputPerOutputByte largest, over tensors, of the distinct inputs' element bytes per output element byte
      * @param rangesPerChunk largest number of distinct input ranges one chunk reads
      * @param passBytes largest whole-tensor pass: a tensor's distinct input bytes, for tensors read at bind time
+     *                  (and a model pass's running total, for tensors whose plan waits for one)
      * @param passTensor the tensor behind {@code passBytes} (null when none)
-     * @param passHeapPerThread what each worker holds during a pass (histograms)
+     * @param passHeapPerThread what each worker holds during a pass (histograms; a model pass's piece state and input)
      */
     public record Demand(double inputPerOutputByte, int rangesPerChunk, long passBytes, String passTensor,
                          long passHeapPerThread) {

@@ -18,9 +18,10 @@ import org.exmerge.kernel.Fallbacks;
 import org.exmerge.kernel.Kernels;
 import org.exmerge.kernel.NonFinite;
 import org.exmerge.kernel.Operand;
-import org.exmerge.method.ModelScopeTrim;
+import org.exmerge.method.ModelPass;
 import org.exmerge.method.Parallel;
 import org.exmerge.method.ParameterException;
+import org.exmerge.method.PassPlan;
 import org.exmerge.method.RunMetadata;
 import org.exmerge.method.TensorInputs;
 import org.exmerge.method.TensorMerge;
@@ -28,7 +29,7 @@ import org.exmerge.method.TensorPlan;
 import org.exmerge.numeric.Fnv1a;
 
 /**
- * Runs a {@link MergePlan}: resolves run-wide work (model-scope trims, plan metadata) before any
+ * Runs a {@link MergePlan}: resolves run-wide work (model passes, plan metadata) before any
  * output exists, then binds each tensor to its mapped inputs and streams it to the output.
  */
 public final class MergeExecutor {
@@ -57,8 +58,10 @@ public final class MergeExecutor {
         // ranges are released after a bind-time pass and once it is written, so resident input pages
         // follow the chunks being computed, not the model size nor the number of models.
         Map<Integer, MemorySegment[]> bound = new ConcurrentHashMap<>();
-        try {
-            List<TensorPlan> plans = ModelScopeSurvey.resolve(plan.tensors(), kernels, run.threads(), cancel);
+        // One pool for the whole run: model passes first (before any output exists, so a pass's
+        // error leaves nothing behind), then bind-time passes and chunks.
+        try (Workers workers = new Workers(run.threads())) {
+            List<TensorPlan> plans = ModelPassRunner.resolve(plan.tensors(), kernels, workers, cancel);
             Map<String, String> metadata = withRunMetadata(plan.metadata(), plans, plan.seed());
             return OutputRun.write(out, specs, (i, parallel) -> bind(plan.tensors().get(i), plans.get(i), kernels, plan.seed(), bound, i,
                             parallel, run.allowNonfinite()),
@@ -71,7 +74,7 @@ public final class MergeExecutor {
                         inputs.requireUnchanged(); // every byte is read: a rewrite that did not fault shows here
                     },
                     run, listener, cancel, kernels.name(),
-                    () -> Fallbacks.since(fallbacksBefore, kernels.fallbacks()), plan.inputBytes());
+                    () -> Fallbacks.since(fallbacksBefore, kernels.fallbacks()), plan.inputBytes(), workers);
         } catch (CancellationException e) {
             throw e;
         } catch (RuntimeException | Error e) {
@@ -91,7 +94,11 @@ public final class MergeExecutor {
                 Runtime.getRuntime().availableProcessors(), demand(plan.tensors()));
     }
 
-    /** What the plan's tensors need in memory: see {@link MemoryBudget}. */
+    /**
+     * What the plan's tensors need in memory: see {@link MemoryBudget}. A tensor whose plan waits
+     * for a model pass counts as read at bind time (the resolved plan may be), and the pass holds,
+     * per worker, one piece's state and the input pages the piece reads, plus the running total.
+     */
     static MemoryBudget.Demand demand(List<PlannedTensor> tensors) {
         double ratio = 0;
         int ranges = 0;
@@ -107,14 +114,23 @@ public final class MergeExecutor {
             long perElement = distinctElementBytes(t);
             ratio = Math.max(ratio, (double) perElement / t.type().size());
             ranges = Math.max(ranges, distinct.length);
-            if (t.plan().readsAtBind() && bytes > pass) {
-                pass = bytes;
+            if (!t.plan().readsAtBind()) {
+                continue;
+            }
+            long held = bytes;
+            long heap = MemoryBudget.HISTOGRAM_BYTES;
+            if (t.plan() instanceof PassPlan<?> pp) {
+                ModelPass<?> mp = pp.pass();
+                long pieceBytes = Math.min(mp.pieceElements(), t.elements())
+                        * ModelPassRunner.Ranges.readBy(t, mp).bytesPerElement();
+                heap = Math.max(heap, mp.stateBytes() + pieceBytes);
+                held = bytes + mp.stateBytes();
+            }
+            if (held > pass) {
+                pass = held;
                 passTensor = t.name();
             }
-            if (t.plan().readsAtBind()) {
-                int histograms = t.plan() instanceof ModelScopeTrim ? Math.max(1, t.models().length) : 1;
-                passHeap = Math.max(passHeap, histograms * MemoryBudget.HISTOGRAM_BYTES);
-            }
+            passHeap = Math.max(passHeap, heap);
         }
         return new MemoryBudget.Demand(ratio, ranges, pass, passTensor, passHeap);
     }

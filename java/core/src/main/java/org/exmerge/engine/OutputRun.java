@@ -109,10 +109,27 @@ public final class OutputRun {
         }
     }
 
+    /**
+     * Writes {@code specs} into {@code out} on {@code opts.threads()} worker threads of its own:
+     * {@code binder} gives each tensor's computation, {@code written} hears when a tensor is
+     * complete, {@code extras} adds the other files before the one rename.
+     */
     public static MergeStats write(Path out, List<TensorSpec> specs, Binder binder,
                                    IntConsumer written, Map<String, String> metadata, Extras extras, RunOptions opts,
                                    ProgressListener listener, CancelToken cancel, String backend,
                                    Supplier<Map<String, Long>> fallbacks, long inputBytes)
+            throws IOException {
+        try (Workers workers = new Workers(opts.threads())) {
+            return write(out, specs, binder, written, metadata, extras, opts, listener, cancel, backend, fallbacks,
+                    inputBytes, workers);
+        }
+    }
+
+    /** As above, on the run's {@code workers} (which a merge's model passes have used before). */
+    static MergeStats write(Path out, List<TensorSpec> specs, Binder binder,
+                            IntConsumer written, Map<String, String> metadata, Extras extras, RunOptions opts,
+                            ProgressListener listener, CancelToken cancel, String backend,
+                            Supplier<Map<String, Long>> fallbacks, long inputBytes, Workers workers)
             throws IOException {
         long outBytes = 0;
         for (TensorSpec s : specs) {
@@ -125,7 +142,7 @@ public final class OutputRun {
         } catch (IOException e) {
             throw new OutputException(out, e);
         }
-        try (dir; ChunkPipeline pipe = new ChunkPipeline(opts.threads(), opts.chunkBytes())) {
+        try (dir; ChunkPipeline pipe = new ChunkPipeline(workers, opts.chunkBytes())) {
             listener.started(specs.size(), outBytes, inputBytes, backend, opts.threads());
             try (ShardWriter w = new ShardWriter(dir.path(), specs, opts.shardBytes(), metadata, opts.sync())) {
                 requireSpace(dir.path(), w.fileBytes());

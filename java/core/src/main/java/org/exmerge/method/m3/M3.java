@@ -8,8 +8,8 @@ import java.util.TreeSet;
 import org.exmerge.method.MergeMethod;
 import org.exmerge.method.Param;
 import org.exmerge.method.Param.Scope;
-import org.exmerge.method.ModelScopeTrim;
 import org.exmerge.method.ParameterException;
+import org.exmerge.method.PassPlan;
 import org.exmerge.method.RunMetadata;
 import org.exmerge.method.Signature;
 import org.exmerge.method.TensorInputs;
@@ -97,10 +97,15 @@ public final class M3 implements MergeMethod {
         // before any output; the real weights depend on the seed, which only binding sees.
         TensorPlan probe = base.plan(new WeightOverride(p, new double[] {0.5, 0.5}), models);
         M3Plan plan = new M3Plan(base, p, alpha, override, null);
-        if (probe instanceof ModelScopeTrim trim) {
-            return ModelScopeTrim.of(plan.describe(), trim.modelDensities(), plan::withKeys);
+        if (probe instanceof PassPlan<?> needsPass) {
+            // The base plan's pass (TIES scope: model) does not depend on the weights: λ changes none of it.
+            return waitsFor(needsPass, plan);
         }
         return plan;
+    }
+
+    private static <R> PassPlan<R> waitsFor(PassPlan<R> probe, M3Plan plan) {
+        return PassPlan.of(plan.describe(), probe.pass(), plan::withPassResult);
     }
 
     /** Parameters M3 accepts for some base method but not for the one chosen, and weights (M3 sets them), are errors. */
@@ -127,12 +132,16 @@ public final class M3 implements MergeMethod {
         }
     }
 
-    /** One tensor of an M3 merge: the base method's plan, made at bind time once λ is known. */
-    record M3Plan(MergeMethod base, TensorParams params, double alpha, Double override, long[] keys)
+    /**
+     * One tensor of an M3 merge: the base method's plan, made at bind time once λ is known.
+     *
+     * @param passResult what the base plan's model pass found, when it needs one; else null
+     */
+    record M3Plan(MergeMethod base, TensorParams params, double alpha, Double override, Object passResult)
             implements TensorPlan, RunMetadata {
 
-        M3Plan withKeys(long[] k) {
-            return new M3Plan(base, params, alpha, override, k.clone());
+        M3Plan withPassResult(Object result) {
+            return new M3Plan(base, params, alpha, override, result);
         }
 
         double lambda(long seed) {
@@ -149,10 +158,16 @@ public final class M3 implements MergeMethod {
         public TensorMerge bind(TensorInputs in) {
             double lambda = lambda(in.seed());
             TensorPlan inner = base.plan(new WeightOverride(params, new double[] {lambda, 1.0 - lambda}), 2);
-            if (keys != null) {
-                inner = ((ModelScopeTrim) inner).withThresholds(keys);
+            if (passResult != null) {
+                inner = resolved((PassPlan<?>) inner, passResult);
             }
             return inner.bind(in);
+        }
+
+        /** The base plan given its pass's result: this plan was made with the same pass, so the types agree. */
+        @SuppressWarnings("unchecked")
+        private static <R> TensorPlan resolved(PassPlan<R> inner, Object result) {
+            return inner.resolve((R) result);
         }
 
         @Override

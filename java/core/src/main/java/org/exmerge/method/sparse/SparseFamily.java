@@ -6,8 +6,8 @@ import org.exmerge.kernel.SparseOp;
 import org.exmerge.method.MergeMethod;
 import org.exmerge.method.Param;
 import org.exmerge.method.Param.Scope;
-import org.exmerge.method.ModelScopeTrim;
 import org.exmerge.method.ParameterException;
+import org.exmerge.method.PassPlan;
 import org.exmerge.method.Signature;
 import org.exmerge.method.sparse.SparseSettings.Sparsifier;
 import org.exmerge.method.TensorParams;
@@ -96,7 +96,7 @@ public final class SparseFamily implements MergeMethod {
         SparseSettings s = settings(p, models);
         SparsePlan plan = new SparsePlan(s, null);
         if (s.modelScope()) {
-            return ModelScopeTrim.of(plan.describe(), s.density(), plan::withModelKeys);
+            return PassPlan.of(plan.describe(), new ModelThresholds(s.density()), plan::withModelKeys);
         }
         return plan;
     }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.exmerge.format.DType;
 import org.exmerge.method.MergeMethod;
-import org.exmerge.method.ModelScopeTrim;
+import org.exmerge.method.PassPlan;
 import org.exmerge.method.ParameterException;
 import org.exmerge.method.PlanRunner;
 import org.exmerge.method.RunMetadata;
@@ -71,9 +71,13 @@ class M3Test {
     void tiesWithModelScopeStaysAModelScopePlan() {
         TensorPlan plan = M3.INSTANCE.plan(new TestParams(2).set("base_method", "ties").set("scope", "model")
                 .set("density", 0.4), 2);
-        assertThat(plan).isInstanceOf(ModelScopeTrim.class);
-        assertThat(((ModelScopeTrim) plan).modelDensities()).containsExactly(0.4, 0.4);
-        assertThat(((ModelScopeTrim) plan).withThresholds(new long[] {0, 0})).isInstanceOf(RunMetadata.class);
+        assertThat(plan).isInstanceOf(PassPlan.class);
+        @SuppressWarnings("unchecked")
+        PassPlan<long[]> waits = (PassPlan<long[]>) plan;
+        PassPlan<?> ties = (PassPlan<?>) org.exmerge.method.sparse.SparseFamily.TIES.plan(new TestParams(2).set("scope", "model")
+                .set("density", 0.4), 2);
+        assertThat(waits.pass()).as("TIES's own pass, which λ does not change").isEqualTo(ties.pass());
+        assertThat(waits.resolve(new long[] {0, 0})).isInstanceOf(RunMetadata.class);
     }
 
     @Test

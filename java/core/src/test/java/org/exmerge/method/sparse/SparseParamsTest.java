@@ -3,7 +3,7 @@ package org.exmerge.method.sparse;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import org.exmerge.method.ModelScopeTrim;
+import org.exmerge.method.PassPlan;
 import org.exmerge.method.ParameterException;
 import org.exmerge.method.PlanRunner;
 import org.exmerge.method.TensorPlan;
@@ -90,13 +90,16 @@ class SparseParamsTest {
     @Test
     void modelScopePlansWaitForTheEngine() {
         TensorPlan p = SparseFamily.TIES.plan(new TestParams(2).set("scope", "model").each("density", 0.3, 0.6), 2);
-        assertThat(p).isInstanceOf(ModelScopeTrim.class);
-        assertThat(((ModelScopeTrim) p).modelDensities()).containsExactly(0.3, 0.6);
+        assertThat(p).isInstanceOf(PassPlan.class);
+        @SuppressWarnings("unchecked")
+        PassPlan<long[]> waits = (PassPlan<long[]>) p;
+        assertThat(waits.pass()).isEqualTo(new ModelThresholds(new double[] {0.3, 0.6}));
+        assertThat(waits.pass().reads(0)).as("the base").isTrue();
         assertThat(p.describe()).contains("scope=model");
         assertThatThrownBy(() -> PlanRunner.run(p, new float[1], new float[][] {{1}, {1}}, new long[] {1},
                 org.exmerge.format.DType.F32, org.exmerge.format.DType.F32, 0, 1))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("survey");
-        float[] kept = PlanRunner.run(((ModelScopeTrim) p).withThresholds(new long[] {0, org.exmerge.numeric.MagnitudeSelect.NONE}),
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("model pass");
+        float[] kept = PlanRunner.run(waits.resolve(new long[] {0, org.exmerge.numeric.MagnitudeSelect.NONE}),
                 new float[1], new float[][] {{1}, {-5}}, new long[] {1}, org.exmerge.format.DType.F32, org.exmerge.format.DType.F32, 0, 1);
         assertThat(kept).as("model 0 keeps all, model 1 nothing").containsExactly(1f);
     }
