@@ -2,7 +2,7 @@ package org.exmerge.cli;
 
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
-import org.exmerge.Version;
+import org.exmerge.format.Version;
 import org.exmerge.kernel.Backends;
 import org.exmerge.kernel.KernelProvider;
 import picocli.CommandLine.Command;

@@ -1,6 +1,6 @@
 package org.exmerge.cli;
 
-import org.exmerge.Version;
+import org.exmerge.format.Version;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 

@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * Chooses the kernel backend from the {@link KernelProvider}s on the class path (Lucene's
  * VectorizationProvider shape). {@code auto} takes the available one of highest priority, saying
- * once in the log why a better one could not run; naming a backend forces it and fails loudly,
+ * once in the log why a better one that is {@linkplain KernelProvider#present() present} could not
+ * run; naming a backend forces it and fails loudly,
  * with the cause, when it cannot run. The system property {@code exmerge.backend} gives the name
  * when the caller passes none.
  */
@@ -82,16 +83,28 @@ public final class Backends {
 
     private static Kernels auto() {
         KernelProvider chosen = auto(PROVIDERS);
-        if (PROVIDERS.get(0) != chosen && FALLBACK_LOGGED.compareAndSet(false, true)) {
-            // One line naming every better backend that could not run, each with its reason.
-            StringBuilder why = new StringBuilder("exmerge: ");
-            for (KernelProvider better : PROVIDERS.subList(0, PROVIDERS.indexOf(chosen))) {
-                why.append(better.name()).append(" kernels unavailable: ").append(oneLine(better.unavailableReason()))
-                        .append("; ");
-            }
-            LOG.log(System.Logger.Level.INFO, why + "using the " + chosen.name() + " kernels ('exmerge doctor' shows every attempt)");
+        String note = passedOver(PROVIDERS, chosen);
+        if (note != null && FALLBACK_LOGGED.compareAndSet(false, true)) {
+            LOG.log(System.Logger.Level.INFO, note);
         }
         return chosen.kernels();
+    }
+
+    /**
+     * The line {@code auto} logs when it takes {@code chosen} over better backends that are present
+     * but cannot run, each with its reason; null when there are none (absent ones go unmentioned).
+     */
+    public static String passedOver(List<KernelProvider> providers, KernelProvider chosen) {
+        List<KernelProvider> better = providers.subList(0, providers.indexOf(chosen)).stream()
+                .filter(KernelProvider::present).toList();
+        if (better.isEmpty()) {
+            return null;
+        }
+        StringBuilder why = new StringBuilder("exmerge: ");
+        for (KernelProvider p : better) {
+            why.append(p.name()).append(" kernels unavailable: ").append(oneLine(p.unavailableReason())).append("; ");
+        }
+        return why + "using the " + chosen.name() + " kernels ('exmerge doctor' shows every attempt)";
     }
 
     private static String oneLine(String m) {

@@ -21,6 +21,11 @@ public final class JavaProvider implements KernelProvider {
     }
 
     @Override
+    public boolean present() {
+        return true; // the CPU is always there: a library that fails to load is worth a word
+    }
+
+    @Override
     public String unavailableReason() {
         return null;
     }

@@ -20,6 +20,14 @@ public interface KernelProvider {
     /** Whether {@link #kernels()} can run in this JVM; decided once. */
     boolean available();
 
+    /**
+     * Whether what the backend runs on outside the JVM is there at all (for CUDA: the NVIDIA driver).
+     * {@code auto} passes over an absent backend without a word, since most machines have no GPU and
+     * that is no news; it says why it passes over a present one that cannot run (no device, too little
+     * memory, a broken build). {@code exmerge doctor} shows both.
+     */
+    boolean present();
+
     /** Why not, in one line a user can act on (with the cause's details); null when available. */
     String unavailableReason();
 

@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.exmerge.Version;
+import org.exmerge.format.Version;
 import org.exmerge.engine.CancelToken;
 import org.exmerge.engine.MemoryBudget;
 import org.exmerge.engine.MergeStats;

@@ -29,6 +29,11 @@ public final class CudaProvider implements KernelProvider {
     }
 
     @Override
+    public boolean present() {
+        return CudaRuntime.state().driverPresent();
+    }
+
+    @Override
     public String unavailableReason() {
         return CudaRuntime.state().reason();
     }

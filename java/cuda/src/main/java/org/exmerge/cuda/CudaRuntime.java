@@ -24,7 +24,7 @@ final class CudaRuntime {
     static final long HALF_BYTES = 64L << 20;
 
     /** The outcome: kernels, or a reason and its cause; details for doctor either way. */
-    record State(CudaKernels kernels, String reason, Throwable cause, List<String> details) {}
+    record State(CudaKernels kernels, String reason, Throwable cause, List<String> details, boolean driverPresent) {}
 
     private static volatile State state;
 
@@ -46,6 +46,11 @@ final class CudaRuntime {
 
     private static State start() {
         List<String> details = new ArrayList<>();
+        try {
+            JCudaDriver.setExceptionsEnabled(false);
+        } catch (LinkageError e) {
+            return new State(null, driverMissing(String.valueOf(e.getMessage()), details), e, List.copyOf(details), false);
+        }
         byte[] fatbin;
         try (InputStream in = CudaRuntime.class.getResourceAsStream(FATBIN)) {
             if (in == null) {
@@ -60,11 +65,6 @@ final class CudaRuntime {
             details.add("fatbin " + FatbinInfo.read(fatbin));
         } catch (IllegalArgumentException e) {
             return no("the jar's " + FATBIN + " is damaged: " + e.getMessage(), e, details);
-        }
-        try {
-            JCudaDriver.setExceptionsEnabled(false);
-        } catch (LinkageError e) {
-            return no(driverMissing(String.valueOf(e.getMessage()), details), e, details);
         }
         try {
             return open(fatbin, details);
@@ -118,7 +118,7 @@ final class CudaRuntime {
         CudaKernels k = new CudaKernels(d, budget, HALF_BYTES);
         details.add("memory budget " + budget / (1 << 20) + " MiB (-D" + MEMORY_PROPERTY + "), " + k.lanes()
                 + " lanes of 2 x " + HALF_BYTES / (1 << 20) + " MiB");
-        return new State(k, null, null, List.copyOf(details));
+        return new State(k, null, null, List.copyOf(details), true);
     }
 
     /** The device bytes to use: {@code property} if given (bytes), else 80% of {@code free}. */
@@ -148,6 +148,6 @@ final class CudaRuntime {
     }
 
     private static State no(String reason, Throwable cause, List<String> details) {
-        return new State(null, reason, cause, List.copyOf(details));
+        return new State(null, reason, cause, List.copyOf(details), true);
     }
 }

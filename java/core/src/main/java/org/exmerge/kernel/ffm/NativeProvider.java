@@ -29,6 +29,11 @@ public final class NativeProvider implements KernelProvider {
     }
 
     @Override
+    public boolean present() {
+        return true; // the CPU is always there: a library that fails to load is worth a word
+    }
+
+    @Override
     public String unavailableReason() {
         Throwable cause = NativeSupport.unavailabilityCause();
         return cause == null ? null : String.valueOf(cause.getMessage());
