@@ -27,9 +27,10 @@ import org.exmerge.kernel.VectorSpan;
 public final class CudaKernels implements Kernels {
     /** When each op is served by the Java spec, for {@code exmerge doctor}. */
     public static final String DECLARED_FALLBACKS = "any op with more than " + CudaKernels.MAX_MODELS
-            + " inputs; linear/convert narrowing F64 to a 16- or 8-bit type (the spec refuses); tauHistogram without"
+            + " inputs; linear, linearPerVector and convert narrowing F64 to a 16- or 8-bit type (the spec refuses);"
+            + " tauHistogram without"
             + " a base or with an F64 operand, sparseMerge and sparseNorms with an F64 operand (the spec refuses these);"
-            + " pairSums, linearPerVector, nearswap, sceHistogram, sceSquares, sceMerge, fusionHistogram and fusionMerge"
+            + " nearswap, sceHistogram, sceSquares, sceMerge, fusionHistogram and fusionMerge"
             + " always (no device kernels yet)";
     static final int MAX_MODELS = 16;
     private static final Kernels JAVA = new JavaKernels();
@@ -106,6 +107,36 @@ public final class CudaKernels implements Kernels {
     }
 
     @Override
+    public void linearPerVector(VectorLinearOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
+        boolean wide = widens(xs, base, out);
+        if (xs.length > MAX_MODELS || !floats(xs, base, out) || (wide && narrow(out))) {
+            spec("linearPerVector", () -> JAVA.linearPerVector(op, xs, base, out, start, n));
+            return;
+        }
+        op.check(xs, base, start, n);
+        if (n == 0) {
+            return;
+        }
+        onDevice("linearPerVector", "elements " + start + " + " + n + " of " + op.ops().length + " vectors, out "
+                + out.type(), lane -> VectorLinearLaunch.run(device, lane, op, xs, base, out, start, n, wide));
+    }
+
+    @Override
+    public void pairSums(Operand[] xs, Operand base, int[][] pairs, VectorSpan span, double[] out) {
+        if (xs.length > MAX_MODELS || !floats(xs, base, null)) {
+            spec("pairSums", () -> JAVA.pairSums(xs, base, pairs, span, out));
+            return;
+        }
+        span.check(xs, base, pairs, out);
+        if (pairs.length == 0) {
+            return;
+        }
+        boolean wide = widens(xs, base, null);
+        onDevice("pairSums", span + ", " + pairs.length + " pairs",
+                lane -> PairSumsLaunch.run(device, lane, xs, base, pairs, span, out, wide));
+    }
+
+    @Override
     public void tauHistogram(Operand x, Operand base, long start, long n, int high, long[] hist) {
         int buckets = high < 0 ? 1 << 15 : 1 << 16;
         if (base == null || x.type() == DType.F64 || base.type() == DType.F64 || CudaTypes.code(x.type()) == 0
@@ -151,16 +182,6 @@ public final class CudaKernels implements Kernels {
     // Ops with no device kernel yet: declared, counted fallbacks to the Java spec.
 
     @Override
-    public void pairSums(Operand[] xs, Operand base, int[][] pairs, VectorSpan span, double[] out) {
-        spec("pairSums", () -> JAVA.pairSums(xs, base, pairs, span, out));
-    }
-
-    @Override
-    public void linearPerVector(VectorLinearOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
-        spec("linearPerVector", () -> JAVA.linearPerVector(op, xs, base, out, start, n));
-    }
-
-    @Override
     public void nearswap(double t, Operand base, Operand x, Operand out, long n) {
         spec("nearswap", () -> JAVA.nearswap(t, base, x, out, n));
     }
@@ -188,6 +209,29 @@ public final class CudaKernels implements Kernels {
     @Override
     public void fusionMerge(FusionOp op, Operand x, Operand base, Operand out, long start, long n) {
         spec("fusionMerge", () -> JAVA.fusionMerge(op, x, base, out, start, n));
+    }
+
+    /** Whether every operand (out and base may be null) is a type the kernels read. */
+    private static boolean floats(Operand[] xs, Operand base, Operand out) {
+        boolean ok = (base == null || CudaTypes.code(base.type()) != 0) && (out == null || CudaTypes.code(out.type()) != 0);
+        for (Operand x : xs) {
+            ok &= CudaTypes.code(x.type()) != 0;
+        }
+        return ok;
+    }
+
+    /** Whether an operand (out and base may be null) is F64: numerics §1's float64 path. */
+    private static boolean widens(Operand[] xs, Operand base, Operand out) {
+        boolean wide = (base != null && base.type() == DType.F64) || (out != null && out.type() == DType.F64);
+        for (Operand x : xs) {
+            wide |= x.type() == DType.F64;
+        }
+        return wide;
+    }
+
+    /** A type float64 results may not be narrowed to (the spec refuses: it would round twice). */
+    private static boolean narrow(Operand out) {
+        return out.type() != DType.F64 && out.type() != DType.F32;
     }
 
     /** Whether the sparse kernels take these operands (the spec refuses F64 and a missing base). */

@@ -11,7 +11,10 @@ enum Kernel {
     TAU_HISTOGRAM("mkcu_tau_histogram", HistogramLaunch.SIZE),
     SPARSE_MERGE("mkcu_sparse_merge", SparseParams.SIZE),
     SPARSE_NORMS("mkcu_sparse_norms", SparseParams.SIZE),
-    DELLA_RANKS("mkcu_della_ranks", RanksLaunch.SIZE);
+    DELLA_RANKS("mkcu_della_ranks", RanksLaunch.SIZE),
+    PAIR_SUMS("mkcu_pair_sums", PairSumsLaunch.SIZE),
+    VLINEAR32("mkcu_vlinear32", VectorLinearLaunch.SIZE),
+    VLINEAR64("mkcu_vlinear64", VectorLinearLaunch.SIZE);
 
     final String symbol;
     final long paramsSize;
