@@ -27,10 +27,10 @@ import org.exmerge.kernel.VectorSpan;
 public final class CudaKernels implements Kernels {
     /** When each op is served by the Java spec, for {@code exmerge doctor}. */
     public static final String DECLARED_FALLBACKS = "any op with more than " + CudaKernels.MAX_MODELS
-            + " inputs; linear, linearPerVector and convert narrowing F64 to a 16- or 8-bit type (the spec refuses);"
+            + " inputs; linear, linearPerVector, convert and nearswap narrowing F64 to a 16- or 8-bit type (the spec refuses);"
             + " tauHistogram without"
             + " a base or with an F64 operand, sparseMerge and sparseNorms with an F64 operand (the spec refuses these);"
-            + " nearswap, sceHistogram, sceSquares, sceMerge, fusionHistogram and fusionMerge"
+            + " sceHistogram, sceSquares, sceMerge, fusionHistogram and fusionMerge"
             + " always (no device kernels yet)";
     static final int MAX_MODELS = 16;
     private static final Kernels JAVA = new JavaKernels();
@@ -179,12 +179,22 @@ public final class CudaKernels implements Kernels {
                 lane -> SparseLaunch.merge(device, lane, op, xs, base, out, start, n));
     }
 
-    // Ops with no device kernel yet: declared, counted fallbacks to the Java spec.
-
     @Override
     public void nearswap(double t, Operand base, Operand x, Operand out, long n) {
-        spec("nearswap", () -> JAVA.nearswap(t, base, x, out, n));
+        Operand[] xs = {x};
+        boolean wide = widens(xs, base, out);
+        if (!floats(xs, base, out) || (wide && narrow(out)) || n < 0) {
+            spec("nearswap", () -> JAVA.nearswap(t, base, x, out, n)); // the spec's refusal
+            return;
+        }
+        if (n == 0) {
+            return;
+        }
+        onDevice("nearswap", n + " elements, t " + t + ", out " + out.type(),
+                lane -> NearswapLaunch.run(device, lane, t, base, x, out, n, wide));
     }
+
+    // Ops with no device kernel yet: declared, counted fallbacks to the Java spec.
 
     @Override
     public void sceHistogram(Operand[] xs, Operand base, long start, long n, int high, long[] hist) {

@@ -14,7 +14,8 @@ enum Kernel {
     DELLA_RANKS("mkcu_della_ranks", RanksLaunch.SIZE),
     PAIR_SUMS("mkcu_pair_sums", PairSumsLaunch.SIZE),
     VLINEAR32("mkcu_vlinear32", VectorLinearLaunch.SIZE),
-    VLINEAR64("mkcu_vlinear64", VectorLinearLaunch.SIZE);
+    VLINEAR64("mkcu_vlinear64", VectorLinearLaunch.SIZE),
+    NEARSWAP("mkcu_nearswap", NearswapLaunch.SIZE);
 
     final String symbol;
     final long paramsSize;

@@ -61,4 +61,22 @@ class DeviceOpsTest {
         }
         assertThat(k.fallbacks()).isEmpty();
     }
+
+    @Test
+    void nearswapRunsOnTheDevice() {
+        CudaKernels k = kernels();
+        try (Arena arena = Arena.ofConfined()) {
+            int n = 5_000;
+            Operand base = TestBits.fill(arena, DType.BF16, n, 1, 11);
+            for (DType t : new DType[] {DType.F16, DType.F64}) {
+                Operand x = TestBits.fill(arena, t, n, 0, 12);
+                Operand want = TestBits.output(arena, DType.F32, n, 0);
+                Operand got = TestBits.output(arena, DType.F32, n, 0);
+                SPEC.nearswap(0.3, base, x, want, n);
+                k.nearswap(0.3, base, x, got, n);
+                assertThat(TestBits.firstDifference(want, got, n)).as("%s", t).isEqualTo(-1);
+            }
+        }
+        assertThat(k.fallbacks()).isEmpty();
+    }
 }
