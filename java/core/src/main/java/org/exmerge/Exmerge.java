@@ -81,10 +81,11 @@ public final class Exmerge {
      */
     public static MergeStats merge(Source src, Path out, MergeOptions opts, ProgressListener listener)
             throws IOException, ConfigException, PlanException {
-        Kernels kernels = Backends.select(opts.backend());
         try (ModelSet models = new ModelSet(opts.modelsDir())) {
             MergePlan plan = MergePlanner.plan(src.recipe(), src.text(), models, opts.outType(), opts.seed());
             checkTarget(src, out, opts, models);
+            // After planning: auto weighs the merge's size against the cost of a GPU's transfers.
+            Kernels kernels = Backends.select(opts.backend(), plan.inputBytes());
             return MergeExecutor.run(plan, out, opts.run(), kernels, listener, opts.cancel());
         }
     }

@@ -27,10 +27,9 @@ import org.exmerge.kernel.VectorSpan;
 public final class CudaKernels implements Kernels {
     /** When each op is served by the Java spec, for {@code exmerge doctor}. */
     public static final String DECLARED_FALLBACKS = "any op with more than " + CudaKernels.MAX_MODELS
-            + " inputs; linear/convert narrowing F64 to a 16- or 8-bit type (the spec refuses); tauHistogram without"
-            + " a base or with an F64 operand, sparseMerge and sparseNorms with an F64 operand (the spec refuses these);"
-            + " pairSums, linearPerVector, nearswap, sceHistogram, sceSquares, sceMerge, fusionHistogram and fusionMerge"
-            + " always (no device kernels yet)";
+            + " inputs; linear, linearPerVector, convert and nearswap narrowing F64 to a 16- or 8-bit type (the spec refuses);"
+            + " tauHistogram without a base or with an F64 operand, sparseMerge, sparseNorms and the sce and"
+            + " arcee_fusion ops with an F64 operand or arguments the spec refuses (it reports them)";
     static final int MAX_MODELS = 16;
     private static final Kernels JAVA = new JavaKernels();
 
@@ -106,6 +105,36 @@ public final class CudaKernels implements Kernels {
     }
 
     @Override
+    public void linearPerVector(VectorLinearOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
+        boolean wide = widens(xs, base, out);
+        if (xs.length > MAX_MODELS || !floats(xs, base, out) || (wide && narrow(out))) {
+            spec("linearPerVector", () -> JAVA.linearPerVector(op, xs, base, out, start, n));
+            return;
+        }
+        op.check(xs, base, start, n);
+        if (n == 0) {
+            return;
+        }
+        onDevice("linearPerVector", "elements " + start + " + " + n + " of " + op.ops().length + " vectors, out "
+                + out.type(), lane -> VectorLinearLaunch.run(device, lane, op, xs, base, out, start, n, wide));
+    }
+
+    @Override
+    public void pairSums(Operand[] xs, Operand base, int[][] pairs, VectorSpan span, double[] out) {
+        if (xs.length > MAX_MODELS || !floats(xs, base, null)) {
+            spec("pairSums", () -> JAVA.pairSums(xs, base, pairs, span, out));
+            return;
+        }
+        span.check(xs, base, pairs, out);
+        if (pairs.length == 0) {
+            return;
+        }
+        boolean wide = widens(xs, base, null);
+        onDevice("pairSums", span + ", " + pairs.length + " pairs",
+                lane -> PairSumsLaunch.run(device, lane, xs, base, pairs, span, out, wide));
+    }
+
+    @Override
     public void tauHistogram(Operand x, Operand base, long start, long n, int high, long[] hist) {
         int buckets = high < 0 ? 1 << 15 : 1 << 16;
         if (base == null || x.type() == DType.F64 || base.type() == DType.F64 || CudaTypes.code(x.type()) == 0
@@ -148,46 +177,124 @@ public final class CudaKernels implements Kernels {
                 lane -> SparseLaunch.merge(device, lane, op, xs, base, out, start, n));
     }
 
-    // Ops with no device kernel yet: declared, counted fallbacks to the Java spec.
-
-    @Override
-    public void pairSums(Operand[] xs, Operand base, int[][] pairs, VectorSpan span, double[] out) {
-        spec("pairSums", () -> JAVA.pairSums(xs, base, pairs, span, out));
-    }
-
-    @Override
-    public void linearPerVector(VectorLinearOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
-        spec("linearPerVector", () -> JAVA.linearPerVector(op, xs, base, out, start, n));
-    }
-
     @Override
     public void nearswap(double t, Operand base, Operand x, Operand out, long n) {
-        spec("nearswap", () -> JAVA.nearswap(t, base, x, out, n));
+        Operand[] xs = {x};
+        boolean wide = widens(xs, base, out);
+        if (!floats(xs, base, out) || (wide && narrow(out)) || n < 0) {
+            spec("nearswap", () -> JAVA.nearswap(t, base, x, out, n)); // the spec's refusal
+            return;
+        }
+        if (n == 0) {
+            return;
+        }
+        onDevice("nearswap", n + " elements, t " + t + ", out " + out.type(),
+                lane -> NearswapLaunch.run(device, lane, t, base, x, out, n, wide));
     }
 
     @Override
     public void sceHistogram(Operand[] xs, Operand base, long start, long n, int high, long[] hist) {
-        spec("sceHistogram", () -> JAVA.sceHistogram(xs, base, start, n, high, hist));
+        if (!takesFloat32(xs, base, null) || !histogramArgs(start, n, high, hist)) {
+            spec("sceHistogram", () -> JAVA.sceHistogram(xs, base, start, n, high, hist)); // the spec's refusal
+            return;
+        }
+        if (n == 0) {
+            return;
+        }
+        onDevice("sceHistogram", "elements " + start + " + " + n + ", high " + high,
+                lane -> SceLaunch.histogram(device, lane, xs, base, start, n, high, hist));
     }
 
     @Override
     public void sceSquares(SceOp op, Operand[] xs, Operand base, long blockStart, long total, double[] out) {
-        spec("sceSquares", () -> JAVA.sceSquares(op, xs, base, blockStart, total, out));
+        if (xs.length != op.models() || !takesFloat32(xs, base, null) || blockStart < 0 || blockStart >= total
+                || blockStart % 65_536 != 0 || out.length < xs.length) {
+            spec("sceSquares", () -> JAVA.sceSquares(op, xs, base, blockStart, total, out)); // the spec's refusal
+            return;
+        }
+        onDevice("sceSquares", "block " + blockStart + " of " + total,
+                lane -> SceLaunch.squares(lane, op, xs, base, blockStart, total, out));
     }
 
     @Override
     public void sceMerge(SceOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
-        spec("sceMerge", () -> JAVA.sceMerge(op, xs, base, out, start, n));
+        if (xs.length != op.models() || !takesFloat32(xs, base, out) || start < 0 || n < 0) {
+            spec("sceMerge", () -> JAVA.sceMerge(op, xs, base, out, start, n)); // the spec's refusal
+            return;
+        }
+        if (n == 0) {
+            return;
+        }
+        onDevice("sceMerge", "elements " + start + " + " + n + ", " + xs.length + " models, out " + out.type(),
+                lane -> SceLaunch.merge(device, lane, op, xs, base, out, start, n));
     }
 
     @Override
     public void fusionHistogram(FusionOp op, Operand x, Operand base, long start, long n, int high, long[] hist) {
-        spec("fusionHistogram", () -> JAVA.fusionHistogram(op, x, base, start, n, high, hist));
+        if (!takesFloat32(new Operand[] {x}, base, null) || !histogramArgs(start, n, high, hist) || !inRows(op, start, n)) {
+            spec("fusionHistogram", () -> JAVA.fusionHistogram(op, x, base, start, n, high, hist)); // the spec's refusal
+            return;
+        }
+        if (n == 0) {
+            return;
+        }
+        onDevice("fusionHistogram", "elements " + start + " + " + n + ", high " + high,
+                lane -> FusionLaunch.histogram(device, lane, op, x, base, start, n, high, hist));
     }
 
     @Override
     public void fusionMerge(FusionOp op, Operand x, Operand base, Operand out, long start, long n) {
-        spec("fusionMerge", () -> JAVA.fusionMerge(op, x, base, out, start, n));
+        if (!takesFloat32(new Operand[] {x}, base, out) || start < 0 || n < 0 || !inRows(op, start, n)) {
+            spec("fusionMerge", () -> JAVA.fusionMerge(op, x, base, out, start, n)); // the spec's refusal
+            return;
+        }
+        if (n == 0) {
+            return;
+        }
+        onDevice("fusionMerge", "elements " + start + " + " + n + ", out " + out.type(),
+                lane -> FusionLaunch.merge(device, lane, op, x, base, out, start, n));
+    }
+
+    /**
+     * Whether the float32 kernels of sce and arcee_fusion take these operands: a base, one to
+     * {@value #MAX_MODELS} models, no F64 input (the spec refuses those), readable types.
+     */
+    private static boolean takesFloat32(Operand[] xs, Operand base, Operand out) {
+        return base != null && xs.length > 0 && xs.length <= MAX_MODELS && floats(xs, base, out)
+                && !widens(xs, base, null);
+    }
+
+    /** The histogram arguments the spec accepts: 32,768 buckets for the first pass, 65,536 for a second. */
+    private static boolean histogramArgs(long start, long n, int high, long[] hist) {
+        return hist.length == (high < 0 ? 1 << 15 : 1 << 16) && high < 1 << 15 && start >= 0 && n >= 0;
+    }
+
+    /** Whether elements {@code [start, start + n)} lie in the rows {@code op} has KL divergences for. */
+    private static boolean inRows(FusionOp op, long start, long n) {
+        return n == 0 || (start + n + op.rowLength() - 1) / op.rowLength() <= op.rowKl().length;
+    }
+
+    /** Whether every operand (out and base may be null) is a type the kernels read. */
+    private static boolean floats(Operand[] xs, Operand base, Operand out) {
+        boolean ok = (base == null || CudaTypes.code(base.type()) != 0) && (out == null || CudaTypes.code(out.type()) != 0);
+        for (Operand x : xs) {
+            ok &= CudaTypes.code(x.type()) != 0;
+        }
+        return ok;
+    }
+
+    /** Whether an operand (out and base may be null) is F64: numerics §1's float64 path. */
+    private static boolean widens(Operand[] xs, Operand base, Operand out) {
+        boolean wide = (base != null && base.type() == DType.F64) || (out != null && out.type() == DType.F64);
+        for (Operand x : xs) {
+            wide |= x.type() == DType.F64;
+        }
+        return wide;
+    }
+
+    /** A type float64 results may not be narrowed to (the spec refuses: it would round twice). */
+    private static boolean narrow(Operand out) {
+        return out.type() != DType.F64 && out.type() != DType.F32;
     }
 
     /** Whether the sparse kernels take these operands (the spec refuses F64 and a missing base). */

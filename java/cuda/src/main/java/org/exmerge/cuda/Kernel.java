@@ -11,7 +11,16 @@ enum Kernel {
     TAU_HISTOGRAM("mkcu_tau_histogram", HistogramLaunch.SIZE),
     SPARSE_MERGE("mkcu_sparse_merge", SparseParams.SIZE),
     SPARSE_NORMS("mkcu_sparse_norms", SparseParams.SIZE),
-    DELLA_RANKS("mkcu_della_ranks", RanksLaunch.SIZE);
+    DELLA_RANKS("mkcu_della_ranks", RanksLaunch.SIZE),
+    PAIR_SUMS("mkcu_pair_sums", PairSumsLaunch.SIZE),
+    VLINEAR32("mkcu_vlinear32", VectorLinearLaunch.SIZE),
+    VLINEAR64("mkcu_vlinear64", VectorLinearLaunch.SIZE),
+    NEARSWAP("mkcu_nearswap", NearswapLaunch.SIZE),
+    SCE_HISTOGRAM("mkcu_sce_histogram", SceLaunch.SIZE),
+    SCE_SQUARES("mkcu_sce_squares", SceLaunch.SIZE),
+    SCE_MERGE("mkcu_sce_merge", SceLaunch.SIZE),
+    FUSION_HISTOGRAM("mkcu_fusion_histogram", FusionLaunch.SIZE),
+    FUSION_MERGE("mkcu_fusion_merge", FusionLaunch.SIZE);
 
     final String symbol;
     final long paramsSize;

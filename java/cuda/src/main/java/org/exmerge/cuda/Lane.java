@@ -90,6 +90,18 @@ final class Lane implements AutoCloseable {
             return memory.address() + at;
         }
 
+        /**
+         * Reserves {@code bytes}, lets {@code fill} write them into the pinned buffer (a gather the
+         * plain {@link #upload} cannot express: strided vectors, coefficient tables), uploads them;
+         * returns the device address.
+         */
+        long stage(long bytes, java.util.function.Consumer<MemorySegment> fill) {
+            long at = reserve(bytes);
+            fill.accept(pinned.segment().asSlice(at, bytes));
+            stream.upload(pinned, at, memory, at, bytes);
+            return memory.address() + at;
+        }
+
         /** A zeroed device region; returns its offset. */
         long zeroed(long bytes) {
             long at = reserve(bytes);
