@@ -32,7 +32,7 @@ extern "C" {
 
 /* Bumped whenever a prototype or a constant below changes meaning; the Java loader refuses a
  * library whose version differs from the one it was written against. */
-#define MK_ABI_VERSION 5
+#define MK_ABI_VERSION 6
 
 /* ---- status codes ---- */
 #define MK_OK 0
@@ -235,6 +235,32 @@ MK_API int32_t mk_sce_histogram(int32_t n_models, const void *const *inputs, con
 MK_API int32_t mk_sce_merge(int32_t n_models, const void *const *inputs, const int32_t *input_types,
                             const void *base, int32_t base_type, void *out, int32_t out_type,
                             const float *weights, int64_t keep_from, int64_t n);
+/* One numerics §4 block of each model's sum of tk_i * tk_i (tk_i as above, in float64, no fma):
+ * the n <= 65536 elements from the pointers are the block, element j in lane j % 64, the 64 lanes
+ * folded pairwise (p[l] = p[l] + p[l + s], s = 32..1); out[i] = model i's block value. */
+MK_API int32_t mk_sce_squares(int32_t n_models, const void *const *inputs, const int32_t *input_types,
+                              const void *base, int32_t base_type, int64_t keep_from, int64_t n, double *out);
+
+/* ---- mergekit's arcee_fusion (org.exmerge.kernel.FusionOp is the normative statement) ----
+ * Element j in [0, n) of the pointers is element e = start + j counted from the first element of row 0
+ * of row_kl (the caller passes only the rows a chunk touches), in row r = e / row_length (every r below
+ * n_rows), in float32:
+ *   t = widen(x[j]) - widen(base[j]);  imp = |t| * row_kl[r]
+ *   out[j] = narrow(widen(base[j]) + (imp >= threshold ? t : +0))
+ * mk_fusion_histogram adds the counts of every key(imp) (zeros too) as mk_sce_histogram does. */
+MK_API int32_t mk_fusion_histogram(const void *x, int32_t x_type, const void *base, int32_t base_type,
+                                   const float *row_kl, int64_t n_rows, int64_t row_length, int64_t start,
+                                   int64_t n, int32_t high, int64_t *hist);
+MK_API int32_t mk_fusion_merge(const void *x, int32_t x_type, const void *base, int32_t base_type, void *out,
+                               int32_t out_type, const float *row_kl, int64_t n_rows, int64_t row_length,
+                               int64_t start, float threshold, int64_t n);
+
+/* ---- the engine's output check (org.exmerge.kernel.NonFinite is the normative statement) ----
+ * *first = the index of the first of the n elements of elem_bytes (1, 2, 4 or 8) bytes at data whose
+ * bits of lane are all ones (an infinity or NaN), or -1. lane is the bits from its lowest up to just
+ * below the sign: the exponent (F64 0x7ff0000000000000, F32 0x7f800000, F16 0x7c00, BF16 0x7f80,
+ * F8 E5M2 0x7c) or, for F8 E4M3 whose only non-finite values are its NaNs, 0x7f. Any float type. */
+MK_API int32_t mk_first_nonfinite(const void *data, int32_t elem_bytes, uint64_t lane, int64_t n, int64_t *first);
 
 #ifdef __cplusplus
 }

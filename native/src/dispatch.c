@@ -12,7 +12,7 @@
             mk_linear_vectors_##name, mk_pair_lanes_##name, mk_pair_rows_##name,                       \
             mk_magnitude_keys_##name, mk_philox_uniform_##name, mk_sparse_values_##name,               \
             mk_sparse_combine_##name, mk_sparse_norm_lanes_##name, mk_nearswap_##name,               \
-            mk_sce_variance_keys_scalar                                                              \
+            mk_sce_variance_keys_scalar, mk_first_nonfinite_##name                                   \
     }
 
 static const mk_kernel_table table_scalar = MK_TABLE(scalar, MK_ISA_SCALAR);

@@ -114,6 +114,9 @@ typedef struct mk_kernel_table {
     /* sce: keys[j] = key((float)var_j) of the task-vector tiles t + i * MK_SPARSE_TILE (i < m), the
      * variance as org.exmerge.kernel.SceOp.variance; len <= MK_SPARSE_TILE. Scalar on every path. */
     void (*sce_variance_keys)(const float *t, int32_t m, int64_t len, uint32_t *keys);
+    /* Index of the first element of p[0, n) (size bytes each, 1/2/4/8) whose bits of lane are all
+     * ones, or -1; lane is bits [k, 8 * size - 2] for some k (nonfinite_scalar.h). */
+    int64_t (*first_nonfinite)(const void *p, int32_t size, uint64_t lane, int64_t n);
 } mk_kernel_table;
 
 /* Each path defines these functions in its own files (<family>_<isa>.c); dispatch.c gathers them
@@ -139,7 +142,8 @@ typedef struct mk_kernel_table {
     void mk_sparse_norm_lanes_##isa(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from, \
                                     uint32_t below, const float *u, float p, int32_t norm, double *before, \
                                     double *after);                                                    \
-    void mk_nearswap_##isa(const float *v0, const float *v1, float t, int64_t len, float *out);
+    void mk_nearswap_##isa(const float *v0, const float *v1, float t, int64_t len, float *out);          \
+    int64_t mk_first_nonfinite_##isa(const void *p, int32_t size, uint64_t lane, int64_t n);
 
 MK_DECLARE_PATH(scalar)
 /* sce_scalar.c: the variance keys every path's table uses. */

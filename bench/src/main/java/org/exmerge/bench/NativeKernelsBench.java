@@ -34,7 +34,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * bytes/s of input read (plus output written where there is one), next to a MemorySegment.copy
  * moving the same bytes in the same run: convert BF16→F32, numerics §4 Σx² (pairSums of the one pair
  * (0, 0) over the whole tensor as one span), the first
- * magnitude-histogram pass over τ = x − b, and numerics §5 uniforms (bytes = 4 per uniform written).
+ * magnitude-histogram pass over τ = x − b, numerics §5 uniforms (bytes = 4 per uniform written) and
+ * the engine's non-finite scan of an output chunk ({@code firstNonFinite}, bytes read).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
@@ -143,6 +144,13 @@ public class NativeKernelsBench {
         for (long j = 0; j < elements; j++) {
             uniforms.setAtIndex(ValueLayout.JAVA_FLOAT, j, Philox4x32.uniform(42, j, 0x1234, 1));
         }
+    }
+
+    @Benchmark
+    public long firstNonFinite(TrafficCounter c) {
+        // The engine's check of each output chunk; x is finite, so the scan reads all of it.
+        c.bytes += 2L * elements;
+        return kernels.firstNonFinite(x, elements);
     }
 
     @Benchmark

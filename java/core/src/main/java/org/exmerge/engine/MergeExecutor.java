@@ -209,7 +209,7 @@ public final class MergeExecutor {
         }
         TensorMerge computed = plan.bind(new TensorInputs(t.name(), base, models, t.elements(), t.shape(), kernels, seed,
                 Fnv1a.hash32(t.name()), parallel));
-        TensorMerge merge = allowNonfinite || !t.type().isFloat() ? computed : finiteOnly(t.name(), computed);
+        TensorMerge merge = allowNonfinite || !t.type().isFloat() ? computed : finiteOnly(t.name(), computed, kernels);
         if (plan.readsAtBind()) {
             release(ranges); // the pass touched every page of the tensor
         }
@@ -231,14 +231,15 @@ public final class MergeExecutor {
 
     /**
      * Fails the run on the first chunk holding an infinity or NaN. The check runs on the worker
-     * right after compute(), over the chunk it has just written (still in cache): one branch-free
-     * pass of 8 bytes at a time, see {@link NonFinite}. Where the value came from (weights out of
+     * right after compute(), over the chunk it has just written (still in cache), as the backend's
+     * {@link Kernels#firstNonFinite} op (the spec is {@link NonFinite}: one branch-free pass of 8
+     * bytes at a time; native: the same test in SIMD). Where the value came from (weights out of
      * range, or an input's own NaN passed through) is not told apart: both make an unusable model.
      */
-    static TensorMerge finiteOnly(String name, TensorMerge merge) {
+    static TensorMerge finiteOnly(String name, TensorMerge merge, Kernels kernels) {
         return (start, n, out) -> {
             merge.compute(start, n, out);
-            long at = NonFinite.first(out.segment(), out.type(), n);
+            long at = kernels.firstNonFinite(out, n);
             if (at >= 0) {
                 String value = NonFinite.describe(out.type(), NonFinite.bits(out.segment(), out.type().size(), at));
                 throw new UncheckedIOException(new NonFiniteException(name, start + at, value, out.type().name()));

@@ -188,4 +188,9 @@ public final class JavaKernels implements Kernels {
     public void fusionMerge(FusionOp op, Operand x, Operand base, Operand out, long start, long n) {
         FusionKernels.merge(op, x, base, out, start, n);
     }
+
+    @Override
+    public long firstNonFinite(Operand data, long n) {
+        return NonFinite.first(data.segment(), data.type(), n);
+    }
 }

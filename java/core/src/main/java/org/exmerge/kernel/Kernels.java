@@ -130,4 +130,11 @@ public interface Kernels {
 
     /** arcee_fusion's {@code b + (importance ≥ threshold ? τ : +0)} for elements {@code [start, start + n)}. */
     void fusionMerge(FusionOp op, Operand x, Operand base, Operand out, long start, long n);
+
+    /**
+     * The engine's check of an output chunk: the index of the first non-finite element (an infinity
+     * or NaN; for F8_E4M3, which has no infinity, a NaN) among the first {@code n} of {@code data},
+     * or -1; always -1 for integer types. {@link NonFinite#first} is the spec.
+     */
+    long firstNonFinite(Operand data, long n);
 }

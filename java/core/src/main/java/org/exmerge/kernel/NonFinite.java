@@ -87,8 +87,14 @@ public final class NonFinite {
         return (bad & h) != 0;
     }
 
-    /** The bits that are all ones in a non-finite element; 0 for types without such values. */
-    static long laneMask(DType type) {
+    /**
+     * The bits that are all ones in a non-finite element (the exponent; every bit but the sign for
+     * F8_E4M3); 0 for types without such values.
+     *
+     * @param type the element type
+     * @return the mask, in the element's low bits
+     */
+    public static long laneMask(DType type) {
         return switch (type) {
             case F64 -> 0x7ff0_0000_0000_0000L;
             case F32 -> 0x7f80_0000L;

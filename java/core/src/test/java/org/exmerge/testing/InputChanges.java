@@ -264,6 +264,11 @@ public final class InputChanges {
                                     long n) {
                 k.fusionMerge(op, x, base, out, start, n);
             }
+
+            @Override
+            public long firstNonFinite(Operand data, long n) {
+                return k.firstNonFinite(data, n);
+            }
         };
     }
 }

@@ -297,6 +297,13 @@ public final class CudaKernels implements Kernels {
         return out.type() != DType.F64 && out.type() != DType.F32;
     }
 
+    @Override
+    public long firstNonFinite(Operand data, long n) {
+        long[] at = {-1};
+        spec("firstNonFinite", () -> at[0] = JAVA.firstNonFinite(data, n));
+        return at[0];
+    }
+
     /** Whether the sparse kernels take these operands (the spec refuses F64 and a missing base). */
     private static boolean takes(SparseOp op, Operand[] xs, Operand base) {
         if (xs.length != op.models() || xs.length > MAX_MODELS || base == null || CudaTypes.code(base.type()) == 0

@@ -32,7 +32,7 @@ import java.util.List;
  */
 public final class ExmergeNative {
     // ---- #define constants of exmerge.h ----
-    public static final int MK_ABI_VERSION = 5;
+    public static final int MK_ABI_VERSION = 6;
 
     public static final int MK_OK = 0;
     public static final int MK_E_NULL = -1;
@@ -220,6 +220,39 @@ public final class ExmergeNative {
      */
     public static final MethodHandle mk_sce_merge = bind("mk_sce_merge", FunctionDescriptor.of(JAVA_INT,
             JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), CHUNK);
+
+    /**
+     * int32_t mk_sce_squares(int32_t n_models, const void *const *inputs, const int32_t *input_types,
+     *                        const void *base, int32_t base_type, int64_t keep_from, int64_t n, double *out);
+     */
+    public static final MethodHandle mk_sce_squares = bind("mk_sce_squares", FunctionDescriptor.of(JAVA_INT,
+            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS), CHUNK);
+
+    // ---- mergekit's arcee_fusion (org.exmerge.kernel.FusionOp) ----
+
+    /**
+     * int32_t mk_fusion_histogram(const void *x, int32_t x_type, const void *base, int32_t base_type,
+     *                             const float *row_kl, int64_t n_rows, int64_t row_length, int64_t start,
+     *                             int64_t n, int32_t high, int64_t *hist);
+     */
+    public static final MethodHandle mk_fusion_histogram = bind("mk_fusion_histogram", FunctionDescriptor.of(JAVA_INT,
+            ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS),
+            CHUNK);
+
+    /**
+     * int32_t mk_fusion_merge(const void *x, int32_t x_type, const void *base, int32_t base_type, void *out,
+     *                         int32_t out_type, const float *row_kl, int64_t n_rows, int64_t row_length,
+     *                         int64_t start, float threshold, int64_t n);
+     */
+    public static final MethodHandle mk_fusion_merge = bind("mk_fusion_merge", FunctionDescriptor.of(JAVA_INT,
+            ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+            JAVA_FLOAT, JAVA_LONG), CHUNK);
+
+    // ---- the engine's output check (org.exmerge.kernel.NonFinite) ----
+
+    /** int32_t mk_first_nonfinite(const void *data, int32_t elem_bytes, uint64_t lane, int64_t n, int64_t *first); */
+    public static final MethodHandle mk_first_nonfinite = bind("mk_first_nonfinite", FunctionDescriptor.of(JAVA_INT,
+            ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS), CHUNK);
 
     private ExmergeNative() {}
 

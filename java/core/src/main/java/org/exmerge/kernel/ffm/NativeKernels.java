@@ -1,6 +1,8 @@
 package org.exmerge.kernel.ffm;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.util.Map;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.Fallbacks;
@@ -8,6 +10,7 @@ import org.exmerge.kernel.FusionOp;
 import org.exmerge.kernel.JavaKernels;
 import org.exmerge.kernel.Kernels;
 import org.exmerge.kernel.LinearOp;
+import org.exmerge.kernel.NonFinite;
 import org.exmerge.kernel.Operand;
 import org.exmerge.kernel.SceOp;
 import org.exmerge.kernel.SparseOp;
@@ -17,7 +20,8 @@ import org.exmerge.kernel.VectorSpan;
 /**
  * The native backend: the kernels of numerics §2–§5 in C (AVX-512, AVX2 or scalar, chosen at load),
  * bit for bit the bytes {@link JavaKernels} writes. The ops live by family in {@code NativeLinear}
- * (§2), {@code NativePairSums} (§4) and {@code NativeSparse} (§3); this class is their one face.
+ * (§2), {@code NativePairSums} (§4), {@code NativeSparse} (§3), {@code NativeNearSwap},
+ * {@code NativeSce} and {@code NativeFusion}; this class is their one face.
  *
  * <p>Declared fallback ({@code DECLARED_FALLBACKS}): whatever the C library does not do goes to the
  * Java spec, and each such call is counted in {@link #fallbacks()} under the op's name, so doctor
@@ -37,7 +41,7 @@ public final class NativeKernels implements Kernels {
     /** When each op is served by the Java spec, for {@code exmerge doctor}. */
     static final String DECLARED_FALLBACKS = "linear, linearPerVector, convert, pairSums, nearswap, sparseMerge and"
             + " sparseNorms with an F64 or F8 operand; tauHistogram without a base or with an F64 or F8 operand"
-            + "; sceHistogram and sceMerge with an F64 or F8 operand; sceSquares, fusionHistogram and fusionMerge always";
+            + "; sceHistogram, sceSquares, sceMerge, fusionHistogram and fusionMerge with an F64 or F8 operand";
     private static final NativeKernels INSTANCE = new NativeKernels();
 
     private NativeKernels() {}
@@ -180,8 +184,10 @@ public final class NativeKernels implements Kernels {
 
     @Override
     public void sceSquares(SceOp op, Operand[] xs, Operand base, long blockStart, long total, double[] out) {
-        FALLBACKS.count("sceSquares");
-        JAVA.sceSquares(op, xs, base, blockStart, total, out);
+        if (!NativeSce.squares(op, xs, base, blockStart, total, out)) {
+            FALLBACKS.count("sceSquares");
+            JAVA.sceSquares(op, xs, base, blockStart, total, out); // F64/F8, or the spec's error
+        }
     }
 
     @Override
@@ -194,13 +200,40 @@ public final class NativeKernels implements Kernels {
 
     @Override
     public void fusionHistogram(FusionOp op, Operand x, Operand base, long start, long n, int high, long[] hist) {
-        FALLBACKS.count("fusionHistogram");
-        JAVA.fusionHistogram(op, x, base, start, n, high, hist);
+        if (!NativeFusion.histogram(op, x, base, start, n, high, hist)) {
+            FALLBACKS.count("fusionHistogram");
+            JAVA.fusionHistogram(op, x, base, start, n, high, hist); // F64/F8, or the spec's error
+        }
     }
 
     @Override
     public void fusionMerge(FusionOp op, Operand x, Operand base, Operand out, long start, long n) {
-        FALLBACKS.count("fusionMerge");
-        JAVA.fusionMerge(op, x, base, out, start, n);
+        if (!NativeFusion.merge(op, x, base, out, start, n)) {
+            FALLBACKS.count("fusionMerge");
+            JAVA.fusionMerge(op, x, base, out, start, n); // F64/F8, or the spec's error
+        }
+    }
+
+    // ---- the engine's output check (the spec is kernel.NonFinite) ----
+
+    @Override
+    public long firstNonFinite(Operand data, long n) {
+        long lane = NonFinite.laneMask(data.type());
+        if (lane == 0 || n <= 0) {
+            return -1; // integer types have no non-finite values; no elements, none either
+        }
+        long bytes = Staging.span(data, n, "data");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment first = arena.allocate(ValueLayout.JAVA_LONG);
+            int status;
+            try {
+                status = (int) ExmergeNative.mk_first_nonfinite.invokeExact(Staging.in(data.segment(), bytes, arena),
+                        data.type().size(), lane, n, first);
+            } catch (Throwable t) {
+                throw ExmergeNative.rethrow(t);
+            }
+            NativeException.check(status, "mk_first_nonfinite", n + " elements of " + data.type());
+            return first.get(ValueLayout.JAVA_LONG, 0);
+        }
     }
 }

@@ -5,10 +5,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.exmerge.kernel.Operand;
 import org.exmerge.kernel.SceOp;
+import org.exmerge.numeric.BlockReduction;
 
 /**
  * The native calls behind {@link NativeKernels}' sce ops ({@code mk_sce_histogram},
- * {@code mk_sce_merge}, native/src/api_sce.c). Each returns false, touching nothing, for a call
+ * {@code mk_sce_squares}, {@code mk_sce_merge}, native/src/api_sce.c). Each returns false, touching nothing, for a call
  * the C does not take exactly as the spec (F64/F8 operands, arguments the spec rejects), which the
  * caller then hands to the Java spec and counts.
  */
@@ -68,6 +69,29 @@ final class NativeSce {
             }
             NativeException.check(status, "mk_sce_histogram", "elements " + start + " + " + n);
             MemorySegment.copy(h, ValueLayout.JAVA_LONG, 0, hist, 0, buckets);
+        }
+        return true;
+    }
+
+    static boolean squares(SceOp op, Operand[] xs, Operand base, long blockStart, long total, double[] out) {
+        if (!handles(xs, base) || xs.length != op.models() || out.length < xs.length || blockStart < 0
+                || blockStart >= total || blockStart % BlockReduction.BLOCK_SIZE != 0) {
+            return false;
+        }
+        long n = Math.min(BlockReduction.BLOCK_SIZE, total - blockStart);
+        try (Arena arena = Arena.ofConfined()) {
+            Inputs in = Inputs.of(xs, base, blockStart, n, arena);
+            MemorySegment o = arena.allocate(ValueLayout.JAVA_DOUBLE, xs.length);
+            int status;
+            try {
+                status = (int) ExmergeNative.mk_sce_squares.invokeExact(xs.length, in.ptrs(), in.types(), in.base(),
+                        NativeKernels.code(base.type()), op.keepFrom(), n, o);
+            } catch (Throwable t) {
+                throw ExmergeNative.rethrow(t);
+            }
+            NativeException.check(status, "mk_sce_squares", "block " + blockStart + " of " + total + ", " + xs.length
+                    + " models");
+            MemorySegment.copy(o, ValueLayout.JAVA_DOUBLE, 0, out, 0, xs.length);
         }
         return true;
     }
