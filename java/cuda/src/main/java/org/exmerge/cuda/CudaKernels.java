@@ -297,11 +297,13 @@ public final class CudaKernels implements Kernels {
         return out.type() != DType.F64 && out.type() != DType.F32;
     }
 
+    /**
+     * On the host, not a fallback: the engine checks an output chunk once it is back in host memory
+     * for the writer, so a device scan would cost a second upload of what was just downloaded.
+     */
     @Override
     public long firstNonFinite(Operand data, long n) {
-        long[] at = {-1};
-        spec("firstNonFinite", () -> at[0] = JAVA.firstNonFinite(data, n));
-        return at[0];
+        return JAVA.firstNonFinite(data, n);
     }
 
     /** Whether the sparse kernels take these operands (the spec refuses F64 and a missing base). */
