@@ -48,7 +48,8 @@ class SynthTest {
         Path one = dir.resolve("one");
         Path many = dir.resolve("many");
         synth(one, 5, RunOptions.defaults().withThreads(1));
-        // 3 threads and 1000-byte chunks: blocks start at odd places and finish out of order
+        // up to 3 threads (synth caps them at the processors) and 1000-byte chunks: blocks start at
+        // odd places and finish out of order
         synth(many, 5, RunOptions.defaults().withThreads(3).withChunkBytes(1000));
         assertThat(files(many)).isEqualTo(files(one)).contains(Path.of("base/model.safetensors"), Path.of("target/model.safetensors"));
         for (Path f : files(one)) {
