@@ -1,7 +1,6 @@
 package org.exmerge.synth;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,10 +15,7 @@ import org.exmerge.engine.ProgressListener;
 import org.exmerge.engine.RunOptions;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorSpec;
-import org.exmerge.kernel.Backends;
-import org.exmerge.kernel.Operand;
 import org.exmerge.method.TensorMerge;
-import org.exmerge.numeric.Fnv1a;
 
 /**
  * Generates a base model and fine-tuned variants with real safetensors files and Llama shapes.
@@ -31,7 +27,8 @@ import org.exmerge.numeric.Fnv1a;
 public final class Synth {
     static final float BASE_STD = 0.02f;
     static final float DELTA_STD = 0.002f;
-    private static final float SQRT12 = (float) Math.sqrt(12.0);
+    /** The stream of the delta every fine-tune shares; stream 0 is the base, stream i fine-tune i's own. */
+    static final int SHARED = -1;
 
     private Synth() {}
 
@@ -97,54 +94,27 @@ public final class Synth {
     }
 
     private static TensorMerge target(TensorSpec spec, long seed, int finetunes) {
-        int id = Fnv1a.hash32(spec.name());
-        boolean norm = spec.shape().length == 1;
-        return (start, n, out) -> {
-            float[] v = new float[(int) Math.min(n, 4096)];
-            for (long done = 0; done < n; done += v.length) {
-                int len = (int) Math.min(v.length, n - done);
-                for (int j = 0; j < len; j++) {
-                    long e = start + done + j;
-                    float d = TARGET_SHARED * centred(seed, id, -1, e);
-                    for (int m = 1; m <= finetunes; m++) {
-                        d += targetOwn(m) * centred(seed, id, m, e);
-                    }
-                    v[j] = (norm ? 1.0f : 0.0f) + BASE_STD * centred(seed, id, 0, e) + DELTA_STD * d;
-                }
-                Backends.java().convert(new Operand(MemorySegment.ofArray(v), DType.F32), out.skip(done), len);
-            }
-        };
+        int own = 0;
+        while (own < finetunes && targetOwn(own + 1) > 0) {
+            own++; // targetOwn falls with i: the fine-tunes past the first zero add nothing
+        }
+        int[] streams = new int[2 + own];
+        float[] scales = new float[2 + own];
+        streams[0] = 0;
+        scales[0] = BASE_STD;
+        streams[1] = SHARED;
+        scales[1] = DELTA_STD * TARGET_SHARED;
+        for (int m = 1; m <= own; m++) {
+            streams[1 + m] = m;
+            scales[1 + m] = DELTA_STD * targetOwn(m);
+        }
+        return new SynthField(spec, seed, streams, scales);
     }
 
     private static TensorMerge generator(TensorSpec spec, long seed, int model) {
-        int id = Fnv1a.hash32(spec.name());
-        boolean norm = spec.shape().length == 1;
-        return (start, n, out) -> {
-            float[] v = new float[(int) Math.min(n, 4096)];
-            for (long done = 0; done < n; done += v.length) {
-                int len = (int) Math.min(v.length, n - done);
-                for (int j = 0; j < len; j++) {
-                    long e = start + done + j;
-                    float x = (norm ? 1.0f : 0.0f) + BASE_STD * centred(seed, id, 0, e);
-                    if (model > 0) {
-                        x += DELTA_STD * (centred(seed, id, -1, e) + centred(seed, id, model, e));
-                    }
-                    v[j] = x;
-                }
-                Backends.java().convert(new Operand(MemorySegment.ofArray(v), DType.F32), out.skip(done), len);
-            }
-        };
-    }
-
-    /** A uniform value with mean 0 and variance 1 from a stateless hash (splitmix64's finaliser). */
-    static float centred(long seed, int tensor, int stream, long element) {
-        long z = seed * 0x9E3779B97F4A7C15L + ((long) tensor << 32 ^ (stream & 0xFFFFFFFFL)) * 0xBF58476D1CE4E5B9L
-                + element * 0x94D049BB133111EBL;
-        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
-        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
-        z = z ^ (z >>> 31);
-        float u = (z >>> 40) * 0x1.0p-24f;
-        return (u - 0.5f) * SQRT12;
+        return model == 0
+                ? new SynthField(spec, seed, new int[] {0}, new float[] {BASE_STD})
+                : new SynthField(spec, seed, new int[] {0, SHARED, model}, new float[] {BASE_STD, DELTA_STD, DELTA_STD});
     }
 
     private static void writeExtras(Path dir, LlamaShape shape, DType dtype) throws IOException {
