@@ -74,12 +74,7 @@ static int32_t histogram_body(void *ctx) {
         int64_t len = c->n - from < MK_SPARSE_TILE ? c->n - from : MK_SPARSE_TILE;
         load_tile(c, k, from, len, b, t, imp);
         for (int64_t j = 0; j < len; j++) {
-            uint32_t key = mk_magnitude_key(imp[j]);
-            if (c->high < 0) {
-                c->hist[key >> 16]++;
-            } else if ((key >> 16) == (uint32_t)c->high) {
-                c->hist[key & 0xFFFFu]++;
-            }
+            mk_count_key(c->hist, c->high, mk_magnitude_key(imp[j]));
         }
     }
     return MK_OK;

@@ -92,13 +92,9 @@ int32_t mk_linear_vectors(int32_t n_inputs, const void *const *inputs, const int
     if (mk_dtype_size(out_type) == 0 || (base != NULL && mk_dtype_size(base_type) == 0)) {
         return MK_E_DTYPE;
     }
-    for (int32_t i = 0; i < n_inputs; i++) {
-        if (mk_dtype_size(input_types[i]) == 0) {
-            return MK_E_DTYPE;
-        }
-        if (inputs[i] == NULL && n > 0) {
-            return MK_E_NULL;
-        }
+    int32_t status = mk_check_inputs(n_inputs, inputs, input_types, n > 0);
+    if (status != MK_OK) {
+        return status;
     }
     for (int32_t o = 0; o < n_ops; o++) {
         if ((flags[o] & ~(MK_LINEAR_DIVIDE | MK_LINEAR_NEG_ZERO)) != 0) {
@@ -128,7 +124,7 @@ int32_t mk_linear_vectors(int32_t n_inputs, const void *const *inputs, const int
     vectors_call c = {inputs, input_types, base, base_type, out, out_type,
                       {n_inputs, weights, flags, divisors, lambdas}, first_op, vector_count, vector_length, strided,
                       start, n, tiles, rows};
-    int32_t status = mk_guarded(vectors_body, &c);
+    status = mk_guarded(vectors_body, &c);
     free(rows);
     free(tiles);
     return status;

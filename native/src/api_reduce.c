@@ -161,13 +161,9 @@ int32_t mk_pair_sums(int32_t n_inputs, const void *const *inputs, const int32_t 
     if (base != NULL && mk_dtype_size(base_type) == 0) {
         return MK_E_DTYPE;
     }
-    for (int32_t i = 0; i < n_inputs; i++) {
-        if (mk_dtype_size(input_types[i]) == 0) {
-            return MK_E_DTYPE;
-        }
-        if (inputs[i] == NULL) {
-            return MK_E_NULL;
-        }
+    int32_t status = mk_check_inputs(n_inputs, inputs, input_types, 1);
+    if (status != MK_OK) {
+        return status;
     }
     for (int32_t q = 0; q < 2 * n_pairs; q++) {
         if (pairs[q] < 0 || pairs[q] >= n_inputs) {
@@ -187,7 +183,7 @@ int32_t mk_pair_sums(int32_t n_inputs, const void *const *inputs, const int32_t 
     }
     const pair_call c = {n_inputs, inputs, input_types, base, base_type, n_pairs, pairs, first, element_stride,
                          vector_stride, vectors, length, first_block, blocks, out, tiles, lane_buf};
-    int32_t status = mk_guarded(pair_body, (void *)&c);
+    status = mk_guarded(pair_body, (void *)&c);
     free(lane_buf);
     free(tiles);
     return status;

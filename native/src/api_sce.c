@@ -42,15 +42,20 @@ static int32_t check(int32_t n_models, const void *const *inputs, const int32_t 
     if (mk_dtype_size(base_type) == 0) {
         return MK_E_DTYPE;
     }
-    for (int32_t i = 0; i < n_models; i++) {
-        if (mk_dtype_size(input_types[i]) == 0) {
-            return MK_E_DTYPE;
-        }
-        if (inputs[i] == NULL) {
-            return MK_E_NULL;
-        }
-    }
-    return MK_OK;
+    return mk_check_inputs(n_models, inputs, input_types, 1);
+}
+
+/* A call with the inputs every entry point takes; the rest is zero until the entry point sets it. */
+static sce_call inputs_of(int32_t n_models, const void *const *inputs, const int32_t *input_types, const void *base,
+                          int32_t base_type, int64_t n) {
+    sce_call c = {0};
+    c.n_models = n_models;
+    c.inputs = inputs;
+    c.input_types = input_types;
+    c.base = base;
+    c.base_type = base_type;
+    c.n = n;
+    return c;
 }
 
 /* b and each model's t_i = widen(x_i) - b over elements [from, from + len). */
@@ -75,14 +80,8 @@ static int32_t histogram_body(void *ctx) {
         load_tiles(c, k, from, len, b);
         k->sce_variance_keys(c->t, c->n_models, len, keys);
         for (int64_t j = 0; j < len; j++) {
-            uint32_t key = keys[j];
-            if (key == 0) {
-                continue; /* sce ranks the nonzero variances only */
-            }
-            if (c->high < 0) {
-                c->hist[key >> 16]++;
-            } else if ((key >> 16) == (uint32_t)c->high) {
-                c->hist[key & 0xFFFFu]++;
+            if (keys[j] != 0) { /* sce ranks the nonzero variances only */
+                mk_count_key(c->hist, c->high, keys[j]);
             }
         }
     }
@@ -202,13 +201,7 @@ int32_t mk_sce_histogram(int32_t n_models, const void *const *inputs, const int3
     if (hist == NULL) {
         return MK_E_NULL;
     }
-    sce_call c = {0};
-    c.n_models = n_models;
-    c.inputs = inputs;
-    c.input_types = input_types;
-    c.base = base;
-    c.base_type = base_type;
-    c.n = n;
+    sce_call c = inputs_of(n_models, inputs, input_types, base, base_type, n);
     c.high = high;
     c.hist = hist;
     return n == 0 ? MK_OK : with_tiles(&c, histogram_body);
@@ -230,13 +223,7 @@ int32_t mk_sce_merge(int32_t n_models, const void *const *inputs, const int32_t 
     if (mk_dtype_size(out_type) == 0) {
         return MK_E_DTYPE;
     }
-    sce_call c = {0};
-    c.n_models = n_models;
-    c.inputs = inputs;
-    c.input_types = input_types;
-    c.base = base;
-    c.base_type = base_type;
-    c.n = n;
+    sce_call c = inputs_of(n_models, inputs, input_types, base, base_type, n);
     c.out = out;
     c.out_type = out_type;
     c.weights = weights;
@@ -256,13 +243,7 @@ int32_t mk_sce_squares(int32_t n_models, const void *const *inputs, const int32_
     if (out == NULL) {
         return MK_E_NULL;
     }
-    sce_call c = {0};
-    c.n_models = n_models;
-    c.inputs = inputs;
-    c.input_types = input_types;
-    c.base = base;
-    c.base_type = base_type;
-    c.n = n;
+    sce_call c = inputs_of(n_models, inputs, input_types, base, base_type, n);
     c.keep_from = keep_from;
     c.squares = out;
     return with_tiles(&c, squares_body);

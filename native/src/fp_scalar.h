@@ -120,6 +120,16 @@ static inline uint32_t mk_magnitude_key(float v) {
     return k < 0x7F800001u ? k : 0x7F800001u;
 }
 
+/* MagnitudeSelect's two passes: the first (high < 0) counts key's high 15 bits, the second the low
+ * 16 bits of the keys whose high part is high. */
+static inline void mk_count_key(int64_t *hist, int32_t high, uint32_t key) {
+    if (high < 0) {
+        hist[key >> 16]++;
+    } else if ((key >> 16) == (uint32_t)high) {
+        hist[key & 0xFFFFu]++;
+    }
+}
+
 /* Philox4x32-10 (Random123's philox4x32_R(10, ctr, key)). */
 static inline void mk_philox_block(uint32_t k0, uint32_t k1, uint32_t c[4]) {
     for (int r = 0; r < 10; r++) {

@@ -161,6 +161,20 @@ static inline int64_t mk_dtype_size(int32_t t) {
     return t == MK_DTYPE_F32 ? 4 : (t == MK_DTYPE_F16 || t == MK_DTYPE_BF16) ? 2 : 0;
 }
 
+/* Every input's type is a MK_DTYPE_* (else MK_E_DTYPE) and, when data_needed, its pointer is set
+ * (else MK_E_NULL), checked input by input in that order. */
+static inline int32_t mk_check_inputs(int32_t count, const void *const *inputs, const int32_t *types, int data_needed) {
+    for (int32_t i = 0; i < count; i++) {
+        if (mk_dtype_size(types[i]) == 0) {
+            return MK_E_DTYPE;
+        }
+        if (inputs[i] == NULL && data_needed) {
+            return MK_E_NULL;
+        }
+    }
+    return MK_OK;
+}
+
 /* The one type every input (and the base, if any) has, or 0 when they differ: linear_direct's test. */
 static inline int32_t mk_uniform_input_type(const mk_linear_args *a) {
     int32_t t = a->base != NULL ? a->base_type : (a->n_inputs > 0 ? a->input_types[0] : 0);

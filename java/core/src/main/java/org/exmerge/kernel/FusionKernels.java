@@ -16,11 +16,7 @@ final class FusionKernels {
     /** Counts the importance keys of elements {@code [start, start + n)}, every element (zeros too). */
     static void histogram(FusionOp op, Operand x, Operand base, long start, long n, int high, long[] hist) {
         check(x, base);
-        int expected = high < 0 ? MagnitudeSelect.HIGH_BUCKETS : MagnitudeSelect.LOW_BUCKETS;
-        if (hist.length != expected || high >= MagnitudeSelect.HIGH_BUCKETS || start < 0 || n < 0) {
-            throw new IllegalArgumentException("fusion histogram: " + hist.length + " buckets for high " + high
-                    + ", start " + start + ", n " + n);
-        }
+        KeyHistogram.check("fusion", hist, high, start, n);
         float[] imp = new float[BLOCK];
         float[] tau = new float[BLOCK];
         float[] b = new float[BLOCK];
@@ -29,11 +25,7 @@ final class FusionKernels {
             importance(op, x, base, start + from, len, b, tau, imp);
             for (int j = 0; j < len; j++) {
                 int key = MagnitudeSelect.key(imp[j]);
-                if (high < 0) {
-                    hist[key >>> 16]++;
-                } else if (key >>> 16 == high) {
-                    hist[key & 0xFFFF]++;
-                }
+                KeyHistogram.add(hist, high, key);
             }
         }
     }
@@ -51,15 +43,7 @@ final class FusionKernels {
             for (int j = 0; j < len; j++) {
                 acc[j] = b[j] + (imp[j] >= thr ? tau[j] : 0.0f);
             }
-            if (out.type() == DType.F64) {
-                double[] wide = new double[len];
-                for (int j = 0; j < len; j++) {
-                    wide[j] = acc[j];
-                }
-                Lanes.store(wide, len, out, from);
-            } else {
-                Lanes.store(acc, len, out, from);
-            }
+            Lanes.storeWidening(acc, len, out, from);
         }
     }
 

@@ -84,6 +84,19 @@ final class Lanes {
         }
     }
 
+    /** Float32 results into any float output; F64 receives the float32 value exactly. */
+    static void storeWidening(float[] src, int len, Operand dst, long from) {
+        if (dst.type() != DType.F64) {
+            store(src, len, dst, from);
+            return;
+        }
+        double[] wide = new double[len];
+        for (int j = 0; j < len; j++) {
+            wide[j] = src[j];
+        }
+        store(wide, len, dst, from);
+    }
+
     static void load(Operand src, long from, int len, double[] dst) {
         if (src.type() == DType.F64) {
             MemorySegment s = src.segment();

@@ -2,6 +2,7 @@ package org.exmerge.kernel;
 
 import java.util.Arrays;
 import org.exmerge.format.DType;
+import org.exmerge.numeric.BlockReduction;
 import org.exmerge.numeric.Widen;
 
 /**
@@ -54,11 +55,11 @@ final class PairSumKernels {
                     int len = (int) Math.min(CHUNK, end - k);
                     load(xs, base, wide, s.element(v, k), 1, len, vals, b);
                     for (int q = 0; q < pairs.length; q++) {
-                        addProducts(vals[pairs[q][0]], vals[pairs[q][1]], len, lanes[q]);
+                        BlockReduction.addProducts(vals[pairs[q][0]], vals[pairs[q][1]], len, lanes[q]);
                     }
                 }
                 for (int q = 0; q < pairs.length; q++) {
-                    out[(v * s.blocks() + blk) * pairs.length + q] = fold(lanes[q]);
+                    out[(v * s.blocks() + blk) * pairs.length + q] = BlockReduction.fold(lanes[q]);
                 }
             }
         }
@@ -95,7 +96,7 @@ final class PairSumKernels {
                         for (int l = 0; l < LANES; l++) {
                             p[l] = lanes[q][l * GROUP + c];
                         }
-                        out[((g0 + c) * s.blocks() + blk) * pairs.length + q] = fold(p);
+                        out[((g0 + c) * s.blocks() + blk) * pairs.length + q] = BlockReduction.fold(p);
                     }
                 }
             }
@@ -132,25 +133,5 @@ final class PairSumKernels {
         }
     }
 
-    private static void addProducts(double[] u, double[] w, int len, double[] lanes) {
-        int i = 0;
-        for (; i + LANES <= len; i += LANES) {
-            for (int l = 0; l < LANES; l++) {
-                lanes[l] += u[i + l] * w[i + l];
-            }
-        }
-        for (int l = 0; i + l < len; l++) {
-            lanes[l] += u[i + l] * w[i + l];
-        }
-    }
 
-    /** numerics §4's pairwise fold: {@code p[l] = p[l] + p[l + s]} for {@code s = 32 … 1}; the block value is {@code p[0]}. */
-    static double fold(double[] p) {
-        for (int s = LANES / 2; s >= 1; s >>= 1) {
-            for (int l = 0; l < s; l++) {
-                p[l] = p[l] + p[l + s];
-            }
-        }
-        return p[0];
-    }
 }

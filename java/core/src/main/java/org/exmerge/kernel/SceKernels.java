@@ -18,24 +18,15 @@ final class SceKernels {
     /** Counts the variance keys of elements {@code [start, start + n)}; zero variances are not counted. */
     static void histogram(Operand[] xs, Operand base, long start, long n, int high, long[] hist) {
         check(xs, base);
-        int expected = high < 0 ? MagnitudeSelect.HIGH_BUCKETS : MagnitudeSelect.LOW_BUCKETS;
-        if (hist.length != expected || high >= MagnitudeSelect.HIGH_BUCKETS || start < 0 || n < 0) {
-            throw new IllegalArgumentException("sce histogram: " + hist.length + " buckets for high " + high
-                    + ", start " + start + ", n " + n);
-        }
+        KeyHistogram.check("sce", hist, high, start, n);
         Tiles t = new Tiles(xs.length);
         for (long from = 0; from < n; from += BLOCK) {
             int len = (int) Math.min(BLOCK, n - from);
             t.load(xs, base, start + from, len);
             for (int j = 0; j < len; j++) {
                 int key = MagnitudeSelect.key(t.variance(j));
-                if (key == 0) {
-                    continue;
-                }
-                if (high < 0) {
-                    hist[key >>> 16]++;
-                } else if (key >>> 16 == high) {
-                    hist[key & 0xFFFF]++;
+                if (key != 0) {
+                    KeyHistogram.add(hist, high, key);
                 }
             }
         }
@@ -69,7 +60,7 @@ final class SceKernels {
             }
         }
         for (int i = 0; i < m; i++) {
-            out[i] = fold(acc[i]);
+            out[i] = BlockReduction.fold(acc[i]);
         }
     }
 
@@ -103,7 +94,7 @@ final class SceKernels {
                 float q = d < SceOp.MIN_DIVISOR ? SceOp.MIN_DIVISOR : d;
                 acc[j] = t.b[j] + mix / q;
             }
-            store(acc, len, out, from);
+            Lanes.storeWidening(acc, len, out, from);
         }
     }
 
@@ -143,27 +134,7 @@ final class SceKernels {
         }
     }
 
-    private static double fold(double[] p) {
-        for (int s = BlockReduction.LANES / 2; s >= 1; s >>= 1) {
-            for (int l = 0; l < s; l++) {
-                p[l] = p[l] + p[l + s];
-            }
-        }
-        return p[0];
-    }
 
-    /** Float32 results into any float output; F64 receives the float32 value exactly. */
-    private static void store(float[] acc, int len, Operand out, long from) {
-        if (out.type() == DType.F64) {
-            double[] wide = new double[len];
-            for (int j = 0; j < len; j++) {
-                wide[j] = acc[j];
-            }
-            Lanes.store(wide, len, out, from);
-        } else {
-            Lanes.store(acc, len, out, from);
-        }
-    }
 
     private static void checkModels(SceOp op, Operand[] xs) {
         if (xs.length != op.models()) {

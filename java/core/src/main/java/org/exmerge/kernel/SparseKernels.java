@@ -25,17 +25,8 @@ final class SparseKernels {
             int len = (int) Math.min(BLOCK, n - from);
             Lanes.load(x, start + from, len, xs);
             Lanes.load(base, start + from, len, bs);
-            if (high < 0) {
-                for (int j = 0; j < len; j++) {
-                    hist[MagnitudeSelect.key(xs[j] - bs[j]) >>> 16]++;
-                }
-            } else {
-                for (int j = 0; j < len; j++) {
-                    int key = MagnitudeSelect.key(xs[j] - bs[j]);
-                    if (key >>> 16 == high) {
-                        hist[key & 0xFFFF]++;
-                    }
-                }
+            for (int j = 0; j < len; j++) {
+                KeyHistogram.add(hist, high, MagnitudeSelect.key(xs[j] - bs[j]));
             }
         }
     }
@@ -76,7 +67,7 @@ final class SparseKernels {
                 }
             }
             combine(op, v, b, len, acc, scratch);
-            store(acc, len, out, from);
+            Lanes.storeWidening(acc, len, out, from);
         }
     }
 
@@ -131,8 +122,8 @@ final class SparseKernels {
             }
         }
         for (int i = 0; i < m; i++) {
-            out[2 * i] = norm == SparseOp.NORM_LINF ? maxBefore[i] : fold(before[i]);
-            out[2 * i + 1] = norm == SparseOp.NORM_LINF ? maxAfter[i] : fold(after[i]);
+            out[2 * i] = norm == SparseOp.NORM_LINF ? maxBefore[i] : BlockReduction.fold(before[i]);
+            out[2 * i + 1] = norm == SparseOp.NORM_LINF ? maxAfter[i] : BlockReduction.fold(after[i]);
         }
     }
 
@@ -266,27 +257,7 @@ final class SparseKernels {
         final int[] count = new int[BLOCK];
     }
 
-    private static double fold(double[] p) {
-        for (int s = BlockReduction.LANES / 2; s >= 1; s >>= 1) {
-            for (int l = 0; l < s; l++) {
-                p[l] = p[l] + p[l + s];
-            }
-        }
-        return p[0];
-    }
 
-    /** Float32 results into any float output; F64 receives the float32 value exactly. */
-    private static void store(float[] acc, int len, Operand out, long from) {
-        if (out.type() == DType.F64) {
-            double[] wide = new double[len];
-            for (int j = 0; j < len; j++) {
-                wide[j] = acc[j];
-            }
-            Lanes.store(wide, len, out, from);
-        } else {
-            Lanes.store(acc, len, out, from);
-        }
-    }
 
     private static RowRanks[] ranks(SparseOp op, Operand[] xs, Operand base) {
         if (op.random() != SparseOp.RANDOM_RANKED) {

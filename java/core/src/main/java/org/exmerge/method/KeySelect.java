@@ -49,40 +49,24 @@ public final class KeySelect {
      * One second pass runs per distinct bucket.
      */
     public static long[] kthLargest(Pass pass, Parallel parallel, long n, long[] high, long... ks) {
-        long total = counted(high);
-        long[] keys = new long[ks.length];
-        int[] bucketOf = new int[ks.length];
-        long[][] lowOf = new long[ks.length][];
-        for (int r = 0; r < ks.length; r++) {
-            long k = ks[r];
-            if (k < 0) {
-                throw new IllegalArgumentException("k must be ≥ 0, was " + k);
-            }
-            if (k == 0) {
-                keys[r] = MagnitudeSelect.NONE;
-                continue;
-            }
-            if (k > total) {
-                keys[r] = 0;
-                continue;
-            }
-            int h = MagnitudeSelect.selectBucket(high, k);
-            long[] low = null;
-            for (int q = 0; q < r; q++) {
-                if (lowOf[q] != null && bucketOf[q] == h) {
-                    low = lowOf[q];
-                }
-            }
-            if (low == null) {
-                low = histogram(pass, parallel, n, h, MagnitudeSelect.LOW_BUCKETS);
-            }
-            lowOf[r] = low;
-            bucketOf[r] = h;
-            keys[r] = MagnitudeSelect.combine(h, MagnitudeSelect.selectBucket(low, k - MagnitudeSelect.countAbove(high, h)));
-        }
-        return keys;
+        return MagnitudeSelect.kthLargestKeys(h -> h < 0 ? high : histogram(pass, parallel, n, h, MagnitudeSelect.LOW_BUCKETS),
+                counted(high), ks);
     }
 
+    /**
+     * {@link #kthLargest} for a pass that counts every one of the {@code n} elements, whose first
+     * pass runs only when some rank needs it (k in {@code [1, n]}).
+     */
+    public static long[] kthLargestOfAll(Pass pass, Parallel parallel, long n, long... ks) {
+        return MagnitudeSelect.kthLargestKeys(
+                h -> histogram(pass, parallel, n, h, h < 0 ? MagnitudeSelect.HIGH_BUCKETS : MagnitudeSelect.LOW_BUCKETS), n, ks);
+    }
+
+    /**
+     * One histogram pass, cut into pieces counted on the run's threads; counts add exactly in any
+     * split, so there are no more pieces than threads: each piece allocates, zeroes, copies and
+     * sums a histogram of its own.
+     */
     private static long[] histogram(Pass pass, Parallel parallel, long n, int high, int buckets) {
         int pieces = Math.min(Parallel.pieces(n, GRAIN), Math.max(1, parallel.width()));
         long[][] parts = new long[pieces][];

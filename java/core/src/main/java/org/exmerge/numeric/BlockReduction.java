@@ -188,8 +188,12 @@ public final class BlockReduction {
         }
     }
 
-    // Element i of the chunk goes to lane i % 64; the inner loop over l is the vectorisable shape.
-    private static void addProducts(double[] u, double[] v, int len, double[] lanes) {
+    /**
+     * Adds {@code u[i]·v[i]} (float64 multiply, no fma) to {@code lanes[i % 64]} for {@code i < len},
+     * {@code len} counted from a multiple of 64 in the block.
+     */
+    // The inner loop over l is the vectorisable shape.
+    public static void addProducts(double[] u, double[] v, int len, double[] lanes) {
         int i = 0;
         for (; i + LANES <= len; i += LANES) {
             for (int l = 0; l < LANES; l++) {
@@ -213,7 +217,11 @@ public final class BlockReduction {
         }
     }
 
-    private static double fold(double[] p) {
+    /**
+     * numerics §4's pairwise fold of 64 lanes: {@code p[l] = p[l] + p[l + s]} for {@code s = 32 … 1}
+     * (in place); the block value is {@code p[0]}.
+     */
+    public static double fold(double[] p) {
         for (int s = LANES / 2; s >= 1; s >>= 1) {
             for (int l = 0; l < s; l++) {
                 p[l] = p[l] + p[l + s];

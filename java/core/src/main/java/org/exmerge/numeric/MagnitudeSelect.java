@@ -57,30 +57,86 @@ public final class MagnitudeSelect {
      * together (numerics §3 {@code scope: model}).
      */
     public static long thresholdKey(MagnitudeSource[] sources, long k) {
-        if (k < 0) {
-            throw new IllegalArgumentException("k must be ≥ 0, was " + k);
-        }
         long total = 0;
         for (MagnitudeSource s : sources) {
             total = Math.addExact(total, s.size());
         }
-        if (k == 0) {
-            return NONE;
+        Pass pass = high -> {
+            long[] hist = new long[high < 0 ? HIGH_BUCKETS : LOW_BUCKETS];
+            for (MagnitudeSource s : sources) {
+                if (high < 0) {
+                    histogramHigh(s, 0, s.size(), hist);
+                } else {
+                    histogramLow(s, 0, s.size(), high, hist);
+                }
+            }
+            return hist;
+        };
+        return kthLargestKeys(pass, total, k)[0];
+    }
+
+    /** One whole histogram pass over the keys a select counts. */
+    @FunctionalInterface
+    public interface Pass {
+        /**
+         * The counts of the first pass when {@code high < 0}, else of the second pass in bucket {@code high}.
+         *
+         * @param high the first pass's bucket, or −1 for the first pass
+         * @return a new histogram of {@link #HIGH_BUCKETS} or {@link #LOW_BUCKETS} counts
+         */
+        long[] count(int high);
+    }
+
+    /**
+     * The threshold key of each rank {@code ks[r]} (the k-th largest of the {@code total} keys that
+     * {@code pass} counts, duplicates counted): {@link #NONE} for k = 0, 0 for k above the total.
+     * This is the one implementation of the select: the first pass runs once, and only when some
+     * rank needs it; one second pass runs per distinct bucket.
+     */
+    public static long[] kthLargestKeys(Pass pass, long total, long... ks) {
+        long[] keys = new long[ks.length];
+        long[] high = null;
+        long[][] lowOf = new long[ks.length][];
+        int[] bucketOf = new int[ks.length];
+        for (int r = 0; r < ks.length; r++) {
+            long k = ks[r];
+            if (k < 0) {
+                throw new IllegalArgumentException("k must be ≥ 0, was " + k);
+            }
+            if (k == 0) {
+                keys[r] = NONE;
+                continue;
+            }
+            if (k > total) {
+                keys[r] = 0;
+                continue;
+            }
+            if (high == null) {
+                high = pass.count(-1);
+            }
+            int h = selectBucket(high, k);
+            long[] low = null;
+            for (int q = 0; q < r; q++) {
+                if (lowOf[q] != null && bucketOf[q] == h) {
+                    low = lowOf[q];
+                }
+            }
+            if (low == null) {
+                low = pass.count(h);
+            }
+            lowOf[r] = low;
+            bucketOf[r] = h;
+            keys[r] = keyOf(high, h, low, k);
         }
-        if (k > total) {
-            return 0;
-        }
-        long[] high = new long[HIGH_BUCKETS];
-        for (MagnitudeSource s : sources) {
-            histogramHigh(s, 0, s.size(), high);
-        }
-        int h = selectBucket(high, k);
-        long rest = k - countAbove(high, h);
-        long[] low = new long[LOW_BUCKETS];
-        for (MagnitudeSource s : sources) {
-            histogramLow(s, 0, s.size(), h, low);
-        }
-        return combine(h, selectBucket(low, rest));
+        return keys;
+    }
+
+    /**
+     * The k-th largest key from the first pass {@code high}, the bucket {@code h = selectBucket(high, k)}
+     * and the second pass {@code low} of that bucket.
+     */
+    public static long keyOf(long[] high, int h, long[] low, long k) {
+        return combine(h, selectBucket(low, k - countAbove(high, h)));
     }
 
     /**

@@ -1,5 +1,7 @@
 package org.exmerge.method.fusion;
 
+import java.util.Arrays;
+import java.util.function.IntToDoubleFunction;
 import org.exmerge.kernel.Operand;
 import org.exmerge.method.Parallel;
 import org.exmerge.numeric.BlockReduction;
@@ -48,18 +50,11 @@ final class RowKl {
     static double row(double[] x, double[] b, double[] ex, double[] eb, int len) {
         double zx = softmaxTerms(x, ex, len);
         double zb = softmaxTerms(b, eb, len);
-        double[] lanes = new double[BlockReduction.LANES];
-        double total = 0.0;
-        for (int from = 0; from < len; from += BlockReduction.BLOCK_SIZE) {
-            java.util.Arrays.fill(lanes, 0.0);
-            int end = Math.min(len, from + BlockReduction.BLOCK_SIZE);
-            for (int j = from; j < end; j++) {
-                double p = ex[j] / zx + EPS;
-                double q = eb[j] / zb + EPS;
-                lanes[(j - from) & (BlockReduction.LANES - 1)] += p * StrictMath.log(p / q);
-            }
-            total += fold(lanes);
-        }
+        double total = sum(len, j -> {
+            double p = ex[j] / zx + EPS;
+            double q = eb[j] / zb + EPS;
+            return p * StrictMath.log(p / q);
+        });
         return total < 0 ? 0.0 : total;
     }
 
@@ -69,26 +64,22 @@ final class RowKl {
         for (int j = 0; j < len; j++) {
             max = Math.max(max, v[j]);
         }
+        double top = max;
+        return sum(len, j -> e[j] = StrictMath.exp(v[j] - top));
+    }
+
+    /** {@code Σ term(j)} for {@code j < len}, terms taken in order, in numerics §4's lanes and blocks. */
+    private static double sum(int len, IntToDoubleFunction term) {
         double[] lanes = new double[BlockReduction.LANES];
         double total = 0.0;
         for (int from = 0; from < len; from += BlockReduction.BLOCK_SIZE) {
-            java.util.Arrays.fill(lanes, 0.0);
+            Arrays.fill(lanes, 0.0);
             int end = Math.min(len, from + BlockReduction.BLOCK_SIZE);
             for (int j = from; j < end; j++) {
-                e[j] = StrictMath.exp(v[j] - max);
-                lanes[(j - from) & (BlockReduction.LANES - 1)] += e[j];
+                lanes[(j - from) & (BlockReduction.LANES - 1)] += term.applyAsDouble(j);
             }
-            total += fold(lanes);
+            total += BlockReduction.fold(lanes);
         }
         return total;
-    }
-
-    private static double fold(double[] p) {
-        for (int s = BlockReduction.LANES / 2; s >= 1; s >>= 1) {
-            for (int l = 0; l < s; l++) {
-                p[l] = p[l] + p[l + s];
-            }
-        }
-        return p[0];
     }
 }

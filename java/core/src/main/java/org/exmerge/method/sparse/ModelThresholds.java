@@ -160,8 +160,7 @@ record ModelThresholds(double[] density) implements ModelPass<long[]> {
                 if (round == 0) {
                     bucket[i] = MagnitudeSelect.selectBucket(total[i], kth[i]);
                 } else {
-                    long rest = kth[i] - MagnitudeSelect.countAbove(high[i], bucket[i]);
-                    keys[i] = MagnitudeSelect.combine(bucket[i], MagnitudeSelect.selectBucket(total[i], rest));
+                    keys[i] = MagnitudeSelect.keyOf(high[i], bucket[i], total[i], kth[i]);
                 }
             }
             if (round == 0) {

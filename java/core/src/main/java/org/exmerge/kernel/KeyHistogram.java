@@ -1,0 +1,30 @@
+package org.exmerge.kernel;
+
+import org.exmerge.numeric.MagnitudeSelect;
+
+/**
+ * What the histogram ops ({@link Kernels#tauHistogram}, {@link Kernels#sceHistogram},
+ * {@link Kernels#fusionHistogram}) share: the counting of one key into {@link MagnitudeSelect}'s
+ * first or second pass, and the check of a pass's arguments.
+ */
+final class KeyHistogram {
+    private KeyHistogram() {}
+
+    /** Refuses a histogram whose size does not fit its pass, a bucket out of range, or a negative range. */
+    static void check(String op, long[] hist, int high, long start, long n) {
+        int expected = high < 0 ? MagnitudeSelect.HIGH_BUCKETS : MagnitudeSelect.LOW_BUCKETS;
+        if (hist.length != expected || high >= MagnitudeSelect.HIGH_BUCKETS || start < 0 || n < 0) {
+            throw new IllegalArgumentException(op + " histogram: " + hist.length + " buckets for high " + high
+                    + ", start " + start + ", n " + n);
+        }
+    }
+
+    /** Counts {@code key}: its high part on the first pass ({@code high < 0}), else its low part when its high part is {@code high}. */
+    static void add(long[] hist, int high, int key) {
+        if (high < 0) {
+            hist[key >>> 16]++;
+        } else if (key >>> 16 == high) {
+            hist[key & 0xFFFF]++;
+        }
+    }
+}
