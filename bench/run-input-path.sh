@@ -73,7 +73,7 @@ for r in $(seq "$rounds"); do
       read -r way threads <<<"$w"
       if [ "$way" = cat ]; then
         t0=$(date +%s.%N); cat "$file" >/dev/null; t1=$(date +%s.%N)
-        line=$(awk -v b="$bytes" -v a="$t0" -v z="$t1" 'BEGIN { printf "cat 1 threads: %d bytes in %.3f s = %.2f GB/s", b, z - a, b / (z - a) / 1e9 }')
+        line=$(awk -v b="$bytes" -v a="$t0" -v z="$t1" 'BEGIN { printf "cat 1 threads: %.0f bytes in %.3f s = %.2f GB/s", b, z - a, b / (z - a) / 1e9 }')
       else
         line=$("$java" --enable-native-access=ALL-UNNAMED -cp "$jar" org.exmerge.bench.InputPaths "$way" "$threads" "$file")
       fi
