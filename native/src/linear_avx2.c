@@ -124,6 +124,37 @@ MK_INLINE __m256 mk256_direct_vec(const mk_linear_args *a, const mk256_op *o, in
     return acc;
 }
 
+/* Sixteen BF16 elements j..j+16 → sixteen BF16, the same arithmetic per element as mk256_direct_vec.
+ * Unpacking a 32-byte load against zero widens in one instruction per eight elements (each 128-bit
+ * lane yields its elements 0-3 and 4-7 as floats), and the one packus that narrows puts them back in
+ * order, so there is no per-vector zero-extend, shift, extract or second pack. */
+MK_INLINE __m256i mk256_direct_bf16x16(const mk256_op *o, int N, int has_base, int64_t j) {
+    const __m256i z = _mm256_setzero_si256();
+    __m256 blo = _mm256_setzero_ps(), bhi = _mm256_setzero_ps();
+    if (has_base) {
+        __m256i r = _mm256_loadu_si256((const __m256i *)((const uint16_t *)o->base + j));
+        blo = _mm256_castsi256_ps(_mm256_unpacklo_epi16(z, r));
+        bhi = _mm256_castsi256_ps(_mm256_unpackhi_epi16(z, r));
+    }
+    __m256 lo = o->zero, hi = o->zero;
+    for (int32_t i = 0; i < N; i++) {
+        __m256i r = _mm256_loadu_si256((const __m256i *)((const uint16_t *)o->in[i] + j));
+        __m256 xlo = _mm256_castsi256_ps(_mm256_unpacklo_epi16(z, r));
+        __m256 xhi = _mm256_castsi256_ps(_mm256_unpackhi_epi16(z, r));
+        lo = _mm256_fmadd_ps(o->w[i], has_base ? _mm256_sub_ps(xlo, blo) : xlo, lo);
+        hi = _mm256_fmadd_ps(o->w[i], has_base ? _mm256_sub_ps(xhi, bhi) : xhi, hi);
+    }
+    if (o->divide) {
+        lo = _mm256_div_ps(lo, o->divisor);
+        hi = _mm256_div_ps(hi, o->divisor);
+    }
+    if (has_base) {
+        lo = _mm256_fmadd_ps(o->lambda, lo, blo);
+        hi = _mm256_fmadd_ps(o->lambda, hi, bhi);
+    }
+    return _mm256_packus_epi32(mk256_bf16_round(lo), mk256_bf16_round(hi));
+}
+
 /* Element j alone, for the runs too short for a vector (no 16-bit masked loads on AVX2). */
 MK_INLINE void mk256_direct_one(const mk_linear_args *a, int32_t T, int32_t O, int has_base, int64_t j) {
     float b = has_base ? mk_load(a->base, T, j) : 0.0f;
@@ -183,10 +214,20 @@ MK_INLINE void mk256_direct_n(const mk_linear_args *a, int N, int32_t T, int32_t
         for (; j < head; j++) {
             mk256_direct_one(a, T, O, has_base, j);
         }
+        if (N > 0 && T == MK_DTYPE_BF16 && O == MK_DTYPE_BF16) {
+            for (; j + 16 <= n; j += 16) {
+                _mm256_stream_si256((__m256i *)((uint16_t *)out + j), mk256_direct_bf16x16(&op, N, has_base, j));
+            }
+        }
         for (; j + 8 <= n; j += 8) {
             mk256_stream(out, O, j, mk256_direct_vec(a, &op, N, T, has_base, j));
         }
         _mm_sfence(); /* streamed stores are weakly ordered: publish them before returning */
+    }
+    if (N > 0 && T == MK_DTYPE_BF16 && O == MK_DTYPE_BF16) {
+        for (; j + 16 <= n; j += 16) {
+            _mm256_storeu_si256((__m256i *)((uint16_t *)out + j), mk256_direct_bf16x16(&op, N, has_base, j));
+        }
     }
     for (; j + 8 <= n; j += 8) {
         mk256_store(out, O, j, mk256_direct_vec(a, &op, N, T, has_base, j));
