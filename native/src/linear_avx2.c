@@ -91,22 +91,68 @@ void mk_finish_avx2(const float *acc, const float *b, int32_t divide, float divi
     })
 }
 
+/* The call's scalars in locals, read once: the stores through a->out could alias *a, so a loop
+ * that reads a->inputs[i] or a->weights[i] reloads them (and re-broadcasts the weight) every vector. */
+#define MK256_MAX_UNROLLED 4
+typedef struct {
+    const void *in[MK256_MAX_UNROLLED];
+    __m256 w[MK256_MAX_UNROLLED];
+    const void *base;
+    __m256 zero, divisor, lambda;
+    int divide;
+} mk256_op;
+
 /* One vector of the register-resident fused kernel (see mk_linear_direct_avx512), elements j..j+8;
- * the plain and the streaming loops both store what this returns, so they cannot drift apart. */
-MK_INLINE __m256 mk256_direct_vec(const mk_linear_args *a, int32_t T, int has_base, int64_t j) {
-    __m256 b = has_base ? mk256_load(a->base, T, j) : _mm256_setzero_ps();
-    __m256 acc = _mm256_set1_ps(a->zero);
-    for (int32_t i = 0; i < a->n_inputs; i++) {
-        __m256 x = mk256_load(a->inputs[i], T, j);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a->weights[i]), has_base ? _mm256_sub_ps(x, b) : x, acc);
+ * the plain and the streaming loops both store what this returns, so they cannot drift apart.
+ * N > 0: exactly N inputs, from o (the loop over them unrolls); N == 0: any count, read through a. */
+MK_INLINE __m256 mk256_direct_vec(const mk_linear_args *a, const mk256_op *o, int N, int32_t T, int has_base,
+                                  int64_t j) {
+    __m256 b = has_base ? mk256_load(o->base, T, j) : _mm256_setzero_ps();
+    __m256 acc = o->zero;
+    int32_t n = N > 0 ? N : a->n_inputs;
+    for (int32_t i = 0; i < n; i++) {
+        __m256 x = mk256_load(N > 0 ? o->in[i] : a->inputs[i], T, j);
+        __m256 w = N > 0 ? o->w[i] : _mm256_set1_ps(a->weights[i]);
+        acc = _mm256_fmadd_ps(w, has_base ? _mm256_sub_ps(x, b) : x, acc);
     }
-    if (a->divide) {
-        acc = _mm256_div_ps(acc, _mm256_set1_ps(a->divisor));
+    if (o->divide) {
+        acc = _mm256_div_ps(acc, o->divisor);
     }
     if (has_base) {
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a->lambda), acc, b);
+        acc = _mm256_fmadd_ps(o->lambda, acc, b);
     }
     return acc;
+}
+
+/* Sixteen BF16 elements j..j+16 → sixteen BF16, the same arithmetic per element as mk256_direct_vec.
+ * Unpacking a 32-byte load against zero widens in one instruction per eight elements (each 128-bit
+ * lane yields its elements 0-3 and 4-7 as floats), and the one packus that narrows puts them back in
+ * order, so there is no per-vector zero-extend, shift, extract or second pack. */
+MK_INLINE __m256i mk256_direct_bf16x16(const mk256_op *o, int N, int has_base, int64_t j) {
+    const __m256i z = _mm256_setzero_si256();
+    __m256 blo = _mm256_setzero_ps(), bhi = _mm256_setzero_ps();
+    if (has_base) {
+        __m256i r = _mm256_loadu_si256((const __m256i *)((const uint16_t *)o->base + j));
+        blo = _mm256_castsi256_ps(_mm256_unpacklo_epi16(z, r));
+        bhi = _mm256_castsi256_ps(_mm256_unpackhi_epi16(z, r));
+    }
+    __m256 lo = o->zero, hi = o->zero;
+    for (int32_t i = 0; i < N; i++) {
+        __m256i r = _mm256_loadu_si256((const __m256i *)((const uint16_t *)o->in[i] + j));
+        __m256 xlo = _mm256_castsi256_ps(_mm256_unpacklo_epi16(z, r));
+        __m256 xhi = _mm256_castsi256_ps(_mm256_unpackhi_epi16(z, r));
+        lo = _mm256_fmadd_ps(o->w[i], has_base ? _mm256_sub_ps(xlo, blo) : xlo, lo);
+        hi = _mm256_fmadd_ps(o->w[i], has_base ? _mm256_sub_ps(xhi, bhi) : xhi, hi);
+    }
+    if (o->divide) {
+        lo = _mm256_div_ps(lo, o->divisor);
+        hi = _mm256_div_ps(hi, o->divisor);
+    }
+    if (has_base) {
+        lo = _mm256_fmadd_ps(o->lambda, lo, blo);
+        hi = _mm256_fmadd_ps(o->lambda, hi, bhi);
+    }
+    return _mm256_packus_epi32(mk256_bf16_round(lo), mk256_bf16_round(hi));
 }
 
 /* Element j alone, for the runs too short for a vector (no 16-bit masked loads on AVX2). */
@@ -142,30 +188,62 @@ MK_INLINE void mk256_stream(void *p, int32_t t, int64_t j, __m256 v) {
 }
 
 /* Streams outputs of MK_STREAM_BYTES or more as mk512_direct does; last < 8 elements in scalar. */
-MK_INLINE void mk256_direct(const mk_linear_args *a, int32_t T, int32_t O, int has_base) {
+MK_INLINE void mk256_direct_n(const mk_linear_args *a, int N, int32_t T, int32_t O, int has_base) {
+    mk256_op op;
+    for (int32_t i = 0; i < N; i++) {
+        op.in[i] = a->inputs[i];
+        op.w[i] = _mm256_set1_ps(a->weights[i]);
+    }
+    op.base = a->base;
+    op.zero = _mm256_set1_ps(a->zero);
+    op.divisor = _mm256_set1_ps(a->divisor);
+    op.lambda = _mm256_set1_ps(a->lambda);
+    op.divide = a->divide;
+    void *out = a->out;
+    const int64_t n = a->n;
     const int64_t size = O == MK_DTYPE_F32 ? 4 : 2;
     int64_t j = 0;
     /* Stream from a 64-byte boundary, not just a vector one, so that every streamed line is written
      * whole by streams: a line shared with ordinary stores would cost a partial write-combine flush. */
-    int64_t to_line = (int64_t)((0 - (uintptr_t)a->out) & 63);
-    if (a->n * size >= MK_STREAM_BYTES && to_line % size == 0) {
+    int64_t to_line = (int64_t)((0 - (uintptr_t)out) & 63);
+    if (n * size >= MK_STREAM_BYTES && to_line % size == 0) {
         int64_t head = to_line / size; /* up to 31 elements before the first aligned vector */
         for (; j + 8 <= head; j += 8) {
-            mk256_store(a->out, O, j, mk256_direct_vec(a, T, has_base, j));
+            mk256_store(out, O, j, mk256_direct_vec(a, &op, N, T, has_base, j));
         }
         for (; j < head; j++) {
             mk256_direct_one(a, T, O, has_base, j);
         }
-        for (; j + 8 <= a->n; j += 8) {
-            mk256_stream(a->out, O, j, mk256_direct_vec(a, T, has_base, j));
+        if (N > 0 && T == MK_DTYPE_BF16 && O == MK_DTYPE_BF16) {
+            for (; j + 16 <= n; j += 16) {
+                _mm256_stream_si256((__m256i *)((uint16_t *)out + j), mk256_direct_bf16x16(&op, N, has_base, j));
+            }
+        }
+        for (; j + 8 <= n; j += 8) {
+            mk256_stream(out, O, j, mk256_direct_vec(a, &op, N, T, has_base, j));
         }
         _mm_sfence(); /* streamed stores are weakly ordered: publish them before returning */
     }
-    for (; j + 8 <= a->n; j += 8) {
-        mk256_store(a->out, O, j, mk256_direct_vec(a, T, has_base, j));
+    if (N > 0 && T == MK_DTYPE_BF16 && O == MK_DTYPE_BF16) {
+        for (; j + 16 <= n; j += 16) {
+            _mm256_storeu_si256((__m256i *)((uint16_t *)out + j), mk256_direct_bf16x16(&op, N, has_base, j));
+        }
     }
-    for (; j < a->n; j++) {
+    for (; j + 8 <= n; j += 8) {
+        mk256_store(out, O, j, mk256_direct_vec(a, &op, N, T, has_base, j));
+    }
+    for (; j < n; j++) {
         mk256_direct_one(a, T, O, has_base, j);
+    }
+}
+
+/* Two and three inputs (ExMe and task_arithmetic over one or two fine-tunes, with the base) get their
+ * own unrolled loops; the same arithmetic in the same order either way. */
+MK_INLINE void mk256_direct(const mk_linear_args *a, int32_t T, int32_t O, int has_base) {
+    switch (a->n_inputs) {
+    case 2: mk256_direct_n(a, 2, T, O, has_base); break;
+    case 3: mk256_direct_n(a, 3, T, O, has_base); break;
+    default: mk256_direct_n(a, 0, T, O, has_base); break;
     }
 }
 

@@ -28,12 +28,17 @@ MK_INLINE __m256 mk256_load(const void *p, int32_t t, int64_t j) {
     }
 }
 
-MK_INLINE __m128i mk256_to_bf16(__m256 v) {
+/* numerics §1's RNE to bfloat16 with the canonical NaN, one result per 32-bit lane (<= 0xFFFF). */
+MK_INLINE __m256i mk256_bf16_round(__m256 v) {
     __m256i b = _mm256_castps_si256(v);
     __m256i odd = _mm256_and_si256(_mm256_srli_epi32(b, 16), _mm256_set1_epi32(1));
     __m256i r = _mm256_srli_epi32(_mm256_add_epi32(b, _mm256_add_epi32(_mm256_set1_epi32(0x7FFF), odd)), 16);
     __m256i nan = _mm256_castps_si256(_mm256_cmp_ps(v, v, _CMP_UNORD_Q));
-    r = _mm256_blendv_epi8(r, _mm256_set1_epi32(0x7FC0), nan);
+    return _mm256_blendv_epi8(r, _mm256_set1_epi32(0x7FC0), nan);
+}
+
+MK_INLINE __m128i mk256_to_bf16(__m256 v) {
+    __m256i r = mk256_bf16_round(v);
     /* every lane is <= 0xFFFF, so the unsigned-saturating pack is a plain narrowing */
     return _mm_packus_epi32(_mm256_castsi256_si128(r), _mm256_extracti128_si256(r, 1));
 }

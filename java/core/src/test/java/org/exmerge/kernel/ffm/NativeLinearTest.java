@@ -107,6 +107,12 @@ class NativeLinearTest {
                     for (int offset : new int[] {0, 2, 4, 62, 32, 48, 1}) {
                         check(isa, ++seed, new DType[] {t, t}, t, t, n, offset);
                     }
+                    // Three inputs and none: the unrolled and the generic loops stream too.
+                    for (int offset : new int[] {0, 2, 48}) {
+                        check(isa, ++seed, new DType[] {t, t, t}, t, t, n, offset);
+                        check(isa, ++seed, new DType[] {t, t, t}, null, t, n, offset);
+                        check(isa, ++seed, new DType[] {t, t, t, t, t}, t, t, n, offset);
+                    }
                     check(isa, ++seed, new DType[] {t}, null, DType.F32, n, 12);
                 }
             });
