@@ -3,6 +3,7 @@ package org.exmerge.kernel.ffm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.exmerge.format.DType;
@@ -75,6 +76,40 @@ class NativeTauHistogramTest {
                     }
                 }
             });
+        }
+    }
+
+    /**
+     * A high pass long enough for the C to count in interleaved copies of the table (from 65,536
+     * elements), on a fine-tune-like task vector whose keys crowd into a few buckets, neighbours
+     * often in one: every bucket as the spec counts it, and nothing lost (the sum is n plus what
+     * the histogram held). The length is no multiple of the four copies.
+     */
+    @Test
+    void aLongHighPassOnCrowdedKeysCountsEveryKeyOnEveryIsa() throws Exception {
+        int n = 4 * 65_536 + 7;
+        int start = 5;
+        try (Arena arena = Arena.ofConfined()) {
+            SplittableRandom r = new SplittableRandom(42);
+            Operand x = new Operand(arena.allocate(4L * (start + n)), DType.F32);
+            Operand b = new Operand(arena.allocate(4L * (start + n)), DType.F32);
+            for (int j = 0; j < start + n; j++) {
+                float base = 0.01f * (1 + r.nextInt(4));
+                int ulps = r.nextInt(8) < 6 ? 1 : r.nextInt(-3, 4); // runs of one value, some others
+                x.segment().setAtIndex(ValueLayout.JAVA_FLOAT, j, Math.nextUp(base) + ulps * Math.ulp(base));
+                b.segment().setAtIndex(ValueLayout.JAVA_FLOAT, j, base);
+            }
+            long[] want = prefilled(MagnitudeSelect.HIGH_BUCKETS, 3);
+            long held = Arrays.stream(want).sum();
+            spec.tauHistogram(x, b, start, n, -1, want);
+            for (int isa : NativeTestSupport.isas()) {
+                NativeTestSupport.onIsa(isa, () -> {
+                    long[] got = prefilled(MagnitudeSelect.HIGH_BUCKETS, 3);
+                    nat.tauHistogram(x, b, start, n, -1, got);
+                    assertThat(Arrays.mismatch(want, got)).as("isa %s", CpuFeatures.isaName(isa)).isEqualTo(-1);
+                    assertThat(Arrays.stream(got).sum()).isEqualTo(held + n);
+                });
+            }
         }
     }
 
