@@ -25,11 +25,8 @@ bench_jar="$root/bench/target/benchmarks.jar"
 [ -f "$bench_jar" ] || (cd "$root" && mvn -B -q -DskipTests package)
 
 models="$work/models"
-if [ ! -f "$models/sft-2/model.safetensors" ] || [ "$(cat "$work/size" 2>/dev/null)" != "$size" ]; then
-  rm -rf "$models"
-  "$exmerge" synth "$models" --size "$size" --finetunes 2 --json >/dev/null
-  echo "$size" >"$work/size"
-fi
+. "$root/bench/models.sh"
+bench_models_ready "$work" "$size" || bench_models_make "$work" "$size" "$exmerge" --json >/dev/null
 files=("$models"/base/*.safetensors "$models"/sft-1/*.safetensors "$models"/sft-2/*.safetensors)
 in_bytes=$(cat "${files[@]}" | wc -c)
 out_bytes=$(cat "$models"/base/*.safetensors | wc -c)

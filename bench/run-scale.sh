@@ -31,9 +31,9 @@ bytes_of() { # SIZE as the CLI reads it: SI units are powers of 10, *iB of 2
 size_bytes=$(bytes_of "$size")
 [ "$size_bytes" -gt 0 ] || { echo "run-scale: '$size' is not a size (e.g. 13GB)" >&2; exit 2; }
 
+. "$root/bench/models.sh"
 reuse=0
-[ -f "$models/sft-2/config.json" ] && [ "$(cat "$work/size" 2>/dev/null)" = "$size" ] && reuse=1
-[ $reuse = 1 ] || rm -rf "$models" "$work/size" # models of another size, or half-made ones
+bench_models_ready "$work" "$size" && reuse=1
 # Room for the inputs (unless reused) and one output, plus 1 GB of slack for everything else.
 need=$(( (reuse ? 0 : 3 * size_bytes) + size_bytes + 1000000000 ))
 free=$(( $(df -Pk "$work" | awk 'NR == 2 { print $4 }') * 1024 ))
@@ -56,9 +56,8 @@ dd_rate=$(awk -v b="$count" -v s="$dd_secs" 'BEGIN { printf "%.2f", b * 16777216
 echo "disk write: dd of $count × 16 MiB with conv=fsync in $dd_secs s = $dd_rate GB/s"
 if [ $reuse = 0 ]; then
   t0=$(now)
-  "$exmerge" synth "$models" --size "$size" --finetunes 2 2>&1 | grep -E 'Llama shape|wrote'
+  bench_models_make "$work" "$size" "$exmerge" 2>&1 | grep -E 'Llama shape|wrote'
   t1=$(now)
-  echo "$size" >"$work/size"
   synth_bytes=$(du -cb "$models"/*/*.safetensors | tail -n 1 | cut -f1)
   synth_rate=$(awk -v b="$synth_bytes" -v s="$(secs "$t0" "$t1")" 'BEGIN { printf "%.2f", b / s / 1e9 }')
   echo "synth: 3 models in $(secs "$t0" "$t1") s incl. JVM start = $synth_rate GB/s written," \

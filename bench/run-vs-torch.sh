@@ -21,11 +21,8 @@ if ! py=$(find_py); then
 fi
 mkdir -p "$work"
 models="$work/models"
-if [ ! -f "$models/sft-2/model.safetensors" ] || [ "$(cat "$work/size" 2>/dev/null)" != "$size" ]; then
-  rm -rf "$models"
-  "$root/bin/exmerge" synth "$models" --size "$size" --finetunes 2 >/dev/null 2>&1
-  echo "$size" >"$work/size"
-fi
+. "$root/bench/models.sh"
+bench_models_ready "$work" "$size" || bench_models_make "$work" "$size" "$root/bin/exmerge" >/dev/null 2>&1
 recipe() { # the same merge as merge_torch.py's defaults
   case "$1" in
     exme) printf 'merge_method: exme\nbase_model: %s\nmodels:\n  - {model: %s, parameters: {alpha: 0.5}}\n  - {model: %s, parameters: {alpha: 0.1}}\nparameters: {beta: 0.1}\n' "$models/base" "$models/sft-1" "$models/sft-2" ;;
