@@ -3,7 +3,6 @@ package org.exmerge.bench;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.Backends;
@@ -12,7 +11,6 @@ import org.exmerge.kernel.LinearOp;
 import org.exmerge.kernel.Operand;
 import org.exmerge.kernel.ffm.CpuFeatures;
 import org.exmerge.kernel.ffm.ExmergeNative;
-import org.exmerge.numeric.Bf16;
 import org.exmerge.numeric.F16;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -105,20 +103,8 @@ public class LinearFloorBench {
         }
     }
 
-    /** Weight-like values (σ = 0.02), seeded per operand. */
     private Operand fill(DType t, int seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        MemorySegment s = arena.allocate((long) elements * t.size(), 64);
-        for (long i = 0; i < elements; i++) {
-            float v = (float) (r.nextGaussian() * 0.02);
-            switch (t) {
-                case F32 -> s.setAtIndex(ValueLayout.JAVA_FLOAT, i, v);
-                case BF16 -> s.setAtIndex(ValueLayout.JAVA_SHORT, i, Bf16.fromFloat(v));
-                case F16 -> s.setAtIndex(ValueLayout.JAVA_SHORT, i, F16.fromFloat(v));
-                default -> throw new IllegalArgumentException(dtype);
-            }
-        }
-        return new Operand(s, t);
+        return WeightData.gaussian(arena, t, elements, seed);
     }
 
     @TearDown

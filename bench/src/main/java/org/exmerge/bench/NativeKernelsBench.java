@@ -3,7 +3,6 @@ package org.exmerge.bench;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.Backends;
@@ -85,12 +84,7 @@ public class NativeKernelsBench {
     }
 
     private Operand bf16(int seed) {
-        SplittableRandom r = new SplittableRandom(seed);
-        MemorySegment s = arena.allocate(2L * elements, 64);
-        for (long i = 0; i < elements; i++) {
-            s.setAtIndex(ValueLayout.JAVA_SHORT, i, Bf16.fromFloat((float) (r.nextGaussian() * 0.02)));
-        }
-        return new Operand(s, DType.BF16);
+        return WeightData.gaussian(arena, DType.BF16, elements, seed);
     }
 
     @TearDown

@@ -1,0 +1,30 @@
+package org.exmerge.bench;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.SplittableRandom;
+import org.exmerge.format.DType;
+import org.exmerge.kernel.Operand;
+import org.exmerge.numeric.Bf16;
+import org.exmerge.numeric.F16;
+
+/** Weight-like benchmark operands: Gaussian values with σ = 0.02, seeded per operand, 64-byte aligned. */
+final class WeightData {
+    private WeightData() {}
+
+    static Operand gaussian(Arena arena, DType t, long elements, int seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        MemorySegment s = arena.allocate(elements * t.size(), 64);
+        for (long i = 0; i < elements; i++) {
+            float v = (float) (r.nextGaussian() * 0.02);
+            switch (t) {
+                case F32 -> s.setAtIndex(ValueLayout.JAVA_FLOAT, i, v);
+                case BF16 -> s.setAtIndex(ValueLayout.JAVA_SHORT, i, Bf16.fromFloat(v));
+                case F16 -> s.setAtIndex(ValueLayout.JAVA_SHORT, i, F16.fromFloat(v));
+                default -> throw new IllegalArgumentException("no Gaussian fill for " + t);
+            }
+        }
+        return new Operand(s, t);
+    }
+}
