@@ -26,7 +26,6 @@ final class FusionLaunch {
     private static final long BASE_TYPE = 72;
     private static final long OUT_TYPE = 76;
     private static final long HIGH = 80;
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private FusionLaunch() {}
@@ -42,23 +41,13 @@ final class FusionLaunch {
             Params p = params(arena, op, x, base, 0).i32(HIGH, high);
             long count = plan.count(n);
             Pipeline.run(lane, count, (c, half) -> {
-                // As in HistogramLaunch: the half's counts sit first, zeroed on its first sub-chunk only.
-                long histAt = half.reserve(histBytes);
-                if (c < 2) {
-                    half.stream.zero(half.memory, histAt, histBytes);
-                }
+                long histAt = HistogramLaunch.counts(half, c, histBytes);
                 long len = plan.length(c, n);
                 stage(half, p, op, x, base, start + plan.from(c), len);
                 p.i64(OUT, half.address(histAt));
                 half.stream.launch(Kernel.FUSION_HISTOGRAM, LaunchGeometry.blocks(len, device.multiprocessors()),
                         LaunchGeometry.THREADS, p.segment());
-                if (c + 2 >= count) {
-                    half.output(histAt, histBytes, counts -> {
-                        for (int b = 0; b < hist.length; b++) {
-                            hist[b] += counts.getAtIndex(U64, b);
-                        }
-                    });
-                }
+                HistogramLaunch.retire(half, c, count, histAt, hist);
             });
         }
     }

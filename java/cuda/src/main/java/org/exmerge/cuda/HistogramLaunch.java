@@ -1,7 +1,6 @@
 package org.exmerge.cuda;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import org.exmerge.kernel.Operand;
@@ -28,28 +27,39 @@ final class HistogramLaunch {
                     .i32(40, high);
             long count = plan.count(n);
             Pipeline.run(lane, count, (c, half) -> {
-                // The histogram sits first in the half and is zeroed once, on the half's first sub-chunk;
-                // later sub-chunks of the half add to it (retire() resets only the bump cursor).
-                long histAt = half.reserve(histBytes);
-                if (c < 2) {
-                    half.stream.zero(half.memory, histAt, histBytes);
-                }
+                long histAt = counts(half, c, histBytes);
                 long from = start + plan.from(c);
                 long len = plan.length(c, n);
                 p.i64(0, half.upload(x.segment(), from * xs, len * xs)).i64(8, half.upload(base.segment(), from * bs, len * bs))
                         .i64(16, half.address(histAt)).i64(24, len);
                 half.stream.launch(Kernel.TAU_HISTOGRAM, LaunchGeometry.blocks(len, device.multiprocessors()),
                         LaunchGeometry.THREADS, p.segment());
-                if (c + 2 >= count) { // the half's last sub-chunk: bring its counts back
-                    half.output(histAt, histBytes, counts -> add(counts, hist));
-                }
+                retire(half, c, count, histAt, hist);
             });
         }
     }
 
-    private static void add(MemorySegment counts, long[] hist) {
-        for (int b = 0; b < hist.length; b++) {
-            hist[b] += counts.getAtIndex(U64, b);
+    /**
+     * Where a sub-chunk's counts go: first in its half, zeroed once, on the half's first sub-chunk (the
+     * halves alternate, so sub-chunks 0 and 1); later sub-chunks of the half add to them (a half's
+     * retire resets only its bump cursor). Every histogram kernel's launch shares this.
+     */
+    static long counts(Lane.Half half, long c, long histBytes) {
+        long histAt = half.reserve(histBytes);
+        if (c < 2) {
+            half.stream.zero(half.memory, histAt, histBytes);
+        }
+        return histAt;
+    }
+
+    /** On the half's last of {@code count} sub-chunks, brings its counts back and adds them to {@code hist}. */
+    static void retire(Lane.Half half, long c, long count, long histAt, long[] hist) {
+        if (c + 2 >= count) {
+            half.output(histAt, 8L * hist.length, counts -> {
+                for (int b = 0; b < hist.length; b++) {
+                    hist[b] += counts.getAtIndex(U64, b);
+                }
+            });
         }
     }
 }

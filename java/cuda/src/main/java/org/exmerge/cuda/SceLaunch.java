@@ -24,7 +24,6 @@ final class SceLaunch {
     private static final long BASE_TYPE = 292;
     private static final long OUT_TYPE = 296;
     private static final long HIGH = 300;
-    private static final ValueLayout.OfLong U64 = ValueLayout.JAVA_LONG.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private SceLaunch() {}
@@ -38,23 +37,13 @@ final class SceLaunch {
             Params p = params(arena, xs, base, null, 0).i32(HIGH, high);
             long count = plan.count(n);
             Pipeline.run(lane, count, (c, half) -> {
-                // As in HistogramLaunch: the half's counts sit first, zeroed on its first sub-chunk only.
-                long histAt = half.reserve(histBytes);
-                if (c < 2) {
-                    half.stream.zero(half.memory, histAt, histBytes);
-                }
+                long histAt = HistogramLaunch.counts(half, c, histBytes);
                 long len = plan.length(c, n);
                 stage(half, p, xs, base, start + plan.from(c), len);
                 p.i64(OUT, half.address(histAt));
                 half.stream.launch(Kernel.SCE_HISTOGRAM, LaunchGeometry.blocks(len, device.multiprocessors()),
                         LaunchGeometry.THREADS, p.segment());
-                if (c + 2 >= count) {
-                    half.output(histAt, histBytes, counts -> {
-                        for (int b = 0; b < hist.length; b++) {
-                            hist[b] += counts.getAtIndex(U64, b);
-                        }
-                    });
-                }
+                HistogramLaunch.retire(half, c, count, histAt, hist);
             });
         }
     }
