@@ -1,14 +1,19 @@
 package org.exmerge.cli;
 
+import java.util.List;
 import org.exmerge.format.Version;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** The exmerge command line. Exit codes: 0 ok, 2 usage/config, 3 input file, 4 output/IO, 130 cancelled. */
 @Command(name = "exmerge", mixinStandardHelpOptions = true, version = "exmerge " + Version.VERSION,
-        description = "Merge LLM checkpoints (safetensors): ExMe, EXPO, linear, task arithmetic and more.",
-        subcommands = {MergeCommand.class, ExmeCommand.class, SearchCommand.class, InspectCommand.class, MethodsCommand.class, SynthCommand.class, DoctorCommand.class})
+        description = "Merge LLM checkpoints (safetensors): ExMe, EXPO, linear, task arithmetic and more.")
 public final class Main implements Runnable {
+    /** The subcommands, in the order help lists them. */
+    private static final List<Class<?>> COMMANDS = List.of(MergeCommand.class, ExmeCommand.class, SearchCommand.class,
+            InspectCommand.class, MethodsCommand.class, SynthCommand.class, DoctorCommand.class);
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -16,7 +21,7 @@ public final class Main implements Runnable {
 
     /** Runs the CLI and returns its exit code (tests call this instead of main). */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        CommandLine cli = commandLine(args);
         boolean json = java.util.Arrays.asList(args).contains("--json");
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             System.err.println("exmerge: error: " + ExitCodes.message(e));
@@ -43,8 +48,36 @@ public final class Main implements Runnable {
         return code;
     }
 
+    /**
+     * The command line with only the subcommand the first argument names, none for {@code --version},
+     * and all of them otherwise (top-level help, an unknown command). picocli reflects over every
+     * option of every command it is given, in code the JVM's start-up cache cannot hold (picocli's
+     * classes are Java 5 class files, which it does not archive).
+     */
+    static CommandLine commandLine(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        String first = args.length == 0 ? "" : args[0];
+        if (first.equals("-V") || first.equals("--version")) {
+            return cli;
+        }
+        boolean named = COMMANDS.stream().anyMatch(c -> name(c).equals(first));
+        for (Class<?> c : COMMANDS) {
+            if (!named || name(c).equals(first)) {
+                cli.addSubcommand(name(c), c);
+            }
+        }
+        return cli;
+    }
+
+    private static String name(Class<?> command) {
+        return command.getAnnotation(Command.class).name();
+    }
+
+    @Spec
+    private CommandSpec spec;
+
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        spec.commandLine().usage(System.out);
     }
 }

@@ -110,11 +110,23 @@ class CliTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : List.of("merge", "exme", "inspect", "synth", "doctor")) {
+        List<String> all = List.of("merge", "exme", "search", "inspect", "methods", "synth", "doctor");
+        for (String cmd : all) {
             Cli.Result r = Cli.run(cmd, "--help");
             assertThat(r.exit()).as(cmd).isZero();
             assertThat(r.out()).as(cmd).startsWith("Usage: exmerge " + cmd);
+            assertThat(Main.commandLine(cmd, "--help").getSubcommands()).as("only what runs is built").containsOnlyKeys(cmd);
         }
+        for (String[] top : new String[][] {{}, {"--help"}}) {
+            Cli.Result r = Cli.run(top);
+            assertThat(r.exit()).isZero();
+            assertThat(r.out()).startsWith("Usage: exmerge [-hV] [COMMAND]");
+            all.forEach(cmd -> assertThat(r.out()).contains("  " + cmd + " "));
+        }
+        Cli.Result unknown = Cli.run("nosuch");
+        assertThat(unknown.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(unknown.err()).contains("nosuch").contains("  merge ");
+        assertThat(Cli.run("--version").out()).startsWith("exmerge ");
     }
 
     @Test
