@@ -27,6 +27,10 @@ import java.util.List;
  * they are short, never call back into Java, and the thread-state transition would otherwise cost
  * as much as a small tensor's work.
  *
+ * <p>The kernels' handles live in one nested class per group of the header, so each group is linked
+ * when a run first calls it: linking spins a stub class per function, 5–15 ms each before the JIT
+ * has warmed up, and linking all of them up front cost every run 0.2 s though a merge calls a few.
+ *
  * <p>When no library could be loaded every handle still exists, with the right type, and throws an
  * {@link UnsatisfiedLinkError} naming the reason; {@link NativeSupport} decides availability.
  */
@@ -101,158 +105,186 @@ public final class ExmergeNative {
     /** int32_t mk_force_isa(int32_t isa); */
     public static final MethodHandle mk_force_isa = bind("mk_force_isa", FunctionDescriptor.of(JAVA_INT, JAVA_INT), NONE);
 
-    // ---- numerics §2 ----
+    /** Numerics §2: linked on first use. */
+    public static final class Linear {
+        private Linear() {}
 
-    /**
-     * int32_t mk_linear(int32_t n_inputs, const void *const *inputs, const int32_t *input_types,
-     *                   const float *weights, const void *base, int32_t base_type, void *out,
-     *                   int32_t out_type, int32_t flags, float divisor, float lambda, int64_t n);
-     */
-    public static final MethodHandle mk_linear = bind("mk_linear", FunctionDescriptor.of(JAVA_INT,
-            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT,
-            JAVA_LONG), CHUNK);
+        /**
+         * int32_t mk_linear(int32_t n_inputs, const void *const *inputs, const int32_t *input_types,
+         *                   const float *weights, const void *base, int32_t base_type, void *out,
+         *                   int32_t out_type, int32_t flags, float divisor, float lambda, int64_t n);
+         */
+        public static final MethodHandle mk_linear = bind("mk_linear", FunctionDescriptor.of(JAVA_INT,
+                JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT,
+                JAVA_LONG), CHUNK);
 
-    /** int32_t mk_convert(const void *in, int32_t in_type, void *out, int32_t out_type, int64_t n); */
-    public static final MethodHandle mk_convert = bind("mk_convert",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG), CHUNK);
+        /** int32_t mk_convert(const void *in, int32_t in_type, void *out, int32_t out_type, int64_t n); */
+        public static final MethodHandle mk_convert = bind("mk_convert",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG), CHUNK);
 
-    /**
-     * int32_t mk_linear_vectors(int32_t n_inputs, const void *const *inputs, const int32_t *input_types,
-     *                           const void *base, int32_t base_type, void *out, int32_t out_type,
-     *                           int64_t op_first, int32_t n_ops, const float *weights, const int32_t *flags,
-     *                           const float *divisors, const float *lambdas, int64_t vector_count,
-     *                           int64_t vector_length, int32_t strided, int64_t start, int64_t n);
-     */
-    public static final MethodHandle mk_linear_vectors = bind("mk_linear_vectors", FunctionDescriptor.of(JAVA_INT,
-            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS,
-            ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), CHUNK);
+        /**
+         * int32_t mk_linear_vectors(int32_t n_inputs, const void *const *inputs, const int32_t *input_types,
+         *                           const void *base, int32_t base_type, void *out, int32_t out_type,
+         *                           int64_t op_first, int32_t n_ops, const float *weights, const int32_t *flags,
+         *                           const float *divisors, const float *lambdas, int64_t vector_count,
+         *                           int64_t vector_length, int32_t strided, int64_t start, int64_t n);
+         */
+        public static final MethodHandle mk_linear_vectors = bind("mk_linear_vectors", FunctionDescriptor.of(JAVA_INT,
+                JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS,
+                ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG), CHUNK);
+    }
 
-    // ---- numerics §4 ----
+    /** Numerics §4: linked on first use. */
+    public static final class PairSums {
+        private PairSums() {}
 
-    /**
-     * int32_t mk_pair_sums(int32_t n_inputs, const void *const *inputs, const int32_t *input_types,
-     *                      const void *base, int32_t base_type, int32_t n_pairs, const int32_t *pairs,
-     *                      int64_t first, int64_t element_stride, int64_t vector_stride, int32_t vectors,
-     *                      int64_t length, int64_t first_block, int32_t blocks, double *out);
-     */
-    public static final MethodHandle mk_pair_sums = bind("mk_pair_sums", FunctionDescriptor.of(JAVA_INT,
-            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT,
-            JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS), CHUNK);
+        /**
+         * int32_t mk_pair_sums(int32_t n_inputs, const void *const *inputs, const int32_t *input_types,
+         *                      const void *base, int32_t base_type, int32_t n_pairs, const int32_t *pairs,
+         *                      int64_t first, int64_t element_stride, int64_t vector_stride, int32_t vectors,
+         *                      int64_t length, int64_t first_block, int32_t blocks, double *out);
+         */
+        public static final MethodHandle mk_pair_sums = bind("mk_pair_sums", FunctionDescriptor.of(JAVA_INT,
+                JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT,
+                JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS), CHUNK);
+    }
 
-    // ---- numerics §3 magnitude select ----
+    /** Numerics §3 magnitude select: linked on first use. */
+    public static final class Magnitude {
+        private Magnitude() {}
 
-    /**
-     * int32_t mk_magnitude_histogram_high(const void *x, int32_t x_type, const void *base,
-     *                                     int32_t base_type, int64_t n, int64_t *hist);
-     */
-    public static final MethodHandle mk_magnitude_histogram_high = bind("mk_magnitude_histogram_high",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS), CHUNK);
+        /**
+         * int32_t mk_magnitude_histogram_high(const void *x, int32_t x_type, const void *base,
+         *                                     int32_t base_type, int64_t n, int64_t *hist);
+         */
+        public static final MethodHandle mk_magnitude_histogram_high = bind("mk_magnitude_histogram_high",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS), CHUNK);
 
-    /**
-     * int32_t mk_magnitude_histogram_low(const void *x, int32_t x_type, const void *base,
-     *                                    int32_t base_type, int64_t n, int32_t high, int64_t *hist);
-     */
-    public static final MethodHandle mk_magnitude_histogram_low = bind("mk_magnitude_histogram_low",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS), CHUNK);
+        /**
+         * int32_t mk_magnitude_histogram_low(const void *x, int32_t x_type, const void *base,
+         *                                    int32_t base_type, int64_t n, int32_t high, int64_t *hist);
+         */
+        public static final MethodHandle mk_magnitude_histogram_low = bind("mk_magnitude_histogram_low",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS), CHUNK);
+    }
 
-    // ---- numerics §5 ----
+    /** Numerics §5: linked on first use. */
+    public static final class Philox {
+        private Philox() {}
 
-    /** int32_t mk_philox4x32_10(const uint32_t *key, const uint32_t *counter, uint32_t *out); */
-    public static final MethodHandle mk_philox4x32_10 = bind("mk_philox4x32_10",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), CHUNK);
+        /** int32_t mk_philox4x32_10(const uint32_t *key, const uint32_t *counter, uint32_t *out); */
+        public static final MethodHandle mk_philox4x32_10 = bind("mk_philox4x32_10",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), CHUNK);
 
-    /**
-     * int32_t mk_philox_uniform(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first,
-     *                           int64_t n, float *u);
-     */
-    public static final MethodHandle mk_philox_uniform = bind("mk_philox_uniform",
-            FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS), CHUNK);
+        /**
+         * int32_t mk_philox_uniform(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first,
+         *                           int64_t n, float *u);
+         */
+        public static final MethodHandle mk_philox_uniform = bind("mk_philox_uniform",
+                FunctionDescriptor.of(JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS), CHUNK);
+    }
 
-    // ---- numerics §3 fused sparsify-and-elect op ----
+    /** Numerics §3 fused sparsify-and-elect op: linked on first use. */
+    public static final class Sparse {
+        private Sparse() {}
 
-    /**
-     * int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32_t *input_types,
-     *                         const void *base, int32_t base_type, void *out, int32_t out_type,
-     *                         const float *weights, const int64_t *keep_from, const int64_t *keep_below,
-     *                         int32_t random, const float *keep_prob, const float *divisor, int32_t election,
-     *                         int32_t flags, float sum_divisor, float lambda, uint64_t seed, uint32_t tensor_id,
-     *                         int64_t start, int64_t n, int64_t row_length, const double *rank_low,
-     *                         const double *rank_span, const float *rank_single);
-     */
-    public static final MethodHandle mk_sparse_merge = bind("mk_sparse_merge", FunctionDescriptor.of(JAVA_INT,
-            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT,
-            ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG,
-            JAVA_LONG, ADDRESS, ADDRESS, ADDRESS), CHUNK);
+        /**
+         * int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32_t *input_types,
+         *                         const void *base, int32_t base_type, void *out, int32_t out_type,
+         *                         const float *weights, const int64_t *keep_from, const int64_t *keep_below,
+         *                         int32_t random, const float *keep_prob, const float *divisor, int32_t election,
+         *                         int32_t flags, float sum_divisor, float lambda, uint64_t seed, uint32_t tensor_id,
+         *                         int64_t start, int64_t n, int64_t row_length, const double *rank_low,
+         *                         const double *rank_span, const float *rank_single);
+         */
+        public static final MethodHandle mk_sparse_merge = bind("mk_sparse_merge", FunctionDescriptor.of(JAVA_INT,
+                JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT,
+                ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG,
+                JAVA_LONG, ADDRESS, ADDRESS, ADDRESS), CHUNK);
 
-    /**
-     * int32_t mk_sparse_norms(int32_t n_models, const void *const *inputs, const int32_t *input_types,
-     *                         const void *base, int32_t base_type, const int64_t *keep_from,
-     *                         const int64_t *keep_below, int32_t random, const float *keep_prob, uint64_t seed,
-     *                         uint32_t tensor_id, int32_t norm, int64_t block_start, int64_t len, double *out,
-     *                         int64_t row_length, const double *rank_low, const double *rank_span,
-     *                         const float *rank_single);
-     */
-    public static final MethodHandle mk_sparse_norms = bind("mk_sparse_norms", FunctionDescriptor.of(JAVA_INT,
-            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT,
-            JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS), CHUNK);
+        /**
+         * int32_t mk_sparse_norms(int32_t n_models, const void *const *inputs, const int32_t *input_types,
+         *                         const void *base, int32_t base_type, const int64_t *keep_from,
+         *                         const int64_t *keep_below, int32_t random, const float *keep_prob, uint64_t seed,
+         *                         uint32_t tensor_id, int32_t norm, int64_t block_start, int64_t len, double *out,
+         *                         int64_t row_length, const double *rank_low, const double *rank_span,
+         *                         const float *rank_single);
+         */
+        public static final MethodHandle mk_sparse_norms = bind("mk_sparse_norms", FunctionDescriptor.of(JAVA_INT,
+                JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT,
+                JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS, ADDRESS), CHUNK);
+    }
 
-    // ---- numerics §10 nearswap ----
+    /** Numerics §10 nearswap: linked on first use. */
+    public static final class NearSwap {
+        private NearSwap() {}
 
-    /**
-     * int32_t mk_nearswap(const void *base, int32_t base_type, const void *x, int32_t x_type, void *out,
-     *                     int32_t out_type, float t, int64_t n);
-     */
-    public static final MethodHandle mk_nearswap = bind("mk_nearswap", FunctionDescriptor.of(JAVA_INT,
-            ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, JAVA_LONG), CHUNK);
-    // ---- mergekit's sce (org.exmerge.kernel.SceOp) ----
+        /**
+         * int32_t mk_nearswap(const void *base, int32_t base_type, const void *x, int32_t x_type, void *out,
+         *                     int32_t out_type, float t, int64_t n);
+         */
+        public static final MethodHandle mk_nearswap = bind("mk_nearswap", FunctionDescriptor.of(JAVA_INT,
+                ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_FLOAT, JAVA_LONG), CHUNK);
+    }
 
-    /**
-     * int32_t mk_sce_histogram(int32_t n_models, const void *const *inputs, const int32_t *input_types,
-     *                          const void *base, int32_t base_type, int64_t n, int32_t high, int64_t *hist);
-     */
-    public static final MethodHandle mk_sce_histogram = bind("mk_sce_histogram", FunctionDescriptor.of(JAVA_INT,
-            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS), CHUNK);
+    /** Mergekit's sce (org.exmerge.kernel.SceOp): linked on first use. */
+    public static final class Sce {
+        private Sce() {}
 
-    /**
-     * int32_t mk_sce_merge(int32_t n_models, const void *const *inputs, const int32_t *input_types,
-     *                      const void *base, int32_t base_type, void *out, int32_t out_type,
-     *                      const float *weights, int64_t keep_from, int64_t n);
-     */
-    public static final MethodHandle mk_sce_merge = bind("mk_sce_merge", FunctionDescriptor.of(JAVA_INT,
-            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), CHUNK);
+        /**
+         * int32_t mk_sce_histogram(int32_t n_models, const void *const *inputs, const int32_t *input_types,
+         *                          const void *base, int32_t base_type, int64_t n, int32_t high, int64_t *hist);
+         */
+        public static final MethodHandle mk_sce_histogram = bind("mk_sce_histogram", FunctionDescriptor.of(JAVA_INT,
+                JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS), CHUNK);
 
-    /**
-     * int32_t mk_sce_squares(int32_t n_models, const void *const *inputs, const int32_t *input_types,
-     *                        const void *base, int32_t base_type, int64_t keep_from, int64_t n, double *out);
-     */
-    public static final MethodHandle mk_sce_squares = bind("mk_sce_squares", FunctionDescriptor.of(JAVA_INT,
-            JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS), CHUNK);
+        /**
+         * int32_t mk_sce_merge(int32_t n_models, const void *const *inputs, const int32_t *input_types,
+         *                      const void *base, int32_t base_type, void *out, int32_t out_type,
+         *                      const float *weights, int64_t keep_from, int64_t n);
+         */
+        public static final MethodHandle mk_sce_merge = bind("mk_sce_merge", FunctionDescriptor.of(JAVA_INT,
+                JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), CHUNK);
 
-    // ---- mergekit's arcee_fusion (org.exmerge.kernel.FusionOp) ----
+        /**
+         * int32_t mk_sce_squares(int32_t n_models, const void *const *inputs, const int32_t *input_types,
+         *                        const void *base, int32_t base_type, int64_t keep_from, int64_t n, double *out);
+         */
+        public static final MethodHandle mk_sce_squares = bind("mk_sce_squares", FunctionDescriptor.of(JAVA_INT,
+                JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS), CHUNK);
+    }
 
-    /**
-     * int32_t mk_fusion_histogram(const void *x, int32_t x_type, const void *base, int32_t base_type,
-     *                             const float *row_kl, int64_t n_rows, int64_t row_length, int64_t start,
-     *                             int64_t n, int32_t high, int64_t *hist);
-     */
-    public static final MethodHandle mk_fusion_histogram = bind("mk_fusion_histogram", FunctionDescriptor.of(JAVA_INT,
-            ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS),
-            CHUNK);
+    /** Mergekit's arcee_fusion (org.exmerge.kernel.FusionOp): linked on first use. */
+    public static final class Fusion {
+        private Fusion() {}
 
-    /**
-     * int32_t mk_fusion_merge(const void *x, int32_t x_type, const void *base, int32_t base_type, void *out,
-     *                         int32_t out_type, const float *row_kl, int64_t n_rows, int64_t row_length,
-     *                         int64_t start, float threshold, int64_t n);
-     */
-    public static final MethodHandle mk_fusion_merge = bind("mk_fusion_merge", FunctionDescriptor.of(JAVA_INT,
-            ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG,
-            JAVA_FLOAT, JAVA_LONG), CHUNK);
+        /**
+         * int32_t mk_fusion_histogram(const void *x, int32_t x_type, const void *base, int32_t base_type,
+         *                             const float *row_kl, int64_t n_rows, int64_t row_length, int64_t start,
+         *                             int64_t n, int32_t high, int64_t *hist);
+         */
+        public static final MethodHandle mk_fusion_histogram = bind("mk_fusion_histogram", FunctionDescriptor.of(JAVA_INT,
+                ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS),
+                CHUNK);
 
-    // ---- the engine's output check (org.exmerge.kernel.NonFinite) ----
+        /**
+         * int32_t mk_fusion_merge(const void *x, int32_t x_type, const void *base, int32_t base_type, void *out,
+         *                         int32_t out_type, const float *row_kl, int64_t n_rows, int64_t row_length,
+         *                         int64_t start, float threshold, int64_t n);
+         */
+        public static final MethodHandle mk_fusion_merge = bind("mk_fusion_merge", FunctionDescriptor.of(JAVA_INT,
+                ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG,
+                JAVA_FLOAT, JAVA_LONG), CHUNK);
+    }
 
-    /** int32_t mk_first_nonfinite(const void *data, int32_t elem_bytes, uint64_t lane, int64_t n, int64_t *first); */
-    public static final MethodHandle mk_first_nonfinite = bind("mk_first_nonfinite", FunctionDescriptor.of(JAVA_INT,
-            ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS), CHUNK);
+    /** The engine's output check (org.exmerge.kernel.NonFinite): linked on first use. */
+    public static final class NonFinite {
+        private NonFinite() {}
+
+        /** int32_t mk_first_nonfinite(const void *data, int32_t elem_bytes, uint64_t lane, int64_t n, int64_t *first); */
+        public static final MethodHandle mk_first_nonfinite = bind("mk_first_nonfinite", FunctionDescriptor.of(JAVA_INT,
+                ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS), CHUNK);
+    }
 
     private ExmergeNative() {}
 

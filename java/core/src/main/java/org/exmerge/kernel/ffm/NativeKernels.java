@@ -155,7 +155,7 @@ public final class NativeKernels implements Kernels {
         }
         int status;
         try {
-            status = (int) ExmergeNative.mk_philox_uniform.invokeExact(seed, tensorId, model, first, n, u);
+            status = (int) ExmergeNative.Philox.mk_philox_uniform.invokeExact(seed, tensorId, model, first, n, u);
         } catch (Throwable t) {
             throw ExmergeNative.rethrow(t);
         }
@@ -227,7 +227,7 @@ public final class NativeKernels implements Kernels {
             MemorySegment first = arena.allocate(ValueLayout.JAVA_LONG);
             int status;
             try {
-                status = (int) ExmergeNative.mk_first_nonfinite.invokeExact(Staging.in(data.segment(), bytes, arena),
+                status = (int) ExmergeNative.NonFinite.mk_first_nonfinite.invokeExact(Staging.in(data.segment(), bytes, arena),
                         data.type().size(), lane, n, first);
             } catch (Throwable t) {
                 throw ExmergeNative.rethrow(t);

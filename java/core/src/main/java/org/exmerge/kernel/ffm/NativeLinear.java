@@ -56,7 +56,7 @@ final class NativeLinear {
             MemorySegment o = Staging.out(out.segment(), outBytes, arena);
             int status;
             try {
-                status = (int) ExmergeNative.mk_linear.invokeExact(k, ptrs, types, weights, b, bt, o, code(out.type()),
+                status = (int) ExmergeNative.Linear.mk_linear.invokeExact(k, ptrs, types, weights, b, bt, o, code(out.type()),
                         (op.divide() ? ExmergeNative.MK_LINEAR_DIVIDE : 0) | (op.negativeZeroStart() ? ExmergeNative.MK_LINEAR_NEG_ZERO : 0), op.divisorF32(), op.lambdaF32(), n);
             } catch (Throwable t) {
                 throw ExmergeNative.rethrow(t);
@@ -83,7 +83,7 @@ final class NativeLinear {
             MemorySegment o = Staging.out(out.segment(), outBytes, arena);
             int status;
             try {
-                status = (int) ExmergeNative.mk_convert.invokeExact(i, code(in.type()), o, code(out.type()), n);
+                status = (int) ExmergeNative.Linear.mk_convert.invokeExact(i, code(in.type()), o, code(out.type()), n);
             } catch (Throwable t) {
                 throw ExmergeNative.rethrow(t);
             }
@@ -149,7 +149,7 @@ final class NativeLinear {
             MemorySegment dst = Staging.out(out.segment(), outBytes, arena);
             int status;
             try {
-                status = (int) ExmergeNative.mk_linear_vectors.invokeExact(k, ptrs, types, b,
+                status = (int) ExmergeNative.Linear.mk_linear_vectors.invokeExact(k, ptrs, types, b,
                         base == null ? 0 : code(base.type()), dst, code(out.type()), opFirst, nOps, weights, flags,
                         divisors, lambdas, (long) ops.length, v.length(), v.strided() ? 1 : 0, start, n);
             } catch (Throwable t) {

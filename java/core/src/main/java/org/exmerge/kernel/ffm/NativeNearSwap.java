@@ -22,7 +22,7 @@ final class NativeNearSwap {
             MemorySegment o = Staging.out(out.segment(), outBytes, arena);
             int status;
             try {
-                status = (int) ExmergeNative.mk_nearswap.invokeExact(b, NativeKernels.code(base.type()), v,
+                status = (int) ExmergeNative.NearSwap.mk_nearswap.invokeExact(b, NativeKernels.code(base.type()), v,
                         NativeKernels.code(x.type()), o, NativeKernels.code(out.type()), t, n);
             } catch (Throwable e) {
                 throw ExmergeNative.rethrow(e);

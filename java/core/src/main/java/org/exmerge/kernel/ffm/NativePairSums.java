@@ -48,7 +48,7 @@ final class NativePairSums {
             MemorySegment o = arena.allocate(ValueLayout.JAVA_DOUBLE, outs);
             int status;
             try {
-                status = (int) ExmergeNative.mk_pair_sums.invokeExact(k, ptrs, types, b, base == null ? 0 : code(base.type()),
+                status = (int) ExmergeNative.PairSums.mk_pair_sums.invokeExact(k, ptrs, types, b, base == null ? 0 : code(base.type()),
                         pairs.length, p, s.first() - lo, s.elementStride(), s.vectorStride(), s.vectors(), s.length(),
                         s.firstBlock(), s.blocks(), o);
             } catch (Throwable t) {

@@ -39,8 +39,8 @@ final class NativeSparse {
             int status;
             try {
                 status = high < 0
-                        ? (int) ExmergeNative.mk_magnitude_histogram_high.invokeExact(xs, code(x.type()), bs, bt, n, h)
-                        : (int) ExmergeNative.mk_magnitude_histogram_low.invokeExact(xs, code(x.type()), bs, bt, n, high, h);
+                        ? (int) ExmergeNative.Magnitude.mk_magnitude_histogram_high.invokeExact(xs, code(x.type()), bs, bt, n, h)
+                        : (int) ExmergeNative.Magnitude.mk_magnitude_histogram_low.invokeExact(xs, code(x.type()), bs, bt, n, high, h);
             } catch (Throwable t) {
                 throw ExmergeNative.rethrow(t);
             }
@@ -80,7 +80,7 @@ final class NativeSparse {
             MemorySegment o = arena.allocate(F64, Math.max(1, 2L * xs.length));
             int status;
             try {
-                status = (int) ExmergeNative.mk_sparse_norms.invokeExact(a.models, a.inputs, a.types, a.base,
+                status = (int) ExmergeNative.Sparse.mk_sparse_norms.invokeExact(a.models, a.inputs, a.types, a.base,
                         code(base.type()), a.from, a.below, a.random, a.keepProb, op.seed(), op.tensorId(), norm,
                         blockStart, len, o, a.rowLength, a.rankLow, a.rankSpan, a.rankSingle);
             } catch (Throwable t) {
@@ -103,7 +103,7 @@ final class NativeSparse {
             MemorySegment o = Staging.out(out.segment(), outBytes, arena);
             int status;
             try {
-                status = (int) ExmergeNative.mk_sparse_merge.invokeExact(a.models, a.inputs, a.types, a.base,
+                status = (int) ExmergeNative.Sparse.mk_sparse_merge.invokeExact(a.models, a.inputs, a.types, a.base,
                         code(base.type()), o, code(out.type()), a.weights, a.from, a.below, a.random, a.keepProb,
                         a.divisor, op.election(), a.flags, op.sumDivisor(), op.lambda(), op.seed(), op.tensorId(),
                         start, n, a.rowLength, a.rankLow, a.rankSpan, a.rankSingle);

@@ -73,11 +73,15 @@ class ExmergeHeaderTest {
 
     static Map<String, MethodType> handles() throws IllegalAccessException {
         Map<String, MethodType> out = new TreeMap<>();
-        for (Field f : ExmergeNative.class.getDeclaredFields()) {
-            if (f.getType() == MethodHandle.class && f.getName().startsWith("mk_")) {
-                assertThat(Modifier.isStatic(f.getModifiers()) && Modifier.isFinal(f.getModifiers()))
-                        .as(f.getName() + " is static final").isTrue();
-                out.put(f.getName(), ((MethodHandle) f.get(null)).type());
+        List<Class<?>> classes = new ArrayList<>(List.of(ExmergeNative.class.getDeclaredClasses())); // the lazily linked groups
+        classes.add(ExmergeNative.class);
+        for (Class<?> c : classes) {
+            for (Field f : c.getDeclaredFields()) {
+                if (f.getType() == MethodHandle.class && f.getName().startsWith("mk_")) {
+                    assertThat(Modifier.isStatic(f.getModifiers()) && Modifier.isFinal(f.getModifiers()))
+                            .as(f.getName() + " is static final").isTrue();
+                    assertThat(out.put(f.getName(), ((MethodHandle) f.get(null)).type())).as(f.getName() + " once").isNull();
+                }
             }
         }
         return out;
