@@ -9,6 +9,19 @@ import org.exmerge.format.DType;
  */
 public record Operand(MemorySegment segment, DType type) {
 
+    /**
+     * Drops the resident pages of elements {@code [start, start + n)} when the operand maps a file
+     * (a later read finds them in the page cache); other operands are left alone. A pass over a
+     * whole tensor calls it as it goes, so resident input stays a few ranges per thread and not
+     * the tensor.
+     */
+    public void release(long start, long n) {
+        long from = start * type.size();
+        if (segment.isMapped() && n > 0 && from < segment.byteSize()) {
+            segment.asSlice(from, Math.min(n * type.size(), segment.byteSize() - from)).unload();
+        }
+    }
+
     /** The same operand moved forward by {@code elements}. */
     public Operand skip(long elements) {
         return new Operand(segment.asSlice(elements * type.size()), type);

@@ -78,7 +78,8 @@ public final class ArceeFusion implements MergeMethod {
         Kernels k = in.kernels();
         Operand x = in.models()[0];
         Operand base = in.base();
-        KeySelect.Pass pass = (start, len, high, hist) -> k.fusionHistogram(op, x, base, start, len, high, hist);
+        KeySelect.Pass pass = KeySelect.releasing((start, len, high, hist) -> k.fusionHistogram(op, x, base, start, len, high,
+                hist), n, x, base);
         long[] high = KeySelect.high(pass, in.parallel(), n);
         long[] ks = new long[QUANTILES.length];
         for (int q = 0; q < ks.length; q++) {

@@ -1,5 +1,6 @@
 package org.exmerge.method.sparse;
 
+import java.util.Arrays;
 import java.util.List;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.Kernels;
@@ -89,7 +90,8 @@ public final class Sce implements MergeMethod {
                 return SceOp.KEEP_NONE;
             }
             Kernels k = in.kernels();
-            KeySelect.Pass pass = (start, len, high, hist) -> k.sceHistogram(in.models(), in.base(), start, len, high, hist);
+            KeySelect.Pass pass = KeySelect.releasing((start, len, high, hist) -> k.sceHistogram(in.models(), in.base(), start,
+                    len, high, hist), in.elements(), inputs(in));
             long[] high = KeySelect.high(pass, in.parallel(), in.elements());
             long nonzero = KeySelect.counted(high);
             long kth = (long) Math.floor(topk * (double) nonzero);
@@ -103,6 +105,13 @@ public final class Sce implements MergeMethod {
          * mergekit's sce_weight: {@code w_i = mean(τ̂_i²)} (float64, numerics §4's order), divided by
          * their sum, or {@code 1/m} each when the sum is below 1e-6; rounded once to float32.
          */
+        /** The fine-tunes and the base: what the sce passes read. */
+        private static Operand[] inputs(TensorInputs in) {
+            Operand[] all = Arrays.copyOf(in.models(), in.models().length + 1);
+            all[in.models().length] = in.base();
+            return all;
+        }
+
         private static float[] weights(TensorInputs in, long keepFrom) {
             int m = in.models().length;
             float[] w = new float[m];

@@ -26,6 +26,7 @@ public final class Thresholds {
      * k > n. One first pass serves every rank; one second pass runs per distinct bucket.
      */
     public static long[] kthLargestKeys(Kernels k, Parallel parallel, Operand x, Operand base, long n, long... ks) {
-        return KeySelect.kthLargestOfAll((start, len, high, hist) -> k.tauHistogram(x, base, start, len, high, hist), parallel, n, ks);
+        KeySelect.Pass pass = (start, len, high, hist) -> k.tauHistogram(x, base, start, len, high, hist);
+        return KeySelect.kthLargestOfAll(KeySelect.releasing(pass, n, x, base), parallel, n, ks);
     }
 }
