@@ -9,7 +9,8 @@
 # Per method it prints the engine's own merge time (JVM start excluded), the cold `cat` of the
 # inputs, their ratio (target: exme ≤ 1.1), the same run's `dd … conv=fsync` of one model's size
 # (the output's write, which on a slow disk bounds the merge more than the read does), the ratio to
-# the larger of the two, and the peak RSS from /usr/bin/time -v (target ≤ 1 GB).
+# the larger of the two, the same run's read and write done at once (the merge's own I/O floor on
+# this disk) and the ratio to it, and the peak RSS from /usr/bin/time -v (target ≤ 1 GB).
 # Outputs are written to disk with fsync, as a user's merge is, and removed after each run.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -96,6 +97,18 @@ recipe() { # exme: the paper's form; ties: the two fine-tunes at weight 0.5, den
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(free -g | awk '/^Mem/ { print $2 }') GiB;" \
   "$(df -h "$work" | awk 'NR == 2 { print $1 }'); load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "inputs: $(awk -v b="$in_bytes" 'BEGIN { printf "%.2f", b / 1e9 }') GB in 3 models of $size ($(ls "$models/base" | grep -c safetensors) shard(s) each)"
+# The I/O floor of a merge on this disk: the inputs read cold while one model's size is written with
+# fsync, both at once, as a merge does them (a disk's reads and writes share its bandwidth).
+evict
+t0=$(now)
+cat "${files[@]}" >/dev/null &
+reader=$!
+dd if=/dev/zero of="$work/dd.bin" bs=16M count="$count" conv=fsync status=none
+wait "$reader"
+t1=$(now)
+rm -f "$work/dd.bin"
+both=$(secs "$t0" "$t1")
+echo "read+write floor: cold cat of the inputs while dd writes one model with fsync, in $both s"
 rows=()
 for method in exme ties; do
   recipe "$method" >"$work/$method.yaml"
@@ -111,12 +124,13 @@ for method in exme ties; do
   rm -rf "$work/out-$method"
   ratio=$(awk -v w="$wall" -v c="$cold" 'BEGIN { printf "%.2f", w / c }')
   floor=$(awk -v w="$wall" -v c="$cold" -v d="$dd_secs" 'BEGIN { printf "%.2f", w / (c > d ? c : d) }')
-  row=$(printf '| %s | %s | %s | %s | %s | %s | %.0f MB |' "$method" "$wall" "$cold" "$ratio" "$dd_secs" "$floor" "$(echo "$rss_kb / 1000" | bc -l)")
+  vs_both=$(awk -v w="$wall" -v b="$both" 'BEGIN { printf "%.2f", w / b }')
+  row=$(printf '| %s | %s | %s | %s | %s | %s | %s | %s | %.0f MB |' "$method" "$wall" "$cold" "$ratio" "$dd_secs" "$floor" "$both" "$vs_both" "$(echo "$rss_kb / 1000" | bc -l)")
   echo "$method: $line"
   rows+=("$row")
 done
 echo
-echo "| method | merge, engine's time (s) | cold read of the inputs (s) | merge / cold read | dd write of one model (s) | merge / max(read, write) | peak RSS |"
-echo "| --- | --- | --- | --- | --- | --- | --- |"
+echo "| method | merge, engine's time (s) | cold read of the inputs (s) | merge / cold read | dd write of one model (s) | merge / max(read, write) | read and write at once (s) | merge / that | peak RSS |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 printf '%s\n' "${rows[@]}"
 echo "(cold read = cat of the $(awk -v b="$in_bytes" 'BEGIN { printf "%.2f", b / 1e9 }') GB of inputs after eviction; remove $models when done)"
