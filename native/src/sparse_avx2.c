@@ -14,6 +14,8 @@ void mk_sparse_values_avx2(const void *x, int32_t tx, const float *b, int64_t le
     const __m256 vp = _mm256_set1_ps(p);
     const __m256 vdiv = _mm256_set1_ps(div);
     const __m256 vw = _mm256_set1_ps(w);
+    /* t is a difference, so never a signalling NaN, and t / 1 is t bit for bit: no division then */
+    const int divide = div != 1.0f;
     int64_t j = 0;
     for (; j + 8 <= len; j += 8) {
         __m256 t = _mm256_sub_ps(mk256_load(x, tx, j), _mm256_loadu_ps(b + j));
@@ -22,7 +24,7 @@ void mk_sparse_values_avx2(const void *x, int32_t tx, const float *b, int64_t le
         if (u != NULL) {
             keep = _mm256_and_si256(keep, _mm256_castps_si256(_mm256_cmp_ps(_mm256_loadu_ps(u + j), vp, _CMP_LT_OQ)));
         }
-        __m256 q = _mm256_and_ps(_mm256_div_ps(t, vdiv), _mm256_castsi256_ps(keep));
+        __m256 q = _mm256_and_ps(divide ? _mm256_div_ps(t, vdiv) : t, _mm256_castsi256_ps(keep));
         _mm256_storeu_ps(v + j, _mm256_mul_ps(vw, q));
     }
     for (; j < len; j++) {
