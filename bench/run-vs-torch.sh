@@ -4,14 +4,18 @@
 # background load hits both alike. Prints each method's best wall time (process start to exit, both
 # writing and fsyncing one output) and the ratio torch / exmerge. Usage:
 #   bench/run-vs-torch.sh [SIZE per model, default 1GB] [WORK dir, default ${TMPDIR:-/tmp}/exmerge-vs-torch] [RUNS, default 3] [METHODS]
-# METHODS defaults to "exme task_arithmetic ties dare_ties". Installs Debian's python3-torch when
-# torch is missing (root and the Debian registry needed).
+# METHODS defaults to "exme task_arithmetic ties dare_ties". SYNC=0 runs both sides without the
+# fsync (exmerge --no-sync, merge_torch.py --no-sync): the ratio of the computing alone, where a
+# slow disk's durable write would otherwise bound both. Installs Debian's python3-torch when torch
+# is missing (root and the Debian registry needed).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 size=${1:-1GB}
 work=${2:-${TMPDIR:-/tmp}/exmerge-vs-torch}
 runs=${3:-3}
 methods=${4:-exme task_arithmetic ties dare_ties}
+nosync=()
+[ "${SYNC:-1}" = 0 ] && nosync=(--no-sync)
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
 # Debian's torch lives in the system Python; a python3 earlier on PATH (pyenv, a venv) may lack it.
 find_py() { local p; for p in python3 /usr/bin/python3; do "$p" -c 'import torch' 2>/dev/null && { echo "$p"; return 0; }; done; return 1; }
@@ -31,15 +35,15 @@ recipe() { # the same merge as merge_torch.py's defaults
   esac
 }
 now() { date +%s.%N; }
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%FT%TZ); models 3 x $size; torch $("$py" -c 'import torch; print(torch.__version__)')"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%FT%TZ); models 3 x $size; torch $("$py" -c 'import torch; print(torch.__version__)'); $([ ${#nosync[@]} = 0 ] && echo 'outputs fsynced' || echo 'no fsync on either side')"
 "$root/bin/exmerge" --version >/dev/null # build once, outside the timings
 declare -A ex py
 for m in $methods; do
   recipe "$m" >"$work/$m.yaml"
   for i in $(seq "$runs"); do
     rm -rf "$work/out-ex" "$work/out-py"
-    t0=$(now); "$root/bin/exmerge" merge "$work/$m.yaml" "$work/out-ex" >/dev/null 2>&1; t1=$(now)
-    "$py" "$root/bench/anchors/merge_torch.py" "$m" "$work/out-py" "$models/base" "$models/sft-1" "$models/sft-2" 2>/dev/null; t2=$(now)
+    t0=$(now); "$root/bin/exmerge" merge "$work/$m.yaml" "$work/out-ex" ${nosync[@]+"${nosync[@]}"} >/dev/null 2>&1; t1=$(now)
+    "$py" "$root/bench/anchors/merge_torch.py" "$m" "$work/out-py" "$models/base" "$models/sft-1" "$models/sft-2" ${nosync[@]+"${nosync[@]}"} 2>/dev/null; t2=$(now)
     e=$(echo "$t1 - $t0" | bc -l); p=$(echo "$t2 - $t1" | bc -l)
     printf '  %-16s run %d: exmerge %6.2f s, torch %7.2f s\n' "$m" "$i" "$e" "$p"
     if [ -z "${ex[$m]:-}" ] || awk -v a="$e" -v b="${ex[$m]}" 'BEGIN { exit !(a < b) }'; then ex[$m]=$e; fi

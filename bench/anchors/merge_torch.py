@@ -49,7 +49,7 @@ class SafetensorsFile:
         return t.reshape(e["shape"])
 
 
-def write_safetensors(path, tensors):
+def write_safetensors(path, tensors, sync=True):
     header, offset = {}, 0
     for name, t in tensors:
         n = t.numel() * t.element_size()
@@ -64,7 +64,8 @@ def write_safetensors(path, tensors):
         for _, t in tensors:
             f.write(t.contiguous().view(torch.uint8).numpy().tobytes() if t.numel() else b"")
         f.flush()
-        os.fsync(f.fileno())
+        if sync:
+            os.fsync(f.fileno())
 
 
 def ties_trim(tau, density):
@@ -110,6 +111,7 @@ def main():
     p.add_argument("--beta", default=0.1, type=float)
     p.add_argument("--density", default=0.2, type=float)
     p.add_argument("--seed", default=0, type=int)
+    p.add_argument("--no-sync", action="store_true", help="skip the fsync (as exmerge --no-sync)")
     args = p.parse_args()
     torch.set_num_threads(os.cpu_count() or 1)
     t0 = time.perf_counter()
@@ -124,7 +126,7 @@ def main():
         merged = merge(args.method, bt, [x.tensor(name) for x in xs], args, name, args.seed)
         out.append((name, merged.to(bt.dtype)))
     os.makedirs(args.out, exist_ok=True)
-    write_safetensors(os.path.join(args.out, "model.safetensors"), out)
+    write_safetensors(os.path.join(args.out, "model.safetensors"), out, sync=not args.no_sync)
     print(f"torch {args.method}: {len(out)} tensors in {time.perf_counter() - t0:.2f} s", file=sys.stderr)
 
 
