@@ -43,16 +43,20 @@ public final class KeySelect {
      * page faults for the next pass.
      */
     public static Pass releasing(Pass pass, long n, Operand... inputs) {
+        return releasing(pass, n, KEEP_BYTES, RELEASE_EVERY, inputs);
+    }
+
+    static Pass releasing(Pass pass, long n, long keepBytes, long every, Operand... inputs) {
         long bytes = 0;
         for (Operand in : inputs) {
             bytes += in == null ? 0 : n * in.type().size();
         }
-        if (bytes <= KEEP_BYTES) {
+        if (bytes <= keepBytes) {
             return pass;
         }
         return (start, len, high, hist) -> {
-            for (long from = start; from < start + len; from += RELEASE_EVERY) {
-                long part = Math.min(RELEASE_EVERY, start + len - from);
+            for (long from = start; from < start + len; from += every) {
+                long part = Math.min(every, start + len - from);
                 pass.count(from, part, high, hist);
                 for (Operand in : inputs) {
                     if (in != null) {
