@@ -10,6 +10,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
+import java.lang.reflect.Field;
 import java.lang.invoke.MethodHandles;
 import java.util.ArrayList;
 import java.util.List;
@@ -84,7 +85,8 @@ public final class ExmergeNative {
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LOOKUP = NativeLibrary.lookupOrNull();
-    private static final List<String> MISSING = new ArrayList<>();
+    /** The header's functions the loaded library lacks: looked up by name at load, linked only on first use. */
+    private static final List<String> MISSING = LOOKUP == null ? List.of() : missing(LOOKUP);
     private static final Linker.Option[] NONE = {};
     private static final Linker.Option[] CHUNK = {Linker.Option.critical(false)};
 
@@ -295,9 +297,6 @@ public final class ExmergeNative {
         }
         String why = LOOKUP == null ? "the exmerge native library is not loaded"
                 : NativeLibrary.loaded().path() + " has no symbol " + name + " (a stale or foreign build?)";
-        if (LOOKUP != null) {
-            MISSING.add(name);
-        }
         // Same type as the real handle, so callers and the header test see no difference until called.
         MethodHandle thrower = MethodHandles.throwException(fd.toMethodType().returnType(), UnsatisfiedLinkError.class);
         thrower = MethodHandles.insertArguments(thrower, 0, new UnsatisfiedLinkError(name + ": " + why));
@@ -306,7 +305,25 @@ public final class ExmergeNative {
 
     /** Functions of the header the loaded library lacks (empty when it is complete or absent). */
     public static List<String> missingSymbols() {
-        return List.copyOf(MISSING);
+        return MISSING;
+    }
+
+    /**
+     * The handles' functions that {@code lookup} cannot find, every group's included, without linking
+     * or even initialising the groups: a handle's field is named as its function.
+     */
+    static List<String> missing(SymbolLookup lookup) {
+        List<Class<?>> groups = new ArrayList<>(List.of(ExmergeNative.class));
+        groups.addAll(List.of(ExmergeNative.class.getDeclaredClasses()));
+        List<String> out = new ArrayList<>();
+        for (Class<?> g : groups) {
+            for (Field f : g.getDeclaredFields()) {
+                if (f.getType() == MethodHandle.class && f.getName().startsWith("mk_") && lookup.find(f.getName()).isEmpty()) {
+                    out.add(f.getName());
+                }
+            }
+        }
+        return List.copyOf(out);
     }
 
     // ---- typed wrappers: invokeExact with the exact static types, Throwable narrowed ----

@@ -3,8 +3,11 @@ package org.exmerge.kernel.ffm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -64,6 +67,15 @@ class NativeLoaderTest {
         assertThat(ExmergeNative.abiVersion()).isEqualTo(ExmergeNative.MK_ABI_VERSION);
         assertThat(ExmergeNative.missingSymbols()).isEmpty();
         assertThat(NativeSupport.describe()).contains(NativeLoader.fileName()).contains("ABI " + ExmergeNative.MK_ABI_VERSION);
+    }
+
+    /** A stale library is caught at load, whichever group of handles lacks its function, though groups link lazily. */
+    @Test
+    void aFunctionMissingFromAnyGroupIsFoundWithoutLinkingIt() {
+        SymbolLookup lacksTwo = name -> name.equals("mk_sce_merge") || name.equals("mk_isa") ? Optional.empty()
+                : Optional.of(MemorySegment.NULL);
+        assertThat(ExmergeNative.missing(lacksTwo)).containsExactlyInAnyOrder("mk_sce_merge", "mk_isa");
+        assertThat(ExmergeNative.missing(name -> Optional.of(MemorySegment.NULL))).isEmpty();
     }
 
     @Test
