@@ -220,11 +220,7 @@ public final class MergeExecutor {
         return (start, n, out) -> {
             merge.compute(start, n, out);
             for (int r = 0; r < ranges.length; r++) {
-                MemorySegment s = ranges[r];
-                long from = start * elementBytes[r];
-                if (s.isMapped() && n > 0 && from < s.byteSize()) {
-                    s.asSlice(from, Math.min(n * elementBytes[r], s.byteSize() - from)).unload();
-                }
+                Operand.release(ranges[r], elementBytes[r], start, n);
             }
         };
     }

@@ -174,11 +174,7 @@ final class ModelPassRunner {
         /** The bytes this piece read, each input's element range; they are read again from the page cache if needed. */
         void release(long start, long n) {
             for (int r = 0; r < segments.length; r++) {
-                MemorySegment s = segments[r];
-                long from = start * elementBytes[r];
-                if (s.isMapped() && n > 0 && from < s.byteSize()) {
-                    s.asSlice(from, Math.min(n * elementBytes[r], s.byteSize() - from)).unload();
-                }
+                Operand.release(segments[r], elementBytes[r], start, n);
             }
         }
 

@@ -16,9 +16,14 @@ public record Operand(MemorySegment segment, DType type) {
      * the tensor.
      */
     public void release(long start, long n) {
-        long from = start * type.size();
+        release(segment, type.size(), start, n);
+    }
+
+    /** {@link #release(long, long)} for a mapped range of elements of {@code elementBytes} each. */
+    public static void release(MemorySegment segment, long elementBytes, long start, long n) {
+        long from = start * elementBytes;
         if (segment.isMapped() && n > 0 && from < segment.byteSize()) {
-            segment.asSlice(from, Math.min(n * type.size(), segment.byteSize() - from)).unload();
+            segment.asSlice(from, Math.min(n * elementBytes, segment.byteSize() - from)).unload();
         }
     }
 
