@@ -101,10 +101,6 @@ public final class Sce implements MergeMethod {
             return KeySelect.kthLargest(pass, in.parallel(), in.elements(), high, kth)[0];
         }
 
-        /**
-         * mergekit's sce_weight: {@code w_i = mean(τ̂_i²)} (float64, numerics §4's order), divided by
-         * their sum, or {@code 1/m} each when the sum is below 1e-6; rounded once to float32.
-         */
         /** The fine-tunes and the base: what the sce passes read. */
         private static Operand[] inputs(TensorInputs in) {
             Operand[] all = Arrays.copyOf(in.models(), in.models().length + 1);
@@ -112,6 +108,10 @@ public final class Sce implements MergeMethod {
             return all;
         }
 
+        /**
+         * mergekit's sce_weight: {@code w_i = mean(τ̂_i²)} (float64, numerics §4's order), divided by
+         * their sum, or {@code 1/m} each when the sum is below 1e-6; rounded once to float32.
+         */
         private static float[] weights(TensorInputs in, long keepFrom) {
             int m = in.models().length;
             float[] w = new float[m];
