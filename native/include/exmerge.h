@@ -141,6 +141,13 @@ MK_API int32_t mk_magnitude_histogram_high(const void *x, int32_t x_type, const 
                                            int32_t base_type, int64_t n, int64_t *hist);
 MK_API int32_t mk_magnitude_histogram_low(const void *x, int32_t x_type, const void *base,
                                           int32_t base_type, int64_t n, int32_t high, int64_t *hist);
+/* The band select's one read (Kernels.tauBand): keys as above, with base, and lo <= hi <= 0x7F800001.
+ * Adds to counts[0] the keys > hi, to counts[1] the keys == hi, to counts[2] the keys == lo when
+ * lo < hi; writes the keys with lo < key < hi into band[0 .. cap), in element order, and adds their
+ * number (all of them, also those past cap) to *between. */
+MK_API int32_t mk_magnitude_band(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
+                                 uint32_t lo, uint32_t hi, int64_t *counts, uint32_t *band, int64_t cap,
+                                 int64_t *between);
 
 /* ---- numerics §5: Philox4x32-10 (org.exmerge.numeric.Philox4x32) ----
  * One block: out[0..3] = philox4x32_10(counter[0..3], key[0..1]). */

@@ -1,4 +1,4 @@
-/* MagnitudeSelect's two histogram passes: keys from the table a tile at a time, counted here. */
+/* MagnitudeSelect's two histogram passes (keys from the table a tile at a time, counted here) and the band select's read. */
 #include <emmintrin.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -154,4 +154,51 @@ int32_t mk_magnitude_histogram_low(const void *x, int32_t x_type, const void *ba
         return MK_E_ARGUMENT;
     }
     return histogram(x, x_type, base, base_type, n, high, hist);
+}
+
+typedef struct band_args {
+    const void *x;
+    int32_t x_type;
+    const void *base;
+    int32_t base_type;
+    int64_t n;
+    uint32_t lo;
+    uint32_t hi;
+    int64_t *counts;
+    uint32_t *band;
+    int64_t cap;
+    int64_t *between;
+} band_args;
+
+/* The band's read, under the SIGBUS guard; counts and the cursor reach the caller only on success. */
+static int32_t band_body(void *ctx) {
+    const band_args *a = ctx;
+    const mk_kernel_table *k = mk_active();
+    int64_t counts[3] = {0, 0, 0};
+    int64_t cursor = 0;
+    for (int64_t from = 0; from < a->n; from += MK_TILE) {
+        int64_t len = a->n - from < MK_TILE ? a->n - from : MK_TILE;
+        cursor = k->magnitude_band(at(a->x, a->x_type, from), a->x_type, at(a->base, a->base_type, from),
+                                   a->base_type, len, a->lo, a->hi, counts, a->band, cursor, a->cap);
+    }
+    for (int i = 0; i < 3; i++) {
+        a->counts[i] += counts[i];
+    }
+    *a->between += cursor;
+    return MK_OK;
+}
+
+int32_t mk_magnitude_band(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n, uint32_t lo,
+                          uint32_t hi, int64_t *counts, uint32_t *band, int64_t cap, int64_t *between) {
+    if (n < 0 || cap < 0 || lo > hi || hi > MK_NAN_KEY) {
+        return MK_E_ARGUMENT;
+    }
+    if (counts == NULL || between == NULL || (n > 0 && (x == NULL || base == NULL)) || (cap > 0 && band == NULL)) {
+        return MK_E_NULL;
+    }
+    if (mk_dtype_size(x_type) == 0 || mk_dtype_size(base_type) == 0) {
+        return MK_E_DTYPE;
+    }
+    const band_args args = {x, x_type, base, base_type, n, lo, hi, counts, band, cap, between};
+    return mk_guarded(band_body, (void *)&args);
 }

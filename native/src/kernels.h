@@ -93,6 +93,11 @@ typedef struct mk_kernel_table {
     void (*pair_rows)(const float *u, const float *w, int64_t g, double *acc);
     /* keys[j] = magnitude key of (b ? widen(x[j]) - widen(b[j]) : widen(x[j])); len <= MK_TILE. */
     void (*magnitude_keys)(const void *x, int32_t tx, const void *b, int32_t tb, int64_t len, uint32_t *keys);
+    /* mk_magnitude_band over one tile (len <= MK_TILE, with b): counts[0..2] += keys > hi, == hi,
+     * == lo (lo < hi only); keys with lo < key < hi go to band[at++] while at < cap, at counting on
+     * past cap. Returns at. */
+    int64_t (*magnitude_band)(const void *x, int32_t tx, const void *b, int32_t tb, int64_t len, uint32_t lo,
+                              uint32_t hi, int64_t *counts, uint32_t *band, int64_t at, int64_t cap);
     /* u[j] = numerics §5 uniform of element first + j. */
     void (*philox_uniform)(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first, int64_t n, float *u);
     /* numerics §3 sparsify + weight for one model's tile: t = widen(x[j]) - b[j];
@@ -133,6 +138,9 @@ typedef struct mk_kernel_table {
     void mk_pair_rows_##isa(const float *u, const float *w, int64_t g, double *acc);                     \
     void mk_magnitude_keys_##isa(const void *x, int32_t tx, const void *b, int32_t tb, int64_t len,     \
                                  uint32_t *keys);                                                        \
+    int64_t mk_magnitude_band_##isa(const void *x, int32_t tx, const void *b, int32_t tb, int64_t len,  \
+                                    uint32_t lo, uint32_t hi, int64_t *counts, uint32_t *band, int64_t at, \
+                                    int64_t cap);                                                      \
     void mk_philox_uniform_##isa(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first,      \
                                  int64_t n, float *u);                                                   \
     void mk_sparse_values_##isa(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from,     \

@@ -124,6 +124,11 @@ public final class JavaKernels implements Kernels {
     }
 
     @Override
+    public long tauBand(Operand x, Operand base, long start, long n, int lo, int hi, long[] counts, int[] band) {
+        return SparseKernels.tauBand(x, base, start, n, lo, hi, counts, band);
+    }
+
+    @Override
     public void sparseNorms(SparseOp op, int norm, Operand[] inputs, Operand base, long blockStart, long total,
                             double[] out) {
         SparseKernels.norms(op, norm, inputs, base, blockStart, total, out);

@@ -70,6 +70,20 @@ public interface Kernels {
     void tauHistogram(Operand x, Operand base, long start, long n, int high, long[] hist);
 
     /**
+     * One read of the magnitude keys of {@code τ = x − b} (as {@link #tauHistogram}) over elements
+     * {@code [start, start + n)} that brackets a rank between two keys {@code lo ≤ hi}: adds to
+     * {@code counts[0]} the keys above {@code hi}, to {@code counts[1]} the keys equal to {@code hi},
+     * and to {@code counts[2]} the keys equal to {@code lo} when {@code lo < hi}; writes the keys
+     * strictly between {@code lo} and {@code hi} into {@code band} from index 0, as many as it holds,
+     * in no promised order (the caller ranks them as a multiset). Returns how many keys lie strictly
+     * between, which may exceed {@code band.length}.
+     *
+     * @throws IllegalArgumentException unless {@code 0 ≤ lo ≤ hi ≤ MagnitudeSelect.NAN_KEY}, {@code counts}
+     *     has 3 entries, and the range is not negative
+     */
+    long tauBand(Operand x, Operand base, long start, long n, int lo, int hi, long[] counts, int[] band);
+
+    /**
      * One numerics §4 block of the norms {@code rescale_norm} matches: for the block starting at
      * {@code blockStart} (a multiple of 65,536 below {@code total}, the tensor's element count),
      * {@code out[2i]} = the block value of model i's norm of τ_i and {@code out[2i+1]} = that of the

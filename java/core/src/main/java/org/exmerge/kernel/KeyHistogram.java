@@ -5,7 +5,7 @@ import org.exmerge.numeric.MagnitudeSelect;
 /**
  * What the histogram ops ({@link Kernels#tauHistogram}, {@link Kernels#sceHistogram},
  * {@link Kernels#fusionHistogram}) share: the counting of one key into {@link MagnitudeSelect}'s
- * first or second pass, and the check of a pass's arguments.
+ * first or second pass, and the check of a pass's arguments (and of {@link Kernels#tauBand}'s).
  */
 final class KeyHistogram {
     private KeyHistogram() {}
@@ -16,6 +16,14 @@ final class KeyHistogram {
         if (hist.length != expected || high >= MagnitudeSelect.HIGH_BUCKETS || start < 0 || n < 0) {
             throw new IllegalArgumentException(op + " histogram: " + hist.length + " buckets for high " + high
                     + ", start " + start + ", n " + n);
+        }
+    }
+
+    /** Refuses a band outside the keys ({@code 0 ≤ lo ≤ hi ≤ NAN_KEY}), counts not of 3 entries, or a negative range. */
+    static void checkBand(int lo, int hi, long[] counts, long start, long n) {
+        if (lo < 0 || lo > hi || hi > MagnitudeSelect.NAN_KEY || counts.length != 3 || start < 0 || n < 0) {
+            throw new IllegalArgumentException("tauBand: keys " + lo + " to " + hi + ", " + counts.length
+                    + " counts, start " + start + ", n " + n);
         }
     }
 

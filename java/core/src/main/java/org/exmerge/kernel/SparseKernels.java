@@ -31,6 +31,35 @@ final class SparseKernels {
         }
     }
 
+    static long tauBand(Operand x, Operand base, long start, long n, int lo, int hi, long[] counts, int[] band) {
+        checkFloat32(x, base);
+        KeyHistogram.checkBand(lo, hi, counts, start, n);
+        float[] xs = new float[BLOCK];
+        float[] bs = new float[BLOCK];
+        long between = 0;
+        for (long from = 0; from < n; from += BLOCK) {
+            int len = (int) Math.min(BLOCK, n - from);
+            Lanes.load(x, start + from, len, xs);
+            Lanes.load(base, start + from, len, bs);
+            for (int j = 0; j < len; j++) {
+                int key = MagnitudeSelect.key(xs[j] - bs[j]);
+                if (key > hi) {
+                    counts[0]++;
+                } else if (key == hi) {
+                    counts[1]++;
+                } else if (key == lo) {
+                    counts[2]++;
+                } else if (key > lo) {
+                    if (between < band.length) {
+                        band[(int) between] = key;
+                    }
+                    between++;
+                }
+            }
+        }
+        return between;
+    }
+
     static void merge(SparseOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
         int m = checkModels(op, xs);
         checkFloat32(xs, base);

@@ -46,12 +46,21 @@ public final class KeySelect {
         return releasing(pass, n, KEEP_BYTES, RELEASE_EVERY, inputs);
     }
 
-    static Pass releasing(Pass pass, long n, long keepBytes, long every, Operand... inputs) {
+    /** Whether a pass over {@code n} elements of {@code inputs} releases their pages as it goes (see {@link #releasing}). */
+    public static boolean releases(long n, Operand... inputs) {
+        return releases(n, KEEP_BYTES, inputs);
+    }
+
+    private static boolean releases(long n, long keepBytes, Operand... inputs) {
         long bytes = 0;
         for (Operand in : inputs) {
             bytes += in == null ? 0 : n * in.type().size();
         }
-        if (bytes <= keepBytes) {
+        return bytes > keepBytes;
+    }
+
+    static Pass releasing(Pass pass, long n, long keepBytes, long every, Operand... inputs) {
+        if (!releases(n, keepBytes, inputs)) {
             return pass;
         }
         return (start, len, high, hist) -> {

@@ -176,7 +176,7 @@ public final class InputChanges {
         assertThat(e.getMessage()).startsWith(file + ": changed while it was being read").doesNotContain("\n");
     }
 
-    /** {@code k}, running {@code before} once just before its first magnitude-histogram call. */
+    /** {@code k}, running {@code before} once just before its first magnitude read (a histogram or a band). */
     public static Kernels hooked(Kernels k, Runnable before) {
         AtomicBoolean done = new AtomicBoolean();
         return new Kernels() {
@@ -218,6 +218,14 @@ public final class InputChanges {
                     before.run();
                 }
                 k.tauHistogram(x, base, start, n, high, hist);
+            }
+
+            @Override
+            public long tauBand(Operand x, Operand base, long start, long n, int lo, int hi, long[] counts, int[] band) {
+                if (done.compareAndSet(false, true)) {
+                    before.run();
+                }
+                return k.tauBand(x, base, start, n, lo, hi, counts, band);
             }
 
             @Override

@@ -150,6 +150,13 @@ public final class CudaKernels implements Kernels {
     }
 
     @Override
+    public long tauBand(Operand x, Operand base, long start, long n, int lo, int hi, long[] counts, int[] band) {
+        long[] between = new long[1];
+        spec("tauBand", () -> between[0] = JAVA.tauBand(x, base, start, n, lo, hi, counts, band));
+        return between[0];
+    }
+
+    @Override
     public void sparseNorms(SparseOp op, int norm, Operand[] xs, Operand base, long blockStart, long total,
                             double[] out) {
         if (!takes(op, xs, base) || norm < SparseOp.NORM_L1 || norm > SparseOp.NORM_LINF || blockStart < 0

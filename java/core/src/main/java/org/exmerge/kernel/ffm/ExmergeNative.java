@@ -89,6 +89,8 @@ public final class ExmergeNative {
     private static final List<String> MISSING = LOOKUP == null ? List.of() : missing(LOOKUP);
     private static final Linker.Option[] NONE = {};
     private static final Linker.Option[] CHUNK = {Linker.Option.critical(false)};
+    /** For a call that fills Java arrays in place: the GC waits for it, so only bounded reads use it. */
+    private static final Linker.Option[] ARRAYS = {Linker.Option.critical(true)};
 
     // ---- library and machine ----
 
@@ -168,6 +170,15 @@ public final class ExmergeNative {
          */
         public static final MethodHandle mk_magnitude_histogram_low = bind("mk_magnitude_histogram_low",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS), CHUNK);
+
+        /**
+         * int32_t mk_magnitude_band(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
+         *                           uint32_t lo, uint32_t hi, int64_t *counts, uint32_t *band, int64_t cap,
+         *                           int64_t *between);
+         */
+        public static final MethodHandle mk_magnitude_band = bind("mk_magnitude_band", FunctionDescriptor.of(JAVA_INT,
+                ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS),
+                ARRAYS);
     }
 
     /** Numerics §5: linked on first use. */

@@ -40,7 +40,8 @@ public final class NativeKernels implements Kernels {
     static final Fallbacks FALLBACKS = new Fallbacks();
     /** When each op is served by the Java spec, for {@code exmerge doctor}. */
     static final String DECLARED_FALLBACKS = "linear, linearPerVector, convert, pairSums, nearswap, sparseMerge and"
-            + " sparseNorms with an F64 or F8 operand; tauHistogram without a base or with an F64 or F8 operand"
+            + " sparseNorms with an F64 or F8 operand; tauHistogram and tauBand without a base or with an F64 or F8"
+            + " operand"
             + "; sceHistogram, sceSquares, sceMerge, fusionHistogram and fusionMerge with an F64 or F8 operand";
     private static final NativeKernels INSTANCE = new NativeKernels();
 
@@ -117,6 +118,11 @@ public final class NativeKernels implements Kernels {
     @Override
     public void tauHistogram(Operand x, Operand base, long start, long n, int high, long[] hist) {
         NativeSparse.tauHistogram(x, base, start, n, high, hist);
+    }
+
+    @Override
+    public long tauBand(Operand x, Operand base, long start, long n, int lo, int hi, long[] counts, int[] band) {
+        return NativeSparse.tauBand(x, base, start, n, lo, hi, counts, band);
     }
 
     @Override

@@ -10,10 +10,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import org.exmerge.kernel.Operand;
 import org.exmerge.kernel.SparseOp;
+import org.exmerge.numeric.MagnitudeSelect;
 
 /**
  * {@link NativeKernels}' numerics §3 ops (TIES, DARE, breadcrumbs, DELLA): tau histograms on
- * {@code mk_magnitude_histogram_high/low}, the norms on {@code mk_sparse_norms}, the fused merge on
+ * {@code mk_magnitude_histogram_high/low}, the band select's read on {@code mk_magnitude_band}, the norms on {@code mk_sparse_norms}, the fused merge on
  * {@code mk_sparse_merge}; the Java spec is kernel.SparseKernels.
  */
 final class NativeSparse {
@@ -64,6 +65,33 @@ final class NativeSparse {
             return;
         }
         histogram(x.skip(start), base.skip(start), n, high, hist, buckets);
+    }
+
+    static long tauBand(Operand x, Operand base, long start, long n, int lo, int hi, long[] counts, int[] band) {
+        if (base == null || code(x.type()) == 0 || code(base.type()) == 0) {
+            FALLBACKS.count("tauBand");
+            return JAVA.tauBand(x, base, start, n, lo, hi, counts, band);
+        }
+        if (lo < 0 || lo > hi || hi > MagnitudeSelect.NAN_KEY || counts.length != 3 || start < 0 || n < 0) {
+            return JAVA.tauBand(x, base, start, n, lo, hi, counts, band); // the spec's error
+        }
+        Operand xs = x.skip(start);
+        Operand bs = base.skip(start);
+        long[] between = new long[1];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment xm = Staging.in(xs.segment(), Staging.span(xs, n, "x"), arena);
+            MemorySegment bm = Staging.in(bs.segment(), Staging.span(bs, n, "base"), arena);
+            int status;
+            try {
+                status = (int) ExmergeNative.Magnitude.mk_magnitude_band.invokeExact(xm, code(x.type()), bm,
+                        code(base.type()), n, lo, hi, MemorySegment.ofArray(counts), MemorySegment.ofArray(band),
+                        (long) band.length, MemorySegment.ofArray(between));
+            } catch (Throwable t) {
+                throw ExmergeNative.rethrow(t);
+            }
+            NativeException.check(status, "mk_magnitude_band", "elements " + start + " + " + n);
+        }
+        return between[0];
     }
 
     static void sparseNorms(SparseOp op, int norm, Operand[] xs, Operand base, long blockStart, long total,
