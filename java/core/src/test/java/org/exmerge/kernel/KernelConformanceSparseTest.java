@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The conformance suite's numerics §3 half (KernelConformanceTest has the targets and the rest):
- * tau histograms, sparse norms and the fused sparse merge of every backend against the Java spec,
+ * tau histograms and bands, sparse norms and the fused sparse merge of every backend against the Java spec,
  * over every type mix (F64 and F8 included), every op kind KernelOpGen builds, DELLA's ranked rows,
  * tails, absolute starts and misaligned operands. Histograms and norms compare exactly (any NaN
  * equals any NaN in a norm); the backend's {@link Kernels#fallbacks()} names only ops of the interface.
@@ -55,6 +55,69 @@ class KernelConformanceSparseTest {
                 }
             }
         });
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.exmerge.kernel.KernelConformanceTest#targets")
+    void tauBandsMatchTheSpecForEveryTypeMixStartBracketAndBandLength(Target t) {
+        t.run(() -> {
+            long seed = 8_000;
+            for (DType tx : TYPES) {
+                for (DType tb : TYPES) {
+                    seed++;
+                    int n = TAILS[(int) (seed % TAILS.length)];
+                    int start = (int) (seed % 41);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Operand x = TestBits.fill(arena, tx, start + n, (int) (seed % 3), seed);
+                        Operand b = TestBits.fill(arena, tb, start + n, 1, seed + 1);
+                        int k1 = n == 0 ? 0 : MagnitudeSelect.key(KernelOpGen.tau(x, b, start + seed % n));
+                        int k2 = n == 0 ? 0 : MagnitudeSelect.key(KernelOpGen.tau(x, b, start + (seed * 7) % n));
+                        int[][] brackets = {{Math.min(k1, k2), Math.max(k1, k2)}, {0, MagnitudeSelect.NAN_KEY}, {k1, k1}};
+                        for (int[] lh : brackets) {
+                            band(t, String.format("%s seed %d x %s base %s start %d n %d keys %d to %d", t, seed, tx, tb,
+                                    start, n, lh[0], lh[1]), x, b, start, n, lh[0], lh[1]);
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    /**
+     * One bracket on a band that holds every key between, then on shorter ones (around the AVX2
+     * path's 8-lane stores): counts and the number between always equal; a band that holds them all
+     * holds the spec's keys (in any order), a shorter one only keys the spec found between.
+     */
+    private static void band(Target t, String at, Operand x, Operand b, int start, int n, int lo, int hi) {
+        int[] all = new int[n];
+        long[] want = {3, 0, 5}; // counts add to what is there
+        long[] got = want.clone();
+        long[] between = new long[2];
+        int[] band = new int[n + 9];
+        if (KernelConformanceTest.refusedAlike(at, () -> between[0] = SPEC.tauBand(x, b, start, n, lo, hi, want, all),
+                () -> between[1] = t.kernels().tauBand(x, b, start, n, lo, hi, got, band))) {
+            return;
+        }
+        assertThat(got).as(at).containsExactly(want);
+        assertThat(between[1]).as(at).isEqualTo(between[0]);
+        int m = (int) between[0];
+        int[] wantKeys = Arrays.copyOf(all, m);
+        Arrays.sort(wantKeys);
+        int[] gotKeys = Arrays.copyOf(band, m);
+        Arrays.sort(gotKeys);
+        assertThat(gotKeys).as(at).containsExactly(wantKeys);
+        for (int len : new int[] {0, 1, 7, 8, 9, m - 1}) {
+            if (len < 0 || len >= m) {
+                continue;
+            }
+            int[] short_ = new int[len];
+            long[] counts = new long[3];
+            assertThat(t.kernels().tauBand(x, b, start, n, lo, hi, counts, short_)).as(at + " band " + len).isEqualTo(m);
+            assertThat(new long[] {counts[0] + 3, counts[1], counts[2] + 5}).as(at + " band " + len).containsExactly(want);
+            for (int key : short_) {
+                assertThat(Arrays.binarySearch(wantKeys, key)).as(at + " band " + len + " key " + key).isNotNegative();
+            }
+        }
     }
 
     @ParameterizedTest

@@ -1,0 +1,148 @@
+package org.exmerge.method.sparse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.function.IntConsumer;
+import java.util.stream.IntStream;
+import org.exmerge.format.DType;
+import org.exmerge.kernel.JavaKernels;
+import org.exmerge.kernel.Kernels;
+import org.exmerge.kernel.Operand;
+import org.exmerge.kernel.ffm.NativeKernels;
+import org.exmerge.kernel.ffm.NativeTestSupport;
+import org.exmerge.method.KeySelect;
+import org.exmerge.method.Parallel;
+import org.exmerge.numeric.Bf16;
+import org.exmerge.numeric.MagnitudeSelect;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The band read gives the histogram passes' threshold for every rank, on the tensors it serves and
+ * whatever its sample says: the oracle is {@link KeySelect#kthLargestOfAll} over
+ * {@link Kernels#tauHistogram}, and the data are what fine-tunes look like (few distinct deltas,
+ * many unchanged weights) and what a sample can misjudge.
+ */
+class BandSelectTest {
+    private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final int N = (int) BandSelect.FROM + 4_099;
+    private static final Parallel THREE = new Parallel() {
+        @Override
+        public void run(int pieces, IntConsumer piece) {
+            IntStream.range(0, pieces).parallel().forEach(piece);
+        }
+
+        @Override
+        public int width() {
+            return 3;
+        }
+    };
+
+    /** A bf16 base and a fine-tune a few ulps from it, {@code unchanged} of the weights not moved at all. */
+    private static Operand[] fineTune(Arena arena, long seed, double unchanged) {
+        SplittableRandom r = new SplittableRandom(seed);
+        MemorySegment b = arena.allocate(2L * N);
+        MemorySegment x = arena.allocate(2L * N);
+        for (int j = 0; j < N; j++) {
+            short bits = Bf16.fromFloat((float) (r.nextGaussian() * 0.02));
+            b.setAtIndex(I16, j, bits);
+            int ulps = r.nextDouble() < unchanged ? 0 : r.nextInt(-3, 4);
+            x.setAtIndex(I16, j, (short) (bits + ulps));
+        }
+        return new Operand[] {new Operand(x, DType.BF16), new Operand(b, DType.BF16)};
+    }
+
+    private static long[] histogramKeys(Kernels k, Operand x, Operand b, long... ks) {
+        KeySelect.Pass pass = (start, len, high, hist) -> k.tauHistogram(x, b, start, len, high, hist);
+        return KeySelect.kthLargestOfAll(pass, Parallel.SERIAL, N, ks);
+    }
+
+    private static long[] ranks() {
+        return new long[] {0, 1, 2, N / 100, N / 5, N / 2, (long) (N * 0.9), N - 1, N, N + 1L};
+    }
+
+    /** Thresholds' keys are the histograms'; with {@code hits}, the band read itself found each (no fallback). */
+    private static void sameAsHistograms(Kernels k, Operand x, Operand b, boolean hits) {
+        long[] ks = ranks();
+        long[] want = histogramKeys(k, x, b, ks);
+        int[] sample = BandSelect.sample(x, b, N);
+        for (int r = 0; hits && r < ks.length; r++) {
+            if (ks[r] >= 1 && ks[r] <= N) {
+                assertThat(BandSelect.kthLargest(k, THREE, x, b, N, ks[r], sample, false)).as("rank " + ks[r]).isEqualTo(want[r]);
+            }
+        }
+        for (Parallel p : new Parallel[] {Parallel.SERIAL, THREE}) {
+            assertThat(Thresholds.kthLargestKeys(k, p, x, b, N, ks)).as(k.name() + " width " + p.width()).containsExactly(want);
+        }
+        // breadcrumbs asks two ranks at once, in either order
+        assertThat(Thresholds.kthLargestKeys(k, THREE, x, b, N, N / 3, N / 20)).containsExactly(histogramKeys(k, x, b, N / 3, N / 20));
+    }
+
+    @Test
+    void fineTunesGetTheHistogramsThresholdOnTheJavaSpec() {
+        try (Arena arena = Arena.ofShared()) {
+            Operand[] d = fineTune(arena, 1, 0.0);
+            sameAsHistograms(new JavaKernels(), d[0], d[1], true);
+            Operand[] still = fineTune(arena, 2, 0.7); // most weights unchanged: the 0.9 rank's key is 0
+            sameAsHistograms(new JavaKernels(), still[0], still[1], true);
+        }
+    }
+
+    @Test
+    void fineTunesGetTheHistogramsThresholdOnTheNativeBackend() {
+        NativeTestSupport.requireNative();
+        try (Arena arena = Arena.ofShared()) {
+            Operand[] d = fineTune(arena, 3, 0.3);
+            sameAsHistograms(NativeKernels.instance(), d[0], d[1], true);
+        }
+    }
+
+    @Test
+    void aSampleThatMisjudgesTheTensorFallsBackToTheHistograms() {
+        try (Arena arena = Arena.ofShared()) {
+            Operand[] d = fineTune(arena, 4, 0.0);
+            int[] sample = BandSelect.sample(d[0], d[1], N);
+            // Where the sample runs start, the fine-tune moves by a lot: the sample now sees large
+            // deltas that the tensor barely has, and brackets its ranks far too high.
+            for (int r = 0; r < 4096; r++) {
+                long at = r * (long) (N - 4) / 4095;
+                for (int j = 0; j < 4; j++) {
+                    d[0].segment().setAtIndex(I16, at + j, Bf16.fromFloat(1000.0f + r));
+                }
+            }
+            Kernels k = new JavaKernels();
+            long rank = N / 5;
+            assertThat(BandSelect.kthLargest(k, Parallel.SERIAL, d[0], d[1], N, rank,
+                    BandSelect.sample(d[0], d[1], N), false)).isEqualTo(BandSelect.MISS);
+            sameAsHistograms(k, d[0], d[1], false);
+            // The earlier sample brackets the rank well, yet releasing or not changes nothing.
+            long want = histogramKeys(k, d[0], d[1], rank)[0];
+            assertThat(BandSelect.kthLargest(k, THREE, d[0], d[1], N, rank, sample, true)).isEqualTo(want);
+        }
+    }
+
+    @Test
+    void aBracketTooWideForItsPartsIsAMissNotATruncatedAnswer() {
+        try (Arena arena = Arena.ofShared()) {
+            Operand[] d = fineTune(arena, 5, 0.0);
+            Kernels k = new JavaKernels();
+            // A sample of zero keys brackets every rank at [0, 0], where the rank is not: it lies above.
+            int[] zeros = new int[4096 * 4];
+            assertThat(BandSelect.kthLargest(k, Parallel.SERIAL, d[0], d[1], N, N / 5, zeros, false))
+                    .isEqualTo(BandSelect.MISS);
+            // Half the sample at the smallest non-zero key, half far above the data: the median's
+            // bracket is [1, that key], and every non-zero key falls strictly between, far more than
+            // a part's band holds.
+            int[] spread = new int[4096 * 4];
+            Arrays.fill(spread, 0, spread.length / 2, 1);
+            Arrays.fill(spread, spread.length / 2, spread.length, MagnitudeSelect.key(1e30f));
+            assertThat(BandSelect.kthLargest(k, Parallel.SERIAL, d[0], d[1], N, N / 2, spread, false))
+                    .isEqualTo(BandSelect.MISS);
+        }
+    }
+}
