@@ -35,7 +35,7 @@ final class BandSelect {
     private static final double Z = 4.5;
     /** A part gathers at most this share of its elements, or three times the bracket's expected share if less. */
     private static final double MOST = 1.0 / 16;
-    /** Elements per part of the read; a part of a tensor that releases its pages is at most this. */
+    /** Most elements in a part of the read (each part gathers into a band of its own). */
     private static final long PART = 1 << 22;
 
     private BandSelect() {}
@@ -63,7 +63,7 @@ final class BandSelect {
     /**
      * The key of rank {@code k} ({@code 1 ≤ k ≤ n}) of {@code τ = x − base} over {@code [0, n)}, or
      * {@link #MISS}. {@code sample} is {@link #sample}'s; the read runs in parts on the run's threads
-     * and, with {@code release}, drops each part's pages after it.
+     * and, with {@code release}, drops each part's pages after it (a part is small enough for that).
      */
     static long kthLargest(Kernels k, Parallel parallel, Operand x, Operand base, long n, long rank, int[] sample,
                            boolean release) {
@@ -76,7 +76,9 @@ final class BandSelect {
         int hi = hiAt >= s ? MagnitudeSelect.NAN_KEY : sample[(int) Math.max(0, hiAt)];
         int lo = loAt < 0 ? 0 : sample[(int) Math.min(s - 1, loAt)];
         double share = Math.min(MOST, 3.0 * (hiAt - loAt) / s);
-        int parts = (int) Math.max(Parallel.pieces(n, PART), release ? (n + PART - 1) / PART : 1);
+        // Parts of at most PART elements, as many as a whole number of rounds over the threads.
+        int width = Math.max(1, parallel.width());
+        int parts = (int) Math.min(Integer.MAX_VALUE / 2, ((n + PART - 1) / PART + width - 1) / width * width);
         long step = (n + parts - 1) / parts;
         long[][] counts = new long[parts][3];
         int[][] bands = new int[parts][];
