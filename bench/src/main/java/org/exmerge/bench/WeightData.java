@@ -27,4 +27,19 @@ final class WeightData {
         }
         return new Operand(s, t);
     }
+
+    /**
+     * A BF16 fine-tune of {@code base}: each weight a few ulps away (−3 … 3, zero included), as
+     * 16-bit fine-tunes are, so the task vector has few distinct magnitudes, each repeated often.
+     */
+    static Operand fineTune(Arena arena, Operand base, int seed) {
+        long n = base.segment().byteSize() / 2;
+        SplittableRandom r = new SplittableRandom(seed);
+        MemorySegment s = arena.allocate(2 * n, 64);
+        for (long i = 0; i < n; i++) {
+            short bits = base.segment().getAtIndex(ValueLayout.JAVA_SHORT, i);
+            s.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) (bits + r.nextInt(-3, 4)));
+        }
+        return new Operand(s, DType.BF16);
+    }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.Future;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.JavaKernels;
 import org.exmerge.kernel.Operand;
+import org.exmerge.method.KeySelect;
 import org.exmerge.method.Parallel;
 import org.exmerge.method.sparse.Thresholds;
 import org.exmerge.numeric.BlockReduction;
@@ -71,11 +72,18 @@ class ParallelPassesTest {
             tau[j] = TestModels.get(x.segment(), DType.BF16, j) - TestModels.get(b.segment(), DType.BF16, j);
         }
         long[] ks = {1, N / 10, N / 2, N - 1};
+        JavaKernels k = new JavaKernels();
         MOST_PIECES.set(0);
-        long[] parallel = Thresholds.kthLargestKeys(new JavaKernels(), SHUFFLED, x, b, N, ks);
+        long[] banded = Thresholds.kthLargestKeys(k, SHUFFLED, x, b, N, ks);
+        assertThat(MOST_PIECES.get()).as("band read parts: one round over the threads").isEqualTo(3);
+        MOST_PIECES.set(0);
+        KeySelect.Pass pass = (start, len, high, hist) -> k.tauHistogram(x, b, start, len, high, hist);
+        long[] counted = KeySelect.kthLargestOfAll(pass, SHUFFLED, N, ks);
         assertThat(MOST_PIECES.get()).as("histogram pieces: one per thread").isEqualTo(3);
         for (int r = 0; r < ks.length; r++) {
-            assertThat(parallel[r]).as("k=%d", ks[r]).isEqualTo(MagnitudeSelect.thresholdKey(MagnitudeSource.of(tau), ks[r]));
+            long want = MagnitudeSelect.thresholdKey(MagnitudeSource.of(tau), ks[r]);
+            assertThat(banded[r]).as("band, k=%d", ks[r]).isEqualTo(want);
+            assertThat(counted[r]).as("histograms, k=%d", ks[r]).isEqualTo(want);
         }
     }
 
