@@ -10,8 +10,8 @@
  *   - under the host compiler (the emulator, cuda/emu): a function that runs every block in turn,
  *     and in each block every phase as a loop over the threads (the barrier is the loop's end),
  *     registered under name so mkcu_emu_launch finds it.
- * Atomics go through mkcu_atomic_add_u64: the device's atomicAdd, a plain add in the emulator,
- * where threads run one at a time.
+ * Atomics go through mkcu_atomic_add_u64 (and mkcu_atomic_fetch_add_u64, which returns the old
+ * value): the device's atomicAdd, a plain add in the emulator, where threads run one at a time.
  */
 #ifndef MKCU_GRID_CUH
 #define MKCU_GRID_CUH
@@ -46,6 +46,10 @@ static __device__ __forceinline__ void mkcu_atomic_add_u64(uint64_t *p, uint64_t
     atomicAdd((unsigned long long *)p, (unsigned long long)v);
 }
 
+static __device__ __forceinline__ uint64_t mkcu_atomic_fetch_add_u64(uint64_t *p, uint64_t v) {
+    return (uint64_t)atomicAdd((unsigned long long *)p, (unsigned long long)v);
+}
+
 #define MKCU_KERNEL(name, Args, Shared, phases, body)                                                    \
     extern "C" __global__ void name(const __grid_constant__ Args args) {                                 \
         __shared__ Shared shared;                                                                        \
@@ -62,6 +66,12 @@ static __device__ __forceinline__ void mkcu_atomic_add_u64(uint64_t *p, uint64_t
 
 static inline void mkcu_atomic_add_u64(uint64_t *p, uint64_t v) {
     *p += v;
+}
+
+static inline uint64_t mkcu_atomic_fetch_add_u64(uint64_t *p, uint64_t v) {
+    const uint64_t old = *p;
+    *p += v;
+    return old;
 }
 
 #include "mkcu_emu_registry.h"

@@ -13,6 +13,7 @@ import org.exmerge.kernel.SceOp;
 import org.exmerge.kernel.SparseOp;
 import org.exmerge.kernel.VectorLinearOp;
 import org.exmerge.kernel.VectorSpan;
+import org.exmerge.numeric.MagnitudeSelect;
 
 /**
  * The CUDA backend: every {@link Kernels} op as kernels of cuda/src on a {@link Device}, bit for bit
@@ -28,7 +29,7 @@ public final class CudaKernels implements Kernels {
     /** When each op is served by the Java spec, for {@code exmerge doctor}. */
     public static final String DECLARED_FALLBACKS = "any op with more than " + CudaKernels.MAX_MODELS
             + " inputs; linear, linearPerVector, convert and nearswap narrowing F64 to a 16- or 8-bit type (the spec refuses);"
-            + " tauHistogram without a base or with an F64 operand, sparseMerge, sparseNorms and the sce and"
+            + " tauHistogram and tauBand without a base or with an F64 operand, sparseMerge, sparseNorms and the sce and"
             + " arcee_fusion ops with an F64 operand or arguments the spec refuses (it reports them)";
     static final int MAX_MODELS = 16;
     private static final Kernels JAVA = new JavaKernels();
@@ -152,7 +153,17 @@ public final class CudaKernels implements Kernels {
     @Override
     public long tauBand(Operand x, Operand base, long start, long n, int lo, int hi, long[] counts, int[] band) {
         long[] between = new long[1];
-        spec("tauBand", () -> between[0] = JAVA.tauBand(x, base, start, n, lo, hi, counts, band));
+        if (base == null || x.type() == DType.F64 || base.type() == DType.F64 || CudaTypes.code(x.type()) == 0
+                || CudaTypes.code(base.type()) == 0 || lo < 0 || lo > hi || hi > MagnitudeSelect.NAN_KEY
+                || counts.length != 3 || start < 0 || n < 0) {
+            spec("tauBand", () -> between[0] = JAVA.tauBand(x, base, start, n, lo, hi, counts, band));
+            return between[0];
+        }
+        if (n == 0) {
+            return 0;
+        }
+        onDevice("tauBand", "elements " + start + " + " + n + ", keys " + lo + " to " + hi + ", band " + band.length,
+                lane -> between[0] = BandLaunch.run(device, lane, x, base, start, n, lo, hi, counts, band));
         return between[0];
     }
 

@@ -9,6 +9,7 @@ enum Kernel {
     LINEAR64("mkcu_linear64", LinearLaunch.SIZE),
     CONVERT("mkcu_convert", ConvertLaunch.SIZE),
     TAU_HISTOGRAM("mkcu_tau_histogram", HistogramLaunch.SIZE),
+    TAU_BAND("mkcu_tau_band", BandLaunch.SIZE),
     SPARSE_MERGE("mkcu_sparse_merge", SparseParams.SIZE),
     SPARSE_NORMS("mkcu_sparse_norms", SparseParams.SIZE),
     DELLA_RANKS("mkcu_della_ranks", RanksLaunch.SIZE),
