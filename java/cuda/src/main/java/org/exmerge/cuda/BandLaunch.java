@@ -36,10 +36,7 @@ final class BandLaunch {
                     .i32(44, CudaTypes.code(base.type())).i32(48, lo).i32(52, hi);
             long count = plan.count(n);
             Pipeline.run(lane, count, (c, half) -> {
-                long outAt = half.reserve(outBytes); // first, so every sub-chunk of the half finds it at the same offset
-                if (c < 2) {
-                    half.stream.zero(half.memory, outAt, HEAD); // the keys need none: only slots below the cursor are read
-                }
+                long outAt = HistogramLaunch.counts(half, c, outBytes); // counts, cursor and keys, zeroed once a half
                 long from = start + plan.from(c);
                 long len = plan.length(c, n);
                 p.i64(0, half.upload(x.segment(), from * xs, len * xs)).i64(8, half.upload(base.segment(), from * bs, len * bs))
