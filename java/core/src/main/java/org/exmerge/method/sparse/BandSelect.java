@@ -40,11 +40,13 @@ final class BandSelect {
 
     private BandSelect() {}
 
-    /** The ascending magnitude keys of {@link #RUNS} runs of {@link #RUN} elements spread evenly over {@code [0, n)}. */
+    /** Whether the band read serves a tensor of {@code n} elements of these types (numerics §3 refuses F64 operands). */
+    static boolean serves(Operand x, Operand base, long n) {
+        return n >= FROM && x.type() != DType.F64 && base.type() != DType.F64;
+    }
+
+    /** The ascending magnitude keys of {@link #RUNS} runs of {@link #RUN} elements spread evenly over {@code [0, n)}, n ≥ {@link #FROM}. */
     static int[] sample(Operand x, Operand base, long n) {
-        if (x.type() == DType.F64 || base.type() == DType.F64 || n < RUN) {
-            throw new IllegalArgumentException("a band sample needs at least " + RUN + " elements below F64");
-        }
         int[] keys = new int[RUNS * RUN];
         double[] xs = new double[RUN];
         double[] bs = new double[RUN];

@@ -30,7 +30,7 @@ public final class Thresholds {
         long[] keys = new long[ks.length];
         boolean[] settled = new boolean[ks.length];
         int open = ks.length;
-        if (n >= BandSelect.FROM) {
+        if (BandSelect.serves(x, base, n)) {
             boolean release = KeySelect.releases(n, x, base);
             int[] sample = null;
             for (int r = 0; r < ks.length; r++) {

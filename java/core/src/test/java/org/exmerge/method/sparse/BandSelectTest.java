@@ -1,6 +1,7 @@
 package org.exmerge.method.sparse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -123,6 +124,16 @@ class BandSelectTest {
             // The earlier sample brackets the rank well, yet releasing or not changes nothing.
             long want = histogramKeys(k, d[0], d[1], rank)[0];
             assertThat(BandSelect.kthLargest(k, THREE, d[0], d[1], N, rank, sample, true)).isEqualTo(want);
+        }
+    }
+
+    @Test
+    void anF64TensorGetsTheSparseKernelsRefusalNotASample() {
+        try (Arena arena = Arena.ofShared()) {
+            Operand x = new Operand(arena.allocate(8L * N), DType.F64);
+            Operand b = new Operand(arena.allocate(8L * N), DType.F64);
+            assertThatThrownBy(() -> Thresholds.kthLargestKeys(new JavaKernels(), Parallel.SERIAL, x, b, N, N / 5))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("F64 inputs are not supported");
         }
     }
 
