@@ -5,9 +5,10 @@ import org.exmerge.numeric.MagnitudeSelect;
 /**
  * What the histogram ops ({@link Kernels#tauHistogram}, {@link Kernels#sceHistogram},
  * {@link Kernels#fusionHistogram}) share: the counting of one key into {@link MagnitudeSelect}'s
- * first or second pass, and the check of a pass's arguments (and of {@link Kernels#tauBand}'s).
+ * first or second pass (also the band select's count over the keys it gathered), and the check of
+ * a pass's arguments (and of {@link Kernels#tauBand}'s).
  */
-final class KeyHistogram {
+public final class KeyHistogram {
     private KeyHistogram() {}
 
     /** Refuses a histogram whose size does not fit its pass, a bucket out of range, or a negative range. */
@@ -28,7 +29,7 @@ final class KeyHistogram {
     }
 
     /** Counts {@code key}: its high part on the first pass ({@code high < 0}), else its low part when its high part is {@code high}. */
-    static void add(long[] hist, int high, int key) {
+    public static void add(long[] hist, int high, int key) {
         if (high < 0) {
             hist[key >>> 16]++;
         } else if (key >>> 16 == high) {

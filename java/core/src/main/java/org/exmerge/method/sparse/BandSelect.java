@@ -3,6 +3,7 @@ package org.exmerge.method.sparse;
 import java.util.Arrays;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.Kernels;
+import org.exmerge.kernel.KeyHistogram;
 import org.exmerge.kernel.Operand;
 import org.exmerge.method.KeySelect;
 import org.exmerge.method.Parallel;
@@ -128,12 +129,7 @@ final class BandSelect {
             for (int q = 0; q < bands.length; q++) {
                 int[] band = bands[q];
                 for (int j = 0; j < between[q]; j++) {
-                    int key = band[j];
-                    if (high < 0) {
-                        hist[key >>> 16]++;
-                    } else if (key >>> 16 == high) {
-                        hist[key & 0xFFFF]++;
-                    }
+                    KeyHistogram.add(hist, high, band[j]);
                 }
             }
             return hist;
