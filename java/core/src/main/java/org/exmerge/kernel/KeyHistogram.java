@@ -21,7 +21,7 @@ public final class KeyHistogram {
     }
 
     /** Refuses a band outside the keys ({@code 0 ≤ lo ≤ hi ≤ NAN_KEY}), counts not of 3 entries, or a negative range. */
-    static void checkBand(int lo, int hi, long[] counts, long start, long n) {
+    public static void checkBand(int lo, int hi, long[] counts, long start, long n) {
         if (lo < 0 || lo > hi || hi > MagnitudeSelect.NAN_KEY || counts.length != 3 || start < 0 || n < 0) {
             throw new IllegalArgumentException("tauBand: keys " + lo + " to " + hi + ", " + counts.length
                     + " counts, start " + start + ", n " + n);

@@ -8,9 +8,9 @@ import static org.exmerge.kernel.ffm.NativeKernels.requireNative;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import org.exmerge.kernel.KeyHistogram;
 import org.exmerge.kernel.Operand;
 import org.exmerge.kernel.SparseOp;
-import org.exmerge.numeric.MagnitudeSelect;
 
 /**
  * {@link NativeKernels}' numerics §3 ops (TIES, DARE, breadcrumbs, DELLA): tau histograms on
@@ -72,9 +72,7 @@ final class NativeSparse {
             FALLBACKS.count("tauBand");
             return JAVA.tauBand(x, base, start, n, lo, hi, counts, band);
         }
-        if (lo < 0 || lo > hi || hi > MagnitudeSelect.NAN_KEY || counts.length != 3 || start < 0 || n < 0) {
-            return JAVA.tauBand(x, base, start, n, lo, hi, counts, band); // the spec's error
-        }
+        KeyHistogram.checkBand(lo, hi, counts, start, n); // the spec's own check, so both refuse alike
         Operand xs = x.skip(start);
         Operand bs = base.skip(start);
         long[] between = new long[1];
