@@ -51,8 +51,8 @@ public final class Main implements Runnable {
     /**
      * The command line with only the subcommand the first argument names, none for {@code --version},
      * and all of them otherwise (top-level help, an unknown command). picocli reflects over every
-     * option of every command it is given, in code the JVM's start-up cache cannot hold (picocli's
-     * classes are Java 5 class files, which it does not archive).
+     * option of every command it is given, each run anew: the start-up cache holds its classes
+     * (tools/UpgradeClassFiles.java), not the model it builds from them.
      */
     static CommandLine commandLine(String... args) {
         CommandLine cli = new CommandLine(new Main());
