@@ -2,7 +2,10 @@
 # exmerge against the torch anchor (bench/anchors/merge_torch.py: a per-tensor torch merge written
 # the way a Python user writes one) on the same synthetic models, in one run, interleaved so that
 # background load hits both alike. Prints each method's best wall time (process start to exit, both
-# writing and fsyncing one output) and the ratio torch / exmerge. Usage:
+# writing and fsyncing one output) and the ratio torch / exmerge; beside them the merge floor, a JVM
+# process that reads the same inputs and writes one output the way the engine does with no
+# arithmetic (bench/.../MergeFloor.java), timed the same way: torch / floor is the most any JVM
+# tool could reach here. Usage:
 #   bench/run-vs-torch.sh [SIZE per model, default 1GB] [WORK dir, default ${TMPDIR:-/tmp}/exmerge-vs-torch] [RUNS, default 3] [METHODS]
 # METHODS defaults to "exme task_arithmetic ties dare_ties". SYNC=0 runs both sides without the
 # fsync (exmerge --no-sync, merge_torch.py --no-sync): the ratio of the computing alone, where a
@@ -17,6 +20,8 @@ methods=${4:-exme task_arithmetic ties dare_ties}
 nosync=()
 [ "${SYNC:-1}" = 0 ] && nosync=(--no-sync)
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+bench_jar="$root/bench/target/benchmarks.jar"
+[ -f "$bench_jar" ] || (cd "$root" && mvn -B -q -DskipTests package)
 # Debian's torch lives in the system Python; a python3 earlier on PATH (pyenv, a venv) may lack it.
 find_py() { local p; for p in python3 /usr/bin/python3; do "$p" -c 'import torch' 2>/dev/null && { echo "$p"; return 0; }; done; return 1; }
 if ! py=$(find_py); then
@@ -37,22 +42,42 @@ recipe() { # the same merge as merge_torch.py's defaults
 now() { date +%s.%N; }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%FT%TZ); models 3 x $size; torch $("$py" -c 'import torch; print(torch.__version__)'); $([ ${#nosync[@]} = 0 ] && echo 'outputs fsynced' || echo 'no fsync on either side')"
 "$root/bin/exmerge" --version >/dev/null # build once, outside the timings
+inputs=("$models"/base/*.safetensors "$models"/sft-1/*.safetensors "$models"/sft-2/*.safetensors)
+out_bytes=$(cat "$models"/base/*.safetensors | wc -c)
+floor_mode=sync
+[ ${#nosync[@]} = 0 ] || floor_mode=nosync
+least() { if [ -z "$2" ] || awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; then echo "$1"; else echo "$2"; fi; }
+ex_run() { t0=$(now); "$root/bin/exmerge" merge "$work/$m.yaml" "$work/out-ex" ${nosync[@]+"${nosync[@]}"} >/dev/null 2>&1; t1=$(now); }
+py_run() {
+  t2=$(now)
+  "$py" "$root/bench/anchors/merge_torch.py" "$m" "$work/out-py" "$models/base" "$models/sft-1" "$models/sft-2" ${nosync[@]+"${nosync[@]}"} 2>/dev/null
+  t3=$(now)
+}
+floor_run() {
+  t4=$(now)
+  "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$bench_jar" org.exmerge.bench.MergeFloor \
+    "$work/out-floor" "$out_bytes" "$(nproc)" "$floor_mode" "${inputs[@]}" >/dev/null
+  t5=$(now)
+}
 declare -A ex py
+fl=""
 for m in $methods; do
   recipe "$m" >"$work/$m.yaml"
   for i in $(seq "$runs"); do
-    rm -rf "$work/out-ex" "$work/out-py"
-    t0=$(now); "$root/bin/exmerge" merge "$work/$m.yaml" "$work/out-ex" ${nosync[@]+"${nosync[@]}"} >/dev/null 2>&1; t1=$(now)
-    "$py" "$root/bench/anchors/merge_torch.py" "$m" "$work/out-py" "$models/base" "$models/sft-1" "$models/sft-2" ${nosync[@]+"${nosync[@]}"} 2>/dev/null; t2=$(now)
-    e=$(echo "$t1 - $t0" | bc -l); p=$(echo "$t2 - $t1" | bc -l)
-    printf '  %-16s run %d: exmerge %6.2f s, torch %7.2f s\n' "$m" "$i" "$e" "$p"
-    if [ -z "${ex[$m]:-}" ] || awk -v a="$e" -v b="${ex[$m]}" 'BEGIN { exit !(a < b) }'; then ex[$m]=$e; fi
-    if [ -z "${py[$m]:-}" ] || awk -v a="$p" -v b="${py[$m]}" 'BEGIN { exit !(a < b) }'; then py[$m]=$p; fi
+    rm -rf "$work/out-ex" "$work/out-py" "$work/out-floor"
+    # What runs before a process can slow it (the writeback of the last output, memory torch just
+    # freed), so exmerge and the floor take turns at running first and last in a round.
+    if [ $((i % 2)) = 1 ]; then ex_run; py_run; floor_run; else floor_run; py_run; ex_run; fi
+    e=$(echo "$t1 - $t0" | bc -l); p=$(echo "$t3 - $t2" | bc -l); f=$(echo "$t5 - $t4" | bc -l)
+    printf '  %-16s run %d: exmerge %6.2f s, torch %7.2f s, merge floor %5.2f s\n' "$m" "$i" "$e" "$p" "$f"
+    ex[$m]=$(least "$e" "${ex[$m]:-}"); py[$m]=$(least "$p" "${py[$m]:-}"); fl=$(least "$f" "$fl")
   done
 done
-echo "| method | exmerge (best of $runs) | torch per-tensor (best of $runs) | torch / exmerge |"
-echo "| --- | --- | --- | --- |"
+echo "merge floor (a JVM process reading the inputs and writing one output as the engine does, no arithmetic; best of every round): $(printf %.2f "$fl") s"
+echo "| method | exmerge (best of $runs) | torch per-tensor (best of $runs) | torch / exmerge | exmerge / floor | torch / floor (the most a JVM tool could reach) |"
+echo "| --- | --- | --- | --- | --- | --- |"
 for m in $methods; do
-  awk -v m="$m" -v e="${ex[$m]}" -v p="${py[$m]}" 'BEGIN { printf "| %s | %.2f s | %.2f s | %.1fx |\n", m, e, p, p / e }'
+  awk -v m="$m" -v e="${ex[$m]}" -v p="${py[$m]}" -v f="$fl" \
+    'BEGIN { printf "| %s | %.2f s | %.2f s | %.1fx | %.2fx | %.1fx |\n", m, e, p, p / e, e / f, p / f }'
 done
-rm -rf "$work/out-ex" "$work/out-py"
+rm -rf "$work/out-ex" "$work/out-py" "$work/out-floor"
