@@ -52,15 +52,23 @@ final class BandSelect {
         double[] xs = new double[RUN];
         double[] bs = new double[RUN];
         for (int r = 0; r < RUNS; r++) {
-            long at = r * (n - RUN) / (RUNS - 1);
-            Widen.toDoubles(x.segment(), x.type(), at, RUN, xs);
-            Widen.toDoubles(base.segment(), base.type(), at, RUN, bs);
-            for (int j = 0; j < RUN; j++) {
-                keys[r * RUN + j] = MagnitudeSelect.key((float) xs[j] - (float) bs[j]);
-            }
+            sampleRun(x, base, r * (n - RUN) / (RUNS - 1), xs, bs, keys, r * RUN);
         }
         Arrays.sort(keys);
         return keys;
+    }
+
+    /**
+     * One run's keys. Its own method so that the JIT compiles it within the first tensor: a run
+     * never loops long enough for the loop above to be compiled on its own, and a TIES merge samples
+     * each of a model's large tensors once, so that loop would otherwise run interpreted throughout.
+     */
+    private static void sampleRun(Operand x, Operand base, long at, double[] xs, double[] bs, int[] keys, int to) {
+        Widen.toDoubles(x.segment(), x.type(), at, RUN, xs);
+        Widen.toDoubles(base.segment(), base.type(), at, RUN, bs);
+        for (int j = 0; j < RUN; j++) {
+            keys[to + j] = MagnitudeSelect.key((float) xs[j] - (float) bs[j]);
+        }
     }
 
     /**
