@@ -25,7 +25,7 @@ import java.util.concurrent.Future;
  * org.exmerge.bench.IoFloor OUT_FILE OUT_BYTES THREADS sync|nosync INPUT...}
  */
 public final class IoFloor {
-    private static final long CHUNK = 4L << 20;
+    static final long CHUNK = 4L << 20;
 
     private IoFloor() {}
 
@@ -81,9 +81,7 @@ public final class IoFloor {
                     return null;
                 });
             }
-            for (Future<Void> f : pool.invokeAll(jobs)) {
-                f.get();
-            }
+            runAll(pool, jobs);
         }
     }
 
@@ -95,20 +93,30 @@ public final class IoFloor {
                 int id = t;
                 jobs.add(() -> {
                     for (long off = id * CHUNK; off < bytes; off += buffers.length * CHUNK) {
-                        ByteBuffer b = buffers[id].asSlice(0, Math.min(CHUNK, bytes - off)).asByteBuffer();
-                        for (long pos = off; b.hasRemaining(); ) {
-                            pos += c.write(b, pos);
-                        }
+                        writeChunk(c, buffers[id], off, bytes);
                     }
                     return null;
                 });
             }
-            for (Future<Void> f : pool.invokeAll(jobs)) {
-                f.get();
-            }
+            runAll(pool, jobs);
             if (sync) {
                 c.force(false);
             }
+        }
+    }
+
+    /** Writes the first {@code min(CHUNK, bytes - off)} bytes of {@code buffer} at {@code off}, as the engine writes a chunk. */
+    static void writeChunk(FileChannel c, MemorySegment buffer, long off, long bytes) throws java.io.IOException {
+        ByteBuffer b = buffer.asSlice(0, Math.min(CHUNK, bytes - off)).asByteBuffer();
+        for (long pos = off; b.hasRemaining(); ) {
+            pos += c.write(b, pos);
+        }
+    }
+
+    /** Runs the jobs on the pool and waits for all, rethrowing the first failure. */
+    static void runAll(ExecutorService pool, List<Callable<Void>> jobs) throws Exception {
+        for (Future<Void> f : pool.invokeAll(jobs)) {
+            f.get();
         }
     }
 }

@@ -2,7 +2,6 @@ package org.exmerge.bench;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -11,7 +10,6 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * The least a JVM process must do to merge these files, for bench/run-vs-torch.sh to time as a whole
@@ -27,8 +25,6 @@ import java.util.concurrent.Future;
  * org.exmerge.bench.MergeFloor OUT_FILE OUT_BYTES THREADS sync|nosync INPUT...}
  */
 public final class MergeFloor {
-    private static final long CHUNK = 4L << 20;
-
     private MergeFloor() {}
 
     public static void main(String[] args) throws Exception {
@@ -40,42 +36,37 @@ public final class MergeFloor {
         try (Arena arena = Arena.ofShared(); ExecutorService pool = Executors.newFixedThreadPool(threads);
              FileChannel o = FileChannel.open(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             List<MemorySegment> inputs = new ArrayList<>();
-            long chunks = (outBytes + CHUNK - 1) / CHUNK;
+            long chunks = (outBytes + IoFloor.CHUNK - 1) / IoFloor.CHUNK;
             for (int i = 4; i < args.length; i++) {
                 try (FileChannel c = FileChannel.open(Path.of(args[i]), StandardOpenOption.READ)) {
                     MemorySegment m = c.map(FileChannel.MapMode.READ_ONLY, 0, c.size(), arena);
                     inputs.add(m);
-                    chunks = Math.max(chunks, (m.byteSize() + CHUNK - 1) / CHUNK);
+                    chunks = Math.max(chunks, (m.byteSize() + IoFloor.CHUNK - 1) / IoFloor.CHUNK);
                 }
             }
             long total = chunks;
             List<Callable<Void>> jobs = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 int id = t;
-                MemorySegment buffer = arena.allocate(CHUNK, 4096);
+                MemorySegment buffer = arena.allocate(IoFloor.CHUNK, 4096);
                 jobs.add(() -> {
                     for (long k = id; k < total; k += threads) {
-                        long off = k * CHUNK;
+                        long off = k * IoFloor.CHUNK;
                         for (MemorySegment m : inputs) {
                             if (off < m.byteSize()) {
-                                MemorySegment chunk = m.asSlice(off, Math.min(CHUNK, m.byteSize() - off));
+                                MemorySegment chunk = m.asSlice(off, Math.min(IoFloor.CHUNK, m.byteSize() - off));
                                 MemorySegment.copy(chunk, 0, buffer, 0, chunk.byteSize());
                                 chunk.unload();
                             }
                         }
                         if (off < outBytes) {
-                            ByteBuffer b = buffer.asSlice(0, Math.min(CHUNK, outBytes - off)).asByteBuffer();
-                            for (long pos = off; b.hasRemaining(); ) {
-                                pos += o.write(b, pos);
-                            }
+                            IoFloor.writeChunk(o, buffer, off, outBytes);
                         }
                     }
                     return null;
                 });
             }
-            for (Future<Void> f : pool.invokeAll(jobs)) {
-                f.get();
-            }
+            IoFloor.runAll(pool, jobs);
             if (sync) {
                 o.force(false);
             }
