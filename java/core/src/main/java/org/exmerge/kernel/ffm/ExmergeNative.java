@@ -97,17 +97,25 @@ public final class ExmergeNative {
     /** int32_t mk_abi_version(void); */
     public static final MethodHandle mk_abi_version = bind("mk_abi_version", FunctionDescriptor.of(JAVA_INT), NONE);
 
-    /** int64_t mk_cpu_features(void); */
-    public static final MethodHandle mk_cpu_features = bind("mk_cpu_features", FunctionDescriptor.of(JAVA_LONG), NONE);
+    /**
+     * The machine's features and ISA paths: linked on first use ({@code exmerge doctor}, a forced
+     * path), since a merge only needs the ABI check at load (two stub classes, ~18 ms, saved).
+     */
+    public static final class Machine {
+        private Machine() {}
 
-    /** int32_t mk_best_isa(void); */
-    public static final MethodHandle mk_best_isa = bind("mk_best_isa", FunctionDescriptor.of(JAVA_INT), NONE);
+        /** int64_t mk_cpu_features(void); */
+        public static final MethodHandle mk_cpu_features = bind("mk_cpu_features", FunctionDescriptor.of(JAVA_LONG), NONE);
 
-    /** int32_t mk_isa(void); */
-    public static final MethodHandle mk_isa = bind("mk_isa", FunctionDescriptor.of(JAVA_INT), NONE);
+        /** int32_t mk_best_isa(void); */
+        public static final MethodHandle mk_best_isa = bind("mk_best_isa", FunctionDescriptor.of(JAVA_INT), NONE);
 
-    /** int32_t mk_force_isa(int32_t isa); */
-    public static final MethodHandle mk_force_isa = bind("mk_force_isa", FunctionDescriptor.of(JAVA_INT, JAVA_INT), NONE);
+        /** int32_t mk_isa(void); */
+        public static final MethodHandle mk_isa = bind("mk_isa", FunctionDescriptor.of(JAVA_INT), NONE);
+
+        /** int32_t mk_force_isa(int32_t isa); */
+        public static final MethodHandle mk_force_isa = bind("mk_force_isa", FunctionDescriptor.of(JAVA_INT, JAVA_INT), NONE);
+    }
 
     /** Numerics §2: linked on first use. */
     public static final class Linear {
@@ -349,7 +357,7 @@ public final class ExmergeNative {
 
     public static long cpuFeatures() {
         try {
-            return (long) mk_cpu_features.invokeExact();
+            return (long) Machine.mk_cpu_features.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -357,7 +365,7 @@ public final class ExmergeNative {
 
     public static int bestIsa() {
         try {
-            return (int) mk_best_isa.invokeExact();
+            return (int) Machine.mk_best_isa.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -365,7 +373,7 @@ public final class ExmergeNative {
 
     public static int isa() {
         try {
-            return (int) mk_isa.invokeExact();
+            return (int) Machine.mk_isa.invokeExact();
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -373,7 +381,7 @@ public final class ExmergeNative {
 
     public static int forceIsa(int isa) {
         try {
-            return (int) mk_force_isa.invokeExact(isa);
+            return (int) Machine.mk_force_isa.invokeExact(isa);
         } catch (Throwable t) {
             throw rethrow(t);
         }
