@@ -29,16 +29,27 @@ public final class IoFloor {
 
     private IoFloor() {}
 
+    /** The command line both floors take: {@code OUT_FILE OUT_BYTES THREADS sync|nosync INPUT...}. */
+    record Args(Path out, long outBytes, int threads, boolean sync, List<Path> inputs) {
+        static Args parse(String[] a) {
+            List<Path> inputs = new ArrayList<>();
+            for (int i = 4; i < a.length; i++) {
+                inputs.add(Path.of(a[i]));
+            }
+            return new Args(Path.of(a[0]), Long.parseLong(a[1]), Integer.parseInt(a[2]), a[3].equals("sync"), List.copyOf(inputs));
+        }
+    }
+
     public static void main(String[] args) throws Exception {
-        Path out = Path.of(args[0]);
-        long outBytes = Long.parseLong(args[1]);
-        int threads = Integer.parseInt(args[2]);
-        boolean sync = args[3].equals("sync");
-        List<Path> inputs = new ArrayList<>();
+        Args a = Args.parse(args);
+        Path out = a.out();
+        long outBytes = a.outBytes();
+        int threads = a.threads();
+        boolean sync = a.sync();
+        List<Path> inputs = a.inputs();
         long inBytes = 0;
-        for (int i = 4; i < args.length; i++) {
-            inputs.add(Path.of(args[i]));
-            inBytes += Files.size(inputs.getLast());
+        for (Path p : inputs) {
+            inBytes += Files.size(p);
         }
         try (Arena arena = Arena.ofShared(); ExecutorService pool = Executors.newFixedThreadPool(threads)) {
             MemorySegment[] buffers = new MemorySegment[threads];

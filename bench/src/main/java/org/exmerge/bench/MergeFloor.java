@@ -28,17 +28,16 @@ public final class MergeFloor {
     private MergeFloor() {}
 
     public static void main(String[] args) throws Exception {
-        Path out = Path.of(args[0]);
-        long outBytes = Long.parseLong(args[1]);
-        int threads = Integer.parseInt(args[2]);
-        boolean sync = args[3].equals("sync");
+        IoFloor.Args a = IoFloor.Args.parse(args);
+        long outBytes = a.outBytes();
+        int threads = a.threads();
         long start = System.nanoTime();
         try (Arena arena = Arena.ofShared(); ExecutorService pool = Executors.newFixedThreadPool(threads);
-             FileChannel o = FileChannel.open(out, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+             FileChannel o = FileChannel.open(a.out(), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             List<MemorySegment> inputs = new ArrayList<>();
             long chunks = (outBytes + IoFloor.CHUNK - 1) / IoFloor.CHUNK;
-            for (int i = 4; i < args.length; i++) {
-                try (FileChannel c = FileChannel.open(Path.of(args[i]), StandardOpenOption.READ)) {
+            for (Path p : a.inputs()) {
+                try (FileChannel c = FileChannel.open(p, StandardOpenOption.READ)) {
                     MemorySegment m = c.map(FileChannel.MapMode.READ_ONLY, 0, c.size(), arena);
                     inputs.add(m);
                     chunks = Math.max(chunks, (m.byteSize() + IoFloor.CHUNK - 1) / IoFloor.CHUNK);
@@ -67,11 +66,11 @@ public final class MergeFloor {
                 });
             }
             IoFloor.runAll(pool, jobs);
-            if (sync) {
+            if (a.sync()) {
                 o.force(false);
             }
         }
-        System.out.printf("merge floor (%d threads, %s): %.2f s after JVM start%n", threads, sync ? "fsync" : "no fsync",
+        System.out.printf("merge floor (%d threads, %s): %.2f s after JVM start%n", threads, a.sync() ? "fsync" : "no fsync",
                 (System.nanoTime() - start) / 1e9);
     }
 }
