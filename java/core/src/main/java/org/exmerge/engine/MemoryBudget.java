@@ -21,7 +21,10 @@ import org.exmerge.error.BudgetException;
  *       pages on a fault);
  *   <li>a whole-tensor pass at bind time (slerp and model_stock norms, TIES thresholds) reads a
  *       whole tensor of every distinct input before its chunks start, while earlier chunks are
- *       still in flight; plus each worker's histogram. A model pass (before any chunk) holds per
+ *       still in flight; plus each worker's histogram. The pass leaves its pages mapped for the
+ *       chunks (each releases its own once computed), so when the next tensor's pass runs, every
+ *       chunk in flight may still hold its input: {@code window} chunks' input ranges then, not
+ *       {@code threads}. A model pass (before any chunk) holds per
  *       worker the state and the input pages of one piece, and one running total, as the pass
  *       declares them (see {@link org.exmerge.method.ModelPass}).
  * </ul>
@@ -123,7 +126,12 @@ public final class MemoryBudget {
     }
 
     private static long inputs(int threads, long chunkBytes, Demand d) {
-        return threads * ((long) Math.ceil(chunkBytes * d.inputPerOutputByte()) + d.rangesPerChunk() * FAULT_SLACK);
+        return inputChunks(threads, d) * ((long) Math.ceil(chunkBytes * d.inputPerOutputByte()) + d.rangesPerChunk() * FAULT_SLACK);
+    }
+
+    /** Chunks whose input pages may be resident at once: each worker's, or every chunk in flight after a bind-time pass mapped them. */
+    private static int inputChunks(int threads, Demand d) {
+        return d.passBytes() > 0 ? ChunkPipeline.window(threads) : threads;
     }
 
     private static long pass(int threads, Demand d) {
@@ -132,8 +140,8 @@ public final class MemoryBudget {
 
     /** The largest chunk (4 KiB aligned when ≥ 4 KiB) with which {@code threads} fit; 0 when none does. */
     static long largestChunk(long budget, int threads, Demand d) {
-        double room = budget - pass(threads, d) - (double) threads * d.rangesPerChunk() * FAULT_SLACK;
-        double perChunkByte = ChunkPipeline.window(threads) + threads * d.inputPerOutputByte();
+        double room = budget - pass(threads, d) - (double) inputChunks(threads, d) * d.rangesPerChunk() * FAULT_SLACK;
+        double perChunkByte = ChunkPipeline.window(threads) + inputChunks(threads, d) * d.inputPerOutputByte();
         long c = (long) Math.floor(room / perChunkByte);
         while (c > 0 && need(threads, c, d) > budget) {
             c--; // rounding of the ceil above
