@@ -35,8 +35,9 @@ final class Runs {
                 System.out.printf("method %s, seed %d, %d tensors, %s to write, %s to read%n", plan.method(), plan.seed(),
                         plan.tensors().size(), Sizes.human(plan.outputBytes()), Sizes.human(plan.inputBytes()));
                 fit.notices().forEach(n -> System.err.println("merge: " + n));
-                System.out.printf("memory: %d threads, %s chunks, %s of a %s budget%n", fit.threads(),
-                        Sizes.human(fit.chunkBytes()), Sizes.human(fit.needBytes()), Sizes.human(fit.budgetBytes()));
+                System.out.printf("memory: %d threads, %s chunks, %s of a %s budget%s%n", fit.threads(),
+                        Sizes.human(fit.chunkBytes()), Sizes.human(fit.needBytes()), Sizes.human(fit.budgetBytes()),
+                        fit.bindAhead() ? "" : "; tensors bound in turn (binding one ahead needs two passes' memory)");
                 List<TensorPlan> plans = plan.tensors().stream().map(PlannedTensor::plan).toList();
                 MergeExecutor.withRunMetadata(Map.of(), plans, plan.seed())
                         .forEach((k, v) -> System.out.printf("records %s = %s%n", k, v));

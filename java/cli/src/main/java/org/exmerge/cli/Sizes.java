@@ -19,7 +19,7 @@ final class Sizes implements CommandLine.ITypeConverter<Long> {
         if (!m.matches()) {
             throw new CommandLine.TypeConversionException("'" + value + "' is not a size (e.g. 5GB, 500MB, 1GiB, 4096)");
         }
-        int power = "kmgt".indexOf(m.group(2)) + 1;
+        int power = m.group(2).isEmpty() ? 0 : "kmgt".indexOf(m.group(2)) + 1; // a bare number is bytes
         double unit = Math.pow(m.group(3).isEmpty() ? 1000 : 1024, power);
         double bytes = Double.parseDouble(m.group(1)) * unit;
         if (bytes < 1 || bytes > Long.MAX_VALUE / 2) {

@@ -131,6 +131,30 @@ class MemoryBudgetCliTest {
         }
     }
 
+    @Test
+    void aBudgetForOnePassButNotTwoBindsTensorsInTurn() throws Exception {
+        Path recipe = dir.resolve("ties.yaml");
+        Files.writeString(recipe, "merge_method: ties\nbase_model: " + m("base") + "\nmodels:\n  - {model: " + m("sft-1")
+                + ", parameters: {density: 0.3}}\n  - {model: " + m("sft-2") + ", parameters: {density: 0.3}}\n");
+        long[] needs = new long[2];
+        org.exmerge.Exmerge.plan(org.exmerge.Exmerge.Source.parse(Files.readString(recipe), "ties"), null,
+                org.exmerge.MergeOptions.defaults(), plan -> {
+                    MemoryBudget.Demand d = MergeExecutor.demand(plan.tensors());
+                    needs[0] = MemoryBudget.need(2, 4L << 20, d);
+                    needs[1] = MemoryBudget.need(2, 4L << 20, d.ahead());
+                });
+        assertThat(needs[1]).as("two neighbouring passes need more than one").isGreaterThan(needs[0]);
+        String out = dir.resolve("in-turn").toString();
+        Cli.Result inTurn = Cli.run("merge", recipe.toString(), out, "--dry-run", "--threads", "2", "--memory",
+                Long.toString(needs[0]));
+        assertThat(inTurn.exit()).as(inTurn.err()).isZero();
+        assertThat(inTurn.out()).contains("memory: 2 threads, 4.19 MB chunks").contains("tensors bound in turn");
+        Cli.Result ahead = Cli.run("merge", recipe.toString(), out, "--dry-run", "--threads", "2", "--memory",
+                Long.toString(needs[1]));
+        assertThat(ahead.exit()).as(ahead.err()).isZero();
+        assertThat(ahead.out()).contains("memory: 2 threads, 4.19 MB chunks").doesNotContain("bound in turn");
+    }
+
     private static void assertSameTensors(Path a, Path b) throws IOException {
         try (Checkpoint x = Checkpoint.open(a); Checkpoint y = Checkpoint.open(b)) {
             assertThat(x.tensors()).hasSameSizeAs(y.tensors());

@@ -4,14 +4,18 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntConsumer;
 import org.exmerge.format.ShardWriter;
 import org.exmerge.format.TensorSpec;
 import org.exmerge.kernel.Operand;
+import org.exmerge.method.Parallel;
 import org.exmerge.method.TensorMerge;
 
 /**
@@ -27,11 +31,13 @@ final class ChunkPipeline implements AutoCloseable {
     private final Workers workers;
     private final long chunkBytes;
     private final int window;
+    private final boolean bindAhead;
     private final Arena arena = Arena.ofShared();
     private final ArrayDeque<MemorySegment> free = new ArrayDeque<>();
 
-    ChunkPipeline(Workers workers, long chunkBytes) {
+    ChunkPipeline(Workers workers, long chunkBytes, boolean bindAhead) {
         this.workers = workers;
+        this.bindAhead = bindAhead;
         this.chunkBytes = Math.max(8, chunkBytes);
         this.window = window(workers.threads());
         for (int i = 0; i < window; i++) {
@@ -47,21 +53,37 @@ final class ChunkPipeline implements AutoCloseable {
     private record Pending(Future<?> done, MemorySegment buffer, long bytes, int tensor, boolean last) {}
 
     /**
-     * Writes every tensor of {@code specs} in order; {@code binder} gives each tensor's computation
-     * and is called on this thread just before its chunks are submitted; {@code written} hears when
-     * a tensor's last byte has been written, so its inputs can be released.
+     * Writes every tensor of {@code specs} in order. {@code binder} gives each tensor's computation.
+     * With {@code bindAhead} it runs one tensor ahead, on a thread of its own: while this thread
+     * hands out tensor t's chunks, tensor t + 1 is bound (its bind-time passes jump the pool's queue,
+     * see {@link Workers#parallel}), so the workers compute chunks while the binder's own serial
+     * steps (a TIES threshold's sample and select) run; else this thread binds each tensor just
+     * before its chunks. {@code written} hears when a tensor's last byte has been written, so its
+     * inputs can be released. Nothing runs on the workers or the binder's thread once this returns.
      */
     void run(List<TensorSpec> specs, OutputRun.Binder binder, IntConsumer written, ShardWriter writer,
              ProgressListener listener, CancelToken cancel) throws IOException {
         ArrayDeque<Pending> inFlight = new ArrayDeque<>();
         long[] bytes = {0};
         AtomicBoolean aborted = new AtomicBoolean();
+        Parallel parallel = workers.parallel();
+        ExecutorService ahead = bindAhead ? Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "exmerge-binder");
+            t.setDaemon(true);
+            return t;
+        }) : null;
+        Future<TensorMerge> next = ahead == null || specs.isEmpty() ? null : ahead.submit(() -> binder.bind(0, parallel));
         try {
             for (int t = 0; t < specs.size(); t++) {
                 cancel.check();
                 TensorSpec spec = specs.get(t);
                 listener.tensor(t, spec.name());
-                TensorMerge merge = binder.bind(t, workers.parallel());
+                TensorMerge merge = ahead == null ? binder.bind(t, parallel) : Workers.await(next);
+                next = null;
+                if (ahead != null && t + 1 < specs.size()) {
+                    int following = t + 1;
+                    next = ahead.submit(() -> aborted.get() ? null : binder.bind(following, parallel));
+                }
                 int size = spec.dtype().size();
                 long perChunk = Math.max(1, chunkBytes / size);
                 long n = spec.byteSize() / size;
@@ -93,11 +115,19 @@ final class ChunkPipeline implements AutoCloseable {
                 drainOne(inFlight, listener, bytes, written);
             }
         } finally {
-            if (!inFlight.isEmpty()) {
-                // Chunks not started yet return at once; running ones finish their chunk, so no
-                // worker touches a buffer or the shards once this returns (their failures are moot).
+            if (!inFlight.isEmpty() || next != null) {
+                // Chunks not started yet return at once, and so does a bind not started yet; a
+                // running chunk or bind finishes, so no thread touches a buffer, a mapped input or
+                // the shards once this returns (their failures are moot).
                 aborted.set(true);
-                Workers.awaitAll(inFlight.stream().map(Pending::done).toList());
+                List<Future<?>> pending = new ArrayList<>(inFlight.stream().map(Pending::done).toList());
+                if (next != null) {
+                    pending.add(next);
+                }
+                Workers.awaitAll(pending);
+            }
+            if (ahead != null) {
+                ahead.shutdown();
             }
         }
     }

@@ -22,9 +22,10 @@ import org.exmerge.error.BudgetException;
  *   <li>a whole-tensor pass at bind time (slerp and model_stock norms, TIES thresholds) reads a
  *       whole tensor of every distinct input before its chunks start, while earlier chunks are
  *       still in flight; plus each worker's histogram. The pass leaves its pages mapped for the
- *       chunks (each releases its own once computed), so when the next tensor's pass runs, every
- *       chunk in flight may still hold its input: {@code window} chunks' input ranges then, not
- *       {@code threads}. A model pass (before any chunk) holds per
+ *       chunks (each releases its own once computed), so every chunk in flight may still hold its
+ *       input: {@code window} chunks' input ranges then, not {@code threads}. Binding a tensor
+ *       ahead lets a pass run while the previous tensor's pass still holds its pages; a run does
+ *       so only where the budget holds both ({@link Fit#bindAhead}). A model pass (before any chunk) holds per
  *       worker the state and the input pages of one piece, and one running total, as the pass
  *       declares them (see {@link org.exmerge.method.ModelPass}).
  * </ul>
@@ -59,19 +60,36 @@ public final class MemoryBudget {
      *                  (and a model pass's running total, for tensors whose plan waits for one)
      * @param passTensor the tensor behind {@code passBytes} (null when none)
      * @param passHeapPerThread what each worker holds during a pass (histograms; a model pass's piece state and input)
+     * @param aheadBytes {@code passBytes} when the binding runs a tensor ahead: a tensor's pass may
+     *                   then run while the previous tensor's pass still holds its pages, so the
+     *                   largest sum of two neighbours' (≥ {@code passBytes})
      */
     public record Demand(double inputPerOutputByte, int rangesPerChunk, long passBytes, String passTensor,
-                         long passHeapPerThread) {
+                         long passHeapPerThread, long aheadBytes) {
         /** A run that reads no input (synth). */
-        public static final Demand NONE = new Demand(0, 0, 0, null, 0);
+        public static final Demand NONE = new Demand(0, 0, 0, null, 0, 0);
+
+        /** A demand with one pass only (binding ahead costs nothing). */
+        public Demand(double inputPerOutputByte, int rangesPerChunk, long passBytes, String passTensor, long passHeapPerThread) {
+            this(inputPerOutputByte, rangesPerChunk, passBytes, passTensor, passHeapPerThread, passBytes);
+        }
+
+        /** This demand with the binding a tensor ahead. */
+        Demand ahead() {
+            return new Demand(inputPerOutputByte, rangesPerChunk, aheadBytes, passTensor, passHeapPerThread, aheadBytes);
+        }
     }
 
     /**
      * The fitted settings.
      *
      * @param notices one line per setting changed from what was asked (empty when none)
+     * @param bindAhead whether the run binds a tensor ahead of the chunks ({@link ChunkPipeline}):
+     *                  always when it costs no memory, else when the budget holds two neighbouring
+     *                  passes at the asked threads and chunk size (never at the price of either)
      */
-    public record Fit(int threads, long chunkBytes, int window, long needBytes, long budgetBytes, List<String> notices) {
+    public record Fit(int threads, long chunkBytes, int window, long needBytes, long budgetBytes, List<String> notices,
+                      boolean bindAhead) {
         /** {@code opts} with the fitted threads and chunk size. */
         public RunOptions apply(RunOptions opts) {
             return opts.withThreads(threads).withChunkBytes(chunkBytes);
@@ -167,6 +185,14 @@ public final class MemoryBudget {
         int threads = Math.min(requestedThreads, Math.max(1, processors));
         String capped = threads < requestedThreads
                 ? requestedThreads + " threads requested, " + threads + " used (available processors)" : null;
+        boolean aheadIsFree = d.aheadBytes() <= d.passBytes();
+        if (!aheadIsFree && need(threads, requestedChunk, d.ahead()) <= budget) {
+            if (capped != null) {
+                notices.add(capped);
+            }
+            return new Fit(threads, requestedChunk, ChunkPipeline.window(threads), need(threads, requestedChunk, d.ahead()),
+                    budget, List.copyOf(notices), true);
+        }
         long chunk = requestedChunk;
         if (need(threads, chunk, d) > budget) {
             long floor = Math.min(requestedChunk, SHRINK_FLOOR);
@@ -197,7 +223,8 @@ public final class MemoryBudget {
             notices.add(String.format(Locale.ROOT, "chunks of %s instead of %s to fit the memory budget of %s",
                     mb(chunk), mb(requestedChunk), mb(budget)));
         }
-        return new Fit(threads, chunk, ChunkPipeline.window(threads), need(threads, chunk, d), budget, List.copyOf(notices));
+        return new Fit(threads, chunk, ChunkPipeline.window(threads), need(threads, chunk, d), budget, List.copyOf(notices),
+                aheadIsFree);
     }
 
     private static BudgetException refusal(long budget, long chunk, Demand d) {

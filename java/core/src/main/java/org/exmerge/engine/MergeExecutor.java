@@ -75,7 +75,7 @@ public final class MergeExecutor {
                         inputs.requireUnchanged(); // every byte is read: a rewrite that did not fault shows here
                     },
                     run, listener, cancel, kernels.name(),
-                    () -> Fallbacks.since(fallbacksBefore, kernels.fallbacks()), plan.inputBytes(), workers);
+                    () -> Fallbacks.since(fallbacksBefore, kernels.fallbacks()), plan.inputBytes(), workers, fit.bindAhead());
         } catch (CancellationException e) {
             throw e;
         } catch (RuntimeException | Error e) {
@@ -99,13 +99,17 @@ public final class MergeExecutor {
      * What the plan's tensors need in memory: see {@link MemoryBudget}. A tensor whose plan waits
      * for a model pass counts as read at bind time (the resolved plan may be), and the pass holds,
      * per worker, one piece's state and the input pages the piece reads, plus the running total.
+     * Binding a tensor ahead ({@link ChunkPipeline}) runs a tensor's pass while the tensor before it
+     * may still hold what its own pass mapped: {@code aheadBytes} counts the two together.
      */
     static MemoryBudget.Demand demand(List<PlannedTensor> tensors) {
         double ratio = 0;
         int ranges = 0;
         long pass = 0;
         String passTensor = null;
+        long ahead = 0;
         long passHeap = 0;
+        long before = 0; // the input pages the previous tensor's pass left mapped (0 when it had none)
         for (PlannedTensor t : tensors) {
             MemorySegment[] distinct = distinct(t);
             long bytes = 0;
@@ -116,6 +120,7 @@ public final class MergeExecutor {
             ratio = Math.max(ratio, (double) perElement / t.type().size());
             ranges = Math.max(ranges, distinct.length);
             if (!t.plan().readsAtBind()) {
+                before = 0;
                 continue;
             }
             long held = bytes;
@@ -131,9 +136,11 @@ public final class MergeExecutor {
                 pass = held;
                 passTensor = t.name();
             }
+            ahead = Math.max(ahead, before + held);
             passHeap = Math.max(passHeap, heap);
+            before = bytes;
         }
-        return new MemoryBudget.Demand(ratio, ranges, pass, passTensor, passHeap);
+        return new MemoryBudget.Demand(ratio, ranges, pass, passTensor, passHeap, ahead);
     }
 
     private static List<TensorSource> sources(PlannedTensor t) {

@@ -121,15 +121,18 @@ public final class OutputRun {
             throws IOException {
         try (Workers workers = new Workers(opts.threads())) {
             return write(out, specs, binder, written, metadata, extras, opts, listener, cancel, backend, fallbacks,
-                    inputBytes, workers);
+                    inputBytes, workers, true);
         }
     }
 
-    /** As above, on the run's {@code workers} (which a merge's model passes have used before). */
+    /**
+     * As above, on the run's {@code workers} (which a merge's model passes have used before), binding
+     * a tensor ahead of the chunks when {@code bindAhead} ({@link MemoryBudget.Fit#bindAhead}).
+     */
     static MergeStats write(Path out, List<TensorSpec> specs, Binder binder,
                             IntConsumer written, Map<String, String> metadata, Extras extras, RunOptions opts,
                             ProgressListener listener, CancelToken cancel, String backend,
-                            Supplier<Map<String, Long>> fallbacks, long inputBytes, Workers workers)
+                            Supplier<Map<String, Long>> fallbacks, long inputBytes, Workers workers, boolean bindAhead)
             throws IOException {
         long outBytes = 0;
         for (TensorSpec s : specs) {
@@ -142,7 +145,7 @@ public final class OutputRun {
         } catch (IOException e) {
             throw new OutputException(out, e);
         }
-        try (dir; ChunkPipeline pipe = new ChunkPipeline(workers, opts.chunkBytes())) {
+        try (dir; ChunkPipeline pipe = new ChunkPipeline(workers, opts.chunkBytes(), bindAhead)) {
             listener.started(specs.size(), outBytes, inputBytes, backend, opts.threads());
             try (ShardWriter w = new ShardWriter(dir.path(), specs, opts.shardBytes(), metadata, opts.sync())) {
                 requireSpace(dir.path(), w.fileBytes());

@@ -67,6 +67,24 @@ class MemoryBudgetMergeTest {
     }
 
     @Test
+    void passesOfNeighbouringTensorsCountTogether() throws Exception {
+        // slerp reads both tensors at bind time; the binding runs a tensor ahead, so the second
+        // tensor's pass may run while the first one's pages are still mapped.
+        String slerp = "merge_method: slerp\nbase_model: sft1\nmodels:\n  - model: sft1\n  - model: sft2\nparameters: {t: 0.3}\n";
+        Exmerge.plan(Exmerge.Source.parse(slerp, "slerp"), null, MergeOptions.defaults().withModelsDir(dir), plan -> {
+            MemoryBudget.Demand d = MergeExecutor.demand(plan.tensors());
+            assertThat(plan.tensors()).extracting(PlannedTensor::name).containsExactly("big", "small");
+            assertThat(d.passBytes()).isEqualTo(2L * (2 * 300_000));
+            assertThat(d.passTensor()).isEqualTo("big");
+            assertThat(d.aheadBytes()).isEqualTo(2L * (2 * 300_000) + 2L * (4 * 77));
+        });
+        // A recipe with no bind-time pass holds none, ahead or not.
+        String soup = "merge_method: linear\nmodels:\n  - model: sft1\n  - model: sft2\n";
+        Exmerge.plan(Exmerge.Source.parse(soup, "soup"), null, MergeOptions.defaults().withModelsDir(dir),
+                plan -> assertThat(MergeExecutor.demand(plan.tensors()).aheadBytes()).isZero());
+    }
+
+    @Test
     void fittedRunsWriteTheSameBytes() throws Exception {
         String yaml = soup(40);
         Path plain = EngineRuns.merge(dir, yaml, "plain", EngineRuns.opts(dir, 1, 4 << 20));

@@ -79,6 +79,24 @@ class MemoryBudgetTest {
     }
 
     @Test
+    void bindingAheadOnlyWhereTheBudgetHoldsTwoPasses() throws Exception {
+        MemoryBudget.Demand two = new MemoryBudget.Demand(2.0, 2, 32 * MiB, "embed", 512 * KiB, 64 * MiB);
+        MemoryBudget.Fit roomy = MemoryBudget.fit(1L << 30, 2, 4 * MiB, 2, two);
+        assertThat(roomy.bindAhead()).isTrue();
+        assertThat(roomy.needBytes()).isEqualTo(MemoryBudget.need(2, 4 * MiB, two.ahead()));
+        // Room for one pass at the asked settings but not two: bind in turn, change nothing else.
+        long one = MemoryBudget.need(2, 4 * MiB, two);
+        MemoryBudget.Fit tight = MemoryBudget.fit(one, 2, 4 * MiB, 2, two);
+        assertThat(tight.bindAhead()).isFalse();
+        assertThat(tight.threads()).isEqualTo(2);
+        assertThat(tight.chunkBytes()).isEqualTo(4 * MiB);
+        assertThat(tight.notices()).isEmpty();
+        // Never shrink a chunk or drop a thread to bind ahead; with one pass only it is free.
+        assertThat(MemoryBudget.fit(one / 2, 2, 4 * MiB, 2, two).bindAhead()).isFalse();
+        assertThat(MemoryBudget.fit(MemoryBudget.need(1, 1 << 20, PASS), 2, 4 * MiB, 2, PASS).bindAhead()).isTrue();
+    }
+
+    @Test
     void aSmallRequestedChunkIsNeverGrown() throws Exception {
         MemoryBudget.Fit fit = MemoryBudget.fit(16L << 30, 2, 100_000, 2, EXME);
         assertThat(fit.chunkBytes()).isEqualTo(100_000);

@@ -288,8 +288,10 @@ class ModelPassRunnerTest {
             MemoryBudget.Demand d = MergeExecutor.demand(plan.tensors());
             // Per worker: the declared 1 MiB state and a piece of the base (1,000 BF16 elements).
             assertThat(d.passHeapPerThread()).isEqualTo((1 << 20) + 1000 * 2);
-            // Held once: a whole tensor of the three inputs (a resolved plan may read it at bind) and the running total.
+            // Held once: a whole tensor of the three inputs (a resolved plan may read it at bind) and the running total;
+            // binding a tensor ahead, the previous tensor's inputs too.
             assertThat(d.passBytes()).isEqualTo(3 * 65_536 * 2 + (1 << 20));
+            assertThat(d.aheadBytes()).isEqualTo(2 * (3 * 65_536 * 2) + (1 << 20));
         }
     }
 

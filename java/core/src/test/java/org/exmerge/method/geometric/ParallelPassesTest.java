@@ -30,12 +30,15 @@ class ParallelPassesTest {
 
     /** Most pieces one pass asked for, so a test can check its pass really was cut. */
     private static final java.util.concurrent.atomic.AtomicInteger MOST_PIECES = new java.util.concurrent.atomic.AtomicInteger();
+    /** Every pass's pieces, in call order. */
+    private static final List<Integer> PIECES = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     /** Runs the pieces concurrently, submitted last first, to shake out any order dependence. */
     private static final Parallel SHUFFLED = new Parallel() {
         @Override
         public void run(int pieces, java.util.function.IntConsumer piece) {
             MOST_PIECES.accumulateAndGet(pieces, Math::max);
+            PIECES.add(pieces);
             List<Future<?>> fs = new ArrayList<>();
             for (int i = pieces - 1; i >= 0; i--) {
                 int index = i;
@@ -73,9 +76,10 @@ class ParallelPassesTest {
         }
         long[] ks = {1, N / 10, N / 2, N - 1};
         JavaKernels k = new JavaKernels();
-        MOST_PIECES.set(0);
+        PIECES.clear();
         long[] banded = Thresholds.kthLargestKeys(k, SHUFFLED, x, b, N, ks);
-        assertThat(MOST_PIECES.get()).as("band read parts: one round over the threads").isEqualTo(3);
+        // The sample in 4 pieces a thread, then each rank's band read in one round of parts over the threads.
+        assertThat(PIECES).as("sample, then band read parts").containsExactly(12, 3, 3, 3, 3);
         MOST_PIECES.set(0);
         KeySelect.Pass pass = (start, len, high, hist) -> k.tauHistogram(x, b, start, len, high, hist);
         long[] counted = KeySelect.kthLargestOfAll(pass, SHUFFLED, N, ks);
