@@ -37,7 +37,7 @@ final class Runs {
                 fit.notices().forEach(n -> System.err.println("merge: " + n));
                 System.out.printf("memory: %d threads, %s chunks, %s of a %s budget%s%n", fit.threads(),
                         Sizes.human(fit.chunkBytes()), Sizes.human(fit.needBytes()), Sizes.human(fit.budgetBytes()),
-                        fit.bindAhead() ? "" : "; tensors bound in turn (binding one ahead needs two passes' memory)");
+                        fit.bindAhead() ? "" : "; tensors bound in turn");
                 List<TensorPlan> plans = plan.tensors().stream().map(PlannedTensor::plan).toList();
                 MergeExecutor.withRunMetadata(Map.of(), plans, plan.seed())
                         .forEach((k, v) -> System.out.printf("records %s = %s%n", k, v));

@@ -25,9 +25,9 @@ import org.exmerge.error.BudgetException;
  *       chunks (each releases its own once computed), so every chunk in flight may still hold its
  *       input: {@code window} chunks' input ranges then, not {@code threads}. Binding a tensor
  *       ahead lets a pass run while the previous tensor's pass still holds its pages; a run does
- *       so only where the budget holds both ({@link Fit#bindAhead}). A model pass (before any chunk) holds per
- *       worker the state and the input pages of one piece, and one running total, as the pass
- *       declares them (see {@link org.exmerge.method.ModelPass}).
+ *       so only where the budget holds both ({@link Fit#bindAhead}). A model pass (before any
+ *       chunk) holds per worker the state and the input pages of one piece, and one running
+ *       total, as the pass declares them (see {@link org.exmerge.method.ModelPass}).
  * </ul>
  *
  * The JVM itself (code, heap for the plan) comes on top; it does not grow with threads or model size.
@@ -85,8 +85,10 @@ public final class MemoryBudget {
      *
      * @param notices one line per setting changed from what was asked (empty when none)
      * @param bindAhead whether the run binds a tensor ahead of the chunks ({@link ChunkPipeline}):
-     *                  always when it costs no memory, else when the budget holds two neighbouring
-     *                  passes at the asked threads and chunk size (never at the price of either)
+     *                  never on one thread (the binder's pass would run on a second core beside
+     *                  it), else always when it costs no memory, else when the budget holds two
+     *                  neighbouring passes at the asked threads and chunk size (never at the price
+     *                  of either)
      */
     public record Fit(int threads, long chunkBytes, int window, long needBytes, long budgetBytes, List<String> notices,
                       boolean bindAhead) {
@@ -186,7 +188,7 @@ public final class MemoryBudget {
         String capped = threads < requestedThreads
                 ? requestedThreads + " threads requested, " + threads + " used (available processors)" : null;
         boolean aheadIsFree = d.aheadBytes() <= d.passBytes();
-        if (!aheadIsFree && need(threads, requestedChunk, d.ahead()) <= budget) {
+        if (threads > 1 && !aheadIsFree && need(threads, requestedChunk, d.ahead()) <= budget) {
             if (capped != null) {
                 notices.add(capped);
             }
@@ -224,7 +226,7 @@ public final class MemoryBudget {
                     mb(chunk), mb(requestedChunk), mb(budget)));
         }
         return new Fit(threads, chunk, ChunkPipeline.window(threads), need(threads, chunk, d), budget, List.copyOf(notices),
-                aheadIsFree);
+                threads > 1 && aheadIsFree);
     }
 
     private static BudgetException refusal(long budget, long chunk, Demand d) {

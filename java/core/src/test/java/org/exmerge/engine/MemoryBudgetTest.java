@@ -93,7 +93,10 @@ class MemoryBudgetTest {
         assertThat(tight.notices()).isEmpty();
         // Never shrink a chunk or drop a thread to bind ahead; with one pass only it is free.
         assertThat(MemoryBudget.fit(one / 2, 2, 4 * MiB, 2, two).bindAhead()).isFalse();
-        assertThat(MemoryBudget.fit(MemoryBudget.need(1, 1 << 20, PASS), 2, 4 * MiB, 2, PASS).bindAhead()).isTrue();
+        assertThat(MemoryBudget.fit(MemoryBudget.need(2, 1 << 20, PASS), 2, 4 * MiB, 2, PASS).bindAhead()).isTrue();
+        // One thread binds in turn: binding ahead would compute the pass on a second core beside it.
+        assertThat(MemoryBudget.fit(1L << 30, 1, 4 * MiB, 2, two).bindAhead()).isFalse();
+        assertThat(MemoryBudget.fit(1L << 30, 4, 4 * MiB, 1, PASS).bindAhead()).isFalse();
     }
 
     @Test
