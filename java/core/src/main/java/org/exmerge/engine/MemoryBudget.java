@@ -187,29 +187,26 @@ public final class MemoryBudget {
         int threads = Math.min(requestedThreads, Math.max(1, processors));
         String capped = threads < requestedThreads
                 ? requestedThreads + " threads requested, " + threads + " used (available processors)" : null;
+        // Binding ahead holds a second pass's pages: only where they fit as asked, so the fit below
+        // then changes nothing; where they cost nothing, whatever the fit does.
         boolean aheadIsFree = d.aheadBytes() <= d.passBytes();
-        if (threads > 1 && !aheadIsFree && need(threads, requestedChunk, d.ahead()) <= budget) {
-            if (capped != null) {
-                notices.add(capped);
-            }
-            return new Fit(threads, requestedChunk, ChunkPipeline.window(threads), need(threads, requestedChunk, d.ahead()),
-                    budget, List.copyOf(notices), true);
-        }
+        boolean aheadFits = threads > 1 && need(threads, requestedChunk, d.ahead()) <= budget;
+        Demand fitted = aheadFits ? d.ahead() : d;
         long chunk = requestedChunk;
-        if (need(threads, chunk, d) > budget) {
+        if (need(threads, chunk, fitted) > budget) {
             long floor = Math.min(requestedChunk, SHRINK_FLOOR);
-            long c = largestChunk(budget, threads, d);
+            long c = largestChunk(budget, threads, fitted);
             if (c >= floor) {
                 chunk = c;
             } else {
                 int t = threads;
-                while (t > 1 && need(t, floor, d) > budget) {
+                while (t > 1 && need(t, floor, fitted) > budget) {
                     t--;
                 }
                 long min = Math.min(requestedChunk, MIN_CHUNK_BYTES);
-                long best = Math.min(requestedChunk, largestChunk(budget, t, d));
+                long best = Math.min(requestedChunk, largestChunk(budget, t, fitted));
                 if (best < min) {
-                    throw refusal(budget, min, d);
+                    throw refusal(budget, min, fitted);
                 }
                 if (t < threads) {
                     capped = requestedThreads + " threads requested, " + t + " used (memory budget " + mb(budget) + ")";
@@ -225,8 +222,8 @@ public final class MemoryBudget {
             notices.add(String.format(Locale.ROOT, "chunks of %s instead of %s to fit the memory budget of %s",
                     mb(chunk), mb(requestedChunk), mb(budget)));
         }
-        return new Fit(threads, chunk, ChunkPipeline.window(threads), need(threads, chunk, d), budget, List.copyOf(notices),
-                threads > 1 && aheadIsFree);
+        return new Fit(threads, chunk, ChunkPipeline.window(threads), need(threads, chunk, fitted), budget, List.copyOf(notices),
+                threads > 1 && (aheadFits || aheadIsFree));
     }
 
     private static BudgetException refusal(long budget, long chunk, Demand d) {
