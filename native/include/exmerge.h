@@ -148,6 +148,10 @@ MK_API int32_t mk_magnitude_histogram_low(const void *x, int32_t x_type, const v
 MK_API int32_t mk_magnitude_band(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
                                  uint32_t lo, uint32_t hi, int64_t *counts, uint32_t *band, int64_t cap,
                                  int64_t *between);
+/* The band select's sample (Kernels.tauKeys): keys as above, with base, of runs of run elements:
+ * keys[r * run + j] = key(x[at[r] + j] - base[at[r] + j]) for r < runs, each run within [0, n). */
+MK_API int32_t mk_magnitude_keys_at(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
+                                    const int64_t *at, int64_t runs, int32_t run, uint32_t *keys);
 
 /* ---- numerics §5: Philox4x32-10 (org.exmerge.numeric.Philox4x32) ----
  * One block: out[0..3] = philox4x32_10(counter[0..3], key[0..1]). */

@@ -129,6 +129,11 @@ public final class JavaKernels implements Kernels {
     }
 
     @Override
+    public void tauKeys(Operand x, Operand base, long n, long[] at, int run, int[] keys) {
+        SparseKernels.tauKeys(x, base, n, at, run, keys);
+    }
+
+    @Override
     public void sparseNorms(SparseOp op, int norm, Operand[] inputs, Operand base, long blockStart, long total,
                             double[] out) {
         SparseKernels.norms(op, norm, inputs, base, blockStart, total, out);

@@ -84,6 +84,17 @@ public interface Kernels {
     long tauBand(Operand x, Operand base, long start, long n, int lo, int hi, long[] counts, int[] band);
 
     /**
+     * The magnitude keys of {@code τ = x − b} (as {@link #tauHistogram}) of runs of {@code run}
+     * elements starting at the elements {@code at[r]}: {@code keys[r·run + j] = key(τ[at[r] + j])}.
+     * The band select's sample: a few thousand short runs spread over a tensor, which in Java cost
+     * more to compile than to run in a merge of a few hundred tensors.
+     *
+     * @throws IllegalArgumentException unless {@code run ≥ 1}, {@code keys} has {@code at.length · run}
+     *     entries and every run lies within {@code [0, n)}
+     */
+    void tauKeys(Operand x, Operand base, long n, long[] at, int run, int[] keys);
+
+    /**
      * One numerics §4 block of the norms {@code rescale_norm} matches: for the block starting at
      * {@code blockStart} (a multiple of 65,536 below {@code total}, the tensor's element count),
      * {@code out[2i]} = the block value of model i's norm of τ_i and {@code out[2i+1]} = that of the

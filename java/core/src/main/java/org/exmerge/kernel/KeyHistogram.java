@@ -28,6 +28,18 @@ public final class KeyHistogram {
         }
     }
 
+    /** {@link Kernels#tauKeys}'s argument check, shared by every backend so that all refuse alike. */
+    public static void checkRuns(long n, long[] at, int run, int[] keys) {
+        if (run < 1 || n < 0 || keys.length != (long) at.length * run) {
+            throw new IllegalArgumentException("tauKeys: " + at.length + " runs of " + run + ", " + keys.length + " keys");
+        }
+        for (long a : at) {
+            if (a < 0 || a > n - run) {
+                throw new IllegalArgumentException("tauKeys: a run at " + a + " of " + run + " elements leaves [0, " + n + ")");
+            }
+        }
+    }
+
     /** Counts {@code key}: its high part on the first pass ({@code high < 0}), else its low part when its high part is {@code high}. */
     public static void add(long[] hist, int high, int key) {
         if (high < 0) {

@@ -31,6 +31,20 @@ final class SparseKernels {
         }
     }
 
+    static void tauKeys(Operand x, Operand base, long n, long[] at, int run, int[] keys) {
+        checkFloat32(x, base);
+        KeyHistogram.checkRuns(n, at, run, keys);
+        float[] xs = new float[run];
+        float[] bs = new float[run];
+        for (int r = 0; r < at.length; r++) {
+            Lanes.load(x, at[r], run, xs);
+            Lanes.load(base, at[r], run, bs);
+            for (int j = 0; j < run; j++) {
+                keys[r * run + j] = MagnitudeSelect.key(xs[j] - bs[j]);
+            }
+        }
+    }
+
     static long tauBand(Operand x, Operand base, long start, long n, int lo, int hi, long[] counts, int[] band) {
         checkFloat32(x, base);
         KeyHistogram.checkBand(lo, hi, counts, start, n);

@@ -229,6 +229,14 @@ public final class InputChanges {
             }
 
             @Override
+            public void tauKeys(Operand x, Operand base, long n, long[] at, int run, int[] keys) {
+                if (done.compareAndSet(false, true)) {
+                    before.run();
+                }
+                k.tauKeys(x, base, n, at, run, keys);
+            }
+
+            @Override
             public void sparseNorms(SparseOp op, int norm, Operand[] inputs, Operand base, long blockStart, long total,
                                     double[] out) {
                 k.sparseNorms(op, norm, inputs, base, blockStart, total, out);

@@ -167,6 +167,12 @@ public final class CudaKernels implements Kernels {
         return between[0];
     }
 
+    /** A few thousand scattered reads of the host's mapped inputs: on the host, as the spec. */
+    @Override
+    public void tauKeys(Operand x, Operand base, long n, long[] at, int run, int[] keys) {
+        JAVA.tauKeys(x, base, n, at, run, keys);
+    }
+
     @Override
     public void sparseNorms(SparseOp op, int norm, Operand[] xs, Operand base, long blockStart, long total,
                             double[] out) {

@@ -187,6 +187,13 @@ public final class ExmergeNative {
         public static final MethodHandle mk_magnitude_band = bind("mk_magnitude_band", FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS),
                 ARRAYS);
+
+        /**
+         * int32_t mk_magnitude_keys_at(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
+         *                              const int64_t *at, int64_t runs, int32_t run, uint32_t *keys);
+         */
+        public static final MethodHandle mk_magnitude_keys_at = bind("mk_magnitude_keys_at", FunctionDescriptor.of(
+                JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS), ARRAYS);
     }
 
     /** Numerics §5: linked on first use. */

@@ -126,6 +126,11 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
+    public void tauKeys(Operand x, Operand base, long n, long[] at, int run, int[] keys) {
+        NativeSparse.tauKeys(x, base, n, at, run, keys);
+    }
+
+    @Override
     public void sparseNorms(SparseOp op, int norm, Operand[] xs, Operand base, long blockStart, long total,
                             double[] out) {
         NativeSparse.sparseNorms(op, norm, xs, base, blockStart, total, out);

@@ -92,6 +92,27 @@ final class NativeSparse {
         return between[0];
     }
 
+    static void tauKeys(Operand x, Operand base, long n, long[] at, int run, int[] keys) {
+        if (base == null || code(x.type()) == 0 || code(base.type()) == 0) {
+            FALLBACKS.count("tauKeys");
+            JAVA.tauKeys(x, base, n, at, run, keys);
+            return;
+        }
+        KeyHistogram.checkRuns(n, at, run, keys);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment xm = Staging.in(x.segment(), Staging.span(x, n, "x"), arena);
+            MemorySegment bm = Staging.in(base.segment(), Staging.span(base, n, "base"), arena);
+            int status;
+            try {
+                status = (int) ExmergeNative.Magnitude.mk_magnitude_keys_at.invokeExact(xm, code(x.type()), bm,
+                        code(base.type()), n, MemorySegment.ofArray(at), (long) at.length, run, MemorySegment.ofArray(keys));
+            } catch (Throwable t) {
+                throw ExmergeNative.rethrow(t);
+            }
+            NativeException.check(status, "mk_magnitude_keys_at", at.length + " runs of " + run + " in " + n);
+        }
+    }
+
     static void sparseNorms(SparseOp op, int norm, Operand[] xs, Operand base, long blockStart, long total,
                             double[] out) {
         if (!SparseArgs.handlesInputs(op, xs, base) || norm < SparseOp.NORM_L1 || norm > SparseOp.NORM_LINF

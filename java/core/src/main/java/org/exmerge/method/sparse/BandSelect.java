@@ -8,7 +8,6 @@ import org.exmerge.kernel.Operand;
 import org.exmerge.method.KeySelect;
 import org.exmerge.method.Parallel;
 import org.exmerge.numeric.MagnitudeSelect;
-import org.exmerge.numeric.Widen;
 
 /**
  * The exact k-th largest {@code |τ|} key of a large tensor in one read instead of
@@ -48,36 +47,27 @@ final class BandSelect {
 
     /**
      * The ascending magnitude keys of {@link #RUNS} runs of {@link #RUN} elements spread evenly over
-     * {@code [0, n)}, n ≥ {@link #FROM}, read in pieces on the run's threads: the sample is the first
-     * touch of most of the tensor's pages, and faulting them in on one thread while the others waited
-     * was a sixth of a TIES merge.
+     * {@code [0, n)}, n ≥ {@link #FROM}, read by the backend's {@link Kernels#tauKeys} in pieces on
+     * the run's threads: the sample is the first touch of most of the tensor's pages, and faulting
+     * them in on one thread while the others waited was a sixth of a TIES merge.
      */
-    static int[] sample(Parallel parallel, Operand x, Operand base, long n) {
+    static int[] sample(Kernels k, Parallel parallel, Operand x, Operand base, long n) {
         int[] keys = new int[RUNS * RUN];
         int pieces = Math.min(RUNS, 4 * Math.max(1, parallel.width()));
         int perPiece = (RUNS + pieces - 1) / pieces;
         parallel.run(pieces, p -> {
-            double[] xs = new double[RUN];
-            double[] bs = new double[RUN];
-            for (int r = p * perPiece; r < Math.min(RUNS, (p + 1) * perPiece); r++) {
-                sampleRun(x, base, r * (n - RUN) / (RUNS - 1), xs, bs, keys, r * RUN);
+            int from = p * perPiece;
+            int runs = Math.max(0, Math.min(RUNS, from + perPiece) - from);
+            long[] at = new long[runs];
+            for (int r = 0; r < runs; r++) {
+                at[r] = (from + r) * (n - RUN) / (RUNS - 1);
             }
+            int[] piece = new int[runs * RUN];
+            k.tauKeys(x, base, n, at, RUN, piece);
+            System.arraycopy(piece, 0, keys, from * RUN, piece.length);
         });
         Arrays.sort(keys);
         return keys;
-    }
-
-    /**
-     * One run's keys. Its own method so that the JIT compiles it within the first tensor: a run
-     * never loops long enough for the loop above to be compiled on its own, and a TIES merge samples
-     * each of a model's large tensors once, so that loop would otherwise run interpreted throughout.
-     */
-    private static void sampleRun(Operand x, Operand base, long at, double[] xs, double[] bs, int[] keys, int to) {
-        Widen.toDoubles(x.segment(), x.type(), at, RUN, xs);
-        Widen.toDoubles(base.segment(), base.type(), at, RUN, bs);
-        for (int j = 0; j < RUN; j++) {
-            keys[to + j] = MagnitudeSelect.key((float) xs[j] - (float) bs[j]);
-        }
     }
 
     /**

@@ -38,7 +38,7 @@ public final class Thresholds {
                     continue; // the select answers these from the count alone, with no read
                 }
                 if (sample == null) {
-                    sample = BandSelect.sample(parallel, x, base, n);
+                    sample = BandSelect.sample(k, parallel, x, base, n);
                     if (release) { // the sample's pages, before the read walks the tensor a part at a time
                         x.release(0, n);
                         base.release(0, n);

@@ -71,8 +71,8 @@ class BandSelectTest {
     private static void sameAsHistograms(Kernels k, Operand x, Operand b, boolean hits) {
         long[] ks = ranks();
         long[] want = histogramKeys(k, x, b, ks);
-        int[] sample = BandSelect.sample(Parallel.SERIAL, x, b, N);
-        assertThat(BandSelect.sample(THREE, x, b, N)).as("the sample in pieces").containsExactly(sample);
+        int[] sample = BandSelect.sample(new JavaKernels(), Parallel.SERIAL, x, b, N);
+        assertThat(BandSelect.sample(k, THREE, x, b, N)).as(k.name() + ": the sample in pieces").containsExactly(sample);
         for (int r = 0; hits && r < ks.length; r++) {
             if (ks[r] >= 1 && ks[r] <= N) {
                 assertThat(BandSelect.kthLargest(k, THREE, x, b, N, ks[r], sample, false)).as("rank " + ks[r]).isEqualTo(want[r]);
@@ -108,7 +108,7 @@ class BandSelectTest {
     void aSampleThatMisjudgesTheTensorFallsBackToTheHistograms() {
         try (Arena arena = Arena.ofShared()) {
             Operand[] d = fineTune(arena, 4, 0.0);
-            int[] sample = BandSelect.sample(THREE, d[0], d[1], N);
+            int[] sample = BandSelect.sample(new JavaKernels(), THREE, d[0], d[1], N);
             // Where the sample runs start, the fine-tune moves by a lot: the sample now sees large
             // deltas that the tensor barely has, and brackets its ranks far too high.
             for (int r = 0; r < 4096; r++) {
@@ -120,7 +120,7 @@ class BandSelectTest {
             Kernels k = new JavaKernels();
             long rank = N / 5;
             assertThat(BandSelect.kthLargest(k, Parallel.SERIAL, d[0], d[1], N, rank,
-                    BandSelect.sample(Parallel.SERIAL, d[0], d[1], N), false)).isEqualTo(BandSelect.MISS);
+                    BandSelect.sample(k, Parallel.SERIAL, d[0], d[1], N), false)).isEqualTo(BandSelect.MISS);
             sameAsHistograms(k, d[0], d[1], false);
             // The earlier sample brackets the rank well, yet releasing or not changes nothing.
             long want = histogramKeys(k, d[0], d[1], rank)[0];
