@@ -152,6 +152,9 @@ MK_API int32_t mk_magnitude_band(const void *x, int32_t x_type, const void *base
  * keys[r * run + j] = key(x[at[r] + j] - base[at[r] + j]) for r < runs, each run within [0, n). */
 MK_API int32_t mk_magnitude_keys_at(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
                                     const int64_t *at, int64_t runs, int32_t run, uint32_t *keys);
+/* The k-th largest (1 <= k <= n, duplicates counted) of n magnitude keys (each <= 0x7F800001) into
+ * *key: the band select's bracket and its rank among the gathered keys. keys is only read. */
+MK_API int32_t mk_kth_largest_key(const uint32_t *keys, int64_t n, int64_t k, uint32_t *key);
 
 /* ---- numerics §5: Philox4x32-10 (org.exmerge.numeric.Philox4x32) ----
  * One block: out[0..3] = philox4x32_10(counter[0..3], key[0..1]). */

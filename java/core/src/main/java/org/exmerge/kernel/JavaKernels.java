@@ -134,6 +134,11 @@ public final class JavaKernels implements Kernels {
     }
 
     @Override
+    public int kthLargestKey(int[] keys, int count, long k) {
+        return SparseKernels.kthLargestKey(keys, count, k);
+    }
+
+    @Override
     public void sparseNorms(SparseOp op, int norm, Operand[] inputs, Operand base, long blockStart, long total,
                             double[] out) {
         SparseKernels.norms(op, norm, inputs, base, blockStart, total, out);

@@ -95,6 +95,17 @@ public interface Kernels {
     void tauKeys(Operand x, Operand base, long n, long[] at, int run, int[] keys);
 
     /**
+     * The {@code k}-th largest of {@code keys[0, count)} (duplicates counted), magnitude keys as
+     * {@link #tauHistogram}'s: the band select's bracket from its sample and its rank among the keys
+     * its read gathered, by {@link org.exmerge.numeric.MagnitudeSelect}'s two histogram passes.
+     * {@code keys} is left as it was.
+     *
+     * @throws IllegalArgumentException unless {@code 1 ≤ k ≤ count ≤ keys.length} and every key lies in
+     *     {@code [0, MagnitudeSelect.NAN_KEY]}
+     */
+    int kthLargestKey(int[] keys, int count, long k);
+
+    /**
      * One numerics §4 block of the norms {@code rescale_norm} matches: for the block starting at
      * {@code blockStart} (a multiple of 65,536 below {@code total}, the tensor's element count),
      * {@code out[2i]} = the block value of model i's norm of τ_i and {@code out[2i+1]} = that of the

@@ -40,6 +40,18 @@ public final class KeyHistogram {
         }
     }
 
+    /** {@link Kernels#kthLargestKey}'s argument check, shared by every backend so that all refuse alike. */
+    public static void checkKeys(int[] keys, int count, long k) {
+        if (count < 0 || count > keys.length || k < 1 || k > count) {
+            throw new IllegalArgumentException("kthLargestKey: rank " + k + " of " + count + " keys (" + keys.length + " given)");
+        }
+        for (int j = 0; j < count; j++) {
+            if (keys[j] < 0 || keys[j] > MagnitudeSelect.NAN_KEY) {
+                throw new IllegalArgumentException("kthLargestKey: " + keys[j] + " at " + j + " is not a magnitude key");
+            }
+        }
+    }
+
     /** Counts {@code key}: its high part on the first pass ({@code high < 0}), else its low part when its high part is {@code high}. */
     public static void add(long[] hist, int high, int key) {
         if (high < 0) {

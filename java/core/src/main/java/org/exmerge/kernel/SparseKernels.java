@@ -45,6 +45,17 @@ final class SparseKernels {
         }
     }
 
+    static int kthLargestKey(int[] keys, int count, long k) {
+        KeyHistogram.checkKeys(keys, count, k);
+        return (int) MagnitudeSelect.kthLargestKeys(high -> {
+            long[] hist = new long[high < 0 ? MagnitudeSelect.HIGH_BUCKETS : MagnitudeSelect.LOW_BUCKETS];
+            for (int j = 0; j < count; j++) {
+                KeyHistogram.add(hist, high, keys[j]);
+            }
+            return hist;
+        }, count, k)[0];
+    }
+
     static long tauBand(Operand x, Operand base, long start, long n, int lo, int hi, long[] counts, int[] band) {
         checkFloat32(x, base);
         KeyHistogram.checkBand(lo, hi, counts, start, n);

@@ -237,6 +237,11 @@ public final class InputChanges {
             }
 
             @Override
+            public int kthLargestKey(int[] keys, int count, long rank) {
+                return k.kthLargestKey(keys, count, rank);
+            }
+
+            @Override
             public void sparseNorms(SparseOp op, int norm, Operand[] inputs, Operand base, long blockStart, long total,
                                     double[] out) {
                 k.sparseNorms(op, norm, inputs, base, blockStart, total, out);

@@ -173,6 +173,12 @@ public final class CudaKernels implements Kernels {
         JAVA.tauKeys(x, base, n, at, run, keys);
     }
 
+    /** A select among a few hundred thousand keys already in host memory: on the host, as the spec. */
+    @Override
+    public int kthLargestKey(int[] keys, int count, long k) {
+        return JAVA.kthLargestKey(keys, count, k);
+    }
+
     @Override
     public void sparseNorms(SparseOp op, int norm, Operand[] xs, Operand base, long blockStart, long total,
                             double[] out) {

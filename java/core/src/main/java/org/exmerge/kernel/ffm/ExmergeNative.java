@@ -194,6 +194,10 @@ public final class ExmergeNative {
          */
         public static final MethodHandle mk_magnitude_keys_at = bind("mk_magnitude_keys_at", FunctionDescriptor.of(
                 JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS), ARRAYS);
+
+        /** int32_t mk_kth_largest_key(const uint32_t *keys, int64_t n, int64_t k, uint32_t *key); */
+        public static final MethodHandle mk_kth_largest_key = bind("mk_kth_largest_key", FunctionDescriptor.of(JAVA_INT,
+                ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS), ARRAYS);
     }
 
     /** Numerics §5: linked on first use. */

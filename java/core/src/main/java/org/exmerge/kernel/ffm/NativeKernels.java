@@ -131,6 +131,11 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
+    public int kthLargestKey(int[] keys, int count, long k) {
+        return NativeSparse.kthLargestKey(keys, count, k);
+    }
+
+    @Override
     public void sparseNorms(SparseOp op, int norm, Operand[] xs, Operand base, long blockStart, long total,
                             double[] out) {
         NativeSparse.sparseNorms(op, norm, xs, base, blockStart, total, out);

@@ -113,6 +113,20 @@ final class NativeSparse {
         }
     }
 
+    static int kthLargestKey(int[] keys, int count, long k) {
+        KeyHistogram.checkKeys(keys, count, k);
+        int[] key = new int[1];
+        int status;
+        try {
+            status = (int) ExmergeNative.Magnitude.mk_kth_largest_key.invokeExact(MemorySegment.ofArray(keys), (long) count, k,
+                    MemorySegment.ofArray(key));
+        } catch (Throwable t) {
+            throw ExmergeNative.rethrow(t);
+        }
+        NativeException.check(status, "mk_kth_largest_key", "rank " + k + " of " + count);
+        return key[0];
+    }
+
     static void sparseNorms(SparseOp op, int norm, Operand[] xs, Operand base, long blockStart, long total,
                             double[] out) {
         if (!SparseArgs.handlesInputs(op, xs, base) || norm < SparseOp.NORM_L1 || norm > SparseOp.NORM_LINF

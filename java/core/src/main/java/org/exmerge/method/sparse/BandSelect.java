@@ -1,11 +1,8 @@
 package org.exmerge.method.sparse;
 
-import java.util.Arrays;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.Kernels;
-import org.exmerge.kernel.KeyHistogram;
 import org.exmerge.kernel.Operand;
-import org.exmerge.method.KeySelect;
 import org.exmerge.method.Parallel;
 import org.exmerge.numeric.MagnitudeSelect;
 
@@ -46,7 +43,7 @@ final class BandSelect {
     }
 
     /**
-     * The ascending magnitude keys of {@link #RUNS} runs of {@link #RUN} elements spread evenly over
+     * The magnitude keys of {@link #RUNS} runs of {@link #RUN} elements spread evenly over
      * {@code [0, n)}, n ≥ {@link #FROM}, read by the backend's {@link Kernels#tauKeys} in pieces on
      * the run's threads: the sample is the first touch of most of the tensor's pages, and faulting
      * them in on one thread while the others waited was a sixth of a TIES merge.
@@ -66,7 +63,6 @@ final class BandSelect {
             k.tauKeys(x, base, n, at, RUN, piece);
             System.arraycopy(piece, 0, keys, from * RUN, piece.length);
         });
-        Arrays.sort(keys);
         return keys;
     }
 
@@ -81,10 +77,10 @@ final class BandSelect {
         double p = (double) rank / n;
         long expected = Math.round(p * s); // sampled keys at or above the rank's key
         long margin = (long) Math.ceil(Z * Math.sqrt(s * p * (1 - p))) + 2;
-        long hiAt = s - expected + margin;
+        long hiAt = s - expected + margin; // positions in the sample's ascending order
         long loAt = s - expected - margin;
-        int hi = hiAt >= s ? MagnitudeSelect.NAN_KEY : sample[(int) Math.max(0, hiAt)];
-        int lo = loAt < 0 ? 0 : sample[(int) Math.min(s - 1, loAt)];
+        int hi = hiAt >= s ? MagnitudeSelect.NAN_KEY : k.kthLargestKey(sample, s, s - Math.max(0, hiAt));
+        int lo = loAt < 0 ? 0 : k.kthLargestKey(sample, s, s - Math.min(s - 1, loAt));
         double share = Math.min(MOST, 3.0 * (hiAt - loAt) / s);
         // Parts of at most PART elements, as many as a whole number of rounds over the threads.
         int width = Math.max(1, parallel.width());
@@ -124,22 +120,22 @@ final class BandSelect {
         }
         long inBand = rank - above - atHi;
         if (inBand <= gathered) {
-            return kthOfBands(bands, between, gathered, inBand);
+            return kthOfBands(k, bands, between, gathered, inBand);
         }
         return inBand - gathered <= atLo ? lo : MISS;
     }
 
-    /** The k-th largest of the gathered keys, by the same two-pass select over them. */
-    private static long kthOfBands(int[][] bands, long[] between, long total, long k) {
-        return MagnitudeSelect.kthLargestKeys(high -> {
-            long[] hist = new long[high < 0 ? MagnitudeSelect.HIGH_BUCKETS : MagnitudeSelect.LOW_BUCKETS];
-            for (int q = 0; q < bands.length; q++) {
-                int[] band = bands[q];
-                for (int j = 0; j < between[q]; j++) {
-                    KeyHistogram.add(hist, high, band[j]);
-                }
-            }
-            return hist;
-        }, total, k)[0];
+    /** The k-th largest of the gathered keys, the parts' bands laid end to end. */
+    private static long kthOfBands(Kernels k, int[][] bands, long[] between, long total, long rank) {
+        if (total > Integer.MAX_VALUE - 8) {
+            return MISS;
+        }
+        int[] all = new int[(int) total];
+        int at = 0;
+        for (int q = 0; q < bands.length; q++) {
+            System.arraycopy(bands[q], 0, all, at, (int) between[q]);
+            at += (int) between[q];
+        }
+        return k.kthLargestKey(all, at, rank);
     }
 }
