@@ -148,10 +148,12 @@ MK_API int32_t mk_magnitude_histogram_low(const void *x, int32_t x_type, const v
 MK_API int32_t mk_magnitude_band(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
                                  uint32_t lo, uint32_t hi, int64_t *counts, uint32_t *band, int64_t cap,
                                  int64_t *between);
-/* The band select's sample (Kernels.tauKeys): keys as above, with base, of runs of run elements:
- * keys[r * run + j] = key(x[at[r] + j] - base[at[r] + j]) for r < runs, each run within [0, n). */
-MK_API int32_t mk_magnitude_keys_at(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
-                                    const int64_t *at, int64_t runs, int32_t run, uint32_t *keys);
+/* The band select's sample (Kernels.tauKeys): keys as above, with base, of runs first .. first + runs - 1
+ * of `of` runs of `run` elements spread over [0, n), run r starting at s = r * (n - run) / (of - 1) (0
+ * when of == 1): keys[(r - first) * run + j] = key(x[s + j] - base[s + j]). 1 <= run <= n, 1 <= of <= 2^20,
+ * 0 <= first <= first + runs <= of. */
+MK_API int32_t mk_magnitude_keys_spread(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
+                                        int32_t first, int32_t runs, int32_t of, int32_t run, uint32_t *keys);
 /* The k-th largest (1 <= k <= n, duplicates counted) of n magnitude keys (each <= 0x7F800001) into
  * *key: the band select's bracket and its rank among the gathered keys. keys is only read. */
 MK_API int32_t mk_kth_largest_key(const uint32_t *keys, int64_t n, int64_t k, uint32_t *key);

@@ -209,8 +209,10 @@ typedef struct keys_args {
     int32_t x_type;
     const void *base;
     int32_t base_type;
-    const int64_t *at;
-    int64_t runs;
+    int64_t n;
+    int32_t first;
+    int32_t runs;
+    int32_t of;
     int32_t run;
     uint32_t *keys;
 } keys_args;
@@ -219,30 +221,26 @@ typedef struct keys_args {
 static int32_t keys_body(void *ctx) {
     const keys_args *a = ctx;
     const mk_kernel_table *k = mk_active();
-    for (int64_t r = 0; r < a->runs; r++) {
-        k->magnitude_keys(at(a->x, a->x_type, a->at[r]), a->x_type, at(a->base, a->base_type, a->at[r]), a->base_type,
-                          a->run, a->keys + r * a->run);
+    for (int32_t r = 0; r < a->runs; r++) {
+        int64_t s = a->of == 1 ? 0 : (int64_t)(a->first + r) * (a->n - a->run) / (a->of - 1);
+        k->magnitude_keys(at(a->x, a->x_type, s), a->x_type, at(a->base, a->base_type, s), a->base_type, a->run,
+                          a->keys + (int64_t)r * a->run);
     }
     return MK_OK;
 }
 
-int32_t mk_magnitude_keys_at(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
-                             const int64_t *at, int64_t runs, int32_t run, uint32_t *keys) {
-    if (n < 0 || runs < 0 || run < 1) {
+int32_t mk_magnitude_keys_spread(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
+                                 int32_t first, int32_t runs, int32_t of, int32_t run, uint32_t *keys) {
+    if (run < 1 || run > n || of < 1 || of > (1 << 20) || first < 0 || runs < 0 || first > of - runs) {
         return MK_E_ARGUMENT;
     }
-    if (runs > 0 && (x == NULL || base == NULL || at == NULL || keys == NULL)) {
+    if (runs > 0 && (x == NULL || base == NULL || keys == NULL)) {
         return MK_E_NULL;
     }
     if (mk_dtype_size(x_type) == 0 || mk_dtype_size(base_type) == 0) {
         return MK_E_DTYPE;
     }
-    for (int64_t r = 0; r < runs; r++) {
-        if (at[r] < 0 || at[r] > n - run) {
-            return MK_E_ARGUMENT;
-        }
-    }
-    const keys_args args = {x, x_type, base, base_type, at, runs, run, keys};
+    const keys_args args = {x, x_type, base, base_type, n, first, runs, of, run, keys};
     return mk_guarded(keys_body, (void *)&args);
 }
 

@@ -129,8 +129,8 @@ public final class JavaKernels implements Kernels {
     }
 
     @Override
-    public void tauKeys(Operand x, Operand base, long n, long[] at, int run, int[] keys) {
-        SparseKernels.tauKeys(x, base, n, at, run, keys);
+    public void tauKeys(Operand x, Operand base, long n, int first, int runs, int of, int run, int[] keys) {
+        SparseKernels.tauKeys(x, base, n, first, runs, of, run, keys);
     }
 
     @Override

@@ -84,15 +84,16 @@ public interface Kernels {
     long tauBand(Operand x, Operand base, long start, long n, int lo, int hi, long[] counts, int[] band);
 
     /**
-     * The magnitude keys of {@code τ = x − b} (as {@link #tauHistogram}) of runs of {@code run}
-     * elements starting at the elements {@code at[r]}: {@code keys[r·run + j] = key(τ[at[r] + j])}.
-     * The band select's sample: a few thousand short runs spread over a tensor, which in Java cost
-     * more to compile than to run in a merge of a few hundred tensors.
+     * The band select's sample: the magnitude keys of {@code τ = x − b} (as {@link #tauHistogram}) of
+     * runs {@code first, …, first + runs − 1} of {@code of} runs of {@code run} elements spread evenly
+     * over {@code [0, n)}, run r starting at element {@code r·(n − run) / (of − 1)} (0 when of = 1):
+     * {@code keys[(r − first)·run + j] = key(τ[start(r) + j])}. A few thousand scattered short runs per
+     * tensor, which in Java cost more to compile than to run in a merge of a few hundred tensors.
      *
-     * @throws IllegalArgumentException unless {@code run ≥ 1}, {@code keys} has {@code at.length · run}
-     *     entries and every run lies within {@code [0, n)}
+     * @throws IllegalArgumentException unless {@code 1 ≤ run ≤ n}, {@code 1 ≤ of ≤ 2^20},
+     *     {@code 0 ≤ first ≤ first + runs ≤ of} and {@code keys} has {@code runs · run} entries
      */
-    void tauKeys(Operand x, Operand base, long n, long[] at, int run, int[] keys);
+    void tauKeys(Operand x, Operand base, long n, int first, int runs, int of, int run, int[] keys);
 
     /**
      * The {@code k}-th largest of {@code keys[0, count)} (duplicates counted), magnitude keys as

@@ -29,15 +29,17 @@ public final class KeyHistogram {
     }
 
     /** {@link Kernels#tauKeys}'s argument check, shared by every backend so that all refuse alike. */
-    public static void checkRuns(long n, long[] at, int run, int[] keys) {
-        if (run < 1 || n < 0 || keys.length != (long) at.length * run) {
-            throw new IllegalArgumentException("tauKeys: " + at.length + " runs of " + run + ", " + keys.length + " keys");
+    public static void checkRuns(long n, int first, int runs, int of, int run, int[] keys) {
+        if (run < 1 || run > n || of < 1 || of > 1 << 20 || first < 0 || runs < 0 || first > of - runs
+                || keys.length != (long) runs * run) {
+            throw new IllegalArgumentException("tauKeys: runs " + first + " + " + runs + " of " + of + ", " + run
+                    + " elements each in " + n + ", " + keys.length + " keys");
         }
-        for (long a : at) {
-            if (a < 0 || a > n - run) {
-                throw new IllegalArgumentException("tauKeys: a run at " + a + " of " + run + " elements leaves [0, " + n + ")");
-            }
-        }
+    }
+
+    /** Where run {@code r} of {@code of} runs of {@code run} elements spread evenly over {@code [0, n)} starts. */
+    public static long runStart(long n, int r, int of, int run) {
+        return of == 1 ? 0 : r * (n - run) / (of - 1);
     }
 
     /** {@link Kernels#kthLargestKey}'s argument check, shared by every backend so that all refuse alike. */

@@ -31,14 +31,15 @@ final class SparseKernels {
         }
     }
 
-    static void tauKeys(Operand x, Operand base, long n, long[] at, int run, int[] keys) {
+    static void tauKeys(Operand x, Operand base, long n, int first, int runs, int of, int run, int[] keys) {
         checkFloat32(x, base);
-        KeyHistogram.checkRuns(n, at, run, keys);
+        KeyHistogram.checkRuns(n, first, runs, of, run, keys);
         float[] xs = new float[run];
         float[] bs = new float[run];
-        for (int r = 0; r < at.length; r++) {
-            Lanes.load(x, at[r], run, xs);
-            Lanes.load(base, at[r], run, bs);
+        for (int r = 0; r < runs; r++) {
+            long at = KeyHistogram.runStart(n, first + r, of, run);
+            Lanes.load(x, at, run, xs);
+            Lanes.load(base, at, run, bs);
             for (int j = 0; j < run; j++) {
                 keys[r * run + j] = MagnitudeSelect.key(xs[j] - bs[j]);
             }

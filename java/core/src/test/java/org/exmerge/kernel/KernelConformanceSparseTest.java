@@ -83,6 +83,82 @@ class KernelConformanceSparseTest {
         });
     }
 
+    @ParameterizedTest
+    @MethodSource("org.exmerge.kernel.KernelConformanceTest#targets")
+    void tauKeysMatchTheSpecForEveryTypeMixSpreadAndPiece(Target t) {
+        t.run(() -> {
+            long seed = 8_500;
+            for (DType tx : TYPES) {
+                for (DType tb : TYPES) {
+                    seed++;
+                    int n = Math.max(1, TAILS[(int) (seed % TAILS.length)]);
+                    try (Arena arena = Arena.ofConfined()) {
+                        Operand x = TestBits.fill(arena, tx, n, (int) (seed % 3), seed);
+                        Operand b = TestBits.fill(arena, tb, n, 1, seed + 1);
+                        // {first, runs, of, run}: whole spreads, a middle piece, one run, an empty piece,
+                        // runs longer than the tensor, a piece past the spread, too many runs
+                        int[][] asks = {{0, 7, 7, 4}, {3, 5, 64, 3}, {0, 1, 1, n}, {2, 0, 9, 1}, {0, 2, 2, n + 1},
+                                {5, 5, 9, 1}, {0, 1, (1 << 20) + 1, 1}};
+                        for (int[] a : asks) {
+                            String at = String.format("%s seed %d x %s base %s n %d runs %s", t, seed, tx, tb, n,
+                                    Arrays.toString(a));
+                            int[] want = new int[Math.max(0, a[1] * a[3])];
+                            int[] got = new int[want.length];
+                            if (!KernelConformanceTest.refusedAlike(at, () -> SPEC.tauKeys(x, b, n, a[0], a[1], a[2], a[3], want),
+                                    () -> t.kernels().tauKeys(x, b, n, a[0], a[1], a[2], a[3], got))) {
+                                assertThat(got).as(at).containsExactly(want);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+    }
+
+    @ParameterizedTest
+    @MethodSource("org.exmerge.kernel.KernelConformanceTest#targets")
+    void kthLargestKeysMatchTheSpecOnDuplicatesNaNsAndEveryRankKind(Target t) {
+        t.run(() -> {
+            SplittableRandom r = new SplittableRandom(8_700);
+            for (int count : new int[] {1, 2, 17, 4096, 70_001}) {
+                // few distinct keys in one high bucket (a fine-tune's band), and keys spread over all
+                int[] alike = new int[count + 3];
+                int[] spread = new int[count + 3];
+                for (int j = 0; j < count; j++) {
+                    alike[j] = 0x3C00_0000 + r.nextInt(6) * 3;
+                    int pick = r.nextInt(20);
+                    spread[j] = pick == 0 ? MagnitudeSelect.NAN_KEY : pick == 1 ? 0 : r.nextInt(MagnitudeSelect.NAN_KEY);
+                }
+                for (int[] keys : new int[][] {alike, spread}) {
+                    int[] before = keys.clone();
+                    for (long k : new long[] {1, 2, count / 3, count / 2 + 1, count - 1, count}) {
+                        if (k < 1 || k > count) {
+                            continue;
+                        }
+                        String at = t + " count " + count + " rank " + k;
+                        assertThat(t.kernels().kthLargestKey(keys, count, k)).as(at).isEqualTo(SPEC.kthLargestKey(keys, count, k));
+                    }
+                    assertThat(keys).as("keys left as they were").containsExactly(before);
+                }
+            }
+            int[] keys = {5, 9, 9, 1};
+            int[] notKeys = {5, -1, 9};
+            int[] aboveNaN = {5, MagnitudeSelect.NAN_KEY + 1};
+            Object[][] refused = {{keys, 4, 0L}, {keys, 4, 5L}, {keys, 5, 1L}, {keys, -1, 1L}, {notKeys, 3, 1L},
+                    {aboveNaN, 2, 2L}};
+            for (Object[] a : refused) {
+                int[] ks = (int[]) a[0];
+                int count = (int) a[1];
+                long k = (long) a[2];
+                String at = t + " refusal " + Arrays.toString(ks) + " count " + count + " rank " + k;
+                assertThat(KernelConformanceTest.refusedAlike(at, () -> SPEC.kthLargestKey(ks, count, k),
+                        () -> t.kernels().kthLargestKey(ks, count, k))).as(at).isTrue();
+            }
+            assertThat(t.kernels().kthLargestKey(keys, 4, 2)).isEqualTo(9);
+            assertThat(t.kernels().kthLargestKey(keys, 3, 3)).as("only the first count keys").isEqualTo(5);
+        });
+    }
+
     /**
      * One bracket on a band that holds every key between, then on shorter ones (around the AVX2
      * path's 8-lane stores): counts and the number between always equal; a band that holds them all

@@ -229,11 +229,11 @@ public final class InputChanges {
             }
 
             @Override
-            public void tauKeys(Operand x, Operand base, long n, long[] at, int run, int[] keys) {
+            public void tauKeys(Operand x, Operand base, long n, int first, int runs, int of, int run, int[] keys) {
                 if (done.compareAndSet(false, true)) {
                     before.run();
                 }
-                k.tauKeys(x, base, n, at, run, keys);
+                k.tauKeys(x, base, n, first, runs, of, run, keys);
             }
 
             @Override

@@ -169,8 +169,8 @@ public final class CudaKernels implements Kernels {
 
     /** A few thousand scattered reads of the host's mapped inputs: on the host, as the spec. */
     @Override
-    public void tauKeys(Operand x, Operand base, long n, long[] at, int run, int[] keys) {
-        JAVA.tauKeys(x, base, n, at, run, keys);
+    public void tauKeys(Operand x, Operand base, long n, int first, int runs, int of, int run, int[] keys) {
+        JAVA.tauKeys(x, base, n, first, runs, of, run, keys);
     }
 
     /** A select among a few hundred thousand keys already in host memory: on the host, as the spec. */

@@ -189,11 +189,12 @@ public final class ExmergeNative {
                 ARRAYS);
 
         /**
-         * int32_t mk_magnitude_keys_at(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
-         *                              const int64_t *at, int64_t runs, int32_t run, uint32_t *keys);
+         * int32_t mk_magnitude_keys_spread(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
+         *                                  int32_t first, int32_t runs, int32_t of, int32_t run, uint32_t *keys);
          */
-        public static final MethodHandle mk_magnitude_keys_at = bind("mk_magnitude_keys_at", FunctionDescriptor.of(
-                JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_INT, ADDRESS), ARRAYS);
+        public static final MethodHandle mk_magnitude_keys_spread = bind("mk_magnitude_keys_spread", FunctionDescriptor.of(
+                JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS),
+                ARRAYS);
 
         /** int32_t mk_kth_largest_key(const uint32_t *keys, int64_t n, int64_t k, uint32_t *key); */
         public static final MethodHandle mk_kth_largest_key = bind("mk_kth_largest_key", FunctionDescriptor.of(JAVA_INT,

@@ -126,8 +126,8 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
-    public void tauKeys(Operand x, Operand base, long n, long[] at, int run, int[] keys) {
-        NativeSparse.tauKeys(x, base, n, at, run, keys);
+    public void tauKeys(Operand x, Operand base, long n, int first, int runs, int of, int run, int[] keys) {
+        NativeSparse.tauKeys(x, base, n, first, runs, of, run, keys);
     }
 
     @Override

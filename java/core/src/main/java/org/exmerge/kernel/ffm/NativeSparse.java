@@ -92,29 +92,31 @@ final class NativeSparse {
         return between[0];
     }
 
-    static void tauKeys(Operand x, Operand base, long n, long[] at, int run, int[] keys) {
+    static void tauKeys(Operand x, Operand base, long n, int first, int runs, int of, int run, int[] keys) {
         if (base == null || code(x.type()) == 0 || code(base.type()) == 0) {
             FALLBACKS.count("tauKeys");
-            JAVA.tauKeys(x, base, n, at, run, keys);
+            JAVA.tauKeys(x, base, n, first, runs, of, run, keys);
             return;
         }
-        KeyHistogram.checkRuns(n, at, run, keys);
+        KeyHistogram.checkRuns(n, first, runs, of, run, keys);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment xm = Staging.in(x.segment(), Staging.span(x, n, "x"), arena);
             MemorySegment bm = Staging.in(base.segment(), Staging.span(base, n, "base"), arena);
             int status;
             try {
-                status = (int) ExmergeNative.Magnitude.mk_magnitude_keys_at.invokeExact(xm, code(x.type()), bm,
-                        code(base.type()), n, MemorySegment.ofArray(at), (long) at.length, run, MemorySegment.ofArray(keys));
+                status = (int) ExmergeNative.Magnitude.mk_magnitude_keys_spread.invokeExact(xm, code(x.type()), bm,
+                        code(base.type()), n, first, runs, of, run, MemorySegment.ofArray(keys));
             } catch (Throwable t) {
                 throw ExmergeNative.rethrow(t);
             }
-            NativeException.check(status, "mk_magnitude_keys_at", at.length + " runs of " + run + " in " + n);
+            NativeException.check(status, "mk_magnitude_keys_spread", "runs " + first + " + " + runs + " of " + of + " in " + n);
         }
     }
 
     static int kthLargestKey(int[] keys, int count, long k) {
-        KeyHistogram.checkKeys(keys, count, k);
+        if (count < 0 || count > keys.length || k < 1 || k > count) {
+            KeyHistogram.checkKeys(keys, count, k); // the spec's refusal; the keys themselves the library checks
+        }
         int[] key = new int[1];
         int status;
         try {
@@ -122,6 +124,9 @@ final class NativeSparse {
                     MemorySegment.ofArray(key));
         } catch (Throwable t) {
             throw ExmergeNative.rethrow(t);
+        }
+        if (status == ExmergeNative.MK_E_ARGUMENT) {
+            KeyHistogram.checkKeys(keys, count, k); // a key out of range: refused as the spec refuses it
         }
         NativeException.check(status, "mk_kth_largest_key", "rank " + k + " of " + count);
         return key[0];

@@ -55,12 +55,8 @@ final class BandSelect {
         parallel.run(pieces, p -> {
             int from = p * perPiece;
             int runs = Math.max(0, Math.min(RUNS, from + perPiece) - from);
-            long[] at = new long[runs];
-            for (int r = 0; r < runs; r++) {
-                at[r] = (from + r) * (n - RUN) / (RUNS - 1);
-            }
             int[] piece = new int[runs * RUN];
-            k.tauKeys(x, base, n, at, RUN, piece);
+            k.tauKeys(x, base, n, from, runs, RUNS, RUN, piece);
             System.arraycopy(piece, 0, keys, from * RUN, piece.length);
         });
         return keys;
