@@ -32,7 +32,7 @@ extern "C" {
 
 /* Bumped whenever a prototype or a constant below changes meaning; the Java loader refuses a
  * library whose version differs from the one it was written against. */
-#define MK_ABI_VERSION 7
+#define MK_ABI_VERSION 8
 
 /* ---- status codes ---- */
 #define MK_OK 0

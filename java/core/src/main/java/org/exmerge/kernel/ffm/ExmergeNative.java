@@ -37,7 +37,7 @@ import java.util.List;
  */
 public final class ExmergeNative {
     // ---- #define constants of exmerge.h ----
-    public static final int MK_ABI_VERSION = 7;
+    public static final int MK_ABI_VERSION = 8;
 
     public static final int MK_OK = 0;
     public static final int MK_E_NULL = -1;
