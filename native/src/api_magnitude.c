@@ -245,7 +245,7 @@ int32_t mk_magnitude_keys_spread(const void *x, int32_t x_type, const void *base
 }
 
 /* Two counting passes, as MagnitudeSelect: the bucket of key >> 16 that holds rank k (counted from the
- * top), then the low part within it. */
+ * top), then the low part within it (count_low, as the histogram's second pass). */
 int32_t mk_kth_largest_key(const uint32_t *keys, int64_t n, int64_t k, uint32_t *key) {
     if (n < 0 || k < 1 || k > n) {
         return MK_E_ARGUMENT;
@@ -253,42 +253,36 @@ int32_t mk_kth_largest_key(const uint32_t *keys, int64_t n, int64_t k, uint32_t 
     if (keys == NULL || key == NULL) {
         return MK_E_NULL;
     }
-    uint32_t *hist = calloc((size_t)1 << 16, sizeof(uint32_t));
+    for (int64_t j = 0; j < n; j++) {
+        if (keys[j] > MK_NAN_KEY) {
+            return MK_E_ARGUMENT;
+        }
+    }
+    int64_t *hist = calloc((size_t)1 << 16, sizeof(int64_t));
     if (hist == NULL) {
         return MK_E_ARGUMENT; /* the ABI has no out-of-memory status */
     }
-    int32_t status = MK_OK;
     for (int64_t j = 0; j < n; j++) {
-        if (keys[j] > MK_NAN_KEY) {
-            status = MK_E_ARGUMENT;
-            break;
-        }
         hist[keys[j] >> 16]++;
     }
     uint32_t high = 0;
     int64_t above = 0;
-    if (status == MK_OK) {
-        for (int64_t b = (int64_t)(MK_NAN_KEY >> 16); b >= 0; b--) {
-            if (above + hist[b] >= k) {
-                high = (uint32_t)b;
-                break;
-            }
-            above += hist[b];
+    for (int64_t b = (int64_t)(MK_NAN_KEY >> 16); b >= 0; b--) {
+        if (above + hist[b] >= k) {
+            high = (uint32_t)b;
+            break;
         }
-        memset(hist, 0, ((size_t)1 << 16) * sizeof(uint32_t));
-        for (int64_t j = 0; j < n; j++) {
-            if (keys[j] >> 16 == high) {
-                hist[keys[j] & 0xFFFFu]++;
-            }
+        above += hist[b];
+    }
+    memset(hist, 0, ((size_t)1 << 16) * sizeof(int64_t));
+    count_low(keys, n, high, hist);
+    for (int64_t b = 0xFFFF; b >= 0; b--) {
+        if (above + hist[b] >= k) {
+            *key = high << 16 | (uint32_t)b;
+            break;
         }
-        for (int64_t b = 0xFFFF; b >= 0; b--) {
-            if (above + hist[b] >= k) {
-                *key = high << 16 | (uint32_t)b;
-                break;
-            }
-            above += hist[b];
-        }
+        above += hist[b];
     }
     free(hist);
-    return status;
+    return MK_OK;
 }
