@@ -244,6 +244,16 @@ int32_t mk_magnitude_keys_spread(const void *x, int32_t x_type, const void *base
     return mk_guarded(keys_body, (void *)&args);
 }
 
+/* The bucket at or below `top` holding rank k (counted from the top, above the keys of higher buckets,
+ * which *above accumulates); k is within the histogram's total, so a bucket is always found. */
+static uint32_t rank_bucket(const int64_t *hist, int64_t top, int64_t k, int64_t *above) {
+    int64_t b = top;
+    for (; b > 0 && *above + hist[b] < k; b--) {
+        *above += hist[b];
+    }
+    return (uint32_t)b;
+}
+
 /* Two counting passes, as MagnitudeSelect: the bucket of key >> 16 that holds rank k (counted from the
  * top), then the low part within it (count_low, as the histogram's second pass). */
 int32_t mk_kth_largest_key(const uint32_t *keys, int64_t n, int64_t k, uint32_t *key) {
@@ -265,24 +275,11 @@ int32_t mk_kth_largest_key(const uint32_t *keys, int64_t n, int64_t k, uint32_t 
     for (int64_t j = 0; j < n; j++) {
         hist[keys[j] >> 16]++;
     }
-    uint32_t high = 0;
     int64_t above = 0;
-    for (int64_t b = (int64_t)(MK_NAN_KEY >> 16); b >= 0; b--) {
-        if (above + hist[b] >= k) {
-            high = (uint32_t)b;
-            break;
-        }
-        above += hist[b];
-    }
+    const uint32_t high = rank_bucket(hist, (int64_t)(MK_NAN_KEY >> 16), k, &above);
     memset(hist, 0, ((size_t)1 << 16) * sizeof(int64_t));
     count_low(keys, n, high, hist);
-    for (int64_t b = 0xFFFF; b >= 0; b--) {
-        if (above + hist[b] >= k) {
-            *key = high << 16 | (uint32_t)b;
-            break;
-        }
-        above += hist[b];
-    }
+    *key = high << 16 | rank_bucket(hist, 0xFFFF, k, &above);
     free(hist);
     return MK_OK;
 }
