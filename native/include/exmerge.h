@@ -32,7 +32,7 @@ extern "C" {
 
 /* Bumped whenever a prototype or a constant below changes meaning; the Java loader refuses a
  * library whose version differs from the one it was written against. */
-#define MK_ABI_VERSION 8
+#define MK_ABI_VERSION 9
 
 /* ---- status codes ---- */
 #define MK_OK 0
@@ -96,10 +96,14 @@ MK_API int32_t mk_force_isa(int32_t isa);
  *   if (flags & MK_LINEAR_DIVIDE) acc = acc / divisor;  if (base) acc = fma(lambda, acc, b);
  *   out[j] = narrow(acc)   (round to nearest even; NaN -> 0x7FC0 for BF16, 0x7E00 for F16; F32 stored as is)
  * all in float32. inputs[i] has type input_types[i]; any mix of MK_DTYPE_* for inputs, base and out.
- * out may not overlap an input unless it is the same pointer with the same type. */
+ * out may not overlap an input unless it is the same pointer with the same type.
+ * first_nonfinite: NULL, or where to put the index of the first element of out[0, n) that is an
+ * infinity or NaN once written (mk_first_nonfinite's test), or -1: the engine's output check, made
+ * while the values are in registers or in cache instead of by a second read of the output. */
 MK_API int32_t mk_linear(int32_t n_inputs, const void *const *inputs, const int32_t *input_types,
                          const float *weights, const void *base, int32_t base_type, void *out,
-                         int32_t out_type, int32_t flags, float divisor, float lambda, int64_t n);
+                         int32_t out_type, int32_t flags, float divisor, float lambda, int64_t n,
+                         int64_t *first_nonfinite);
 
 /* out[j] = narrow(widen(in[j])) for j in [0, n); same type is a copy. */
 MK_API int32_t mk_convert(const void *in, int32_t in_type, void *out, int32_t out_type, int64_t n);
@@ -190,7 +194,7 @@ MK_API int32_t mk_philox_uniform(uint64_t seed, uint32_t tensor_id, uint32_t mod
  * points at element start. keep_from/keep_below lie in [0, 2^31] (2^31: no bound / keep nothing);
  * keep_prob[i] >= 0 (ignored unless random is MK_RANDOM_FIXED). row_length, rank_low, rank_span and
  * rank_single are read only for MK_RANDOM_RANKED (row_length >= 1, the tensor a whole number of rows;
- * the arrays may be NULL otherwise). */
+ * the arrays may be NULL otherwise). first_nonfinite: NULL, or as mk_linear's (an index into out). */
 #define MK_RANDOM_NONE 0
 #define MK_RANDOM_FIXED 1
 #define MK_RANDOM_RANKED 2
@@ -206,7 +210,7 @@ MK_API int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, cons
                                int32_t random, const float *keep_prob, const float *divisor, int32_t election,
                                int32_t flags, float sum_divisor, float lambda, uint64_t seed, uint32_t tensor_id,
                                int64_t start, int64_t n, int64_t row_length, const double *rank_low,
-                               const double *rank_span, const float *rank_single);
+                               const double *rank_span, const float *rank_single, int64_t *first_nonfinite);
 
 /* One numerics §4 block of the norms rescale_norm matches (org.exmerge.kernel.Kernels.sparseNorms):
  * over elements [block_start, block_start + len) (block_start a multiple of 65,536, len <= 65,536),

@@ -2,7 +2,8 @@
  * mk_sparse_merge: argument checks, then the tile driver. Per tile of MK_SPARSE_TILE elements the
  * base is widened once, each model's values v_i = w_i * sparsified(t_i) go to their own tile (with
  * that model's Philox uniforms first when the drop is random), and one combine pass elects, sums,
- * divides, adds the base back and narrows. Each input is read once and the output written once.
+ * divides, adds the base back and narrows. Each input is read once and the output written once;
+ * the output check, when asked, looks at each tile's output while it is in L1.
  */
 #include <stdlib.h>
 
@@ -42,6 +43,7 @@ typedef struct merge_call {
     const float *rank_single;
     float *v;            /* n_models value tiles, allocated by the caller */
     mk_row_ranks *ranks; /* DELLA's scratch, allocated by the caller */
+    int64_t *first;      /* NULL: no output check; else -1 on entry */
 } merge_call;
 
 /* The tile loop: everything that reads the inputs, under the SIGBUS guard (fault_guard.c); allocates nothing. */
@@ -106,7 +108,12 @@ static int32_t merge_tiles(void *ctx) {
             k->sparse_values(x, input_types[i], b, len, lo, hi, ui, p, by_prob ? p : divisor[i], weights[i],
                              v + (int64_t)i * MK_SPARSE_TILE);
         }
-        k->sparse_combine(&args, v, b, len, (char *)out + from * mk_dtype_size(out_type));
+        char *tile = (char *)out + from * mk_dtype_size(out_type);
+        k->sparse_combine(&args, v, b, len, tile);
+        if (c->first != NULL && *c->first < 0) {
+            int64_t at = k->first_nonfinite(tile, (int32_t)mk_dtype_size(out_type), mk_nonfinite_lane(out_type), len);
+            *c->first = at < 0 ? -1 : from + at;
+        }
     }
     return MK_OK;
 }
@@ -116,7 +123,8 @@ int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32
                         const int64_t *keep_from, const int64_t *keep_below, int32_t random, const float *keep_prob,
                         const float *divisor, int32_t election, int32_t flags, float sum_divisor, float lambda,
                         uint64_t seed, uint32_t tensor_id, int64_t start, int64_t n, int64_t row_length,
-                        const double *rank_low, const double *rank_span, const float *rank_single) {
+                        const double *rank_low, const double *rank_span, const float *rank_single,
+                        int64_t *first_nonfinite) {
     const int32_t known = MK_SPARSE_NORMALIZE | MK_SPARSE_DIVIDE_BY_PROB;
     if (n < 0 || start < 0 || n_models < 0 || (flags & ~known) != 0 || election < MK_ELECT_NONE ||
         election > MK_ELECT_COUNT || random < MK_RANDOM_NONE || random > MK_RANDOM_RANKED ||
@@ -146,6 +154,9 @@ int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32
             return MK_E_NULL;
         }
     }
+    if (first_nonfinite != NULL) {
+        *first_nonfinite = -1;
+    }
     if (n == 0) {
         return MK_OK;
     }
@@ -171,7 +182,7 @@ int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32
     }
     const merge_call call = {n_models, inputs, input_types, base, base_type, out, out_type, weights, keep_from,
                              keep_below, random, keep_prob, divisor, election, flags, sum_divisor, lambda, seed,
-                             tensor_id, start, n, rank_low, rank_span, rank_single, v, &ranks};
+                             tensor_id, start, n, rank_low, rank_span, rank_single, v, &ranks, first_nonfinite};
     const int32_t status = mk_guarded(merge_tiles, (void *)&call);
     if (v != stack_v) {
         free(v);

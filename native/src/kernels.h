@@ -40,6 +40,9 @@ typedef struct mk_linear_args {
     float divisor;
     float lambda;
     int64_t n;
+    /* NULL: no output check asked. Else a linear_direct that tests the values it stores sets it to 1
+     * when one of them is non-finite and 0 when none is; one that does not test leaves it as it is. */
+    int32_t *nonfinite;
 } mk_linear_args;
 
 /* Elements per tile of the sparse driver (api_sparse.c): one value tile per model stays in L1/L2. */
@@ -167,6 +170,11 @@ const mk_kernel_table *mk_active(void);
 /* Bytes per element of a MK_DTYPE_*, 0 for anything else. */
 static inline int64_t mk_dtype_size(int32_t t) {
     return t == MK_DTYPE_F32 ? 4 : (t == MK_DTYPE_F16 || t == MK_DTYPE_BF16) ? 2 : 0;
+}
+
+/* mk_first_nonfinite's lane for a MK_DTYPE_*: its exponent bits. */
+static inline uint64_t mk_nonfinite_lane(int32_t t) {
+    return t == MK_DTYPE_F32 ? 0x7F800000u : t == MK_DTYPE_F16 ? 0x7C00u : 0x7F80u;
 }
 
 /* Every input's type is a MK_DTYPE_* (else MK_E_DTYPE) and, when data_needed, its pointer is set

@@ -155,8 +155,9 @@ MK_INLINE __m256i mk256_direct_bf16x16(const mk256_op *o, int N, int has_base, i
     return _mm256_packus_epi32(mk256_bf16_round(lo), mk256_bf16_round(hi));
 }
 
-/* Element j alone, for the runs too short for a vector (no 16-bit masked loads on AVX2). */
-MK_INLINE void mk256_direct_one(const mk_linear_args *a, int32_t T, int32_t O, int has_base, int64_t j) {
+/* Element j alone, for the runs too short for a vector (no 16-bit masked loads on AVX2); returns
+ * whether the value it stored is non-finite. */
+MK_INLINE int mk256_direct_one(const mk_linear_args *a, int32_t T, int32_t O, int has_base, int64_t j) {
     float b = has_base ? mk_load(a->base, T, j) : 0.0f;
     float acc = a->zero;
     for (int32_t i = 0; i < a->n_inputs; i++) {
@@ -170,25 +171,64 @@ MK_INLINE void mk256_direct_one(const mk_linear_args *a, int32_t T, int32_t O, i
         acc = fmaf(a->lambda, acc, b);
     }
     mk_store(a->out, O, j, acc);
+    uint32_t bits = O == MK_DTYPE_F32 ? ((const uint32_t *)a->out)[j] : ((const uint16_t *)a->out)[j];
+    uint32_t lane = (uint32_t)mk_nonfinite_lane(O);
+    return (bits & lane) == lane;
 }
 
-/* mk256_store with non-temporal stores; out + j must be 32-byte (F32) or 16-byte (F16/BF16) aligned. */
-MK_INLINE void mk256_stream(void *p, int32_t t, int64_t j, __m256 v) {
-    switch (t) {
-    case MK_DTYPE_F32:
-        _mm256_stream_ps((float *)p + j, v);
+/* The output check in registers: *top keeps, lane by lane, the largest magnitude bits (sign
+ * cleared) of the values stored, and a value is non-finite exactly when those bits reach its type's
+ * exponent lane (mk_first_nonfinite's test). Two instructions per vector. */
+MK_INLINE void mk256_top16(__m256i *top, __m256i h) {
+    *top = _mm256_max_epu16(*top, _mm256_and_si256(h, _mm256_set1_epi16(0x7FFF)));
+}
+
+/* Whether *top holds a non-finite value of type O (16-bit lanes for F16/BF16, 32-bit for F32). */
+MK_INLINE int mk256_top_nonfinite(__m256i top, int32_t O) {
+    if (O == MK_DTYPE_F32) {
+        const __m256i below = _mm256_set1_epi32((int)(mk_nonfinite_lane(O) - 1));
+        return !_mm256_testc_si256(_mm256_cmpeq_epi32(_mm256_max_epu32(top, below), below), _mm256_set1_epi32(-1));
+    }
+    const __m256i below = _mm256_set1_epi16((short)(mk_nonfinite_lane(O) - 1));
+    return !_mm256_testz_si256(_mm256_subs_epu16(top, below), _mm256_subs_epu16(top, below));
+}
+
+/* Narrows v to t, stores it at p + j (streamed, or not) and keeps its magnitudes in *top.
+ * Streaming needs out + j 32-byte (F32) or 16-byte (F16/BF16) aligned. */
+MK_INLINE void mk256_put(void *p, int32_t t, int64_t j, __m256 v, int stream, __m256i *top) {
+    if (t == MK_DTYPE_F32) {
+        __m256i x = _mm256_and_si256(_mm256_castps_si256(v), _mm256_set1_epi32(0x7FFFFFFF));
+        *top = _mm256_max_epu32(*top, x);
+        if (stream) {
+            _mm256_stream_ps((float *)p + j, v);
+        } else {
+            _mm256_storeu_ps((float *)p + j, v);
+        }
         return;
-    case MK_DTYPE_F16:
-        _mm_stream_si128((__m128i *)((uint16_t *)p + j), mk256_to_f16(v));
-        return;
-    default:
-        _mm_stream_si128((__m128i *)((uint16_t *)p + j), mk256_to_bf16(v));
-        return;
+    }
+    __m128i h = t == MK_DTYPE_F16 ? mk256_to_f16(v) : mk256_to_bf16(v);
+    mk256_top16(top, _mm256_zextsi128_si256(h));
+    if (stream) {
+        _mm_stream_si128((__m128i *)((uint16_t *)p + j), h);
+    } else {
+        _mm_storeu_si128((__m128i *)((uint16_t *)p + j), h);
     }
 }
 
-/* Streams outputs of MK_STREAM_BYTES or more as mk512_direct does; last < 8 elements in scalar. */
-MK_INLINE void mk256_direct_n(const mk_linear_args *a, int N, int32_t T, int32_t O, int has_base) {
+/* Sixteen BF16 values stored at out + j (streamed, or not), their magnitudes kept in *top. */
+MK_INLINE void mk256_put_bf16x16(void *out, int64_t j, __m256i r, int stream, __m256i *top) {
+    mk256_top16(top, r);
+    if (stream) {
+        _mm256_stream_si256((__m256i *)((uint16_t *)out + j), r);
+    } else {
+        _mm256_storeu_si256((__m256i *)((uint16_t *)out + j), r);
+    }
+}
+
+/* Streams outputs of MK_STREAM_BYTES or more as mk512_direct does; last < 8 elements in scalar.
+ * Returns whether any value it stored is non-finite: a few lane tests on values in registers, where
+ * reading a streamed output back would fetch it from memory. */
+MK_INLINE int mk256_direct_n(const mk_linear_args *a, int N, int32_t T, int32_t O, int has_base) {
     mk256_op op;
     for (int32_t i = 0; i < N; i++) {
         op.in[i] = a->inputs[i];
@@ -202,6 +242,8 @@ MK_INLINE void mk256_direct_n(const mk_linear_args *a, int N, int32_t T, int32_t
     void *out = a->out;
     const int64_t n = a->n;
     const int64_t size = O == MK_DTYPE_F32 ? 4 : 2;
+    __m256i top = _mm256_setzero_si256();
+    int bad_one = 0;
     int64_t j = 0;
     /* Stream from a 64-byte boundary, not just a vector one, so that every streamed line is written
      * whole by streams: a line shared with ordinary stores would cost a partial write-combine flush. */
@@ -209,41 +251,46 @@ MK_INLINE void mk256_direct_n(const mk_linear_args *a, int N, int32_t T, int32_t
     if (n * size >= MK_STREAM_BYTES && to_line % size == 0) {
         int64_t head = to_line / size; /* up to 31 elements before the first aligned vector */
         for (; j + 8 <= head; j += 8) {
-            mk256_store(out, O, j, mk256_direct_vec(a, &op, N, T, has_base, j));
+            mk256_put(out, O, j, mk256_direct_vec(a, &op, N, T, has_base, j), 0, &top);
         }
         for (; j < head; j++) {
-            mk256_direct_one(a, T, O, has_base, j);
+            bad_one |= mk256_direct_one(a, T, O, has_base, j);
         }
         if (N > 0 && T == MK_DTYPE_BF16 && O == MK_DTYPE_BF16) {
             for (; j + 16 <= n; j += 16) {
-                _mm256_stream_si256((__m256i *)((uint16_t *)out + j), mk256_direct_bf16x16(&op, N, has_base, j));
+                mk256_put_bf16x16(out, j, mk256_direct_bf16x16(&op, N, has_base, j), 1, &top);
             }
         }
         for (; j + 8 <= n; j += 8) {
-            mk256_stream(out, O, j, mk256_direct_vec(a, &op, N, T, has_base, j));
+            mk256_put(out, O, j, mk256_direct_vec(a, &op, N, T, has_base, j), 1, &top);
         }
         _mm_sfence(); /* streamed stores are weakly ordered: publish them before returning */
     }
     if (N > 0 && T == MK_DTYPE_BF16 && O == MK_DTYPE_BF16) {
         for (; j + 16 <= n; j += 16) {
-            _mm256_storeu_si256((__m256i *)((uint16_t *)out + j), mk256_direct_bf16x16(&op, N, has_base, j));
+            mk256_put_bf16x16(out, j, mk256_direct_bf16x16(&op, N, has_base, j), 0, &top);
         }
     }
     for (; j + 8 <= n; j += 8) {
-        mk256_store(out, O, j, mk256_direct_vec(a, &op, N, T, has_base, j));
+        mk256_put(out, O, j, mk256_direct_vec(a, &op, N, T, has_base, j), 0, &top);
     }
     for (; j < n; j++) {
-        mk256_direct_one(a, T, O, has_base, j);
+        bad_one |= mk256_direct_one(a, T, O, has_base, j);
     }
+    return bad_one || mk256_top_nonfinite(top, O);
 }
 
 /* Two and three inputs (ExMe and task_arithmetic over one or two fine-tunes, with the base) get their
  * own unrolled loops; the same arithmetic in the same order either way. */
 MK_INLINE void mk256_direct(const mk_linear_args *a, int32_t T, int32_t O, int has_base) {
+    int bad;
     switch (a->n_inputs) {
-    case 2: mk256_direct_n(a, 2, T, O, has_base); break;
-    case 3: mk256_direct_n(a, 3, T, O, has_base); break;
-    default: mk256_direct_n(a, 0, T, O, has_base); break;
+    case 2: bad = mk256_direct_n(a, 2, T, O, has_base); break;
+    case 3: bad = mk256_direct_n(a, 3, T, O, has_base); break;
+    default: bad = mk256_direct_n(a, 0, T, O, has_base); break;
+    }
+    if (a->nonfinite != NULL) {
+        *a->nonfinite = bad;
     }
 }
 

@@ -24,7 +24,7 @@ public final class JavaKernels implements Kernels {
     }
 
     @Override
-    public void linear(LinearOp op, Operand[] xs, Operand base, Operand out, long n) {
+    public long linear(LinearOp op, Operand[] xs, Operand base, Operand out, long n) {
         if (xs.length != op.inputs()) {
             throw new IllegalArgumentException(xs.length + " inputs for " + op.inputs() + " weights");
         }
@@ -36,6 +36,7 @@ public final class JavaKernels implements Kernels {
         } else {
             linear32(op, xs, base, out, n);
         }
+        return firstNonFinite(out, n);
     }
 
     private static void linear32(LinearOp op, Operand[] xs, Operand base, Operand out, long n) {
@@ -145,8 +146,9 @@ public final class JavaKernels implements Kernels {
     }
 
     @Override
-    public void sparseMerge(SparseOp op, Operand[] inputs, Operand base, Operand out, long start, long n) {
+    public long sparseMerge(SparseOp op, Operand[] inputs, Operand base, Operand out, long start, long n) {
         SparseKernels.merge(op, inputs, base, out, start, n);
+        return firstNonFinite(out, n);
     }
 
     @Override

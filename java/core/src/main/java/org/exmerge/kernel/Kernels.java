@@ -26,8 +26,10 @@ public interface Kernels {
      * float32 (float64 if any operand is F64), output narrowed with round-to-nearest-even.
      *
      * @param base null unless {@code op.hasBase()}
+     * @return the engine's output check: what {@link #firstNonFinite} would return for {@code out}
+     *         afterwards, found as the output is written (a backend need not read it back)
      */
-    void linear(LinearOp op, Operand[] inputs, Operand base, Operand out, long n);
+    long linear(LinearOp op, Operand[] inputs, Operand base, Operand out, long n);
 
     /**
      * {@link #linear} with the op of each element's vector ({@link VectorLinearOp}) over elements
@@ -122,8 +124,10 @@ public interface Kernels {
     /**
      * numerics §3's fused sparsify, weight, elect, combine and {@code fma(λ, m, b)} (the arithmetic is on
      * {@link SparseOp}) for elements {@code [start, start + n)}, written to {@code out[0 .. n)}.
+     *
+     * @return the output check, as {@link #linear}'s
      */
-    void sparseMerge(SparseOp op, Operand[] inputs, Operand base, Operand out, long start, long n);
+    long sparseMerge(SparseOp op, Operand[] inputs, Operand base, Operand out, long start, long n);
 
     /**
      * numerics §10's nearswap over {@code n} elements: with {@code v0} the base and {@code v1} the

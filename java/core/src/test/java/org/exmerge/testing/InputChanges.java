@@ -191,8 +191,8 @@ public final class InputChanges {
             }
 
             @Override
-            public void linear(LinearOp op, Operand[] inputs, Operand base, Operand out, long n) {
-                k.linear(op, inputs, base, out, n);
+            public long linear(LinearOp op, Operand[] inputs, Operand base, Operand out, long n) {
+                return k.linear(op, inputs, base, out, n);
             }
 
             @Override
@@ -248,8 +248,8 @@ public final class InputChanges {
             }
 
             @Override
-            public void sparseMerge(SparseOp op, Operand[] inputs, Operand base, Operand out, long start, long n) {
-                k.sparseMerge(op, inputs, base, out, start, n);
+            public long sparseMerge(SparseOp op, Operand[] inputs, Operand base, Operand out, long start, long n) {
+                return k.sparseMerge(op, inputs, base, out, start, n);
             }
 
             @Override

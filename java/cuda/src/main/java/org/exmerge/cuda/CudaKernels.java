@@ -62,8 +62,14 @@ public final class CudaKernels implements Kernels {
         return lanes.maxLanes();
     }
 
+    /** The output check is the host's, on the bytes the device wrote back ({@link #firstNonFinite}). */
     @Override
-    public void linear(LinearOp op, Operand[] xs, Operand base, Operand out, long n) {
+    public long linear(LinearOp op, Operand[] xs, Operand base, Operand out, long n) {
+        computeLinear(op, xs, base, out, n);
+        return firstNonFinite(out, n);
+    }
+
+    private void computeLinear(LinearOp op, Operand[] xs, Operand base, Operand out, long n) {
         if (xs.length != op.inputs() || op.hasBase() != (base != null) || n < 0 || xs.length > MAX_MODELS) {
             spec("linear", () -> JAVA.linear(op, xs, base, out, n));
             return;
@@ -194,8 +200,14 @@ public final class CudaKernels implements Kernels {
                 lane -> SparseLaunch.norms(device, lane, op, norm, xs, base, blockStart, total, out));
     }
 
+    /** The output check is the host's, as {@link #linear}'s. */
     @Override
-    public void sparseMerge(SparseOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
+    public long sparseMerge(SparseOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
+        computeSparseMerge(op, xs, base, out, start, n);
+        return firstNonFinite(out, n);
+    }
+
+    private void computeSparseMerge(SparseOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
         if (!takes(op, xs, base) || CudaTypes.code(out.type()) == 0 || start < 0 || n < 0) {
             spec("sparseMerge", () -> JAVA.sparseMerge(op, xs, base, out, start, n));
             return;

@@ -37,7 +37,7 @@ import java.util.List;
  */
 public final class ExmergeNative {
     // ---- #define constants of exmerge.h ----
-    public static final int MK_ABI_VERSION = 8;
+    public static final int MK_ABI_VERSION = 9;
 
     public static final int MK_OK = 0;
     public static final int MK_E_NULL = -1;
@@ -124,11 +124,12 @@ public final class ExmergeNative {
         /**
          * int32_t mk_linear(int32_t n_inputs, const void *const *inputs, const int32_t *input_types,
          *                   const float *weights, const void *base, int32_t base_type, void *out,
-         *                   int32_t out_type, int32_t flags, float divisor, float lambda, int64_t n);
+         *                   int32_t out_type, int32_t flags, float divisor, float lambda, int64_t n,
+         *                   int64_t *first_nonfinite);
          */
         public static final MethodHandle mk_linear = bind("mk_linear", FunctionDescriptor.of(JAVA_INT,
                 JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT,
-                JAVA_LONG), CHUNK);
+                JAVA_LONG, ADDRESS), CHUNK);
 
         /** int32_t mk_convert(const void *in, int32_t in_type, void *out, int32_t out_type, int64_t n); */
         public static final MethodHandle mk_convert = bind("mk_convert",
@@ -228,12 +229,12 @@ public final class ExmergeNative {
          *                         int32_t random, const float *keep_prob, const float *divisor, int32_t election,
          *                         int32_t flags, float sum_divisor, float lambda, uint64_t seed, uint32_t tensor_id,
          *                         int64_t start, int64_t n, int64_t row_length, const double *rank_low,
-         *                         const double *rank_span, const float *rank_single);
+         *                         const double *rank_span, const float *rank_single, int64_t *first_nonfinite);
          */
         public static final MethodHandle mk_sparse_merge = bind("mk_sparse_merge", FunctionDescriptor.of(JAVA_INT,
                 JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT,
                 ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG,
-                JAVA_LONG, ADDRESS, ADDRESS, ADDRESS), CHUNK);
+                JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS), CHUNK);
 
         /**
          * int32_t mk_sparse_norms(int32_t n_models, const void *const *inputs, const int32_t *input_types,

@@ -96,8 +96,8 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
-    public void linear(LinearOp op, Operand[] xs, Operand base, Operand out, long n) {
-        NativeLinear.linear(op, xs, base, out, n);
+    public long linear(LinearOp op, Operand[] xs, Operand base, Operand out, long n) {
+        return NativeLinear.linear(op, xs, base, out, n);
     }
 
     @Override
@@ -142,8 +142,8 @@ public final class NativeKernels implements Kernels {
     }
 
     @Override
-    public void sparseMerge(SparseOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
-        NativeSparse.sparseMerge(op, xs, base, out, start, n);
+    public long sparseMerge(SparseOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
+        return NativeSparse.sparseMerge(op, xs, base, out, start, n);
     }
 
     // ---- building blocks (numerics §3 magnitude select, §5 Philox), for tests and benchmarks ----

@@ -18,7 +18,7 @@ import org.exmerge.kernel.VectorLinearOp;
 final class NativeLinear {
     private NativeLinear() {}
 
-    static void linear(LinearOp op, Operand[] xs, Operand base, Operand out, long n) {
+    static long linear(LinearOp op, Operand[] xs, Operand base, Operand out, long n) {
         if (xs.length != op.inputs()) {
             throw new IllegalArgumentException(xs.length + " inputs for " + op.inputs() + " weights");
         }
@@ -31,8 +31,7 @@ final class NativeLinear {
         }
         if (!handled) {
             FALLBACKS.count("linear");
-            JAVA.linear(op, xs, base, out, n);
-            return;
+            return JAVA.linear(op, xs, base, out, n);
         }
         float[] w = op.weightsF32();
         long outBytes = Staging.span(out, n, "output");
@@ -54,15 +53,18 @@ final class NativeLinear {
                 bt = code(base.type());
             }
             MemorySegment o = Staging.out(out.segment(), outBytes, arena);
+            MemorySegment first = arena.allocate(ValueLayout.JAVA_LONG);
             int status;
             try {
                 status = (int) ExmergeNative.Linear.mk_linear.invokeExact(k, ptrs, types, weights, b, bt, o, code(out.type()),
-                        (op.divide() ? ExmergeNative.MK_LINEAR_DIVIDE : 0) | (op.negativeZeroStart() ? ExmergeNative.MK_LINEAR_NEG_ZERO : 0), op.divisorF32(), op.lambdaF32(), n);
+                        (op.divide() ? ExmergeNative.MK_LINEAR_DIVIDE : 0) | (op.negativeZeroStart() ? ExmergeNative.MK_LINEAR_NEG_ZERO : 0), op.divisorF32(), op.lambdaF32(), n,
+                        first);
             } catch (Throwable t) {
                 throw ExmergeNative.rethrow(t);
             }
             NativeException.check(status, "mk_linear", n + " elements, " + k + " inputs");
             Staging.back(o, out.segment(), outBytes);
+            return first.get(ValueLayout.JAVA_LONG, 0);
         }
     }
 

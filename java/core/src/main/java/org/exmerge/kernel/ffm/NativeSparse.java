@@ -157,27 +157,28 @@ final class NativeSparse {
         }
     }
 
-    static void sparseMerge(SparseOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
+    static long sparseMerge(SparseOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
         if (!SparseArgs.handles(op, xs, base, out, start, n)) {
             FALLBACKS.count("sparseMerge");
-            JAVA.sparseMerge(op, xs, base, out, start, n); // F64/F8, or an error the spec reports
-            return;
+            return JAVA.sparseMerge(op, xs, base, out, start, n); // F64/F8, or an error the spec reports
         }
         long outBytes = Staging.span(out, n, "output");
         try (Arena arena = Arena.ofConfined()) {
             SparseArgs a = new SparseArgs(op, xs, base, SparseArgs.end(op, start + n), arena);
             MemorySegment o = Staging.out(out.segment(), outBytes, arena);
+            MemorySegment first = arena.allocate(ValueLayout.JAVA_LONG);
             int status;
             try {
                 status = (int) ExmergeNative.Sparse.mk_sparse_merge.invokeExact(a.models, a.inputs, a.types, a.base,
                         code(base.type()), o, code(out.type()), a.weights, a.from, a.below, a.random, a.keepProb,
                         a.divisor, op.election(), a.flags, op.sumDivisor(), op.lambda(), op.seed(), op.tensorId(),
-                        start, n, a.rowLength, a.rankLow, a.rankSpan, a.rankSingle);
+                        start, n, a.rowLength, a.rankLow, a.rankSpan, a.rankSingle, first);
             } catch (Throwable t) {
                 throw ExmergeNative.rethrow(t);
             }
             NativeException.check(status, "mk_sparse_merge", "elements " + start + " + " + n + ", " + a.models + " models");
             Staging.back(o, out.segment(), outBytes);
+            return first.get(ValueLayout.JAVA_LONG, 0);
         }
     }
 }

@@ -3,6 +3,7 @@ package org.exmerge.method.linear;
 import java.util.Arrays;
 import org.exmerge.kernel.LinearOp;
 import org.exmerge.kernel.Operand;
+import org.exmerge.method.CheckedMerge;
 import org.exmerge.method.TensorInputs;
 import org.exmerge.method.TensorMerge;
 import org.exmerge.method.TensorPlan;
@@ -31,12 +32,12 @@ public record LinearPlan(LinearOp op) implements TensorPlan {
     public TensorMerge bind(TensorInputs in) {
         Operand[] models = in.models();
         Operand base = op.hasBase() ? in.base() : null;
-        return (start, n, out) -> {
+        return (CheckedMerge) (start, n, out) -> {
             Operand[] xs = new Operand[models.length];
             for (int i = 0; i < xs.length; i++) {
                 xs[i] = models[i].skip(start);
             }
-            in.kernels().linear(op, xs, base == null ? null : base.skip(start), out, n);
+            return in.kernels().linear(op, xs, base == null ? null : base.skip(start), out, n);
         };
     }
 }

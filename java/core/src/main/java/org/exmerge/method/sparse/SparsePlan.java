@@ -4,6 +4,7 @@ import org.exmerge.format.DType;
 import org.exmerge.kernel.Kernels;
 import org.exmerge.kernel.Operand;
 import org.exmerge.kernel.SparseOp;
+import org.exmerge.method.CheckedMerge;
 import org.exmerge.method.Parallel;
 import org.exmerge.method.sparse.SparseSettings.Sparsifier;
 import org.exmerge.method.TensorInputs;
@@ -44,7 +45,7 @@ record SparsePlan(SparseSettings s, long[] modelKeys) implements TensorPlan {
         Operand[] xs = in.models();
         Operand base = in.base();
         Kernels k = in.kernels();
-        return (start, n, out) -> k.sparseMerge(fin, xs, base, out, start, n);
+        return (CheckedMerge) (start, n, out) -> k.sparseMerge(fin, xs, base, out, start, n);
     }
 
     /** Without election, {@code normalize} divides by Σw (float32 weights summed in float64), or by 1 when |Σw| < 1e-8. */

@@ -93,7 +93,7 @@ class ExmergeHeaderTest {
         assertThat(p).hasSizeGreaterThanOrEqualTo(15);
         assertThat(p.get("mk_linear")).isEqualTo(MethodType.methodType(int.class, int.class, MemorySegment.class,
                 MemorySegment.class, MemorySegment.class, MemorySegment.class, int.class, MemorySegment.class, int.class,
-                int.class, float.class, float.class, long.class));
+                int.class, float.class, float.class, long.class, MemorySegment.class));
         assertThat(p.get("mk_abi_version")).isEqualTo(MethodType.methodType(int.class));
     }
 
