@@ -4,7 +4,7 @@ import org.exmerge.kernel.Kernels;
 import org.exmerge.kernel.LinearOp;
 import org.exmerge.kernel.Operand;
 import org.exmerge.kernel.VectorLinearOp;
-import org.exmerge.method.TensorMerge;
+import org.exmerge.method.CheckedMerge;
 import org.exmerge.method.linear.LinearPlan;
 
 /**
@@ -18,7 +18,7 @@ import org.exmerge.method.linear.LinearPlan;
  * elements would cost a call per handful of elements; both go to the backend's
  * {@link Kernels#linearPerVector}, which gives every element the bytes of its vector's op.
  */
-final class VectorLinearMerge implements TensorMerge {
+final class VectorLinearMerge implements CheckedMerge {
     static final int SHORT_ROW = 256;
 
     private final Kernels kernels;
@@ -52,11 +52,12 @@ final class VectorLinearMerge implements TensorMerge {
     }
 
     @Override
-    public void compute(long start, long n, Operand out) {
+    public long computeChecked(long start, long n, Operand out) {
         if (perElement != null) {
             kernels.linearPerVector(perElement, xs, base, out, start, n);
-            return;
+            return kernels.firstNonFinite(out, n);
         }
+        long first = -1;
         long end = start + n;
         long pos = start;
         while (pos < end) {
@@ -67,8 +68,12 @@ final class VectorLinearMerge implements TensorMerge {
             for (int i = 0; i < in.length; i++) {
                 in[i] = xs[i].skip(pos);
             }
-            kernels.linear(ops[p], in, base == null ? null : base.skip(pos), out.skip(pos - start), len);
+            long at = kernels.linear(ops[p], in, base == null ? null : base.skip(pos), out.skip(pos - start), len);
+            if (first < 0 && at >= 0) {
+                first = pos - start + at;
+            }
             pos = pieceEnd;
         }
+        return first;
     }
 }
