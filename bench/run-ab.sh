@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Before/after on a noisy machine: builds another revision in a temporary worktree and runs the same
 # merges with it and with this checkout, interleaved (old, new, old, new …), each from a fresh output
-# directory, so drift over minutes hits both alike. Prints the engine's own time (JVM start excluded).
+# directory, so drift over minutes hits both alike. Each merge is timed as a whole process (JVM start
+# included: what a user waits for): wall, CPU (user + system) and, with GNU time installed, peak RSS;
+# then the mean of each per side. On a 2-core VM the wall time of one build drifts by a third within
+# minutes; the CPU time drifts less, and only interleaved means compare.
 # Usage:
 #   bench/run-ab.sh [OLD revision, default HEAD~1] [OUT dir, default /tmp/exmerge-ab] [ROUNDS, default 3]
 #                   [MODELS dir with base, sft-1, sft-2; default ${TMPDIR:-/tmp}/exmerge-e2e/models]
-# OUT decides where the merged models go (a disk directory: fsync counts; /dev/shm/…: memory only).
-# Runs exme (alpha 0.5,0.1, beta 0.1), task_arithmetic and ties (weights 0.5, density 0.3).
+# OUT decides where the merged models go (a disk directory: fsync counts; /dev/shm/…: memory only);
+# SYNC=0 drops the fsync (--no-sync). METHODS picks among "exme task_arithmetic ties" (default all).
+# exme: alpha 0.5,0.1, beta 0.1; task_arithmetic and ties: weights 0.5, ties density 0.3.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 old_rev=${1:-HEAD~1}
@@ -29,20 +33,46 @@ recipe() { # method, extra per-model parameters
 }
 recipe task_arithmetic "" >"$out/task_arithmetic.yaml"
 recipe ties ", density: 0.3" >"$out/ties.yaml"
-seconds() { grep 'wrote' | tail -n 1 | sed -E 's/.* in ([0-9.]+) s,.*/\1/'; }
-echo "old = $(git -C "$old" log --oneline -1), new = this checkout ($(git -C "$root" log --oneline -1)); out $out"
+methods=${METHODS:-exme task_arithmetic ties}
+nosync=()
+[ "${SYNC:-1}" = 0 ] && nosync=(--no-sync)
+gnutime=$(command -v /usr/bin/time || true)
+log=$(mktemp "${TMPDIR:-/tmp}/exmerge-ab-log.XXXXXX")
+# one merge as a whole process: prints "wall cpu rssMB" (rss "-" without GNU time)
+measure() {
+  rm -rf "$out/m"
+  if [ -n "$gnutime" ]; then
+    "$gnutime" -f '%e %U %S %M' -o "$out/time.txt" "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+    awk '{printf "%.2f %.2f %d", $1, $2 + $3, $4 / 1024}' "$out/time.txt"
+  else
+    local TIMEFORMAT='%R %U %S'
+    { time "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; } 2>"$out/time.txt"
+    awk '{printf "%.2f %.2f -", $1, $2 + $3}' "$out/time.txt"
+  fi
+}
+echo "old = $(git -C "$old" log --oneline -1), new = this checkout ($(git -C "$root" log --oneline -1)); out $out${nosync[0]+ (no fsync)}"
+# Outside the timings: each side's start-up cache, and the inputs back in the page cache (the builds may
+# have pushed them out).
+for dir in "$old" "$root"; do
+  "$dir/bin/exmerge" --version >/dev/null
+done
+cat "$models"/*/* >/dev/null
 for i in $(seq "$rounds"); do
   for side in old new; do
     dir=$old
     [ "$side" = new ] && dir=$root
-    rm -rf "$out/m"
-    t=$("$dir/bin/exmerge" exme --base "$models/base" --sft "$models/sft-1" --sft "$models/sft-2" \
-      --alpha 0.5,0.1 --beta 0.1 "$out/m" 2>&1 | seconds)
-    line="round $i $side: exme $t s"
-    for method in task_arithmetic ties; do
-      rm -rf "$out/m"
-      line="$line, $method $("$dir/bin/exmerge" merge "$out/$method.yaml" "$out/m" 2>&1 | seconds) s"
+    for method in $methods; do
+      if [ "$method" = exme ]; then
+        r=$(measure "$dir/bin/exmerge" exme --base "$models/base" --sft "$models/sft-1" --sft "$models/sft-2" \
+          --alpha 0.5,0.1 --beta 0.1 "$out/m" ${nosync[@]+"${nosync[@]}"})
+      else
+        r=$(measure "$dir/bin/exmerge" merge "$out/$method.yaml" "$out/m" ${nosync[@]+"${nosync[@]}"})
+      fi
+      echo "$side $method $r" | tee -a "$log" | awk '{printf "round '"$i"' %s %s: %s s wall, %s s CPU, peak RSS %s MB\n", $1, $2, $3, $4, $5}'
     done
-    echo "$line"
   done
 done
+echo "means over $rounds rounds (wall s, CPU s, largest peak RSS MB):"
+awk '{k = $2 " " $1; w[k] += $3; c[k] += $4; n[k]++; if ($5 != "-" && $5 > r[k]) r[k] = $5}
+     END {for (k in w) printf "  %-22s %6.3f %6.2f %s\n", k, w[k] / n[k], c[k] / n[k], (k in r) ? r[k] : "-"}' "$log" | sort
+rm -f "$log" "$out/time.txt"
