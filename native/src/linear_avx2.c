@@ -1,5 +1,7 @@
 /* The linear/convert tile primitives on AVX2 + FMA + F16C: 8 lanes, scalar tails (fp_scalar.h,
  * whose fmaf compiles to the same vfmadd here). */
+#include <string.h>
+
 #include "fp_scalar.h"
 #include "kernels.h"
 #include "linear_vectors.h"
@@ -171,7 +173,9 @@ MK_INLINE int mk256_direct_one(const mk_linear_args *a, int32_t T, int32_t O, in
         acc = fmaf(a->lambda, acc, b);
     }
     mk_store(a->out, O, j, acc);
-    uint32_t bits = O == MK_DTYPE_F32 ? ((const uint32_t *)a->out)[j] : ((const uint16_t *)a->out)[j];
+    const int64_t size = O == MK_DTYPE_F32 ? 4 : 2;
+    uint32_t bits = 0;
+    memcpy(&bits, (const char *)a->out + size * j, (size_t)size); /* little-endian: the element's bits */
     uint32_t lane = (uint32_t)mk_nonfinite_lane(O);
     return (bits & lane) == lane;
 }
