@@ -236,11 +236,11 @@ public final class MergeExecutor {
     /**
      * Fails the run on the first chunk holding an infinity or NaN. A {@link CheckedMerge}'s kernel
      * says so as it writes (the native kernels test the values in registers or in L1; reading a
-     * streamed chunk back from memory was 8 % of an exme's wall time); any other merge's chunk is read again
-     * on the worker right after compute() with the backend's {@link Kernels#firstNonFinite} op (the
-     * spec is {@link NonFinite}: one branch-free pass of 8 bytes at a time; native: the same test in
-     * SIMD). Where the value came from (weights out of range, or an input's own NaN passed through)
-     * is not told apart: both make an unusable model.
+     * streamed chunk back from memory was 8 % of an exme's wall time); any other merge's chunk is
+     * read again on the worker right after compute() with the backend's {@link Kernels#firstNonFinite}
+     * op (the spec is {@link NonFinite}: one branch-free pass of 8 bytes at a time; native: the same
+     * test in SIMD). Where the value came from (weights out of range, or an input's own NaN passed
+     * through) is not told apart: both make an unusable model.
      */
     static TensorMerge finiteOnly(String name, TensorMerge merge, Kernels kernels) {
         return (start, n, out) -> {
