@@ -38,16 +38,18 @@ nosync=()
 [ "${SYNC:-1}" = 0 ] && nosync=(--no-sync)
 gnutime=$(command -v /usr/bin/time || true)
 log=$(mktemp "${TMPDIR:-/tmp}/exmerge-ab-log.XXXXXX")
+times=$(mktemp "${TMPDIR:-/tmp}/exmerge-ab-time.XXXXXX")
+trap 'git -C "$root" worktree remove --force "$old" >/dev/null 2>&1 || rm -rf "$old"; rm -rf "$out/m" "$out/task_arithmetic.yaml" "$out/ties.yaml"; rm -f "$log" "$times"' EXIT
 # one merge as a whole process: prints "wall cpu rssMB" (rss "-" without GNU time)
 measure() {
   rm -rf "$out/m"
   if [ -n "$gnutime" ]; then
-    "$gnutime" -f '%e %U %S %M' -o "$out/time.txt" "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
-    awk '{printf "%.2f %.2f %d", $1, $2 + $3, $4 / 1024}' "$out/time.txt"
+    "$gnutime" -f '%e %U %S %M' -o "$times" "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
+    awk '{printf "%.2f %.2f %d", $1, $2 + $3, $4 / 1024}' "$times"
   else
     local TIMEFORMAT='%R %U %S'
-    { time "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; } 2>"$out/time.txt"
-    awk '{printf "%.2f %.2f -", $1, $2 + $3}' "$out/time.txt"
+    { time "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; } 2>"$times"
+    awk '{printf "%.2f %.2f -", $1, $2 + $3}' "$times"
   fi
 }
 echo "old = $(git -C "$old" log --oneline -1), new = this checkout ($(git -C "$root" log --oneline -1)); out $out${nosync[0]+ (no fsync)}"
@@ -75,4 +77,3 @@ done
 echo "means over $rounds rounds (wall s, CPU s, largest peak RSS MB):"
 awk '{k = $2 " " $1; w[k] += $3; c[k] += $4; n[k]++; if ($5 != "-" && $5 > r[k]) r[k] = $5}
      END {for (k in w) printf "  %-22s %6.3f %6.2f %s\n", k, w[k] / n[k], c[k] / n[k], (k in r) ? r[k] : "-"}' "$log" | sort
-rm -f "$log" "$out/time.txt"
