@@ -84,8 +84,7 @@ public final class Exmerge {
         try (ModelSet models = new ModelSet(opts.modelsDir())) {
             MergePlan plan = MergePlanner.plan(src.recipe(), src.text(), models, opts.outType(), opts.seed());
             checkTarget(src, out, opts, models);
-            // After planning: auto weighs the merge's size against the cost of a GPU's transfers.
-            Kernels kernels = Backends.select(opts.backend(), plan.inputBytes());
+            Kernels kernels = Backends.select(opts.backend());
             return MergeExecutor.run(plan, out, opts.run(), kernels, listener, opts.cancel());
         }
     }

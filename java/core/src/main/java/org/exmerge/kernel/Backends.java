@@ -12,8 +12,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * once in the log why a better one that is {@linkplain KernelProvider#present() present} could not
  * run; naming a backend forces it and fails loudly,
  * with the cause, when it cannot run. The system property {@code exmerge.backend} gives the name
- * when the caller passes none. Given the merge's input bytes, {@code auto} passes over cuda for a merge
- * too small to pay for the device's start and transfers ({@link #CUDA_MIN_INPUT_BYTES}), saying so once.
+ * when the caller passes none.
  */
 public final class Backends {
     private static final Kernels JAVA = new JavaKernels();
@@ -22,14 +21,6 @@ public final class Backends {
     public static final List<String> NAMES = names();
     private static final System.Logger LOG = System.getLogger(Backends.class.getName());
     private static final AtomicBoolean FALLBACK_LOGGED = new AtomicBoolean();
-    private static final AtomicBoolean SMALL_LOGGED = new AtomicBoolean();
-    /**
-     * Input bytes below which {@code auto} does not take cuda: a smaller merge spends more on the
-     * device's start (context, module load) and the host↔device copies than the kernels save over
-     * the CPU. One GiB is a conservative estimate, not yet measured on a GPU (docs/benchmarks.md);
-     * {@code -Dexmerge.cuda.minBytes=BYTES} overrides it.
-     */
-    public static final long CUDA_MIN_INPUT_BYTES = 1L << 30;
 
     private Backends() {}
 
@@ -58,18 +49,9 @@ public final class Backends {
 
     /** The backend for a name; an unavailable forced backend is an IllegalArgumentException saying why. */
     public static Kernels select(String name) {
-        return select(name, -1);
-    }
-
-    /**
-     * {@link #select(String)} for a merge that reads {@code inputBytes} (negative: unknown); {@code auto}
-     * passes over cuda when they are fewer than {@link #CUDA_MIN_INPUT_BYTES}. A named backend is
-     * taken whatever the size.
-     */
-    public static Kernels select(String name, long inputBytes) {
         String n = name == null ? System.getProperty("exmerge.backend", "auto") : name;
         if (n.equals("auto")) {
-            return auto(inputBytes);
+            return auto();
         }
         for (KernelProvider p : PROVIDERS) {
             if (p.name().equals(n)) {
@@ -99,29 +81,9 @@ public final class Backends {
                 .orElseThrow(() -> new IllegalStateException("no kernel backend can run"));
     }
 
-    /**
-     * The provider {@code auto} takes for a merge of {@code inputBytes} (negative: unknown): the first
-     * available one, except that cuda gives way to the next available one when
-     * {@code 0 ≤ inputBytes < cudaMinBytes}.
-     */
-    public static KernelProvider auto(List<KernelProvider> providers, long inputBytes, long cudaMinBytes) {
-        KernelProvider first = auto(providers);
-        if (!first.name().equals("cuda") || inputBytes < 0 || inputBytes >= cudaMinBytes) {
-            return first;
-        }
-        return providers.stream().filter(p -> p != first && p.available()).findFirst().orElse(first);
-    }
-
-    private static Kernels auto(long inputBytes) {
-        long min = Long.getLong("exmerge.cuda.minBytes", CUDA_MIN_INPUT_BYTES);
-        KernelProvider fastest = auto(PROVIDERS);
-        KernelProvider chosen = auto(PROVIDERS, inputBytes, min);
-        if (chosen != fastest && SMALL_LOGGED.compareAndSet(false, true)) {
-            LOG.log(System.Logger.Level.INFO, "exmerge: the merge reads " + inputBytes + " input bytes, fewer than the "
-                    + min + " that pay for the cuda backend's start and transfers (-Dexmerge.cuda.minBytes); using the "
-                    + chosen.name() + " kernels");
-        }
-        String note = passedOver(PROVIDERS, fastest);
+    private static Kernels auto() {
+        KernelProvider chosen = auto(PROVIDERS);
+        String note = passedOver(PROVIDERS, chosen);
         if (note != null && FALLBACK_LOGGED.compareAndSet(false, true)) {
             LOG.log(System.Logger.Level.INFO, note);
         }

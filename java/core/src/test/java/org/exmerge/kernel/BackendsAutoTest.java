@@ -6,8 +6,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * auto's choice by merge size (cuda only for a merge that reads at least the threshold's input
- * bytes), and what it says when it passes over better backends: only about those that are there.
+ * auto's choice (the first available provider, best first), and what it says when it passes over
+ * better backends: only about those that are there.
  */
 class BackendsAutoTest {
 
@@ -42,25 +42,16 @@ class BackendsAutoTest {
         }
     }
 
-    private static final Fake CUDA = new Fake("cuda", 30, true);
-    private static final Fake NATIVE = new Fake("native", 20, true);
+    private static final Fake NATIVE = new Fake("native", 10, true);
+    private static final Fake CUDA = new Fake("cuda", 5, true);
     private static final Fake JAVA = new Fake("java", 0, true);
 
     @Test
-    void cudaTakesMergesOfAtLeastTheThresholdAndGivesWayBelowIt() {
-        List<KernelProvider> all = List.of(CUDA, NATIVE, JAVA);
-        assertThat(Backends.auto(all, 1000, 1000)).isSameAs(CUDA);
-        assertThat(Backends.auto(all, 999, 1000)).isSameAs(NATIVE);
-        assertThat(Backends.auto(all, 0, 1000)).isSameAs(NATIVE);
-        assertThat(Backends.auto(all, -1, 1000)).as("size unknown").isSameAs(CUDA);
-    }
-
-    @Test
-    void aSmallMergeSkipsToTheNextAvailableBackendAndOthersAreUntouched() {
-        assertThat(Backends.auto(List.of(CUDA, new Fake("native", 20, false), JAVA), 5, 1000)).isSameAs(JAVA);
-        assertThat(Backends.auto(List.of(CUDA), 5, 1000)).as("nothing else can run").isSameAs(CUDA);
-        assertThat(Backends.auto(List.of(new Fake("cuda", 30, false), NATIVE, JAVA), 5, 1000)).isSameAs(NATIVE);
-        assertThat(Backends.auto(List.of(NATIVE, JAVA), 5, 1000)).isSameAs(NATIVE);
+    void theFirstAvailableBackendIsTakenAndAnUnavailableOneGivesWayToTheNext() {
+        assertThat(Backends.auto(List.of(NATIVE, CUDA, JAVA))).isSameAs(NATIVE);
+        assertThat(Backends.auto(List.of(new Fake("native", 10, false), CUDA, JAVA))).isSameAs(CUDA);
+        assertThat(Backends.auto(List.of(new Fake("native", 10, false), new Fake("cuda", 5, false), JAVA)))
+                .isSameAs(JAVA);
     }
 
     @Test

@@ -3,9 +3,11 @@ package org.exmerge.cuda;
 import java.lang.foreign.MemorySegment;
 import java.util.Map;
 import org.exmerge.format.DType;
+import org.exmerge.kernel.Backends;
 import org.exmerge.kernel.Fallbacks;
 import org.exmerge.kernel.FusionOp;
 import org.exmerge.kernel.JavaKernels;
+import org.exmerge.kernel.KernelProvider;
 import org.exmerge.kernel.Kernels;
 import org.exmerge.kernel.LinearOp;
 import org.exmerge.kernel.Operand;
@@ -173,16 +175,16 @@ public final class CudaKernels implements Kernels {
         return between[0];
     }
 
-    /** A few thousand scattered reads of the host's mapped inputs: on the host, as the spec. */
+    /** A few thousand scattered reads of the host's mapped inputs: on the host ({@link Host}). */
     @Override
     public void tauKeys(Operand x, Operand base, long n, int first, int runs, int of, int run, int[] keys) {
-        JAVA.tauKeys(x, base, n, first, runs, of, run, keys);
+        Host.KERNELS.tauKeys(x, base, n, first, runs, of, run, keys);
     }
 
-    /** A select among a few hundred thousand keys already in host memory: on the host, as the spec. */
+    /** A select among a few hundred thousand keys already in host memory: on the host ({@link Host}). */
     @Override
     public int kthLargestKey(int[] keys, int count, long k) {
-        return JAVA.kthLargestKey(keys, count, k);
+        return Host.KERNELS.kthLargestKey(keys, count, k);
     }
 
     @Override
@@ -345,7 +347,17 @@ public final class CudaKernels implements Kernels {
      */
     @Override
     public long firstNonFinite(Operand data, long n) {
-        return JAVA.firstNonFinite(data, n);
+        return Host.KERNELS.firstNonFinite(data, n);
+    }
+
+    /**
+     * The CPU kernels of the ops that stay on the host: native where it loads, else the spec (same
+     * bytes either way). On an H200 node the spec's scan of what the device wrote back took 70 % of
+     * the engine threads' time in a cuda merge (docs/benchmarks.md).
+     */
+    private static final class Host {
+        static final Kernels KERNELS = Backends.providers().stream().filter(p -> p.name().equals("native") && p.available())
+                .map(KernelProvider::kernels).findFirst().orElse(JAVA);
     }
 
     /** Whether the sparse kernels take these operands (the spec refuses F64 and a missing base). */

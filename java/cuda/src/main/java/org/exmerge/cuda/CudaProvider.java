@@ -6,7 +6,7 @@ import org.exmerge.kernel.KernelProvider;
 import org.exmerge.kernel.Kernels;
 
 /**
- * The CUDA kernels as a backend (registered in META-INF/services): above the native CPU backend,
+ * The CUDA kernels as a backend (registered in META-INF/services): below the native CPU backend,
  * available when the jar has the fatbin, JCuda's native library loads against an NVIDIA driver, and
  * device 0 is sm_80 or newer with at least a gigabyte free ({@link CudaRuntime}).
  */
@@ -17,10 +17,15 @@ public final class CudaProvider implements KernelProvider {
         return "cuda";
     }
 
-    /** Above native (10): a GPU that runs is preferred. */
+    /**
+     * Below native (10), above the Java spec (0): on an H200 node the whole merge ran slower on the GPU
+     * than on the node's 16 cores at every size measured (docs/benchmarks.md): every byte crosses the
+     * host twice more (into pinned memory and out of it) than the CPU kernels read it, so auto takes
+     * cuda only where native cannot run; {@code --backend cuda} forces it.
+     */
     @Override
     public int priority() {
-        return 20;
+        return 5;
     }
 
     @Override

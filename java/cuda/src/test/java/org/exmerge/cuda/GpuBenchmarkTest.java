@@ -3,6 +3,7 @@ package org.exmerge.cuda;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.foreign.Arena;
+import java.util.Map;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.JavaKernels;
 import org.exmerge.kernel.LinearOp;
@@ -26,6 +27,8 @@ class GpuBenchmarkTest {
     @Test
     void kernelsAgainstACopyAndTheMergeAgainstTheBus() {
         CudaKernels k = CudaRuntime.state().kernels();
+        // The JVM's kernels are shared: the conformance suite's declared fallbacks may already be counted.
+        Map<String, Long> before = k.fallbacks();
         Device d = k.device();
         try (Arena arena = Arena.ofShared(); Device.Stream s = d.stream();
              Device.Memory a = d.alloc(2 * N); Device.Memory b = d.alloc(2 * N); Device.Memory o = d.alloc(2 * N);
@@ -63,7 +66,7 @@ class GpuBenchmarkTest {
             System.out.printf("end-to-end dare_ties %d elements: %.2f GB/s of input%n", n,
                     6.0 * n / ((System.nanoTime() - t0) / 1e9) / 1e9);
             assertThat(TestBits.firstDifference(want, got, n)).isEqualTo(-1);
-            assertThat(k.fallbacks()).isEmpty();
+            assertThat(k.fallbacks()).as("calls of this test the spec served").isEqualTo(before);
         }
     }
 

@@ -26,21 +26,21 @@ class BackendsTest {
     @Test
     void autoAndNativeSelectTheNativeKernelsWhenTheyRun() {
         NativeTestSupport.requireNative();
-        boolean gpu = Backends.available().contains("cuda"); // a GPU machine: auto takes CUDA first
-        assertThat(Backends.select("auto").name()).isEqualTo(gpu ? "cuda" : "native");
+        boolean gpu = Backends.available().contains("cuda"); // a GPU machine: still native first
+        assertThat(Backends.select("auto").name()).isEqualTo("native");
         assertThat(Backends.select("native")).isSameAs(NativeKernels.instance());
         assertThat(Backends.select("java").name()).isEqualTo("java");
-        assertThat(Backends.available()).containsExactlyElementsOf(gpu ? List.of("cuda", "native", "java")
+        assertThat(Backends.available()).containsExactlyElementsOf(gpu ? List.of("native", "cuda", "java")
                 : List.of("native", "java"));
     }
 
     @Test
     void namesComeFromTheProvidersAndUnknownOnesAreClearErrors() {
-        assertThat(Backends.NAMES).containsExactly("auto", "cuda", "native", "java");
+        assertThat(Backends.NAMES).containsExactly("auto", "native", "cuda", "java");
         assertThat(Backends.providers()).extracting(p -> p.getClass().getSimpleName())
-                .containsExactly("CudaProvider", "NativeProvider", "JavaProvider");
+                .containsExactly("NativeProvider", "CudaProvider", "JavaProvider");
         assertThatThrownBy(() -> Backends.select("gpu")).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("unknown backend 'gpu'").hasMessageContaining("[auto, cuda, native, java]");
+                .hasMessageContaining("unknown backend 'gpu'").hasMessageContaining("[auto, native, cuda, java]");
     }
 
     @Test
