@@ -9,7 +9,7 @@ final class RunFlags {
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: all cores). Never changes the output bytes.")
     int threads = Runtime.getRuntime().availableProcessors();
 
-    @Option(names = "--backend", paramLabel = "NAME", description = "Kernel backend: auto (the best that runs here), native or java; exmerge doctor lists them (default: -Dexmerge.backend, else auto).")
+    @Option(names = "--backend", paramLabel = "NAME", description = "Kernel backend: auto (native, else cuda, else java: the first that runs here), native, cuda or java; exmerge doctor lists them (default: -Dexmerge.backend, else auto).")
     String backend; // null: Backends reads -Dexmerge.backend, else auto
 
     @Option(names = "--json", description = "Print progress as JSON lines on stdout instead of a bar.")
