@@ -8,15 +8,22 @@
 #   sanitize compute-sanitizer memcheck and racecheck on small cuda ExMe and TIES merges
 #   native   the conformance classes on the native backend's best vector path (NISA=avx2|avx512|scalar picks one)
 #   jmh      LinearFloorBench (fused kernel vs its N-in-1-out floor and a copy), avx512 and avx2
-# Default: env suite e2e sanitize native. Logs go to $LOGS (default /tmp/exmerge-gpu-logs), plus logs.tgz in $OUT if set.
+# Default: env suite e2e sanitize native. Logs go to a new folder (LOGS=DIR names one that must not
+# exist yet); with OUT=DIR set, each step also (re)writes DIR/exmerge-gpu-logs.tgz.
 set -u
 b=$(cd "$(dirname "$0")" && pwd)
 L=$b/lib
 steps=" ${*:-env suite e2e sanitize native} "
-LOGS=${LOGS:-/tmp/exmerge-gpu-logs}; rm -rf "$LOGS"; mkdir -p "$LOGS"
+if [ -n "${LOGS:-}" ]; then
+  [ -e "$LOGS" ] && { echo "run.sh: $LOGS exists; name a new folder for the logs" >&2; exit 2; }
+  mkdir -p "$LOGS"
+else
+  LOGS=$(mktemp -d /tmp/exmerge-gpu-logs.XXXXXX)
+fi
+echo "logs: $LOGS"
 export PATH=$PATH:/usr/local/cuda/bin
 t0=$(date +%s)
-step() { [ -n "${OUT:-}" ] && tar -C "$LOGS" -czf "$OUT/logs.tgz" . 2>/dev/null; echo "=== [$(( $(date +%s) - t0 ))s] $*"; }
+step() { [ -n "${OUT:-}" ] && tar -C "$LOGS" -czf "$OUT/exmerge-gpu-logs.tgz" . 2>/dev/null; echo "=== [$(( $(date +%s) - t0 ))s] $*"; }
 has() { [[ "$steps" == *" $1 "* ]]; }
 if [ -x "${JAVA:-}" ]; then J=$JAVA; else mkdir -p /tmp/exmerge-jdk && tar -C /tmp/exmerge-jdk -xJf "$b/jdk.tar.xz" && J=/tmp/exmerge-jdk/jdk/bin/java; fi
 X="$J --enable-native-access=ALL-UNNAMED -XX:CompileThresholdScaling=5 -jar $L/cli-all.jar"
