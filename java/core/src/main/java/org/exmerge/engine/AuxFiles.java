@@ -1,8 +1,5 @@
 package org.exmerge.engine;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,39 +30,13 @@ final class AuxFiles {
         }
         Path config = from.resolve("config.json");
         if (Files.isRegularFile(config)) {
-            ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-            ObjectNode node;
-            try {
-                node = (ObjectNode) json.readTree(config.toFile());
-            } catch (IOException | ClassCastException e) {
-                throw new IOException(config + ": not a JSON object: " + e.getMessage(), e);
-            }
-            if (dtype != null) {
-                node.put("torch_dtype", torchName(dtype));
-            }
-            if (layerCount >= 0) {
-                setLayerCount(node, layerCount);
-            }
-            json.writeValue(to.resolve("config.json").toFile(), node);
+            ConfigJson.rewrite(config, to.resolve("config.json"), dtype == null ? null : torchName(dtype), layerCount,
+                    LAYER_COUNT_KEYS);
         }
     }
 
     /** The keys architectures store their layer count under (Llama and most: the first; GPT-2, MPT, Falcon: the others). */
     static final List<String> LAYER_COUNT_KEYS = List.of("num_hidden_layers", "n_layer", "num_layers", "n_layers");
-
-    /** Sets every layer-count key the config has (num_hidden_layers when it has none), e.g. after slices stacked layers. */
-    static void setLayerCount(ObjectNode config, int layers) {
-        boolean found = false;
-        for (String key : LAYER_COUNT_KEYS) {
-            if (config.path(key).isIntegralNumber()) {
-                config.put(key, layers);
-                found = true;
-            }
-        }
-        if (!found) {
-            config.put("num_hidden_layers", layers);
-        }
-    }
 
     static String torchName(DType t) {
         return switch (t) {

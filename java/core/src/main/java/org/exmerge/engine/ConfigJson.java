@@ -1,0 +1,92 @@
+package org.exmerge.engine;
+
+import com.fasterxml.jackson.core.JsonEncoding;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Copies a model's config.json with {@code torch_dtype} and the layer count set, token by token with
+ * jackson-core: the bytes Jackson's tree model writes for it (same pretty printer, each number written
+ * back as the type it was parsed as, a missing key appended), without an ObjectMapper, whose class
+ * initialisation (its date format's locale data) cost every merge ~36 ms of start-up on the main
+ * thread of the 2-core machine.
+ */
+final class ConfigJson {
+    private static final JsonFactory FACTORY = new JsonFactory();
+
+    private ConfigJson() {}
+
+    /**
+     * Writes {@code from} to {@code to} with {@code torch_dtype} set to {@code torchDtype} (unless
+     * null) and every top-level layer-count key of {@code layerKeys} holding an integer set to
+     * {@code layers} (when none does, {@code layerKeys.get(0)} set or added; nothing when {@code layers < 0}).
+     */
+    static void rewrite(Path from, Path to, String torchDtype, int layers, List<String> layerKeys) throws IOException {
+        byte[] text = Files.readAllBytes(from);
+        Set<String> integral = new HashSet<>();
+        boolean hasDtype = false;
+        boolean hasFirstKey = false;
+        try (JsonParser p = FACTORY.createParser(text)) {
+            start(p, from);
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                hasDtype |= name.equals("torch_dtype");
+                hasFirstKey |= name.equals(layerKeys.get(0));
+                if (layerKeys.contains(name) && value == JsonToken.VALUE_NUMBER_INT) {
+                    integral.add(name);
+                }
+                p.skipChildren();
+            }
+        } catch (JsonProcessingException e) {
+            throw notAnObject(from, e.getOriginalMessage(), e);
+        }
+        try (JsonParser p = FACTORY.createParser(text);
+             JsonGenerator g = FACTORY.createGenerator(to.toFile(), JsonEncoding.UTF8)) {
+            g.setPrettyPrinter(new DefaultPrettyPrinter());
+            start(p, from);
+            g.writeStartObject();
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                p.nextToken();
+                g.writeFieldName(name);
+                if (torchDtype != null && name.equals("torch_dtype")) {
+                    g.writeString(torchDtype);
+                    p.skipChildren();
+                } else if (layers >= 0 && (integral.contains(name) || integral.isEmpty() && name.equals(layerKeys.get(0)))) {
+                    g.writeNumber(layers);
+                } else {
+                    g.copyCurrentStructure(p);
+                }
+            }
+            if (torchDtype != null && !hasDtype) {
+                g.writeStringField("torch_dtype", torchDtype);
+            }
+            if (layers >= 0 && integral.isEmpty() && !hasFirstKey) {
+                g.writeNumberField(layerKeys.get(0), layers);
+            }
+            g.writeEndObject();
+        }
+    }
+
+    private static void start(JsonParser p, Path from) throws IOException {
+        JsonToken first = p.nextToken();
+        if (first != JsonToken.START_OBJECT) {
+            throw notAnObject(from, first == null ? "empty" : "starts with " + first, null);
+        }
+    }
+
+    private static IOException notAnObject(Path file, String why, Exception cause) {
+        return new IOException(file + ": not a JSON object: " + why, cause);
+    }
+}
