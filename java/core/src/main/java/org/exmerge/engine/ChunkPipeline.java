@@ -24,8 +24,8 @@ import org.exmerge.method.TensorMerge;
  * on every worker rather than on one thread. Chunks are retired strictly in order on the calling thread (progress,
  * releasing a finished tensor's inputs). At most {@code window} native buffers, made as chunks
  * first need them and reused, bound memory: at most {@code window} chunks are in flight, so peak
- * memory depends on threads and chunk size, never on model size. Chunk boundaries never change a result because every kernel is element-wise in
- * absolute element indices.
+ * memory depends on threads and chunk size, never on model size. Chunk boundaries never change a
+ * result because every kernel is element-wise in absolute element indices.
  */
 final class ChunkPipeline implements AutoCloseable {
     private final Workers workers;

@@ -18,8 +18,8 @@ import java.util.Set;
  * Copies a model's config.json with {@code torch_dtype} and the layer count set, token by token with
  * jackson-core: the bytes Jackson's tree model writes for it (same pretty printer, each number written
  * back as the type it was parsed as, a missing key appended), without an ObjectMapper, whose class
- * initialisation (its date format's locale data) cost every merge ~36 ms of start-up on the main
- * thread of the 2-core machine.
+ * initialisation (its date format's locale data) cost every merge ~36 ms on the main thread of the
+ * 2-core machine.
  */
 final class ConfigJson {
     private static final JsonFactory FACTORY = new JsonFactory();
