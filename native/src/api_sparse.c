@@ -68,9 +68,22 @@ static int32_t merge_tiles(void *ctx) {
     const mk_sparse_args args = {n_models, weights, c->election, (c->flags & MK_SPARSE_NORMALIZE) != 0,
                                  c->sum_divisor, c->lambda, out_type};
     const int by_prob = (c->flags & MK_SPARSE_DIVIDE_BY_PROB) != 0;
-    for (int64_t from = 0; from < n; from += MK_SPARSE_TILE) {
-        int64_t len = n - from < MK_SPARSE_TILE ? n - from : MK_SPARSE_TILE;
-        int64_t e = start + from; /* absolute index of the tile's first element */
+    /* The register-resident path takes what it can of each tile (sparse_direct); its bounds once. */
+    int32_t direct_type = random == MK_RANDOM_NONE && n_models <= 4 ? base_type : 0;
+    uint32_t direct_from[4], direct_below[4];
+    for (int32_t i = 0; i < n_models && direct_type != 0; i++) {
+        direct_type = input_types[i] == base_type ? direct_type : 0;
+        direct_from[i] = clamp_bound(keep_from[i]);
+        direct_below[i] = clamp_bound(keep_below[i]);
+    }
+    for (int64_t tile0 = 0; tile0 < n; tile0 += MK_SPARSE_TILE) {
+        const int64_t tile_len = n - tile0 < MK_SPARSE_TILE ? n - tile0 : MK_SPARSE_TILE;
+        char *tile = (char *)out + tile0 * mk_dtype_size(out_type);
+        const int64_t done = direct_type == 0 ? 0
+                                              : k->sparse_direct(&args, inputs, direct_type, base, start + tile0, tile_len,
+                                                                 direct_from, direct_below, divisor, tile);
+        /* the tile path from here on: elements from..from+len, absolute e */
+        const int64_t from = tile0 + done, len = tile_len - done, e = start + from;
         k->widen((const char *)base + e * mk_dtype_size(base_type), base_type, len, b);
         for (int32_t i = 0; i < n_models; i++) {
             uint32_t lo = clamp_bound(keep_from[i]);
@@ -108,11 +121,11 @@ static int32_t merge_tiles(void *ctx) {
             k->sparse_values(x, input_types[i], b, len, lo, hi, ui, p, by_prob ? p : divisor[i], weights[i],
                              v + (int64_t)i * MK_SPARSE_TILE);
         }
-        char *tile = (char *)out + from * mk_dtype_size(out_type);
-        k->sparse_combine(&args, v, b, len, tile);
+        k->sparse_combine(&args, v, b, len, (char *)out + from * mk_dtype_size(out_type));
         if (c->first != NULL && *c->first < 0) {
-            int64_t at = k->first_nonfinite(tile, (int32_t)mk_dtype_size(out_type), mk_nonfinite_lane(out_type), len);
-            *c->first = at < 0 ? -1 : from + at;
+            int64_t at =
+                k->first_nonfinite(tile, (int32_t)mk_dtype_size(out_type), mk_nonfinite_lane(out_type), tile_len);
+            *c->first = at < 0 ? -1 : tile0 + at;
         }
     }
     return MK_OK;

@@ -111,6 +111,13 @@ typedef struct mk_kernel_table {
     /* numerics §3 election + combine + fma(lambda, m, b[j]) + narrow into out[0..len), over the value
      * tiles v + i * MK_SPARSE_TILE of the a->n_models models. */
     void (*sparse_combine)(const mk_sparse_args *a, const float *v, const float *b, int64_t len, void *out);
+    /* sparse_values for every model then sparse_combine, register-resident (no value tiles), over
+     * elements e..e+len of inputs x[i] and base b that all have type t (a MK_DTYPE_*), with no random
+     * drop, each model's from, below (clamped) and div given: out[0..done) as the tile path would
+     * write it, done the elements it did (a multiple of 8, 0 when it takes no such calls: then the
+     * tile path does them all). */
+    int64_t (*sparse_direct)(const mk_sparse_args *a, const void *const *x, int32_t t, const void *b, int64_t e,
+                             int64_t len, const uint32_t *from, const uint32_t *below, const float *div, void *out);
     /* numerics §4 lanes of one model's tile for MK_NORM_L1 / MK_NORM_L2 (t and keep as sparse_values):
      * before[j % 64] += term(t_j); after[j % 64] += keep_j ? term(t_j) : +0; the tile starts at a
      * multiple of 64 inside its block, so j % 64 is the element's lane. len <= MK_SPARSE_TILE. */
@@ -150,6 +157,9 @@ typedef struct mk_kernel_table {
                                 uint32_t below, const float *u, float p, float div, float w, float *v);   \
     void mk_sparse_combine_##isa(const mk_sparse_args *a, const float *v, const float *b, int64_t len,    \
                                  void *out);                                                             \
+    int64_t mk_sparse_direct_##isa(const mk_sparse_args *a, const void *const *x, int32_t t, const void *b,  \
+                                   int64_t e, int64_t len, const uint32_t *from, const uint32_t *below,     \
+                                   const float *div, void *out);                                           \
     void mk_sparse_norm_lanes_##isa(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from, \
                                     uint32_t below, const float *u, float p, int32_t norm, double *before, \
                                     double *after);                                                    \
