@@ -47,13 +47,17 @@ out_bytes=$(cat "$models"/base/*.safetensors | wc -c)
 floor_mode=sync
 [ ${#nosync[@]} = 0 ] || floor_mode=nosync
 least() { if [ -z "$2" ] || awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; then echo "$1"; else echo "$2"; fi; }
-ex_run() { t0=$(now); "$root/bin/exmerge" merge "$work/$m.yaml" "$work/out-ex" ${nosync[@]+"${nosync[@]}"} >/dev/null 2>&1; t1=$(now); }
+# torch's peak memory can push the inputs out of the page cache: each side starts from a warm cache.
+warm() { cat "${inputs[@]}" >/dev/null; }
+ex_run() { warm; t0=$(now); "$root/bin/exmerge" merge "$work/$m.yaml" "$work/out-ex" ${nosync[@]+"${nosync[@]}"} >/dev/null 2>&1; t1=$(now); }
 py_run() {
+  warm
   t2=$(now)
   "$py" "$root/bench/anchors/merge_torch.py" "$m" "$work/out-py" "$models/base" "$models/sft-1" "$models/sft-2" ${nosync[@]+"${nosync[@]}"} 2>/dev/null
   t3=$(now)
 }
 floor_run() {
+  warm
   t4=$(now)
   "$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -cp "$bench_jar" org.exmerge.bench.MergeFloor \
     "$work/out-floor" "$out_bytes" "$(nproc)" "$floor_mode" "${inputs[@]}" >/dev/null

@@ -1,5 +1,7 @@
 package org.exmerge.method.sparse;
 
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.exmerge.format.DType;
 import org.exmerge.kernel.Kernels;
 import org.exmerge.kernel.Operand;
@@ -32,8 +34,11 @@ final class BandSelect {
     private static final double Z = 4.5;
     /** A part gathers at most this share of its elements, or three times the bracket's expected share if less. */
     private static final double MOST = 1.0 / 16;
-    /** Most elements in a part of the read (each part gathers into a band of its own). */
-    private static final long PART = 1 << 22;
+    /**
+     * Most elements in a part of the read (each part gathers into bands of its own): small enough that
+     * the base's part is still in cache when the part's next query reads it.
+     */
+    private static final long PART = 1 << 20;
 
     private BandSelect() {}
 
@@ -43,64 +48,101 @@ final class BandSelect {
     }
 
     /**
-     * The magnitude keys of {@link #RUNS} runs of {@link #RUN} elements spread evenly over
+     * Each model's magnitude keys of {@link #RUNS} runs of {@link #RUN} elements spread evenly over
      * {@code [0, n)}, n ≥ {@link #FROM}, read by the backend's {@link Kernels#tauKeys} in pieces on
-     * the run's threads: the sample is the first touch of most of the tensor's pages, and faulting
-     * them in on one thread while the others waited was a sixth of a TIES merge.
+     * the run's threads, every model's runs of a piece together (the base's runs are read once): the
+     * sample is the first touch of most of the tensor's pages, and faulting them in on one thread
+     * while the others waited was a sixth of a TIES merge.
      */
-    static int[] sample(Kernels k, Parallel parallel, Operand x, Operand base, long n) {
-        int[] keys = new int[RUNS * RUN];
+    static int[][] sample(Kernels k, Parallel parallel, Operand[] xs, Operand base, long n) {
+        int[][] keys = new int[xs.length][RUNS * RUN];
         int pieces = Math.min(RUNS, 4 * Math.max(1, parallel.width()));
         int perPiece = (RUNS + pieces - 1) / pieces;
         parallel.run(pieces, p -> {
             int from = p * perPiece;
             int runs = Math.max(0, Math.min(RUNS, from + perPiece) - from);
             int[] piece = new int[runs * RUN];
-            k.tauKeys(x, base, n, from, runs, RUNS, RUN, piece);
-            System.arraycopy(piece, 0, keys, from * RUN, piece.length);
+            for (int i = 0; i < xs.length; i++) {
+                k.tauKeys(xs[i], base, n, from, runs, RUNS, RUN, piece);
+                System.arraycopy(piece, 0, keys[i], from * RUN, piece.length);
+            }
         });
         return keys;
     }
 
     /**
-     * The key of rank {@code k} ({@code 1 ≤ k ≤ n}) of {@code τ = x − base} over {@code [0, n)}, or
-     * {@link #MISS}. {@code sample} is {@link #sample}'s; the read runs in parts on the run's threads
-     * and, with {@code release}, drops each part's pages after it (a part is small enough for that).
+     * For each query q, the key of rank {@code rank[q]} ({@code 1 ≤ rank ≤ n}) of
+     * {@code τ = xs[model[q]] − base} over {@code [0, n)}, or {@link #MISS}. {@code samples[i]} is
+     * {@link #sample}'s for model i. One read serves every query: it runs in parts on the run's
+     * threads, each part taking every query in turn (the base's part is read from memory once, the
+     * other times from cache) and, with {@code release}, dropping the part's pages after it.
      */
-    static long kthLargest(Kernels k, Parallel parallel, Operand x, Operand base, long n, long rank, int[] sample,
-                           boolean release) {
-        int s = sample.length;
-        double p = (double) rank / n;
-        long expected = Math.round(p * s); // sampled keys at or above the rank's key
-        long margin = (long) Math.ceil(Z * Math.sqrt(s * p * (1 - p))) + 2;
-        long hiAt = s - expected + margin; // positions in the sample's ascending order
-        long loAt = s - expected - margin;
-        int hi = hiAt >= s ? MagnitudeSelect.NAN_KEY : k.kthLargestKey(sample, s, s - Math.max(0, hiAt));
-        int lo = loAt < 0 ? 0 : k.kthLargestKey(sample, s, s - Math.min(s - 1, loAt));
-        double share = Math.min(MOST, 3.0 * (hiAt - loAt) / s);
+    static long[] kthLargest(Kernels k, Parallel parallel, Operand[] xs, Operand base, long n, int[] model, long[] rank,
+                             int[][] samples, boolean release) {
+        int queries = model.length;
+        int[] lo = new int[queries];
+        int[] hi = new int[queries];
+        double[] share = new double[queries];
+        double widest = 0;
+        for (int q = 0; q < queries; q++) {
+            int[] sample = samples[model[q]];
+            int s = sample.length;
+            double p = (double) rank[q] / n;
+            long expected = Math.round(p * s); // sampled keys at or above the rank's key
+            long margin = (long) Math.ceil(Z * Math.sqrt(s * p * (1 - p))) + 2;
+            long hiAt = s - expected + margin; // positions in the sample's ascending order
+            long loAt = s - expected - margin;
+            hi[q] = hiAt >= s ? MagnitudeSelect.NAN_KEY : k.kthLargestKey(sample, s, s - Math.max(0, hiAt));
+            lo[q] = loAt < 0 ? 0 : k.kthLargestKey(sample, s, s - Math.min(s - 1, loAt));
+            share[q] = Math.min(MOST, 3.0 * (hiAt - loAt) / s);
+            widest = Math.max(widest, share[q]);
+        }
         // Parts of at most PART elements, as many as a whole number of rounds over the threads.
         int width = Math.max(1, parallel.width());
         int parts = (int) Math.min(Integer.MAX_VALUE / 2, ((n + PART - 1) / PART + width - 1) / width * width);
         long step = (n + parts - 1) / parts;
-        long[][] counts = new long[parts][3];
-        int[][] bands = new int[parts][];
-        long[] between = new long[parts];
-        parallel.run(parts, q -> {
-            long start = q * step;
-            long len = Math.max(0, Math.min(step, n - start));
-            bands[q] = new int[(int) (len * share) + 64];
-            between[q] = k.tauBand(x, base, start, len, lo, hi, counts[q], bands[q]);
-            if (release) {
-                x.release(start, len);
-                base.release(start, len);
+        long[][][] counts = new long[queries][parts][3];
+        int[][][] bands = new int[queries][parts][];
+        long[][] between = new long[queries][parts];
+        // Each thread takes parts as they come, gathering into one scratch band for them all (the
+        // widest query's; each keeps an exact copy of its own): fresh bands per part cost their zeroing.
+        int cap = (int) (step * widest) + 64;
+        AtomicInteger next = new AtomicInteger();
+        parallel.run(Math.min(parts, width), piece -> {
+            int[] gathered = new int[cap];
+            for (int part; (part = next.getAndIncrement()) < parts; ) {
+                long start = part * step;
+                long len = Math.max(0, Math.min(step, n - start));
+                for (int q = 0; q < queries; q++) {
+                    long got = k.tauBand(xs[model[q]], base, start, len, lo[q], hi[q], counts[q][part], gathered);
+                    between[q][part] = got;
+                    if (got <= (long) (len * share[q]) + 64) {
+                        bands[q][part] = Arrays.copyOf(gathered, (int) got);
+                    }
+                }
+                if (release) {
+                    for (Operand x : xs) {
+                        x.release(start, len);
+                    }
+                    base.release(start, len);
+                }
             }
         });
+        long[] keys = new long[queries];
+        for (int q = 0; q < queries; q++) {
+            keys[q] = resolve(k, rank[q], lo[q], hi[q], counts[q], bands[q], between[q]);
+        }
+        return keys;
+    }
+
+    /** One query's key from its parts' counts and bands ({@code null} where a part overflowed), or {@link #MISS}. */
+    private static long resolve(Kernels k, long rank, int lo, int hi, long[][] counts, int[][] bands, long[] between) {
         long above = 0;
         long atHi = 0;
         long atLo = 0;
         long gathered = 0;
-        for (int q = 0; q < parts; q++) {
-            if (between[q] > bands[q].length) {
+        for (int q = 0; q < bands.length; q++) {
+            if (bands[q] == null) {
                 return MISS;
             }
             above += counts[q][0];

@@ -67,31 +67,34 @@ record SparsePlan(SparseSettings s, long[] modelKeys) implements TensorPlan {
             case MAGNITUDE -> {
                 long[] from = new long[m];
                 long[] below = new long[m];
+                long[][] ranks = new long[m][];
                 for (int i = 0; i < m; i++) {
                     below[i] = SparseOp.NO_UPPER;
-                    if (modelKeys != null) {
-                        from[i] = modelKeys[i];
-                    } else if (s.density()[i] < 1) {
-                        from[i] = Thresholds.kthLargestKeys(k, in.parallel(), xs[i], base, n, Thresholds.count(s.density()[i], n))[0];
-                    }
+                    ranks[i] = modelKeys != null || s.density()[i] >= 1 ? new long[0]
+                            : new long[] {Thresholds.count(s.density()[i], n)};
+                }
+                long[][] keys = Thresholds.kthLargestKeys(k, in.parallel(), xs, base, n, ranks);
+                for (int i = 0; i < m; i++) {
+                    from[i] = modelKeys != null ? modelKeys[i] : keys[i].length > 0 ? keys[i][0] : 0;
                 }
                 return op.withBand(from, below);
             }
             case OUTLIERS -> {
-                long[] from = new long[m];
-                long[] below = new long[m];
+                long[][] ranks = new long[m][];
                 for (int i = 0; i < m; i++) {
-                    below[i] = SparseOp.NO_UPPER;
-                    if (s.density()[i] >= 1) {
-                        continue;
-                    }
                     long kept = Thresholds.count(s.density()[i], n);
                     // mergekit: when gamma + density ask for more than the tensor, fewer outliers
                     // are dropped so that the band still holds k elements.
                     long top = Math.min(Thresholds.count(s.gamma()[i], n), n - kept);
-                    long[] keys = Thresholds.kthLargestKeys(k, in.parallel(), xs[i], base, n, top, top + kept);
-                    below[i] = keys[0]; // top = 0 gives NONE = NO_UPPER: no outliers dropped
-                    from[i] = keys[1];
+                    ranks[i] = s.density()[i] >= 1 ? new long[0] : new long[] {top, top + kept};
+                }
+                long[][] keys = Thresholds.kthLargestKeys(k, in.parallel(), xs, base, n, ranks);
+                long[] from = new long[m];
+                long[] below = new long[m];
+                for (int i = 0; i < m; i++) {
+                    // top = 0 gives NONE = NO_UPPER: no outliers dropped
+                    below[i] = keys[i].length > 0 ? keys[i][0] : SparseOp.NO_UPPER;
+                    from[i] = keys[i].length > 0 ? keys[i][1] : 0;
                 }
                 return op.withBand(from, below);
             }

@@ -27,44 +27,102 @@ public final class Thresholds {
      * k > n. One first pass serves every rank; one second pass runs per distinct bucket.
      */
     public static long[] kthLargestKeys(Kernels k, Parallel parallel, Operand x, Operand base, long n, long... ks) {
-        long[] keys = new long[ks.length];
-        boolean[] settled = new boolean[ks.length];
-        int open = ks.length;
-        if (BandSelect.serves(x, base, n)) {
-            boolean release = KeySelect.releases(n, x, base);
-            int[] sample = null;
-            for (int r = 0; r < ks.length; r++) {
-                if (ks[r] < 1 || ks[r] > n) {
-                    continue; // the select answers these from the count alone, with no read
-                }
-                if (sample == null) {
-                    sample = BandSelect.sample(k, parallel, x, base, n);
-                    if (release) { // the sample's pages, before the read walks the tensor a part at a time
-                        x.release(0, n);
-                        base.release(0, n);
-                    }
-                }
-                keys[r] = BandSelect.kthLargest(k, parallel, x, base, n, ks[r], sample, release);
-                settled[r] = keys[r] != BandSelect.MISS;
-                open -= settled[r] ? 1 : 0;
+        return kthLargestKeys(k, parallel, new Operand[] {x}, base, n, new long[][] {ks})[0];
+    }
+
+    /**
+     * {@link #kthLargestKeys(Kernels, Parallel, Operand, Operand, long, long...)} for several models
+     * of one tensor at once: {@code keys[i][r]} for rank {@code ks[i][r]} of {@code xs[i] − base}. The
+     * band reads of all models run as one (the base is read once for them all); a model whose ranks
+     * the band missed gets its histogram passes alone.
+     */
+    public static long[][] kthLargestKeys(Kernels k, Parallel parallel, Operand[] xs, Operand base, long n, long[][] ks) {
+        long[][] keys = new long[xs.length][];
+        boolean[][] settled = new boolean[xs.length][];
+        int queries = 0;
+        for (int i = 0; i < xs.length; i++) {
+            keys[i] = new long[ks[i].length];
+            settled[i] = new boolean[ks[i].length];
+            for (long rank : ks[i]) {
+                queries += banded(xs[i], base, n, rank) ? 1 : 0;
             }
         }
-        if (open == 0) {
-            return keys;
+        if (queries > 0) {
+            band(k, parallel, xs, base, n, ks, queries, keys, settled);
         }
-        long[] rest = new long[open];
-        for (int r = 0, q = 0; r < ks.length; r++) {
-            if (!settled[r]) {
-                rest[q++] = ks[r];
+        for (int i = 0; i < xs.length; i++) {
+            int open = 0;
+            for (boolean done : settled[i]) {
+                open += done ? 0 : 1;
             }
-        }
-        KeySelect.Pass pass = (start, len, high, hist) -> k.tauHistogram(x, base, start, len, high, hist);
-        long[] counted = KeySelect.kthLargestOfAll(KeySelect.releasing(pass, n, x, base), parallel, n, rest);
-        for (int r = 0, q = 0; r < ks.length; r++) {
-            if (!settled[r]) {
-                keys[r] = counted[q++];
+            if (open == 0) {
+                continue;
+            }
+            long[] rest = new long[open];
+            for (int r = 0, q = 0; r < ks[i].length; r++) {
+                if (!settled[i][r]) {
+                    rest[q++] = ks[i][r];
+                }
+            }
+            Operand x = xs[i];
+            KeySelect.Pass pass = (start, len, high, hist) -> k.tauHistogram(x, base, start, len, high, hist);
+            long[] counted = KeySelect.kthLargestOfAll(KeySelect.releasing(pass, n, x, base), parallel, n, rest);
+            for (int r = 0, q = 0; r < ks[i].length; r++) {
+                if (!settled[i][r]) {
+                    keys[i][r] = counted[q++];
+                }
             }
         }
         return keys;
+    }
+
+    /** Whether the band read looks for this rank: the select answers ranks outside [1, n] from the count alone. */
+    private static boolean banded(Operand x, Operand base, long n, long rank) {
+        return BandSelect.serves(x, base, n) && rank >= 1 && rank <= n;
+    }
+
+    /** The band read of the {@code queries} ranks it serves, settling those it finds. */
+    private static void band(Kernels k, Parallel parallel, Operand[] xs, Operand base, long n, long[][] ks, int queries,
+                             long[][] keys, boolean[][] settled) {
+        int[] model = new int[queries];
+        int[] slot = new int[queries]; // query q is ks[slot[q]][at[q]]
+        int[] at = new int[queries];
+        long[] rank = new long[queries];
+        int[] sampled = new int[xs.length]; // model i's row in the sample, or -1
+        int models = 0;
+        boolean release = false;
+        for (int i = 0, q = 0; i < xs.length; i++) {
+            sampled[i] = -1;
+            for (int r = 0; r < ks[i].length; r++) {
+                if (banded(xs[i], base, n, ks[i][r])) {
+                    if (sampled[i] < 0) {
+                        sampled[i] = models++;
+                        release |= KeySelect.releases(n, xs[i], base);
+                    }
+                    model[q] = sampled[i];
+                    slot[q] = i;
+                    at[q] = r;
+                    rank[q++] = ks[i][r];
+                }
+            }
+        }
+        Operand[] read = new Operand[models];
+        for (int i = 0; i < xs.length; i++) {
+            if (sampled[i] >= 0) {
+                read[sampled[i]] = xs[i];
+            }
+        }
+        int[][] samples = BandSelect.sample(k, parallel, read, base, n);
+        if (release) { // the sample's pages, before the read walks the tensor a part at a time
+            for (Operand x : read) {
+                x.release(0, n);
+            }
+            base.release(0, n);
+        }
+        long[] found = BandSelect.kthLargest(k, parallel, read, base, n, model, rank, samples, release);
+        for (int q = 0; q < queries; q++) {
+            keys[slot[q]][at[q]] = found[q];
+            settled[slot[q]][at[q]] = found[q] != BandSelect.MISS;
+        }
     }
 }
