@@ -68,11 +68,13 @@ MK_INLINE __m256 mix_vec(const float *v, const __m256 *r, int64_t j, int32_t k, 
         }
         up = _mm256_castsi256_ps(_mm256_cmpgt_epi32(c, _mm256_set1_epi32(-1))); /* c >= 0 */
     }
+    /* agree is x > 0 where up, x < 0 elsewhere: with x's sign flipped where not up, x > 0 (NaN and
+     * zeros disagree either way) */
+    const __m256 flip = _mm256_andnot_ps(up, _mm256_set1_ps(-0.0f));
     __m256 d = zero;
     for (int32_t i = 0; i < k; i++) {
         __m256 x = MK_VALUE(i);
-        __m256 agree = _mm256_or_ps(_mm256_and_ps(up, _mm256_cmp_ps(x, zero, _CMP_GT_OQ)),
-                                    _mm256_andnot_ps(up, _mm256_cmp_ps(x, zero, _CMP_LT_OQ)));
+        __m256 agree = _mm256_cmp_ps(_mm256_xor_ps(x, flip), zero, _CMP_GT_OQ);
         mix = _mm256_add_ps(mix, _mm256_and_ps(agree, x));
         d = _mm256_add_ps(d, _mm256_and_ps(agree, _mm256_set1_ps(weights[i])));
     }
@@ -123,17 +125,15 @@ void mk_sparse_combine_avx2(const mk_sparse_args *a, const float *v, const float
  * same operations in the same order as sparse_values then sparse_combine. */
 MK_INLINE void direct(const mk_sparse_args *a, const void *const *x, const void *b, int64_t e, int64_t len,
                       const uint32_t *from, const uint32_t *below, const float *div, void *out, int32_t T, int32_t K,
-                      int32_t ELECT) {
+                      int32_t ELECT, int DIVIDE) {
     __m256i vfrom[4], vbelow[4];
     __m256 vdiv[4], vw[4];
-    int divide[4];
     float w[4]; /* a copy the output's stores cannot alias, so it stays in registers */
     const void *xi[4];
     for (int32_t i = 0; i < K; i++) {
         vfrom[i] = _mm256_set1_epi32((int)from[i]);
         vbelow[i] = _mm256_set1_epi32((int)below[i]);
         vdiv[i] = _mm256_set1_ps(div[i]);
-        divide[i] = div[i] != 1.0f;
         w[i] = a->weights[i];
         vw[i] = _mm256_set1_ps(w[i]);
         xi[i] = x[i];
@@ -148,7 +148,7 @@ MK_INLINE void direct(const mk_sparse_args *a, const void *const *x, const void 
         __m256 r[4];
         for (int32_t i = 0; i < K; i++) {
             __m256 t = _mm256_sub_ps(mk256_load(xi[i], T, e + j), bv);
-            r[i] = value_vec(t, vfrom[i], vbelow[i], NULL, none, divide[i], vdiv[i], vw[i]);
+            r[i] = value_vec(t, vfrom[i], vbelow[i], NULL, none, DIVIDE, vdiv[i], vw[i]);
         }
         __m256 mix = normalize ? mix_vec(NULL, r, 0, K, w, sum_divisor, ELECT, 1)
                                : mix_vec(NULL, r, 0, K, w, sum_divisor, ELECT, 0);
@@ -156,19 +156,26 @@ MK_INLINE void direct(const mk_sparse_args *a, const void *const *x, const void 
     }
 }
 
-#define MK_DIRECT_K(T, E)                                                        \
+#define MK_DIRECT_K(T, E, D)                                                     \
     switch (a->n_models) {                                                       \
-    case 1: direct(a, x, b, e, len, from, below, div, out, T, 1, E); break;      \
-    case 2: direct(a, x, b, e, len, from, below, div, out, T, 2, E); break;      \
-    case 3: direct(a, x, b, e, len, from, below, div, out, T, 3, E); break;      \
-    default: direct(a, x, b, e, len, from, below, div, out, T, 4, E); break;     \
+    case 1: direct(a, x, b, e, len, from, below, div, out, T, 1, E, D); break;   \
+    case 2: direct(a, x, b, e, len, from, below, div, out, T, 2, E, D); break;   \
+    case 3: direct(a, x, b, e, len, from, below, div, out, T, 3, E, D); break;   \
+    default: direct(a, x, b, e, len, from, below, div, out, T, 4, E, D); break;  \
     }
 
-#define MK_DIRECT_ELECT(T)                                                       \
+#define MK_DIRECT_ELECT(T, D)                                                    \
     switch (a->election) {                                                       \
-    case MK_ELECT_NONE: MK_DIRECT_K(T, MK_ELECT_NONE) break;                     \
-    case MK_ELECT_SUM: MK_DIRECT_K(T, MK_ELECT_SUM) break;                       \
-    default: MK_DIRECT_K(T, MK_ELECT_COUNT) break;                               \
+    case MK_ELECT_NONE: MK_DIRECT_K(T, MK_ELECT_NONE, D) break;                  \
+    case MK_ELECT_SUM: MK_DIRECT_K(T, MK_ELECT_SUM, D) break;                    \
+    default: MK_DIRECT_K(T, MK_ELECT_COUNT, D) break;                            \
+    }
+
+#define MK_DIRECT_TYPE(D)                                                        \
+    switch (t) {                                                                 \
+    case MK_DTYPE_F32: MK_DIRECT_ELECT(MK_DTYPE_F32, D) break;                   \
+    case MK_DTYPE_F16: MK_DIRECT_ELECT(MK_DTYPE_F16, D) break;                   \
+    default: MK_DIRECT_ELECT(MK_DTYPE_BF16, D) break;                            \
     }
 
 int64_t mk_sparse_direct_avx2(const mk_sparse_args *a, const void *const *x, int32_t t, const void *b, int64_t e,
@@ -177,10 +184,15 @@ int64_t mk_sparse_direct_avx2(const mk_sparse_args *a, const void *const *x, int
     if (a->n_models < 1 || a->n_models > 4) {
         return 0;
     }
-    switch (t) {
-    case MK_DTYPE_F32: MK_DIRECT_ELECT(MK_DTYPE_F32) break;
-    case MK_DTYPE_F16: MK_DIRECT_ELECT(MK_DTYPE_F16) break;
-    default: MK_DIRECT_ELECT(MK_DTYPE_BF16) break;
+    /* t / 1 is t bit for bit (value_vec), so when one model divides, all do: one branch-free loop */
+    int divide = 0;
+    for (int32_t i = 0; i < a->n_models; i++) {
+        divide |= div[i] != 1.0f;
+    }
+    if (divide) {
+        MK_DIRECT_TYPE(1)
+    } else {
+        MK_DIRECT_TYPE(0)
     }
     return len & ~(int64_t)7;
 }
