@@ -47,8 +47,10 @@ out_bytes=$(cat "$models"/base/*.safetensors | wc -c)
 floor_mode=sync
 [ ${#nosync[@]} = 0 ] || floor_mode=nosync
 least() { if [ -z "$2" ] || awk -v a="$1" -v b="$2" 'BEGIN { exit !(a < b) }'; then echo "$1"; else echo "$2"; fi; }
-# torch's peak memory can push the inputs out of the page cache: each side starts from a warm cache.
-warm() { cat "${inputs[@]}" >/dev/null; }
+# Each side starts from the same state: the last output written back (its writeback would otherwise
+# land in the next process's time) and the inputs in the page cache (torch's peak memory can push
+# them out).
+warm() { sync; cat "${inputs[@]}" >/dev/null; }
 ex_run() { warm; t0=$(now); "$root/bin/exmerge" merge "$work/$m.yaml" "$work/out-ex" ${nosync[@]+"${nosync[@]}"} >/dev/null 2>&1; t1=$(now); }
 py_run() {
   warm
