@@ -36,9 +36,9 @@ final class BandSelect {
     private static final double MOST = 1.0 / 16;
     /**
      * Most elements in a part of the read (each part gathers into bands of its own): small enough that
-     * the base's part is still in cache when the part's next query reads it.
+     * the base's part (512 KiB of bf16) is still in a core's cache when the part's next query reads it.
      */
-    private static final long PART = 1 << 20;
+    private static final long PART = 1 << 18;
 
     private BandSelect() {}
 
