@@ -1,0 +1,172 @@
+/*
+ * sparse_ab N REPS OLD.so NEW.so: mk_sparse_merge of two libexmerge builds in one process,
+ * interleaved call by call (as floor_ab does for mk_linear), best of REPS each, next to
+ * mk_bench_stream_n over the same streams and a memcpy of the same byte count. The op is the ties
+ * method's: each model trimmed at its 20 % magnitude threshold (keys from the data), sum election,
+ * normalize, weights 0.6 / 0.3 / 0.1, for 2 and 3 models of BF16, F16 and F32 (base and output of
+ * that type too). Prints ns per element and GB/s (models + base read, output written). Checks that
+ * both builds write the same bytes. Built next to floor_ab (bench/target/native-build/sparse_ab).
+ */
+#include <dlfcn.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "exmerge.h"
+
+typedef int32_t (*sparse_t)(int32_t, const void *const *, const int32_t *, const void *, int32_t, void *, int32_t,
+                            const float *, const int64_t *, const int64_t *, int32_t, const float *, const float *,
+                            int32_t, int32_t, float, float, uint64_t, uint32_t, int64_t, int64_t, int64_t,
+                            const double *, const double *, const float *, int64_t *);
+int32_t mk_bench_stream_n(const void *const *in, int32_t n_in, void *out, int64_t n, int32_t size, int32_t isa);
+
+static double now(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec + t.tv_nsec * 1e-9;
+}
+
+static float widen(const void *p, int32_t t, int64_t j) {
+    uint32_t u;
+    float f;
+    if (t == MK_DTYPE_F32) {
+        return ((const float *)p)[j];
+    }
+    uint16_t h = ((const uint16_t *)p)[j];
+    if (t == MK_DTYPE_BF16) {
+        u = (uint32_t)h << 16;
+        memcpy(&f, &u, 4);
+        return f;
+    }
+    _Float16 v;
+    memcpy(&v, &h, 2);
+    return (float)v;
+}
+
+static void store(void *p, int32_t t, int64_t j, float v) {
+    if (t == MK_DTYPE_F32) {
+        ((float *)p)[j] = v;
+    } else if (t == MK_DTYPE_BF16) {
+        uint32_t u;
+        memcpy(&u, &v, 4);
+        ((uint16_t *)p)[j] = (uint16_t)(u >> 16);
+    } else {
+        _Float16 h = (_Float16)v;
+        memcpy((uint16_t *)p + j, &h, 2);
+    }
+}
+
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The magnitude key of the 20 % largest |x - b| of the first million elements (numerics §3's key:
+ * the float's bits without the sign). */
+static int64_t threshold(const void *x, const void *b, int32_t t, int64_t n) {
+    int64_t m = n < 1000000 ? n : 1000000;
+    uint32_t *k = malloc((size_t)m * 4);
+    for (int64_t j = 0; j < m; j++) {
+        float d = widen(x, t, j) - widen(b, t, j);
+        uint32_t u;
+        memcpy(&u, &d, 4);
+        k[j] = u & 0x7FFFFFFFu;
+    }
+    qsort(k, (size_t)m, 4, cmp_u32);
+    int64_t key = k[m - m / 5];
+    free(k);
+    return key;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 5) {
+        fprintf(stderr, "usage: sparse_ab ELEMENTS REPS OLD.so NEW.so\n");
+        return 2;
+    }
+    int64_t n = atoll(argv[1]);
+    int reps = atoi(argv[2]);
+    sparse_t S[2];
+    for (int k = 0; k < 2; k++) {
+        void *h = dlopen(argv[3 + k], RTLD_NOW | RTLD_LOCAL);
+        if (h == NULL) {
+            fprintf(stderr, "%s\n", dlerror());
+            return 1;
+        }
+        S[k] = (sparse_t)dlsym(h, "mk_sparse_merge");
+    }
+    const int32_t types[3] = {MK_DTYPE_BF16, MK_DTYPE_F16, MK_DTYPE_F32};
+    const char *names[3] = {"BF16", "F16", "F32"};
+    for (int ti = 0; ti < 3; ti++) {
+        int32_t t = types[ti];
+        int32_t sz = t == MK_DTYPE_F32 ? 4 : 2;
+        size_t bytes = ((size_t)n * sz + 63) / 64 * 64;
+        void *base = aligned_alloc(64, bytes), *x[3], *out[2], *cs = aligned_alloc(64, 5 * bytes),
+             *cd = aligned_alloc(64, 5 * bytes);
+        srand(7);
+        for (int64_t j = 0; j < n; j++) {
+            store(base, t, j, ((rand() % 2001) - 1000) * 2e-5f);
+        }
+        for (int i = 0; i < 3; i++) {
+            x[i] = aligned_alloc(64, bytes);
+            for (int64_t j = 0; j < n; j++) {
+                store(x[i], t, j, widen(base, t, j) + ((rand() % 201) - 100) * 2e-6f);
+            }
+        }
+        out[0] = aligned_alloc(64, bytes);
+        out[1] = aligned_alloc(64, bytes);
+        memset(cs, 1, 5 * bytes);
+        memset(cd, 2, 5 * bytes);
+        for (int m = 2; m <= 3; m++) {
+            int32_t it[3] = {t, t, t};
+            float w[3] = {0.6f, 0.3f, 0.1f}, p[3] = {1, 1, 1}, d[3] = {1, 1, 1};
+            int64_t from[3], below[3] = {1LL << 31, 1LL << 31, 1LL << 31};
+            for (int i = 0; i < m; i++) {
+                from[i] = threshold(x[i], base, t, n);
+            }
+            const void *all[4] = {base, x[0], x[1], x[2]};
+            double best[4] = {1e9, 1e9, 1e9, 1e9};
+            for (int r = 0; r < reps; r++) {
+                double c[5];
+                c[0] = now();
+                for (int k = 0; k < 2; k++) {
+                    int32_t s = S[k](m, (const void *const *)x, it, base, t, out[k], t, w, from, below, 0, p, d, 1,
+                                     1, 1.0f, 1.0f, 0, 0, 0, n, 1, NULL, NULL, NULL, NULL);
+                    if (s != 0) {
+                        fprintf(stderr, "mk_sparse_merge: status %d\n", s);
+                        return 1;
+                    }
+                    c[k + 1] = now();
+                }
+                mk_bench_stream_n(all, m + 1, out[0], n, sz, 1 /* AVX2 */);
+                c[3] = now();
+                memcpy(cd, cs, (size_t)(m + 2) * n * sz);
+                c[4] = now();
+                for (int k = 0; k < 4; k++) {
+                    best[k] = c[k + 1] - c[k] < best[k] ? c[k + 1] - c[k] : best[k];
+                }
+            }
+            /* the stream floor wrote over out[0]: run both once more for the comparison */
+            S[0](m, (const void *const *)x, it, base, t, out[0], t, w, from, below, 0, p, d, 1, 1, 1.0f, 1.0f, 0, 0, 0,
+                 n, 1, NULL, NULL, NULL, NULL);
+            S[1](m, (const void *const *)x, it, base, t, out[1], t, w, from, below, 0, p, d, 1, 1, 1.0f, 1.0f, 0, 0, 0,
+                 n, 1, NULL, NULL, NULL, NULL);
+            double traffic = (double)(m + 2) * n * sz;
+            printf("%-4s %d models n=%lld: old %.2f ns/el %.1f GB/s | new %.2f ns/el %.1f GB/s | streamN %.1f GB/s | "
+                   "memcpy %.1f GB/s | same bytes: %s\n",
+                   names[ti], m, (long long)n, best[0] / n * 1e9, traffic / best[0] / 1e9, best[1] / n * 1e9,
+                   traffic / best[1] / 1e9, traffic / best[2] / 1e9, traffic / best[3] / 1e9,
+                   memcmp(out[0], out[1], (size_t)n * sz) == 0 ? "yes" : "NO");
+        }
+        free(base);
+        free(x[0]);
+        free(x[1]);
+        free(x[2]);
+        free(out[0]);
+        free(out[1]);
+        free(cs);
+        free(cd);
+    }
+    return 0;
+}
