@@ -28,21 +28,52 @@ static double now(void) {
     return t.tv_sec + t.tv_nsec * 1e-9;
 }
 
-static float widen(const void *p, int32_t t, int64_t j) {
-    uint32_t u;
+/* IEEE half bits to float, exactly (subnormals included). */
+static float half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16, e = (h >> 10) & 0x1Fu, m = h & 0x3FFu, u;
+    if (e == 0x1F) {
+        u = sign | 0x7F800000u | (m << 13);
+    } else if (e != 0) {
+        u = sign | ((e + 112) << 23) | (m << 13);
+    } else if (m == 0) {
+        u = sign;
+    } else { /* subnormal: normalise */
+        e = 113;
+        while ((m & 0x400u) == 0) {
+            m <<= 1;
+            e--;
+        }
+        u = sign | (e << 23) | ((m & 0x3FFu) << 13);
+    }
     float f;
+    memcpy(&f, &u, 4);
+    return f;
+}
+
+/* Float to half bits for the test data only: truncating, finite normal values kept, smaller ones to ±0. */
+static uint16_t float_to_half(float v) {
+    uint32_t u;
+    memcpy(&u, &v, 4);
+    uint16_t sign = (uint16_t)((u >> 16) & 0x8000u);
+    int32_t e = (int32_t)((u >> 23) & 0xFFu) - 112;
+    if (e <= 0) {
+        return sign;
+    }
+    return e >= 31 ? (uint16_t)(sign | 0x7BFFu) : (uint16_t)(sign | (e << 10) | ((u >> 13) & 0x3FFu));
+}
+
+static float widen(const void *p, int32_t t, int64_t j) {
     if (t == MK_DTYPE_F32) {
         return ((const float *)p)[j];
     }
     uint16_t h = ((const uint16_t *)p)[j];
-    if (t == MK_DTYPE_BF16) {
-        u = (uint32_t)h << 16;
-        memcpy(&f, &u, 4);
-        return f;
+    if (t == MK_DTYPE_F16) {
+        return half_to_float(h);
     }
-    _Float16 v;
-    memcpy(&v, &h, 2);
-    return (float)v;
+    uint32_t u = (uint32_t)h << 16;
+    float f;
+    memcpy(&f, &u, 4);
+    return f;
 }
 
 static void store(void *p, int32_t t, int64_t j, float v) {
@@ -53,8 +84,7 @@ static void store(void *p, int32_t t, int64_t j, float v) {
         memcpy(&u, &v, 4);
         ((uint16_t *)p)[j] = (uint16_t)(u >> 16);
     } else {
-        _Float16 h = (_Float16)v;
-        memcpy((uint16_t *)p + j, &h, 2);
+        ((uint16_t *)p)[j] = float_to_half(v);
     }
 }
 
