@@ -46,86 +46,89 @@ typedef struct merge_call {
     int64_t *first;      /* NULL: no output check; else -1 on entry */
 } merge_call;
 
-/* The tile loop: everything that reads the inputs, under the SIGBUS guard (fault_guard.c); allocates nothing. */
-static int32_t merge_tiles(void *ctx) {
-    const merge_call *c = ctx;
-    const int32_t n_models = c->n_models, base_type = c->base_type, out_type = c->out_type, random = c->random;
-    const void *const *inputs = c->inputs;
-    const int32_t *input_types = c->input_types;
-    const void *base = c->base;
-    void *out = c->out;
-    const float *weights = c->weights, *keep_prob = c->keep_prob, *divisor = c->divisor;
-    const int64_t *keep_from = c->keep_from, *keep_below = c->keep_below;
-    const uint64_t seed = c->seed;
-    const uint32_t tensor_id = c->tensor_id;
-    const int64_t start = c->start, n = c->n;
-    float *v = c->v;
-    mk_row_ranks *ranks = c->ranks;
+/* Tile scratch: the widened base, one model's uniforms, DELLA's per-element probabilities. */
+typedef struct tile_scratch {
     float b[MK_SPARSE_TILE] __attribute__((aligned(64)));
     float u[MK_SPARSE_TILE] __attribute__((aligned(64)));
     float pr[MK_SPARSE_TILE] __attribute__((aligned(64)));
-    const mk_kernel_table *k = mk_active();
-    const mk_sparse_args args = {n_models, weights, c->election, (c->flags & MK_SPARSE_NORMALIZE) != 0,
-                                 c->sum_divisor, c->lambda, out_type};
+} tile_scratch;
+
+/* The tile path over elements from..from+len of the call (0 < len <= MK_SPARSE_TILE): widen the
+ * base, each model's value tile (its Philox uniforms first when the drop is random), one combine. */
+static void tile_path(const merge_call *c, const mk_kernel_table *k, const mk_sparse_args *args, int64_t from,
+                      int64_t len, tile_scratch *s) {
+    const int32_t base_type = c->base_type, random = c->random;
     const int by_prob = (c->flags & MK_SPARSE_DIVIDE_BY_PROB) != 0;
+    const int64_t e = c->start + from; /* absolute index of the first element */
+    float *b = s->b, *u = s->u, *pr = s->pr;
+    k->widen((const char *)c->base + e * mk_dtype_size(base_type), base_type, len, b);
+    for (int32_t i = 0; i < c->n_models; i++) {
+        uint32_t lo = clamp_bound(c->keep_from[i]);
+        uint32_t hi = clamp_bound(c->keep_below[i]);
+        const float *ui = NULL;
+        float p = c->keep_prob[i];
+        if (random == MK_RANDOM_FIXED) {
+            /* u lies in [0, 1 - 2^-24]: p >= 1 keeps every element and p <= 0 (or NaN) none, with
+             * no draw needed; the decisions are the spec's u < p either way. */
+            if (!(p > 0.0f)) {
+                lo = MK_SPARSE_BOUND; /* above every key: keep nothing */
+            } else if (p < 1.0f) {
+                k->philox_uniform(c->seed, c->tensor_id, (uint32_t)i, e, len, u);
+                ui = u;
+            }
+        }
+        const char *x = (const char *)c->inputs[i] + e * mk_dtype_size(c->input_types[i]);
+        float *vi = c->v + (int64_t)i * MK_SPARSE_TILE;
+        if (random == MK_RANDOM_RANKED) {
+            /* Per-element p from the element's rank; the arithmetic is the scalar reference's,
+             * the uniforms the table's (bit-identical on every path). */
+            mk_ranked_probs(c->ranks, i, c->inputs[i], c->input_types[i], c->base, base_type, c->rank_low[i],
+                            c->rank_span[i], c->rank_single[i], e, len, pr);
+            k->philox_uniform(c->seed, c->tensor_id, (uint32_t)i, e, len, u);
+            float w = c->weights[i];
+            float d = c->divisor[i];
+            k->widen(x, c->input_types[i], len, vi); /* widened x first, then t in place */
+            for (int64_t j = 0; j < len; j++) {
+                float t = vi[j] - b[j];
+                int keep = mk_ranked_keep1(t, lo, hi, u[j], pr[j]);
+                vi[j] = w * mk_keep_or_zero(t / (by_prob ? pr[j] : d), keep);
+            }
+            continue;
+        }
+        k->sparse_values(x, c->input_types[i], b, len, lo, hi, ui, p, by_prob ? p : c->divisor[i], c->weights[i], vi);
+    }
+    k->sparse_combine(args, c->v, b, len, (char *)c->out + from * mk_dtype_size(c->out_type));
+}
+
+/* The tile loop: everything that reads the inputs, under the SIGBUS guard (fault_guard.c); allocates nothing. */
+static int32_t merge_tiles(void *ctx) {
+    const merge_call *c = ctx;
+    const int32_t n_models = c->n_models, base_type = c->base_type, out_type = c->out_type;
+    const int64_t n = c->n;
+    tile_scratch scratch;
+    const mk_kernel_table *k = mk_active();
+    const mk_sparse_args args = {n_models, c->weights, c->election, (c->flags & MK_SPARSE_NORMALIZE) != 0,
+                                 c->sum_divisor, c->lambda, out_type};
     /* The register-resident path takes what it can of each tile (sparse_direct); its bounds once. */
-    int32_t direct_type = random == MK_RANDOM_NONE && n_models <= 4 ? base_type : 0;
+    int32_t direct_type = c->random == MK_RANDOM_NONE && n_models <= 4 ? base_type : 0;
     uint32_t direct_from[4], direct_below[4];
     for (int32_t i = 0; i < n_models && direct_type != 0; i++) {
-        direct_type = input_types[i] == base_type ? direct_type : 0;
-        direct_from[i] = clamp_bound(keep_from[i]);
-        direct_below[i] = clamp_bound(keep_below[i]);
+        direct_type = c->input_types[i] == base_type ? direct_type : 0;
+        direct_from[i] = clamp_bound(c->keep_from[i]);
+        direct_below[i] = clamp_bound(c->keep_below[i]);
     }
-    for (int64_t tile0 = 0; tile0 < n; tile0 += MK_SPARSE_TILE) {
-        const int64_t tile_len = n - tile0 < MK_SPARSE_TILE ? n - tile0 : MK_SPARSE_TILE;
-        char *tile = (char *)out + tile0 * mk_dtype_size(out_type);
+    for (int64_t from = 0; from < n; from += MK_SPARSE_TILE) {
+        const int64_t len = n - from < MK_SPARSE_TILE ? n - from : MK_SPARSE_TILE;
+        char *tile = (char *)c->out + from * mk_dtype_size(out_type);
         const int64_t done = direct_type == 0 ? 0
-                                              : k->sparse_direct(&args, inputs, direct_type, base, start + tile0, tile_len,
-                                                                 direct_from, direct_below, divisor, tile);
-        /* the tile path from here on: elements from..from+len, absolute e */
-        const int64_t from = tile0 + done, len = tile_len - done, e = start + from;
-        k->widen((const char *)base + e * mk_dtype_size(base_type), base_type, len, b);
-        for (int32_t i = 0; i < n_models; i++) {
-            uint32_t lo = clamp_bound(keep_from[i]);
-            uint32_t hi = clamp_bound(keep_below[i]);
-            const float *ui = NULL;
-            float p = keep_prob[i];
-            if (random == MK_RANDOM_FIXED) {
-                /* u lies in [0, 1 - 2^-24]: p >= 1 keeps every element and p <= 0 (or NaN) none, with
-                 * no draw needed; the decisions are the spec's u < p either way. */
-                if (!(p > 0.0f)) {
-                    lo = MK_SPARSE_BOUND; /* above every key: keep nothing */
-                } else if (p < 1.0f) {
-                    k->philox_uniform(seed, tensor_id, (uint32_t)i, e, len, u);
-                    ui = u;
-                }
-            }
-            const char *x = (const char *)inputs[i] + e * mk_dtype_size(input_types[i]);
-            if (random == MK_RANDOM_RANKED) {
-                /* Per-element p from the element's rank; the arithmetic is the scalar reference's,
-                 * the uniforms the table's (bit-identical on every path). */
-                mk_ranked_probs(ranks, i, inputs[i], input_types[i], base, base_type, c->rank_low[i], c->rank_span[i],
-                                c->rank_single[i], e, len, pr);
-                k->philox_uniform(seed, tensor_id, (uint32_t)i, e, len, u);
-                float *vi = v + (int64_t)i * MK_SPARSE_TILE;
-                float w = weights[i];
-                float d = divisor[i];
-                k->widen(x, input_types[i], len, vi); /* widened x first, then t in place */
-                for (int64_t j = 0; j < len; j++) {
-                    float t = vi[j] - b[j];
-                    int keep = mk_ranked_keep1(t, lo, hi, u[j], pr[j]);
-                    vi[j] = w * mk_keep_or_zero(t / (by_prob ? pr[j] : d), keep);
-                }
-                continue;
-            }
-            k->sparse_values(x, input_types[i], b, len, lo, hi, ui, p, by_prob ? p : divisor[i], weights[i],
-                             v + (int64_t)i * MK_SPARSE_TILE);
+                                              : k->sparse_direct(&args, c->inputs, direct_type, c->base, c->start + from,
+                                                                 len, direct_from, direct_below, c->divisor, tile);
+        if (done < len) {
+            tile_path(c, k, &args, from + done, len - done, &scratch);
         }
-        k->sparse_combine(&args, v, b, len, (char *)out + from * mk_dtype_size(out_type));
         if (c->first != NULL && *c->first < 0) {
-            int64_t at =
-                k->first_nonfinite(tile, (int32_t)mk_dtype_size(out_type), mk_nonfinite_lane(out_type), tile_len);
-            *c->first = at < 0 ? -1 : tile0 + at;
+            int64_t at = k->first_nonfinite(tile, (int32_t)mk_dtype_size(out_type), mk_nonfinite_lane(out_type), len);
+            *c->first = at < 0 ? -1 : from + at;
         }
     }
     return MK_OK;

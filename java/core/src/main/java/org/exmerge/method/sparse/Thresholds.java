@@ -39,17 +39,11 @@ public final class Thresholds {
     public static long[][] kthLargestKeys(Kernels k, Parallel parallel, Operand[] xs, Operand base, long n, long[][] ks) {
         long[][] keys = new long[xs.length][];
         boolean[][] settled = new boolean[xs.length][];
-        int queries = 0;
         for (int i = 0; i < xs.length; i++) {
             keys[i] = new long[ks[i].length];
             settled[i] = new boolean[ks[i].length];
-            for (long rank : ks[i]) {
-                queries += banded(xs[i], base, n, rank) ? 1 : 0;
-            }
         }
-        if (queries > 0) {
-            band(k, parallel, xs, base, n, ks, queries, keys, settled);
-        }
+        band(k, parallel, xs, base, n, ks, keys, settled);
         for (int i = 0; i < xs.length; i++) {
             int open = 0;
             for (boolean done : settled[i]) {
@@ -81,9 +75,18 @@ public final class Thresholds {
         return BandSelect.serves(x, base, n) && rank >= 1 && rank <= n;
     }
 
-    /** The band read of the {@code queries} ranks it serves, settling those it finds. */
-    private static void band(Kernels k, Parallel parallel, Operand[] xs, Operand base, long n, long[][] ks, int queries,
+    /** The band read of the ranks it serves, if any, settling those it finds. */
+    private static void band(Kernels k, Parallel parallel, Operand[] xs, Operand base, long n, long[][] ks,
                              long[][] keys, boolean[][] settled) {
+        int queries = 0;
+        for (int i = 0; i < xs.length; i++) {
+            for (long rank : ks[i]) {
+                queries += banded(xs[i], base, n, rank) ? 1 : 0;
+            }
+        }
+        if (queries == 0) {
+            return;
+        }
         int[] model = new int[queries];
         int[] slot = new int[queries]; // query q is ks[slot[q]][at[q]]
         int[] at = new int[queries];
