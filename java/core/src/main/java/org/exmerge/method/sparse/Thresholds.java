@@ -8,8 +8,8 @@ import org.exmerge.numeric.MagnitudeSelect;
 
 /**
  * Exact k-th largest {@code |τ|} of one tensor (numerics §3 magnitude trim, breadcrumbs' two thresholds):
- * on a tensor of {@link BandSelect#FROM} elements or more, one {@link BandSelect} read per rank; on
- * smaller ones, and for a rank the band missed, {@link MagnitudeSelect}'s two-pass radix select
+ * on a tensor of {@link BandSelect#FROM} elements or more, one {@link BandSelect} read for every rank
+ * of every model asked at once; on smaller ones, and for a rank the band missed, {@link MagnitudeSelect}'s two-pass radix select
  * ({@link KeySelect} spreads the passes over the run's threads) with the histograms counted by the
  * backend's {@link Kernels#tauHistogram}. Both give the same key; no copy, no sort of the tensor.
  */
