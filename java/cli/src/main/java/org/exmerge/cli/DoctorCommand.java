@@ -5,16 +5,18 @@ import java.util.concurrent.Callable;
 import org.exmerge.format.Version;
 import org.exmerge.kernel.Backends;
 import org.exmerge.kernel.KernelProvider;
-import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * Prints what this machine and build can run: each backend of the provider list, available or why
  * not, and what it says about itself (library, ISA path, CPU, the ops it hands to the Java spec).
  * It names no backend: a new one shows up here by registering its provider.
  */
-@Command(name = "doctor", mixinStandardHelpOptions = true, description = {"Show each kernel backend's state (available, or why not), the CPU features found,",
-        "the instruction-set path the native kernels use, and where the native library was loaded from."})
 final class DoctorCommand implements Callable<Integer> {
+    CommandSpec spec() {
+        return Specs.command(this, "doctor", "Show each kernel backend's state (available, or why not), the CPU features found,",
+                "the instruction-set path the native kernels use, and where the native library was loaded from.");
+    }
 
     @Override
     public Integer call() {

@@ -8,57 +8,53 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import org.exmerge.Exmerge;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * The quick form of an ExMe merge: builds the mergekit-style recipe from flags (one SFT gives
  * EXPO) and runs it like {@code merge}; the recipe is recorded in the output as usual.
  */
-@Command(name = "exme", mixinStandardHelpOptions = true, description = {"Extrapolate fine-tunes away from the base and merge them (ExMe; one --sft gives EXPO).",
-        "  exme --base B --sft S1 --sft S2 --alpha 0.5,0.1 --beta 0.1 OUT"})
 final class ExmeCommand implements Callable<Integer> {
-    @Option(names = "--base", required = true, paramLabel = "MODEL", description = "The base (pre-SFT) model.")
-    String base;
+    private final OptionSpec base = Specs.option("--base", "MODEL", String.class, null, "The base (pre-SFT) model.").required(true).build();
+    private final OptionSpec sfts = Specs.list("--sft", "MODEL", String.class,
+            "A fine-tuned model (repeat; order = EXPO-1, EXPO-2, …).").required(true).build();
+    private final OptionSpec alphas = Specs.list("--alpha", "A", Double.class, "Extrapolation α per SFT, comma-separated.")
+            .required(true).splitRegex(",").build();
+    private final OptionSpec betas = Specs.list("--beta", "B", Double.class,
+            "β: one value for two SFTs (β, 1−β), or one per SFT summing to 1.").splitRegex(",").build();
+    private final OptionSpec printConfig = Specs.flag("--print-config", "Print the recipe this builds and exit.");
+    private final PositionalParamSpec out = Specs.positional(0, "OUT", Path.class, "Output model directory.").arity("0..1").required(false).build();
+    private final RunFlags run = new RunFlags();
+    private final OutputFlags output = new OutputFlags();
 
-    @Option(names = "--sft", required = true, paramLabel = "MODEL", description = "A fine-tuned model (repeat; order = EXPO-1, EXPO-2, …).")
-    List<String> sfts;
-
-    @Option(names = "--alpha", required = true, split = ",", paramLabel = "A", description = "Extrapolation α per SFT, comma-separated.")
-    List<Double> alphas;
-
-    @Option(names = "--beta", split = ",", paramLabel = "B",
-            description = "β: one value for two SFTs (β, 1−β), or one per SFT summing to 1.")
-    List<Double> betas;
-
-    @Option(names = "--print-config", description = "Print the recipe this builds and exit.")
-    boolean printConfig;
-
-    @Parameters(index = "0", paramLabel = "OUT", arity = "0..1", description = "Output model directory.")
-    Path out;
-
-    @Mixin
-    RunFlags run;
-
-    @Mixin
-    OutputFlags output;
+    CommandSpec spec() {
+        CommandSpec spec = Specs.command(this, "exme",
+                "Extrapolate fine-tunes away from the base and merge them (ExMe; one --sft gives EXPO).",
+                "  exme --base B --sft S1 --sft S2 --alpha 0.5,0.1 --beta 0.1 OUT");
+        spec.addOption(base).addOption(sfts).addOption(alphas).addOption(betas).addOption(printConfig).addPositional(out);
+        return output.addTo(run.addTo(spec));
+    }
 
     @Override
     public Integer call() throws Exception {
         String yaml = recipe();
-        if (printConfig) {
+        if (printConfig.<Boolean>getValue()) {
             System.out.print(yaml);
             return ExitCodes.OK;
         }
-        if (out == null) {
+        Path dir = out.getValue();
+        if (dir == null) {
             throw new IllegalArgumentException("missing OUT (the output model directory)");
         }
-        return Runs.mergeOrPlan(Exmerge.Source.parse(yaml, "exme flags"), out, run, output, null);
+        return Runs.mergeOrPlan(Exmerge.Source.parse(yaml, "exme flags"), dir, run, output, null);
     }
 
     String recipe() throws Exception {
+        List<String> sfts = this.sfts.getValue();
+        List<Double> alphas = this.alphas.getValue();
+        List<Double> betas = this.betas.getValue();
         if (alphas.size() != sfts.size()) {
             throw new IllegalArgumentException("--alpha needs one value per --sft (" + sfts.size() + " given, "
                     + alphas.size() + " alphas)");
@@ -73,7 +69,7 @@ final class ExmeCommand implements Callable<Integer> {
         }
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("merge_method", expo ? "expo" : "exme");
-        r.put("base_model", base);
+        r.put("base_model", base.getValue());
         List<Object> models = new ArrayList<>();
         for (int i = 0; i < sfts.size(); i++) {
             Map<String, Object> params = new LinkedHashMap<>();

@@ -10,24 +10,24 @@ import java.util.concurrent.Callable;
 import org.exmerge.format.Checkpoint;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorInfo;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
-@Command(name = "inspect", mixinStandardHelpOptions = true, description = "List a model's tensors, dtypes, shapes, sizes and metadata (validates every header).")
 final class InspectCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "MODEL", description = "A .safetensors file or a model directory (single or sharded).")
-    Path model;
+    private final PositionalParamSpec model = Specs.positional(0, "MODEL", Path.class,
+            "A .safetensors file or a model directory (single or sharded).").build();
+    private final OptionSpec json = Specs.flag("--json", "Print one JSON object instead of a table.");
+    private final OptionSpec summary = Specs.flag("--summary", "Totals only, no per-tensor lines.");
 
-    @Option(names = "--json", description = "Print one JSON object instead of a table.")
-    boolean json;
-
-    @Option(names = "--summary", description = "Totals only, no per-tensor lines.")
-    boolean summary;
+    CommandSpec spec() {
+        return Specs.command(this, "inspect", "List a model's tensors, dtypes, shapes, sizes and metadata (validates every header).")
+                .addPositional(model).addOption(json).addOption(summary);
+    }
 
     @Override
     public Integer call() throws Exception {
-        try (Checkpoint c = Checkpoint.open(model)) {
+        try (Checkpoint c = Checkpoint.open(model.getValue())) {
             Map<DType, long[]> byType = new TreeMap<>();
             long params = 0;
             for (TensorInfo t : c.tensors()) {
@@ -36,7 +36,7 @@ final class InspectCommand implements Callable<Integer> {
                 acc[1] += t.byteSize();
                 params += t.elementCount();
             }
-            if (json) {
+            if (json.<Boolean>getValue()) {
                 ObjectNode root = CliProgress.event("inspect").put("path", c.path().toString())
                         .put("tensors", c.tensors().size()).put("params", params).put("bytes", c.totalBytes());
                 ArrayNode list = root.putArray("tensor_list");
@@ -53,7 +53,7 @@ final class InspectCommand implements Callable<Integer> {
                 CliProgress.emit(root);
                 return ExitCodes.OK;
             }
-            if (!summary) {
+            if (!summary.<Boolean>getValue()) {
                 for (TensorInfo t : c.tensors()) {
                     System.out.printf("%-60s %-8s %-20s %s%n", printable(t.name()), t.dtype(), Arrays.toString(t.shape()), Sizes.human(t.byteSize()));
                 }

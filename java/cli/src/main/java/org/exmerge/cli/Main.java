@@ -1,19 +1,15 @@
 package org.exmerge.cli;
 
 import java.util.List;
-import org.exmerge.format.Version;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** The exmerge command line. Exit codes: 0 ok, 2 usage/config, 3 input file, 4 output/IO, 130 cancelled. */
-@Command(name = "exmerge", mixinStandardHelpOptions = true, version = "exmerge " + Version.VERSION,
-        description = "Merge LLM checkpoints (safetensors): ExMe, EXPO, linear, task arithmetic and more.")
 public final class Main implements Runnable {
     /** The subcommands, in the order help lists them. */
-    private static final List<Class<?>> COMMANDS = List.of(MergeCommand.class, ExmeCommand.class, SearchCommand.class,
-            InspectCommand.class, MethodsCommand.class, SynthCommand.class, DoctorCommand.class);
+    private static final List<String> COMMANDS = List.of("merge", "exme", "search", "inspect", "methods", "synth", "doctor");
+
+    private CommandSpec spec;
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -50,31 +46,37 @@ public final class Main implements Runnable {
 
     /**
      * The command line with only the subcommand the first argument names, none for {@code --version},
-     * and all of them otherwise (top-level help, an unknown command). picocli reflects over every
-     * option of every command it is given, each run anew: the start-up cache holds its classes
-     * (tools/UpgradeClassFiles.java), not the model it builds from them.
+     * and all of them otherwise (top-level help, an unknown command): what a run does not use is
+     * not built.
      */
     static CommandLine commandLine(String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        Main main = new Main();
+        main.spec = Specs.command(main, "exmerge",
+                "Merge LLM checkpoints (safetensors): ExMe, EXPO, linear, task arithmetic and more.");
         String first = args.length == 0 ? "" : args[0];
-        if (first.equals("-V") || first.equals("--version")) {
-            return cli;
-        }
-        boolean named = COMMANDS.stream().anyMatch(c -> name(c).equals(first));
-        for (Class<?> c : COMMANDS) {
-            if (!named || name(c).equals(first)) {
-                cli.addSubcommand(name(c), c);
+        if (!first.equals("-V") && !first.equals("--version")) {
+            boolean named = COMMANDS.contains(first);
+            for (String c : COMMANDS) {
+                if (!named || c.equals(first)) {
+                    main.spec.addSubcommand(c, spec(c));
+                }
             }
         }
-        return cli;
+        return new CommandLine(main.spec);
     }
 
-    private static String name(Class<?> command) {
-        return command.getAnnotation(Command.class).name();
+    private static CommandSpec spec(String command) {
+        return switch (command) {
+            case "merge" -> new MergeCommand().spec();
+            case "exme" -> new ExmeCommand().spec();
+            case "search" -> new SearchCommand().spec();
+            case "inspect" -> new InspectCommand().spec();
+            case "methods" -> new MethodsCommand().spec();
+            case "synth" -> new SynthCommand().spec();
+            case "doctor" -> new DoctorCommand().spec();
+            default -> throw new IllegalArgumentException(command);
+        };
     }
-
-    @Spec
-    private CommandSpec spec;
 
     @Override
     public void run() {

@@ -3,30 +3,27 @@ package org.exmerge.cli;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.exmerge.Exmerge;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
-@Command(name = "merge", mixinStandardHelpOptions = true, description = "Merge models as a mergekit-style YAML config says.")
 final class MergeCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "CONFIG", description = "The YAML recipe (mergekit format).")
-    Path config;
+    private final PositionalParamSpec config = Specs.positional(0, "CONFIG", Path.class, "The YAML recipe (mergekit format).").build();
+    private final PositionalParamSpec out = Specs.positional(1, "OUT", Path.class, "Output model directory.").build();
+    private final OptionSpec seed = Specs.option("--seed", "N", Long.class, null,
+            "Seed for random methods (overrides the config; default 0).").build();
+    private final RunFlags run = new RunFlags();
+    private final OutputFlags output = new OutputFlags();
 
-    @Parameters(index = "1", paramLabel = "OUT", description = "Output model directory.")
-    Path out;
-
-    @Mixin
-    RunFlags run;
-
-    @Mixin
-    OutputFlags output;
-
-    @Option(names = "--seed", paramLabel = "N", description = "Seed for random methods (overrides the config; default 0).")
-    Long seed;
+    CommandSpec spec() {
+        CommandSpec spec = Specs.command(this, "merge", "Merge models as a mergekit-style YAML config says.")
+                .addPositional(config).addPositional(out).addOption(seed);
+        return output.addTo(run.addTo(spec));
+    }
 
     @Override
     public Integer call() throws Exception {
-        return Runs.mergeOrPlan(Exmerge.Source.read(config), out, run, output, seed);
+        Path recipe = config.getValue();
+        return Runs.mergeOrPlan(Exmerge.Source.read(recipe), out.getValue(), run, output, seed.getValue());
     }
 }

@@ -4,21 +4,24 @@ import java.util.concurrent.Callable;
 import org.exmerge.method.MergeMethod;
 import org.exmerge.method.Methods;
 import org.exmerge.method.ParamTable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
  * Lists the merge methods, or one method's parameters as a table: the help for what goes under a
  * recipe's {@code parameters:}. Rendered from the methods' declarations, so it cannot drift from them.
  */
-@Command(name = "methods", mixinStandardHelpOptions = true,
-        description = "List the merge methods, or print one method's parameters (scope, type, default, range).")
 final class MethodsCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "NAME", arity = "0..1", description = "A merge_method name, e.g. ties.")
-    String name;
+    private final PositionalParamSpec name = Specs.positional(0, "NAME", String.class, "A merge_method name, e.g. ties.").arity("0..1").required(false).build();
+
+    CommandSpec spec() {
+        return Specs.command(this, "methods", "List the merge methods, or print one method's parameters (scope, type, default, range).")
+                .addPositional(name);
+    }
 
     @Override
     public Integer call() {
+        String name = this.name.getValue();
         if (name == null) {
             System.out.printf("%-17s %-6s %-14s %s%n", "method", "models", "base", "parameters");
             for (String n : Methods.names()) {

@@ -3,22 +3,38 @@ package org.exmerge.cli;
 import java.nio.file.Path;
 import org.exmerge.engine.RunOptions;
 import org.exmerge.format.DType;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** Flags of the commands that write a merged model. */
 final class OutputFlags {
-    @Option(names = "--out-shard-size", paramLabel = "SIZE", converter = Sizes.class,
-            description = "Largest shard of tensor data (default 5GB, as HF and mergekit).")
-    long shardBytes = RunOptions.DEFAULT_SHARD_BYTES;
+    private final OptionSpec shardBytes = Specs.option("--out-shard-size", "SIZE", long.class, RunOptions.DEFAULT_SHARD_BYTES,
+            "Largest shard of tensor data (default 5GB, as HF and mergekit).").converters(new Sizes()).build();
+    private final OptionSpec outType = Specs.option("--out-dtype", "TYPE", DType.class, null,
+            "Output type of float tensors (overrides the config; default: the base model's).").converters(new DTypes()).build();
+    private final OptionSpec dryRun = Specs.flag("--dry-run", "Check everything and print the plan; write nothing.");
+    private final OptionSpec modelsDir = Specs.option("--models-dir", "DIR", Path.class, Path.of(""),
+            "Resolve relative model paths here (default: the working directory).").build();
 
-    @Option(names = "--out-dtype", paramLabel = "TYPE", converter = DTypes.class,
-            description = "Output type of float tensors (overrides the config; default: the base model's).")
-    DType outType;
+    /** Adds these flags to {@code spec}. */
+    CommandSpec addTo(CommandSpec spec) {
+        return spec.addOption(shardBytes).addOption(outType).addOption(dryRun).addOption(modelsDir);
+    }
 
-    @Option(names = "--dry-run", description = "Check everything and print the plan; write nothing.")
-    boolean dryRun;
+    long shardBytes() {
+        return shardBytes.getValue();
+    }
 
-    @Option(names = "--models-dir", paramLabel = "DIR",
-            description = "Resolve relative model paths here (default: the working directory).")
-    Path modelsDir = Path.of("");
+    /** The output type --out-dtype asks for, or null (the config's, else the base model's). */
+    DType outType() {
+        return outType.getValue();
+    }
+
+    boolean dryRun() {
+        return dryRun.getValue();
+    }
+
+    Path modelsDir() {
+        return modelsDir.getValue();
+    }
 }

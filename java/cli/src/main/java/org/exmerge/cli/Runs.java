@@ -18,9 +18,9 @@ final class Runs {
     private Runs() {}
 
     static int mergeOrPlan(Exmerge.Source src, Path out, RunFlags run, OutputFlags output, Long seed) throws Exception {
-        MergeOptions opts = MergeOptions.defaults().withModelsDir(output.modelsDir).withOutType(output.outType)
-                .withSeed(seed).withBackend(run.backend).withRun(run.run(output.shardBytes));
-        if (output.dryRun) {
+        MergeOptions opts = MergeOptions.defaults().withModelsDir(output.modelsDir()).withOutType(output.outType())
+                .withSeed(seed).withBackend(run.backend()).withRun(run.run(output.shardBytes()));
+        if (output.dryRun()) {
             long[] outputBytes = {0};
             BudgetException[] refused = new BudgetException[1];
             Exmerge.plan(src, out, opts, plan -> {
@@ -55,7 +55,7 @@ final class Runs {
                     free < 0 ? "free space not reported by its file system" : Sizes.human(free) + " free: enough room");
             return ExitCodes.OK;
         }
-        CliProgress progress = new CliProgress("merge", run.json);
+        CliProgress progress = new CliProgress("merge", run.json());
         try (CtrlC ctrlC = new CtrlC()) {
             Exmerge.merge(src, out, opts.withCancel(ctrlC.token()), progress);
             return ExitCodes.OK;

@@ -27,151 +27,154 @@ import org.exmerge.search.SearchListener;
 import org.exmerge.search.SearchOptions;
 import org.exmerge.search.SearchOutcome;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /** {@code exmerge search exme|m3}: merge candidates, score them with an evaluator, keep the best. */
-@Command(name = "search", mixinStandardHelpOptions = true,
-        description = {"Search merge parameters (ExMe's α/β, M3's λ) by scoring candidates.",
+public final class SearchCommand implements Runnable {
+    private CommandSpec spec;
+
+    CommandSpec spec() {
+        spec = Specs.command(this, "search", "Search merge parameters (ExMe's α/β, M3's λ) by scoring candidates.",
                 "Every result is logged in WORKDIR/results.jsonl; running the same command",
                 "again resumes. The winner goes to WORKDIR/best (its recipe to",
-                "WORKDIR/best.yaml), the report to WORKDIR/report.md."},
-        subcommands = {SearchCommand.Exme.class, SearchCommand.M3.class})
-public final class SearchCommand implements Runnable {
+                "WORKDIR/best.yaml), the report to WORKDIR/report.md.");
+        spec.addSubcommand("exme", new Exme().spec());
+        spec.addSubcommand("m3", new M3().spec());
+        return spec;
+    }
+
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        spec.commandLine().usage(System.out);
     }
 
     /** Flags both searches share. */
     static final class Flags {
-        @Option(names = "--evaluator", required = true, paramLabel = "KIND:ARG", description = "How candidates are scored "
+        private final OptionSpec evaluator = Specs.option("--evaluator", "KIND:ARG", String.class, null, "How candidates are scored "
                 + "(higher is better): command:TEMPLATE (run by sh -c with {model}, {workdir}, {out} shell-quoted and {slot} replaced; "
                 + "it prints {\"score\": x, \"tasks\": {name: x}} as its last stdout line, or writes it to {out}), lm-eval:TASKS "
                 + "(lm_eval --model hf …; the average accuracy over TASKS) or reference:TARGET (minus the mean squared error to a "
-                + "target model). A failing, timed-out or unparsable evaluation is recorded and the search goes on.")
-        String evaluator;
+                + "target model). A failing, timed-out or unparsable evaluation is recorded and the search goes on.").required(true).build();
+        private final OptionSpec workdir = Specs.option("--workdir", "DIR", Path.class, null,
+                "Working directory (results log, candidates, best, report).").required(true).build();
+        private final OptionSpec parallel = Specs.option("--parallel", "N", int.class, 1,
+                "Evaluations at once; at most N candidates on disk besides best (default 1).").build();
+        private final OptionSpec keep = Specs.flag("--keep", "Keep every candidate's model directory (default: deleted once scored).");
+        private final OptionSpec evalTimeout = Specs.option("--eval-timeout", "DUR", Duration.class, null,
+                "Limit per evaluation (90s, 30m, 2h); past it the evaluator's process tree is killed and the candidate fails.").converters(new Durations()).build();
+        private final OptionSpec rescore = Specs.flag("--rescore",
+                "Reuse a working directory whose settings differ: its earlier results are set aside, all is scored afresh.");
+        private final OptionSpec lmEvalProgram = Specs.option("--lm-eval-program", "CMD", String.class, null,
+                "The lm-eval program and any leading words (default: lm_eval).").build();
+        private final OptionSpec metric = Specs.option("--metric", "NAME", String.class, null,
+                "lm-eval metric per task (default: acc, else acc_norm, else the first that is not a stderr).").build();
+        private final OptionSpec evalTensors = Specs.option("--eval-tensors", "SUBSTR", String[].class, null,
+                "reference: compare only tensors whose name contains one of these.").splitRegex(",").build();
+        private final OptionSpec threads = Specs.option("--threads", "N", int.class, Runtime.getRuntime().availableProcessors(),
+                "Merge threads (default: all cores).").build();
+        private final OptionSpec backend = Specs.option("--backend", "NAME", String.class, null, // null: Backends reads -Dexmerge.backend, else auto
+                "Kernel backend: auto (native, else cuda, else java: the first that runs here), native, cuda or java; exmerge doctor lists them (default: -Dexmerge.backend, else auto).").build();
+        private final OptionSpec json = Specs.flag("--json", "Print one JSON event per candidate and a final search_done event on stdout.");
 
-        @Option(names = "--workdir", required = true, paramLabel = "DIR", description = "Working directory (results log, candidates, best, report).")
-        Path workdir;
+        CommandSpec addTo(CommandSpec spec) {
+            for (OptionSpec o : new OptionSpec[] {evaluator, workdir, parallel, keep, evalTimeout, rescore, lmEvalProgram, metric,
+                    evalTensors, threads, backend, json}) {
+                spec.addOption(o);
+            }
+            return spec;
+        }
 
-        @Option(names = "--parallel", paramLabel = "N", description = "Evaluations at once; at most N candidates on disk besides best (default 1).")
-        int parallel = 1;
+        boolean json() {
+            return json.getValue();
+        }
 
-        @Option(names = "--keep", description = "Keep every candidate's model directory (default: deleted once scored).")
-        boolean keep;
-
-        @Option(names = "--eval-timeout", paramLabel = "DUR", converter = Durations.class,
-                description = "Limit per evaluation (90s, 30m, 2h); past it the evaluator's process tree is killed and the candidate fails.")
-        Duration evalTimeout;
-
-        @Option(names = "--rescore", description = "Reuse a working directory whose settings differ: its earlier results are set aside, all is scored afresh.")
-        boolean rescore;
-
-        @Option(names = "--lm-eval-program", paramLabel = "CMD", description = "The lm-eval program and any leading words (default: lm_eval).")
-        String lmEvalProgram;
-
-        @Option(names = "--metric", paramLabel = "NAME", description = "lm-eval metric per task (default: acc, else acc_norm, else the first that is not a stderr).")
-        String metric;
-
-        @Option(names = "--eval-tensors", split = ",", paramLabel = "SUBSTR", description = "reference: compare only tensors whose name contains one of these.")
-        String[] evalTensors;
-
-        @Option(names = "--threads", paramLabel = "N", description = "Merge threads (default: all cores).")
-        int threads = Runtime.getRuntime().availableProcessors();
-
-        @Option(names = "--backend", paramLabel = "NAME", description = "Kernel backend: auto (native, else cuda, else java: the first that runs here), native, cuda or java; exmerge doctor lists them (default: -Dexmerge.backend, else auto).")
-        String backend; // null: Backends reads -Dexmerge.backend, else auto
-
-        @Option(names = "--json", description = "Print one JSON event per candidate and a final search_done event on stdout.")
-        boolean json;
+        int parallel() {
+            return parallel.getValue();
+        }
 
         SearchOptions options(CtrlC ctrlC) {
+            String backend = this.backend.getValue();
             if (backend != null && !Backends.NAMES.contains(backend)) {
                 throw new IllegalArgumentException("--backend must be one of " + Backends.NAMES);
             }
+            int threads = this.threads.getValue();
             if (threads < 1) {
                 throw new IllegalArgumentException("--threads must be at least 1");
             }
-            Evaluator ev = Evaluators.parse(evaluator, new Evaluators.Settings(lmEvalProgram, metric, evalTensors));
+            Evaluator ev = Evaluators.parse(evaluator.getValue(),
+                    new Evaluators.Settings(lmEvalProgram.getValue(), metric.getValue(), evalTensors.getValue()));
             MergeOptions m = MergeOptions.defaults().withBackend(backend).withCancel(ctrlC.token())
                     .withRun(RunOptions.defaults().withThreads(threads));
-            return new SearchOptions(workdir, ev, parallel, keep, rescore, evalTimeout, m);
+            return new SearchOptions(workdir.getValue(), ev, parallel(), keep.getValue(), rescore.getValue(), evalTimeout.getValue(), m);
         }
     }
 
-    @Command(name = "exme", mixinStandardHelpOptions = true, description = {
-            "Search ExMe's α and β in three stages, every candidate scored by the evaluator:",
-            "(1) score each checkpoint as it is and keep the best two;",
-            "(2) score EXPO(x, α) = x + α·(x − base) for every α, keep each one's best α;",
-            "(3) score β·EXPO-1 + (1−β)·EXPO-2 for every β; the best is the winner."})
     static final class Exme implements Callable<Integer> {
-        @Option(names = "--base", required = true, paramLabel = "MODEL", description = "The base (pre-fine-tuning) model.")
-        Path base;
+        private final OptionSpec base = Specs.option("--base", "MODEL", Path.class, null, "The base (pre-fine-tuning) model.")
+                .required(true).build();
+        private final OptionSpec checkpoints = Specs.list("--checkpoints", "MODEL", Path.class,
+                "The fine-tuned checkpoints (two or more; ties go to the one listed first).").required(true).arity("1..*").build();
+        private final OptionSpec alphas = Specs.list("--alphas", "A", Double.class, "Extrapolation grid (default 0.1,0.2,0.3,0.4,0.5).")
+                .splitRegex(",").initialValue(ExmeSearch.DEFAULT_ALPHAS).build();
+        private final OptionSpec betas = Specs.list("--betas", "B", Double.class,
+                "Merging grid (default 0.1,0.2,…,0.9); β weights EXPO-1, the best checkpoint's.")
+                .splitRegex(",").initialValue(ExmeSearch.DEFAULT_BETAS).build();
+        private final OptionSpec top = Specs.option("--top", "K", int.class, 2,
+                "Checkpoints kept by stage 1: 2 (ExMe), or 1 (EXPO only) (default 2).").build();
+        private final Flags flags = new Flags();
 
-        @Option(names = "--checkpoints", required = true, arity = "1..*", paramLabel = "MODEL", description = "The fine-tuned checkpoints (two or more; ties go to the one listed first).")
-        List<Path> checkpoints;
-
-        @Option(names = "--alphas", split = ",", paramLabel = "A", description = "Extrapolation grid (default 0.1,0.2,0.3,0.4,0.5).")
-        List<Double> alphas = ExmeSearch.DEFAULT_ALPHAS;
-
-        @Option(names = "--betas", split = ",", paramLabel = "B", description = "Merging grid (default 0.1,0.2,…,0.9); β weights EXPO-1, the best checkpoint's.")
-        List<Double> betas = ExmeSearch.DEFAULT_BETAS;
-
-        @Option(names = "--top", paramLabel = "K", description = "Checkpoints kept by stage 1: 2 (ExMe), or 1 (EXPO only) (default 2).")
-        int top = 2;
-
-        @Mixin
-        Flags flags;
+        CommandSpec spec() {
+            CommandSpec spec = Specs.command(this, "exme",
+                    "Search ExMe's α and β in three stages, every candidate scored by the evaluator:",
+                    "(1) score each checkpoint as it is and keep the best two;",
+                    "(2) score EXPO(x, α) = x + α·(x − base) for every α, keep each one's best α;",
+                    "(3) score β·EXPO-1 + (1−β)·EXPO-2 for every β; the best is the winner.");
+            return flags.addTo(spec.addOption(base).addOption(checkpoints).addOption(alphas).addOption(betas).addOption(top));
+        }
 
         @Override
         public Integer call() throws Exception {
-            ExmeSearch s = new ExmeSearch(base, checkpoints, alphas, betas, top);
+            ExmeSearch s = new ExmeSearch(base.getValue(), checkpoints.getValue(), alphas.getValue(), betas.getValue(), top.getValue());
             return SearchCommand.run(flags, (opts, l) -> s.run(opts, l));
         }
     }
 
-    @Command(name = "m3", mixinStandardHelpOptions = true, description = {
-            "Search M3's λ: K sampled candidates scored by the evaluator; the best wins.",
-            "Candidate k draws λ ~ Beta(a, a) from seed S+k and merges the two models by",
-            "METHOD with weights (λ, 1−λ), written as an explicit recipe that rebuilds it."})
     static final class M3 implements Callable<Integer> {
-        @Option(names = "--models", required = true, arity = "2", paramLabel = "MODEL", description = "The two models to mix.")
-        List<Path> models;
+        private final OptionSpec models = Specs.list("--models", "MODEL", Path.class, "The two models to mix.").required(true).arity("2").build();
+        private final OptionSpec base = Specs.option("--base", "MODEL", Path.class, null,
+                "The base model (needed by every method but linear).").build();
+        private final OptionSpec method = Specs.option("--method", "NAME", String.class, "task_arithmetic",
+                "task_arithmetic, linear, ties, dare_ties or dare_linear (default task_arithmetic).").build();
+        private final OptionSpec alpha = Specs.option("--alpha", "A", double.class, 0.5, "Shape a of Beta(a, a) (default 0.5).").build();
+        private final OptionSpec samples = Specs.option("--samples", "K", int.class, null, "How many candidates.").required(true).build();
+        private final OptionSpec seed = Specs.option("--seed", "S", long.class, 0L,
+                "Seed; candidate k uses seed S+k for λ and any random drop (default 0).").build();
+        private final OptionSpec params = Specs.list("--param", "NAME=VALUE", String.class,
+                "A parameter of the method (repeat), e.g. --param density=0.8.").initialValue(List.of()).build();
+        private final Flags flags = new Flags();
 
-        @Option(names = "--base", paramLabel = "MODEL", description = "The base model (needed by every method but linear).")
-        Path base;
-
-        @Option(names = "--method", paramLabel = "NAME", description = "task_arithmetic, linear, ties, dare_ties or dare_linear (default task_arithmetic).")
-        String method = "task_arithmetic";
-
-        @Option(names = "--alpha", paramLabel = "A", description = "Shape a of Beta(a, a) (default 0.5).")
-        double alpha = 0.5;
-
-        @Option(names = "--samples", required = true, paramLabel = "K", description = "How many candidates.")
-        int samples;
-
-        @Option(names = "--seed", paramLabel = "S", description = "Seed; candidate k uses seed S+k for λ and any random drop (default 0).")
-        long seed;
-
-        @Option(names = "--param", paramLabel = "NAME=VALUE", description = "A parameter of the method (repeat), e.g. --param density=0.8.")
-        List<String> params = new ArrayList<>();
-
-        @Mixin
-        Flags flags;
+        CommandSpec spec() {
+            CommandSpec spec = Specs.command(this, "m3",
+                    "Search M3's λ: K sampled candidates scored by the evaluator; the best wins.",
+                    "Candidate k draws λ ~ Beta(a, a) from seed S+k and merges the two models by",
+                    "METHOD with weights (λ, 1−λ), written as an explicit recipe that rebuilds it.");
+            return flags.addTo(spec.addOption(models).addOption(base).addOption(method).addOption(alpha).addOption(samples)
+                    .addOption(seed).addOption(params));
+        }
 
         @Override
         public Integer call() throws Exception {
             List<String[]> kv = new ArrayList<>();
-            for (String p : params) {
+            for (String p : params.<List<String>>getValue()) {
                 int eq = p.indexOf('=');
                 if (eq <= 0) {
                     throw new IllegalArgumentException("--param takes NAME=VALUE, got " + p);
                 }
                 kv.add(new String[] {p.substring(0, eq).strip(), p.substring(eq + 1).strip()});
             }
-            M3Search s = new M3Search(models, base, method, alpha, samples, seed, kv);
+            M3Search s = new M3Search(models.getValue(), base.getValue(), method.getValue(), alpha.getValue(), samples.getValue(),
+                    seed.getValue(), kv);
             return SearchCommand.run(flags, (opts, l) -> s.run(opts, l));
         }
     }
@@ -181,12 +184,12 @@ public final class SearchCommand implements Runnable {
     }
 
     static int run(Flags flags, Body body) throws Exception {
-        try (CtrlC ctrlC = new CtrlC(); Progress progress = new Progress(flags.json, flags.parallel)) {
+        try (CtrlC ctrlC = new CtrlC(); Progress progress = new Progress(flags.json(), flags.parallel())) {
             SearchOptions opts = flags.options(ctrlC);
             try {
                 SearchOutcome o = body.run(opts, progress);
                 progress.close();
-                if (!flags.json) {
+                if (!flags.json()) {
                     System.out.printf(Locale.ROOT, "search: winner %s, score %s; model %s, report %s%n", o.winner().candidate().label(),
                             fmt(o.winner().value()), o.best(), o.report());
                     if (!o.failures().isEmpty()) {
@@ -199,7 +202,7 @@ public final class SearchCommand implements Runnable {
             } catch (CancellationException e) {
                 System.err.println("exmerge: search interrupted; every finished result is in " + opts.workdir().resolve("results.jsonl")
                         + "; run the same command again to resume");
-                if (flags.json) {
+                if (flags.json()) {
                     CliProgress.emit(CliProgress.event("error").put("message", "interrupted").put("exit", ExitCodes.CANCELLED));
                 }
                 return ExitCodes.CANCELLED;

@@ -6,51 +6,50 @@ import org.exmerge.engine.RunOptions;
 import org.exmerge.format.DType;
 import org.exmerge.synth.LlamaShape;
 import org.exmerge.synth.Synth;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
 
-@Command(name = "synth", mixinStandardHelpOptions = true, description = {"Generate a Llama-shaped base model and fine-tuned variants (real safetensors, real shapes).",
-        "Writes OUT/base, OUT/sft-1 … OUT/sft-N (and OUT/target with --target)."})
 final class SynthCommand implements Callable<Integer> {
-    @Parameters(paramLabel = "OUT", description = "Directory to create the models in.")
-    Path out;
-
-    @Option(names = "--size", paramLabel = "SIZE", converter = Sizes.class, description = "Approximate size of each model (default 64MB).")
-    long size = 64_000_000L;
-
-    @Option(names = "--finetunes", paramLabel = "N", description = "How many fine-tuned variants (default 2).")
-    int finetunes = 2;
-
-    @Option(names = "--dtype", paramLabel = "TYPE", converter = DTypes.class, description = "Weight type (default bfloat16).")
-    DType dtype = DType.BF16;
-
-    @Option(names = "--seed", paramLabel = "N", description = "Seed of the generated values (default 0).")
-    long seed;
-
-    @Option(names = "--out-shard-size", paramLabel = "SIZE", converter = Sizes.class, description = "Largest shard (default 5GB).")
-    long shardBytes = RunOptions.DEFAULT_SHARD_BYTES;
-
-    @Option(names = "--target", description = {"Also write OUT/target: a model the fine-tunes point toward but fall short of, for",
+    private final PositionalParamSpec out = Specs.positional(0, "OUT", Path.class, "Directory to create the models in.").build();
+    private final OptionSpec size = Specs.option("--size", "SIZE", long.class, 64_000_000L,
+            "Approximate size of each model (default 64MB).").converters(new Sizes()).build();
+    private final OptionSpec finetunes = Specs.option("--finetunes", "N", int.class, 2, "How many fine-tuned variants (default 2).").build();
+    private final OptionSpec dtype = Specs.option("--dtype", "TYPE", DType.class, DType.BF16, "Weight type (default bfloat16).").converters(new DTypes()).build();
+    private final OptionSpec seed = Specs.option("--seed", "N", long.class, 0L, "Seed of the generated values (default 0).").build();
+    private final OptionSpec shardBytes = Specs.option("--out-shard-size", "SIZE", long.class, RunOptions.DEFAULT_SHARD_BYTES,
+            "Largest shard (default 5GB).").converters(new Sizes()).build();
+    private final OptionSpec target = Specs.flag("--target",
+            "Also write OUT/target: a model the fine-tunes point toward but fall short of, for",
             "`search … --evaluator reference:OUT/target`. Extrapolating helps up to a point (best α: 0.3 for sft-1,",
-            "0.2 for sft-2; sft-1 is the better fine-tune) and mixing the two extrapolations helps further."})
-    boolean target;
+            "0.2 for sft-2; sft-1 is the better fine-tune) and mixing the two extrapolations helps further.");
+    private final RunFlags run = new RunFlags();
 
-    @Mixin
-    RunFlags run;
+    CommandSpec spec() {
+        CommandSpec spec = Specs.command(this, "synth",
+                "Generate a Llama-shaped base model and fine-tuned variants (real safetensors, real shapes).",
+                "Writes OUT/base, OUT/sft-1 … OUT/sft-N (and OUT/target with --target).");
+        spec.addPositional(out).addOption(size).addOption(finetunes).addOption(dtype).addOption(seed).addOption(shardBytes)
+                .addOption(target);
+        return run.addTo(spec);
+    }
 
     @Override
     public Integer call() throws Exception {
+        int finetunes = this.finetunes.getValue();
         if (finetunes < 0) {
             throw new IllegalArgumentException("--finetunes must be ≥ 0");
         }
-        LlamaShape shape = LlamaShape.forBytes(size, dtype);
+        DType dtype = this.dtype.getValue();
+        Path out = this.out.getValue();
+        long seed = this.seed.getValue();
+        long shardBytes = this.shardBytes.getValue();
+        LlamaShape shape = LlamaShape.forBytes(size.getValue(), dtype);
         System.err.printf("synth: Llama shape %s, %,d parameters per model%n", shape, shape.params());
         try (CtrlC ctrlC = new CtrlC()) {
-            Synth.write(out, shape, dtype, finetunes, seed, run.run(shardBytes), new CliProgress("synth", run.json), ctrlC.token());
-            if (target) {
-                Synth.writeTarget(out, shape, dtype, finetunes, seed, run.run(shardBytes), new CliProgress("synth", run.json),
+            Synth.write(out, shape, dtype, finetunes, seed, run.run(shardBytes), new CliProgress("synth", run.json()), ctrlC.token());
+            if (target.<Boolean>getValue()) {
+                Synth.writeTarget(out, shape, dtype, finetunes, seed, run.run(shardBytes), new CliProgress("synth", run.json()),
                         ctrlC.token());
             }
         }

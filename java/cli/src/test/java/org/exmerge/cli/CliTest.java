@@ -8,12 +8,15 @@ import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.stream.Stream;
+import org.exmerge.format.DType;
 import org.exmerge.testing.Cli;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine.ParseResult;
 
 class CliTest {
     @TempDir
@@ -127,6 +130,45 @@ class CliTest {
         assertThat(unknown.exit()).isEqualTo(ExitCodes.USAGE);
         assertThat(unknown.err()).contains("nosuch").contains("  merge ");
         assertThat(Cli.run("--version").out()).startsWith("exmerge ");
+        assertThat(Cli.run("merge", "-V").out()).as("every command answers -V").startsWith("exmerge ");
+    }
+
+    /** The commands' models are built by hand (Specs): each value must arrive as the type its command reads. */
+    @Test
+    void optionValuesArriveAsTheirTypes() {
+        ParseResult exme = Main.commandLine("search").parseArgs("search", "exme", "--base", "b", "--checkpoints", "c1", "c2",
+                "--alphas", "0.1,0.2", "--betas", "0.5", "--alphas", "0.3", "--evaluator", "reference:t", "--workdir", "w",
+                "--eval-timeout", "1m30s", "--eval-tensors", "q_proj,k_proj", "--parallel", "2", "--keep").subcommand().subcommand();
+        assertThat(exme.matchedOptionValue("--checkpoints", List.of())).isEqualTo(List.of(Path.of("c1"), Path.of("c2")));
+        assertThat(exme.matchedOptionValue("--alphas", List.of())).isEqualTo(List.of(0.1, 0.2, 0.3));
+        assertThat(exme.matchedOptionValue("--eval-timeout", Duration.ZERO)).isEqualTo(Duration.ofSeconds(90));
+        assertThat(exme.<String[]>matchedOptionValue("--eval-tensors", null)).containsExactly("q_proj", "k_proj");
+        assertThat(exme.matchedOptionValue("--parallel", 0)).isEqualTo(2);
+        assertThat(exme.matchedOptionValue("--keep", false)).isTrue();
+        assertThat(exme.commandSpec().findOption("--top").<Integer>getValue()).as("an option not given keeps its default").isEqualTo(2);
+
+        ParseResult m3 = Main.commandLine("search").parseArgs("search", "m3", "--models", "a", "b", "--samples", "4",
+                "--param", "density=0.5", "--param", "epsilon=0.1", "--alpha", "0.7", "--evaluator", "reference:t", "--workdir", "w")
+                .subcommand().subcommand();
+        assertThat(m3.matchedOptionValue("--models", List.of())).isEqualTo(List.of(Path.of("a"), Path.of("b")));
+        assertThat(m3.matchedOptionValue("--param", List.of())).isEqualTo(List.of("density=0.5", "epsilon=0.1"));
+        assertThat(m3.matchedOptionValue("--alpha", 0.0)).isEqualTo(0.7);
+        assertThat(m3.matchedOptionValue("--samples", 0)).isEqualTo(4);
+
+        ParseResult merge = Main.commandLine("merge").parseArgs("merge", "r.yaml", "out", "--chunk-size", "1MiB", "--memory", "2GB",
+                "--out-dtype", "float16", "--seed", "9", "--threads", "3", "--no-sync").subcommand();
+        assertThat(merge.matchedOptionValue("--chunk-size", 0L)).isEqualTo(1L << 20);
+        assertThat(merge.matchedOptionValue("--memory", 0L)).isEqualTo(2_000_000_000L);
+        assertThat(merge.matchedOptionValue("--out-dtype", DType.F32)).isEqualTo(DType.F16);
+        assertThat(merge.matchedOptionValue("--seed", 0L)).isEqualTo(9L);
+        assertThat(merge.matchedOptionValue("--threads", 0)).isEqualTo(3);
+        assertThat(merge.matchedPositionalValue(1, Path.of(""))).isEqualTo(Path.of("out"));
+
+        ParseResult quick = Main.commandLine("exme").parseArgs("exme", "--base", "b", "--sft", "s1", "--sft", "s2",
+                "--alpha", "0.5,0.1", "--beta", "0.1").subcommand();
+        assertThat(quick.matchedOptionValue("--sft", List.of())).isEqualTo(List.of("s1", "s2"));
+        assertThat(quick.matchedOptionValue("--alpha", List.of())).isEqualTo(List.of(0.5, 0.1));
+        assertThat(quick.hasMatchedPositional(0)).as("OUT is optional with --print-config").isFalse();
     }
 
     @Test

@@ -6,12 +6,15 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.SymbolLookup;
 import java.net.URISyntaxException;
 import java.net.URL;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Finds and opens libexmerge, netty style: the {@value #PROPERTY} system property (a file), then
@@ -109,7 +112,7 @@ public final class NativeLoader {
             // Inside a jar: copy to a fresh temp file (never a fixed name: two JVMs or two versions
             // must not overwrite each other's library) and delete it once mapped, as netty does on
             // Unix, so a killed JVM leaves nothing behind.
-            Path tmp = Files.createTempFile("libexmerge-", ".so");
+            Path tmp = freshTempFile();
             try (InputStream in = url.openStream()) {
                 Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
             }
@@ -125,6 +128,26 @@ public final class NativeLoader {
             err.initCause(e);
             failures.add(err);
             return null;
+        }
+    }
+
+    /**
+     * A new owner-only file in java.io.tmpdir, as Files.createTempFile makes, without its
+     * SecureRandom (whose provider set-up cost ~13 ms of every start): the name need not be
+     * unpredictable, since the file is created exclusively (never through a planted file or link)
+     * and a taken name is drawn again.
+     */
+    private static Path freshTempFile() throws IOException {
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"));
+        boolean posix = dir.getFileSystem().supportedFileAttributeViews().contains("posix");
+        while (true) {
+            Path p = dir.resolve("libexmerge-" + Long.toUnsignedString(ThreadLocalRandom.current().nextLong(), 36) + ".so");
+            try {
+                return posix ? Files.createFile(p, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))
+                        : Files.createFile(p);
+            } catch (FileAlreadyExistsException taken) {
+                // drawn before; draw again
+            }
         }
     }
 

@@ -3,11 +3,17 @@ package org.exmerge.kernel.ffm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.classfile.ClassFile;
+import java.lang.constant.ClassDesc;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -57,6 +63,32 @@ class NativeLoaderTest {
         // 3. then the resource of the class given (our own classes carry it)
         NativeLoader.Loaded viaResource = NativeLoader.load(null, dir.toString(), NativeLoader.class);
         assertThat(viaResource.source()).contains("resource");
+    }
+
+    /** How a user's run loads it: from inside the CLI's jar, through a temp file that is gone once mapped. */
+    @Test
+    void aJarsLibraryLoadsThroughATempFileThatIsRemovedOnceMapped() throws Exception {
+        NativeTestSupport.requireNative();
+        Path jar = dir.resolve("lib.jar");
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+            out.putNextEntry(new JarEntry("Anchor.class"));
+            out.write(ClassFile.of().build(ClassDesc.of("Anchor"), c -> {}));
+            out.putNextEntry(new JarEntry(NativeLoader.resourceName().substring(1)));
+            out.write(Files.readAllBytes(NativeLibrary.loaded().path()));
+        }
+        Path tmp = Files.createDirectory(dir.resolve("tmp"));
+        String before = System.getProperty("java.io.tmpdir");
+        System.setProperty("java.io.tmpdir", tmp.toString());
+        try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()}, null)) {
+            NativeLoader.Loaded l = NativeLoader.load(null, null, loader.loadClass("Anchor"));
+            assertThat(l.source()).contains("jar resource").contains("extracted to " + tmp.resolve("libexmerge-"));
+            assertThat(l.lookup().find("mk_linear")).isPresent();
+            try (var left = Files.list(tmp)) {
+                assertThat(left).as("deleted once mapped: a killed JVM leaves nothing behind").isEmpty();
+            }
+        } finally {
+            System.setProperty("java.io.tmpdir", before);
+        }
     }
 
     @Test
