@@ -1,10 +1,11 @@
 /*
- * sparse_ab N REPS OLD.so NEW.so: mk_sparse_merge of two libexmerge builds in one process,
- * interleaved call by call (as floor_ab does for mk_linear), best of REPS each, next to
+ * sparse_ab N REPS OLD.so NEW.so [ties|dare]: mk_sparse_merge of two libexmerge builds in one
+ * process, interleaved call by call (as floor_ab does for mk_linear), best of REPS each, next to
  * mk_bench_stream_n over the same streams and a memcpy of the same byte count. The op is the ties
- * method's: each model trimmed at its 20 % magnitude threshold (keys from the data), sum election,
- * normalize, weights 0.6 / 0.3 / 0.1, for 2 and 3 models of BF16, F16 and F32 (base and output of
- * that type too). Prints ns per element and GB/s (models + base read, output written). Checks that
+ * method's (the default): each model trimmed at its 20 % magnitude threshold (keys from the data),
+ * sum election, normalize, weights 0.6 / 0.3 / 0.1; or dare_ties': each element kept with
+ * probability 0.2 (Philox draws, seed 42) and divided by it, sum election, no normalize. For 2 and 3
+ * models of BF16, F16 and F32 (base and output of that type too). Prints ns per element and GB/s (models + base read, output written). Checks that
  * both builds write the same bytes. Built next to floor_ab (bench/target/native-build/sparse_ab).
  */
 #include <dlfcn.h>
@@ -112,11 +113,15 @@ static int64_t threshold(const void *x, const void *b, int32_t t, int64_t n) {
 
 int main(int argc, char **argv) {
     if (argc < 5) {
-        fprintf(stderr, "usage: sparse_ab ELEMENTS REPS OLD.so NEW.so\n");
+        fprintf(stderr, "usage: sparse_ab ELEMENTS REPS OLD.so NEW.so [ties|dare]\n");
         return 2;
     }
     int64_t n = atoll(argv[1]);
     int reps = atoi(argv[2]);
+    const int dare = argc > 5 && strcmp(argv[5], "dare") == 0;
+    /* the op's own arguments: ties trims by magnitude and normalizes; dare draws and divides by p */
+    const int32_t random = dare ? MK_RANDOM_FIXED : MK_RANDOM_NONE;
+    const int32_t flags = dare ? MK_SPARSE_DIVIDE_BY_PROB : MK_SPARSE_NORMALIZE;
     sparse_t S[2];
     for (int k = 0; k < 2; k++) {
         void *h = dlopen(argv[3 + k], RTLD_NOW | RTLD_LOCAL);
@@ -151,9 +156,12 @@ int main(int argc, char **argv) {
         for (int m = 2; m <= 3; m++) {
             int32_t it[3] = {t, t, t};
             float w[3] = {0.6f, 0.3f, 0.1f}, p[3] = {1, 1, 1}, d[3] = {1, 1, 1};
+            if (dare) {
+                p[0] = p[1] = p[2] = 0.2f;
+            }
             int64_t from[3], below[3] = {1LL << 31, 1LL << 31, 1LL << 31};
             for (int i = 0; i < m; i++) {
-                from[i] = threshold(x[i], base, t, n);
+                from[i] = dare ? 0 : threshold(x[i], base, t, n);
             }
             const void *all[4] = {base, x[0], x[1], x[2]};
             double best[4] = {1e9, 1e9, 1e9, 1e9};
@@ -161,8 +169,8 @@ int main(int argc, char **argv) {
                 double c[5];
                 c[0] = now();
                 for (int k = 0; k < 2; k++) {
-                    int32_t s = S[k](m, (const void *const *)x, it, base, t, out[k], t, w, from, below, 0, p, d, 1,
-                                     1, 1.0f, 1.0f, 0, 0, 0, n, 1, NULL, NULL, NULL, NULL);
+                    int32_t s = S[k](m, (const void *const *)x, it, base, t, out[k], t, w, from, below, random, p, d, 1,
+                                     flags, 1.0f, 1.0f, 42, 0, 0, n, 1, NULL, NULL, NULL, NULL);
                     if (s != 0) {
                         fprintf(stderr, "mk_sparse_merge: status %d\n", s);
                         return 1;
@@ -178,10 +186,10 @@ int main(int argc, char **argv) {
                 }
             }
             /* the stream floor wrote over out[0]: run both once more for the comparison */
-            S[0](m, (const void *const *)x, it, base, t, out[0], t, w, from, below, 0, p, d, 1, 1, 1.0f, 1.0f, 0, 0, 0,
-                 n, 1, NULL, NULL, NULL, NULL);
-            S[1](m, (const void *const *)x, it, base, t, out[1], t, w, from, below, 0, p, d, 1, 1, 1.0f, 1.0f, 0, 0, 0,
-                 n, 1, NULL, NULL, NULL, NULL);
+            S[0](m, (const void *const *)x, it, base, t, out[0], t, w, from, below, random, p, d, 1, flags, 1.0f, 1.0f, 42, 0,
+                 0, n, 1, NULL, NULL, NULL, NULL);
+            S[1](m, (const void *const *)x, it, base, t, out[1], t, w, from, below, random, p, d, 1, flags, 1.0f, 1.0f, 42, 0,
+                 0, n, 1, NULL, NULL, NULL, NULL);
             double traffic = (double)(m + 2) * n * sz;
             printf("%-4s %d models n=%lld: old %.2f ns/el %.1f GB/s | new %.2f ns/el %.1f GB/s | streamN %.1f GB/s | "
                    "memcpy %.1f GB/s | same bytes: %s\n",

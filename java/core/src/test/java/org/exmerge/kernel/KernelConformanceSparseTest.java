@@ -224,42 +224,49 @@ class KernelConformanceSparseTest {
     /**
      * The native paths' register-resident merge takes one-type calls with no draw and up to four models:
      * every model count around that bound, election and normalization, with tiles it finishes and a tail
-     * it leaves to the tile path (two tiles and five elements, from a start off the vector grid).
+     * it leaves to the tile path (two tiles and five elements, from a start off the vector grid); and the
+     * same calls with a fixed-probability draw (a model keeping nothing, all without a draw, or a drawn
+     * share), which the tile path takes whole.
      */
     @ParameterizedTest
     @MethodSource("org.exmerge.kernel.KernelConformanceTest#targets")
-    void oneTypeUndrawnMergeMatchesTheSpecForEveryModelCountAndElection(Target t) {
+    void oneTypeMergeMatchesTheSpecForEveryModelCountElectionAndDraw(Target t) {
         DType[] natives = {DType.BF16, DType.F16, DType.F32};
+        KernelOpGen.Kind[][] kinds = {{KernelOpGen.Kind.PLAIN, KernelOpGen.Kind.TIES, KernelOpGen.Kind.BREADCRUMBS},
+                {KernelOpGen.Kind.DARE, KernelOpGen.Kind.DARE_BY_PROB, KernelOpGen.Kind.EDGES}};
         t.run(() -> {
             long seed = 12_000;
-            for (int m = 1; m <= 5; m++) {
-                for (DType ty : natives) {
-                    for (int election = SparseOp.ELECT_NONE; election <= SparseOp.ELECT_COUNT; election++) {
-                        for (boolean normalize : new boolean[] {false, true}) {
-                            seed++;
-                            DType out = natives[(int) (seed % natives.length)];
-                            KernelOpGen.Kind kind = seed % 3 == 0 ? KernelOpGen.Kind.PLAIN
-                                    : seed % 3 == 1 ? KernelOpGen.Kind.TIES : KernelOpGen.Kind.BREADCRUMBS;
-                            int start = (int) (seed % 13);
-                            int n = 2 * 512 + 5;
-                            SplittableRandom r = new SplittableRandom(seed);
-                            try (Arena arena = Arena.ofConfined()) {
-                                Operand[] xs = inputs(arena, nOf(m, ty), start + n, seed, false);
-                                Operand base = TestBits.fill(arena, ty, start + n, 3, seed * 31 + 7);
-                                SparseOp g = KernelOpGen.op(kind, r, xs, base, start, start + n);
-                                SparseOp op = new SparseOp(g.weights(), g.keepFrom(), g.keepBelow(), g.random(),
-                                        g.keepProb(), g.rowLength(), g.rankLow(), g.rankSpan(), g.rankSingle(),
-                                        g.divisor(), g.divideByProb(), election, normalize, g.sumDivisor(), g.lambda(),
-                                        g.seed(), g.tensorId());
-                                check(t, String.format("%s seed %d %s %d × %s election %d normalize %b out %s start %d",
-                                        t, seed, kind, m, ty, election, normalize, out, start), op, xs, base, out, start,
-                                        n, arena);
+            for (KernelOpGen.Kind[] drawnOrNot : kinds) {
+                for (int m = 1; m <= 5; m++) {
+                    for (DType ty : natives) {
+                        for (int election = SparseOp.ELECT_NONE; election <= SparseOp.ELECT_COUNT; election++) {
+                            for (boolean normalize : new boolean[] {false, true}) {
+                                seed++;
+                                oneTypeMerge(t, seed, drawnOrNot[(int) (seed % drawnOrNot.length)], m, ty, election,
+                                        normalize, natives[(int) (seed % natives.length)]);
                             }
                         }
                     }
                 }
             }
         });
+    }
+
+    private static void oneTypeMerge(Target t, long seed, KernelOpGen.Kind kind, int m, DType ty, int election,
+                                     boolean normalize, DType out) {
+        int start = (int) (seed % 13);
+        int n = 2 * 512 + 5;
+        SplittableRandom r = new SplittableRandom(seed);
+        try (Arena arena = Arena.ofConfined()) {
+            Operand[] xs = inputs(arena, nOf(m, ty), start + n, seed, false);
+            Operand base = TestBits.fill(arena, ty, start + n, 3, seed * 31 + 7);
+            SparseOp g = KernelOpGen.op(kind, r, xs, base, start, start + n);
+            SparseOp op = new SparseOp(g.weights(), g.keepFrom(), g.keepBelow(), g.random(), g.keepProb(), g.rowLength(),
+                    g.rankLow(), g.rankSpan(), g.rankSingle(), g.divisor(), g.divideByProb(), election, normalize,
+                    g.sumDivisor(), g.lambda(), g.seed(), g.tensorId());
+            check(t, String.format("%s seed %d %s %d × %s election %d normalize %b out %s start %d", t, seed, kind, m, ty,
+                    election, normalize, out, start), op, xs, base, out, start, n, arena);
+        }
     }
 
     private static DType[] nOf(int m, DType t) {
