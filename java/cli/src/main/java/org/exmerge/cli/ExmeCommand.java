@@ -33,8 +33,7 @@ final class ExmeCommand implements Callable<Integer> {
         CommandSpec spec = Specs.command(this, "exme",
                 "Extrapolate fine-tunes away from the base and merge them (ExMe; one --sft gives EXPO).",
                 "  exme --base B --sft S1 --sft S2 --alpha 0.5,0.1 --beta 0.1 OUT");
-        spec.addOption(base).addOption(sfts).addOption(alphas).addOption(betas).addOption(printConfig).addPositional(out);
-        return output.addTo(run.addTo(spec));
+        return output.addTo(run.addTo(Specs.add(spec, base, sfts, alphas, betas, printConfig, out)));
     }
 
     @Override

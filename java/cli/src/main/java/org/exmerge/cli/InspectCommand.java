@@ -21,8 +21,8 @@ final class InspectCommand implements Callable<Integer> {
     private final OptionSpec summary = Specs.flag("--summary", "Totals only, no per-tensor lines.");
 
     CommandSpec spec() {
-        return Specs.command(this, "inspect", "List a model's tensors, dtypes, shapes, sizes and metadata (validates every header).")
-                .addPositional(model).addOption(json).addOption(summary);
+        return Specs.add(Specs.command(this, "inspect",
+                "List a model's tensors, dtypes, shapes, sizes and metadata (validates every header)."), model, json, summary);
     }
 
     @Override

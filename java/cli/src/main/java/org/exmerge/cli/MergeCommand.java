@@ -16,9 +16,8 @@ final class MergeCommand implements Callable<Integer> {
     private final OutputFlags output = new OutputFlags();
 
     CommandSpec spec() {
-        CommandSpec spec = Specs.command(this, "merge", "Merge models as a mergekit-style YAML config says.")
-                .addPositional(config).addPositional(out).addOption(seed);
-        return output.addTo(run.addTo(spec));
+        CommandSpec spec = Specs.command(this, "merge", "Merge models as a mergekit-style YAML config says.");
+        return output.addTo(run.addTo(Specs.add(spec, config, out, seed)));
     }
 
     @Override

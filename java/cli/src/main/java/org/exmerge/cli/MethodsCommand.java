@@ -15,8 +15,8 @@ final class MethodsCommand implements Callable<Integer> {
     private final PositionalParamSpec name = Specs.positional(0, "NAME", String.class, "A merge_method name, e.g. ties.").arity("0..1").required(false).build();
 
     CommandSpec spec() {
-        return Specs.command(this, "methods", "List the merge methods, or print one method's parameters (scope, type, default, range).")
-                .addPositional(name);
+        return Specs.add(Specs.command(this, "methods",
+                "List the merge methods, or print one method's parameters (scope, type, default, range)."), name);
     }
 
     @Override

@@ -18,7 +18,7 @@ final class OutputFlags {
 
     /** Adds these flags to {@code spec}. */
     CommandSpec addTo(CommandSpec spec) {
-        return spec.addOption(shardBytes).addOption(outType).addOption(dryRun).addOption(modelsDir);
+        return Specs.add(spec, shardBytes, outType, dryRun, modelsDir);
     }
 
     long shardBytes() {

@@ -26,10 +26,7 @@ final class RunFlags {
 
     /** Adds these flags to {@code spec}. */
     CommandSpec addTo(CommandSpec spec) {
-        for (OptionSpec o : new OptionSpec[] {threads, backend, json, overwrite, allowNonfinite, noSync, chunkBytes, memoryBytes}) {
-            spec.addOption(o);
-        }
-        return spec;
+        return Specs.add(spec, threads, backend, json, overwrite, allowNonfinite, noSync, chunkBytes, memoryBytes);
     }
 
     boolean json() {

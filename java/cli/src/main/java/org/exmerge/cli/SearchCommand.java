@@ -77,11 +77,8 @@ public final class SearchCommand implements Runnable {
         private final OptionSpec json = Specs.flag("--json", "Print one JSON event per candidate and a final search_done event on stdout.");
 
         CommandSpec addTo(CommandSpec spec) {
-            for (OptionSpec o : new OptionSpec[] {evaluator, workdir, parallel, keep, evalTimeout, rescore, lmEvalProgram, metric,
-                    evalTensors, threads, backend, json}) {
-                spec.addOption(o);
-            }
-            return spec;
+            return Specs.add(spec, evaluator, workdir, parallel, keep, evalTimeout, rescore, lmEvalProgram, metric, evalTensors,
+                    threads, backend, json);
         }
 
         boolean json() {
@@ -129,7 +126,7 @@ public final class SearchCommand implements Runnable {
                     "(1) score each checkpoint as it is and keep the best two;",
                     "(2) score EXPO(x, α) = x + α·(x − base) for every α, keep each one's best α;",
                     "(3) score β·EXPO-1 + (1−β)·EXPO-2 for every β; the best is the winner.");
-            return flags.addTo(spec.addOption(base).addOption(checkpoints).addOption(alphas).addOption(betas).addOption(top));
+            return flags.addTo(Specs.add(spec, base, checkpoints, alphas, betas, top));
         }
 
         @Override
@@ -158,8 +155,7 @@ public final class SearchCommand implements Runnable {
                     "Search M3's λ: K sampled candidates scored by the evaluator; the best wins.",
                     "Candidate k draws λ ~ Beta(a, a) from seed S+k and merges the two models by",
                     "METHOD with weights (λ, 1−λ), written as an explicit recipe that rebuilds it.");
-            return flags.addTo(spec.addOption(models).addOption(base).addOption(method).addOption(alpha).addOption(samples)
-                    .addOption(seed).addOption(params));
+            return flags.addTo(Specs.add(spec, models, base, method, alpha, samples, seed, params));
         }
 
         @Override

@@ -1,6 +1,7 @@
 package org.exmerge.cli;
 
 import org.exmerge.format.Version;
+import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
@@ -20,6 +21,14 @@ final class Specs {
         spec.usageMessage().description(description);
         spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help message and exit.").build());
         spec.addOption(OptionSpec.builder("-V", "--version").versionHelp(true).description("Print version information and exit.").build());
+        return spec;
+    }
+
+    /** {@code spec} with {@code args} (options and positionals) added, in this order. */
+    static CommandSpec add(CommandSpec spec, ArgSpec... args) {
+        for (ArgSpec a : args) {
+            spec.add(a);
+        }
         return spec;
     }
 

@@ -29,9 +29,7 @@ final class SynthCommand implements Callable<Integer> {
         CommandSpec spec = Specs.command(this, "synth",
                 "Generate a Llama-shaped base model and fine-tuned variants (real safetensors, real shapes).",
                 "Writes OUT/base, OUT/sft-1 … OUT/sft-N (and OUT/target with --target).");
-        spec.addPositional(out).addOption(size).addOption(finetunes).addOption(dtype).addOption(seed).addOption(shardBytes)
-                .addOption(target);
-        return run.addTo(spec);
+        return run.addTo(Specs.add(spec, out, size, finetunes, dtype, seed, shardBytes, target));
     }
 
     @Override
