@@ -9,8 +9,7 @@ import picocli.CommandLine.Model.OptionSpec;
 final class RunFlags {
     private final OptionSpec threads = Specs.option("--threads", "N", int.class, Runtime.getRuntime().availableProcessors(),
             "Worker threads (default: all cores). Never changes the output bytes.").build();
-    private final OptionSpec backend = Specs.option("--backend", "NAME", String.class, null, // null: Backends reads -Dexmerge.backend, else auto
-            "Kernel backend: auto (native, else cuda, else java: the first that runs here), native, cuda or java; exmerge doctor lists them (default: -Dexmerge.backend, else auto).").build();
+    private final OptionSpec backend = backendOption();
     private final OptionSpec json = Specs.flag("--json", "Print progress as JSON lines on stdout instead of a bar.");
     private final OptionSpec overwrite = Specs.flag("--overwrite",
             "Replace OUT if it exists (the old one is removed only after the new one is complete).");
@@ -35,6 +34,25 @@ final class RunFlags {
 
     /** The backend named by --backend, or null (-Dexmerge.backend, else auto). */
     String backend() {
+        return backendOf(backend);
+    }
+
+    RunOptions run(long shardBytes) {
+        int n = threadsOf(threads);
+        backend();
+        boolean sync = !(boolean) noSync.getValue();
+        return new RunOptions(n, chunkBytes.getValue(), shardBytes, overwrite.getValue()).withMemoryBytes(memoryBytes.getValue())
+                .withAllowNonfinite(allowNonfinite.getValue()).withSync(sync);
+    }
+
+    /** --backend, which the search's flags declare too. */
+    static OptionSpec backendOption() {
+        return Specs.option("--backend", "NAME", String.class, null, // null: Backends reads -Dexmerge.backend, else auto
+                "Kernel backend: auto (native, else cuda, else java: the first that runs here), native, cuda or java; exmerge doctor lists them (default: -Dexmerge.backend, else auto).").build();
+    }
+
+    /** The backend an option made by {@link #backendOption} names, or null; a name no backend has is refused. */
+    static String backendOf(OptionSpec backend) {
         String b = backend.getValue();
         if (b != null && !Backends.NAMES.contains(b)) {
             throw new IllegalArgumentException("--backend must be one of " + Backends.NAMES);
@@ -42,14 +60,12 @@ final class RunFlags {
         return b;
     }
 
-    RunOptions run(long shardBytes) {
+    /** A --threads option's value, refused below 1. */
+    static int threadsOf(OptionSpec threads) {
         int n = threads.getValue();
         if (n < 1) {
             throw new IllegalArgumentException("--threads must be at least 1");
         }
-        backend();
-        boolean sync = !(boolean) noSync.getValue();
-        return new RunOptions(n, chunkBytes.getValue(), shardBytes, overwrite.getValue()).withMemoryBytes(memoryBytes.getValue())
-                .withAllowNonfinite(allowNonfinite.getValue()).withSync(sync);
+        return n;
     }
 }

@@ -16,7 +16,6 @@ import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.exmerge.MergeOptions;
 import org.exmerge.engine.RunOptions;
-import org.exmerge.kernel.Backends;
 import org.exmerge.search.Evaluator;
 import org.exmerge.search.Evaluators;
 import org.exmerge.search.ExmeSearch;
@@ -72,8 +71,7 @@ public final class SearchCommand implements Runnable {
                 "reference: compare only tensors whose name contains one of these.").splitRegex(",").build();
         private final OptionSpec threads = Specs.option("--threads", "N", int.class, Runtime.getRuntime().availableProcessors(),
                 "Merge threads (default: all cores).").build();
-        private final OptionSpec backend = Specs.option("--backend", "NAME", String.class, null, // null: Backends reads -Dexmerge.backend, else auto
-                "Kernel backend: auto (native, else cuda, else java: the first that runs here), native, cuda or java; exmerge doctor lists them (default: -Dexmerge.backend, else auto).").build();
+        private final OptionSpec backend = RunFlags.backendOption();
         private final OptionSpec json = Specs.flag("--json", "Print one JSON event per candidate and a final search_done event on stdout.");
 
         CommandSpec addTo(CommandSpec spec) {
@@ -90,14 +88,8 @@ public final class SearchCommand implements Runnable {
         }
 
         SearchOptions options(CtrlC ctrlC) {
-            String backend = this.backend.getValue();
-            if (backend != null && !Backends.NAMES.contains(backend)) {
-                throw new IllegalArgumentException("--backend must be one of " + Backends.NAMES);
-            }
-            int threads = this.threads.getValue();
-            if (threads < 1) {
-                throw new IllegalArgumentException("--threads must be at least 1");
-            }
+            String backend = RunFlags.backendOf(this.backend);
+            int threads = RunFlags.threadsOf(this.threads);
             Evaluator ev = Evaluators.parse(evaluator.getValue(),
                     new Evaluators.Settings(lmEvalProgram.getValue(), metric.getValue(), evalTensors.getValue()));
             MergeOptions m = MergeOptions.defaults().withBackend(backend).withCancel(ctrlC.token())
