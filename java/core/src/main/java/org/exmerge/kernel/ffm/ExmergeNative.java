@@ -28,9 +28,11 @@ import java.util.List;
  * they are short, never call back into Java, and the thread-state transition would otherwise cost
  * as much as a small tensor's work.
  *
- * <p>The kernels' handles live in one nested class per group of the header, so each group is linked
- * when a run first calls it: linking spins a stub class per function, 5–15 ms each before the JIT
- * has warmed up, and linking all of them up front cost every run 0.2 s though a merge calls a few.
+ * <p>Each kernel's handle lives in a nested class of its own, named as the function, so a run links
+ * the kernels it calls and no others: linking spins a stub class per function, 5–15 ms each before
+ * the JIT has warmed up; linking all of them up front cost every run 0.2 s, and linking a group
+ * when its first function is called made an ExMe merge link three where it calls one, with the other
+ * workers waiting on the class's initialisation. Only {@link Machine}'s four, read together, share one.
  *
  * <p>When no library could be loaded every handle still exists, with the right type, and throws an
  * {@link UnsatisfiedLinkError} naming the reason; {@link NativeSupport} decides availability.
@@ -98,8 +100,8 @@ public final class ExmergeNative {
     public static final MethodHandle mk_abi_version = bind("mk_abi_version", FunctionDescriptor.of(JAVA_INT), NONE);
 
     /**
-     * The machine's features and ISA paths: linked on first use ({@code exmerge doctor}, a forced
-     * path), since a merge only needs the ABI check at load: two stub classes fewer to spin.
+     * The machine's features and ISA paths, read together ({@code exmerge doctor}, a forced path): a
+     * merge needs only the ABI check at load.
      */
     public static final class Machine {
         private Machine() {}
@@ -130,10 +132,20 @@ public final class ExmergeNative {
         public static final MethodHandle mk_linear = bind("mk_linear", FunctionDescriptor.of(JAVA_INT,
                 JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT,
                 JAVA_LONG, ADDRESS), CHUNK);
+    }
+
+    /** Numerics §2: linked on first use. */
+    public static final class Convert {
+        private Convert() {}
 
         /** int32_t mk_convert(const void *in, int32_t in_type, void *out, int32_t out_type, int64_t n); */
         public static final MethodHandle mk_convert = bind("mk_convert",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG), CHUNK);
+    }
+
+    /** Numerics §2: linked on first use. */
+    public static final class LinearVectors {
+        private LinearVectors() {}
 
         /**
          * int32_t mk_linear_vectors(int32_t n_inputs, const void *const *inputs, const int32_t *input_types,
@@ -163,8 +175,8 @@ public final class ExmergeNative {
     }
 
     /** Numerics §3 magnitude select: linked on first use. */
-    public static final class Magnitude {
-        private Magnitude() {}
+    public static final class MagnitudeHistogramHigh {
+        private MagnitudeHistogramHigh() {}
 
         /**
          * int32_t mk_magnitude_histogram_high(const void *x, int32_t x_type, const void *base,
@@ -172,6 +184,11 @@ public final class ExmergeNative {
          */
         public static final MethodHandle mk_magnitude_histogram_high = bind("mk_magnitude_histogram_high",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, ADDRESS), CHUNK);
+    }
+
+    /** Numerics §3 magnitude select: linked on first use. */
+    public static final class MagnitudeHistogramLow {
+        private MagnitudeHistogramLow() {}
 
         /**
          * int32_t mk_magnitude_histogram_low(const void *x, int32_t x_type, const void *base,
@@ -179,6 +196,11 @@ public final class ExmergeNative {
          */
         public static final MethodHandle mk_magnitude_histogram_low = bind("mk_magnitude_histogram_low",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS), CHUNK);
+    }
+
+    /** Numerics §3 magnitude select: linked on first use. */
+    public static final class MagnitudeBand {
+        private MagnitudeBand() {}
 
         /**
          * int32_t mk_magnitude_band(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
@@ -188,6 +210,11 @@ public final class ExmergeNative {
         public static final MethodHandle mk_magnitude_band = bind("mk_magnitude_band", FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS),
                 ARRAYS);
+    }
+
+    /** Numerics §3 magnitude select: linked on first use. */
+    public static final class MagnitudeKeysSpread {
+        private MagnitudeKeysSpread() {}
 
         /**
          * int32_t mk_magnitude_keys_spread(const void *x, int32_t x_type, const void *base, int32_t base_type, int64_t n,
@@ -196,6 +223,11 @@ public final class ExmergeNative {
         public static final MethodHandle mk_magnitude_keys_spread = bind("mk_magnitude_keys_spread", FunctionDescriptor.of(
                 JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS),
                 ARRAYS);
+    }
+
+    /** Numerics §3 magnitude select: linked on first use. */
+    public static final class KthLargestKey {
+        private KthLargestKey() {}
 
         /** int32_t mk_kth_largest_key(const uint32_t *keys, int64_t n, int64_t k, uint32_t *key); */
         public static final MethodHandle mk_kth_largest_key = bind("mk_kth_largest_key", FunctionDescriptor.of(JAVA_INT,
@@ -203,12 +235,17 @@ public final class ExmergeNative {
     }
 
     /** Numerics §5: linked on first use. */
-    public static final class Philox {
-        private Philox() {}
+    public static final class Philox4x32 {
+        private Philox4x32() {}
 
         /** int32_t mk_philox4x32_10(const uint32_t *key, const uint32_t *counter, uint32_t *out); */
         public static final MethodHandle mk_philox4x32_10 = bind("mk_philox4x32_10",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS), CHUNK);
+    }
+
+    /** Numerics §5: linked on first use. */
+    public static final class PhiloxUniform {
+        private PhiloxUniform() {}
 
         /**
          * int32_t mk_philox_uniform(uint64_t seed, uint32_t tensor_id, uint32_t model, int64_t first,
@@ -219,8 +256,8 @@ public final class ExmergeNative {
     }
 
     /** Numerics §3 fused sparsify-and-elect op: linked on first use. */
-    public static final class Sparse {
-        private Sparse() {}
+    public static final class SparseMerge {
+        private SparseMerge() {}
 
         /**
          * int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32_t *input_types,
@@ -235,6 +272,11 @@ public final class ExmergeNative {
                 JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT,
                 ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG,
                 JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS), CHUNK);
+    }
+
+    /** Numerics §3 fused sparsify-and-elect op: linked on first use. */
+    public static final class SparseNorms {
+        private SparseNorms() {}
 
         /**
          * int32_t mk_sparse_norms(int32_t n_models, const void *const *inputs, const int32_t *input_types,
@@ -262,8 +304,8 @@ public final class ExmergeNative {
     }
 
     /** Mergekit's sce (org.exmerge.kernel.SceOp): linked on first use. */
-    public static final class Sce {
-        private Sce() {}
+    public static final class SceHistogram {
+        private SceHistogram() {}
 
         /**
          * int32_t mk_sce_histogram(int32_t n_models, const void *const *inputs, const int32_t *input_types,
@@ -271,6 +313,11 @@ public final class ExmergeNative {
          */
         public static final MethodHandle mk_sce_histogram = bind("mk_sce_histogram", FunctionDescriptor.of(JAVA_INT,
                 JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT, ADDRESS), CHUNK);
+    }
+
+    /** Mergekit's sce (org.exmerge.kernel.SceOp): linked on first use. */
+    public static final class SceMerge {
+        private SceMerge() {}
 
         /**
          * int32_t mk_sce_merge(int32_t n_models, const void *const *inputs, const int32_t *input_types,
@@ -279,6 +326,11 @@ public final class ExmergeNative {
          */
         public static final MethodHandle mk_sce_merge = bind("mk_sce_merge", FunctionDescriptor.of(JAVA_INT,
                 JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), CHUNK);
+    }
+
+    /** Mergekit's sce (org.exmerge.kernel.SceOp): linked on first use. */
+    public static final class SceSquares {
+        private SceSquares() {}
 
         /**
          * int32_t mk_sce_squares(int32_t n_models, const void *const *inputs, const int32_t *input_types,
@@ -289,8 +341,8 @@ public final class ExmergeNative {
     }
 
     /** Mergekit's arcee_fusion (org.exmerge.kernel.FusionOp): linked on first use. */
-    public static final class Fusion {
-        private Fusion() {}
+    public static final class FusionHistogram {
+        private FusionHistogram() {}
 
         /**
          * int32_t mk_fusion_histogram(const void *x, int32_t x_type, const void *base, int32_t base_type,
@@ -300,6 +352,11 @@ public final class ExmergeNative {
         public static final MethodHandle mk_fusion_histogram = bind("mk_fusion_histogram", FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS),
                 CHUNK);
+    }
+
+    /** Mergekit's arcee_fusion (org.exmerge.kernel.FusionOp): linked on first use. */
+    public static final class FusionMerge {
+        private FusionMerge() {}
 
         /**
          * int32_t mk_fusion_merge(const void *x, int32_t x_type, const void *base, int32_t base_type, void *out,
@@ -312,8 +369,8 @@ public final class ExmergeNative {
     }
 
     /** The engine's output check (org.exmerge.kernel.NonFinite): linked on first use. */
-    public static final class NonFinite {
-        private NonFinite() {}
+    public static final class FirstNonFinite {
+        private FirstNonFinite() {}
 
         /** int32_t mk_first_nonfinite(const void *data, int32_t elem_bytes, uint64_t lane, int64_t n, int64_t *first); */
         public static final MethodHandle mk_first_nonfinite = bind("mk_first_nonfinite", FunctionDescriptor.of(JAVA_INT,
@@ -342,13 +399,13 @@ public final class ExmergeNative {
 
     /**
      * The handles' functions that {@code lookup} cannot find, every group's included, without linking
-     * or even initialising the groups: a handle's field is named as its function.
+     * or even initialising their classes: a handle's field is named as its function.
      */
     static List<String> missing(SymbolLookup lookup) {
-        List<Class<?>> groups = new ArrayList<>(List.of(ExmergeNative.class));
-        groups.addAll(List.of(ExmergeNative.class.getDeclaredClasses()));
+        List<Class<?>> holders = new ArrayList<>(List.of(ExmergeNative.class));
+        holders.addAll(List.of(ExmergeNative.class.getDeclaredClasses()));
         List<String> out = new ArrayList<>();
-        for (Class<?> g : groups) {
+        for (Class<?> g : holders) {
             for (Field f : g.getDeclaredFields()) {
                 if (f.getType() == MethodHandle.class && f.getName().startsWith("mk_") && lookup.find(f.getName()).isEmpty()) {
                     out.add(f.getName());

@@ -57,7 +57,7 @@ final class NativeFusion {
             MemorySegment.copy(hist, 0, h, ValueLayout.JAVA_LONG, 0, buckets);
             int status;
             try {
-                status = (int) ExmergeNative.Fusion.mk_fusion_histogram.invokeExact(xp, NativeKernels.code(x.type()), bp,
+                status = (int) ExmergeNative.FusionHistogram.mk_fusion_histogram.invokeExact(xp, NativeKernels.code(x.type()), bp,
                         NativeKernels.code(base.type()), rows.kl(), rows.count(), (long) op.rowLength(), rows.start(),
                         n, high, h);
             } catch (Throwable t) {
@@ -86,7 +86,7 @@ final class NativeFusion {
             Rows rows = Rows.of(op, start, n, arena);
             int status;
             try {
-                status = (int) ExmergeNative.Fusion.mk_fusion_merge.invokeExact(xp, NativeKernels.code(x.type()), bp,
+                status = (int) ExmergeNative.FusionMerge.mk_fusion_merge.invokeExact(xp, NativeKernels.code(x.type()), bp,
                         NativeKernels.code(base.type()), o, NativeKernels.code(out.type()), rows.kl(), rows.count(),
                         (long) op.rowLength(), rows.start(), op.threshold(), n);
             } catch (Throwable t) {

@@ -171,7 +171,7 @@ public final class NativeKernels implements Kernels {
         }
         int status;
         try {
-            status = (int) ExmergeNative.Philox.mk_philox_uniform.invokeExact(seed, tensorId, model, first, n, u);
+            status = (int) ExmergeNative.PhiloxUniform.mk_philox_uniform.invokeExact(seed, tensorId, model, first, n, u);
         } catch (Throwable t) {
             throw ExmergeNative.rethrow(t);
         }
@@ -243,7 +243,7 @@ public final class NativeKernels implements Kernels {
             MemorySegment first = arena.allocate(ValueLayout.JAVA_LONG);
             int status;
             try {
-                status = (int) ExmergeNative.NonFinite.mk_first_nonfinite.invokeExact(Staging.in(data.segment(), bytes, arena),
+                status = (int) ExmergeNative.FirstNonFinite.mk_first_nonfinite.invokeExact(Staging.in(data.segment(), bytes, arena),
                         data.type().size(), lane, n, first);
             } catch (Throwable t) {
                 throw ExmergeNative.rethrow(t);

@@ -85,7 +85,7 @@ final class NativeLinear {
             MemorySegment o = Staging.out(out.segment(), outBytes, arena);
             int status;
             try {
-                status = (int) ExmergeNative.Linear.mk_convert.invokeExact(i, code(in.type()), o, code(out.type()), n);
+                status = (int) ExmergeNative.Convert.mk_convert.invokeExact(i, code(in.type()), o, code(out.type()), n);
             } catch (Throwable t) {
                 throw ExmergeNative.rethrow(t);
             }
@@ -151,7 +151,7 @@ final class NativeLinear {
             MemorySegment dst = Staging.out(out.segment(), outBytes, arena);
             int status;
             try {
-                status = (int) ExmergeNative.Linear.mk_linear_vectors.invokeExact(k, ptrs, types, b,
+                status = (int) ExmergeNative.LinearVectors.mk_linear_vectors.invokeExact(k, ptrs, types, b,
                         base == null ? 0 : code(base.type()), dst, code(out.type()), opFirst, nOps, weights, flags,
                         divisors, lambdas, (long) ops.length, v.length(), v.strided() ? 1 : 0, start, n);
             } catch (Throwable t) {

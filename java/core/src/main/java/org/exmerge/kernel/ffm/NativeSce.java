@@ -62,7 +62,7 @@ final class NativeSce {
             MemorySegment.copy(hist, 0, h, ValueLayout.JAVA_LONG, 0, buckets);
             int status;
             try {
-                status = (int) ExmergeNative.Sce.mk_sce_histogram.invokeExact(xs.length, in.ptrs(), in.types(), in.base(),
+                status = (int) ExmergeNative.SceHistogram.mk_sce_histogram.invokeExact(xs.length, in.ptrs(), in.types(), in.base(),
                         NativeKernels.code(base.type()), n, high, h);
             } catch (Throwable t) {
                 throw ExmergeNative.rethrow(t);
@@ -84,7 +84,7 @@ final class NativeSce {
             MemorySegment o = arena.allocate(ValueLayout.JAVA_DOUBLE, xs.length);
             int status;
             try {
-                status = (int) ExmergeNative.Sce.mk_sce_squares.invokeExact(xs.length, in.ptrs(), in.types(), in.base(),
+                status = (int) ExmergeNative.SceSquares.mk_sce_squares.invokeExact(xs.length, in.ptrs(), in.types(), in.base(),
                         NativeKernels.code(base.type()), op.keepFrom(), n, o);
             } catch (Throwable t) {
                 throw ExmergeNative.rethrow(t);
@@ -111,7 +111,7 @@ final class NativeSce {
             MemorySegment o = Staging.out(out.segment(), outBytes, arena);
             int status;
             try {
-                status = (int) ExmergeNative.Sce.mk_sce_merge.invokeExact(xs.length, in.ptrs(), in.types(), in.base(),
+                status = (int) ExmergeNative.SceMerge.mk_sce_merge.invokeExact(xs.length, in.ptrs(), in.types(), in.base(),
                         NativeKernels.code(base.type()), o, NativeKernels.code(out.type()), w, op.keepFrom(), n);
             } catch (Throwable t) {
                 throw ExmergeNative.rethrow(t);

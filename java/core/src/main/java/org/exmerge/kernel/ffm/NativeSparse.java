@@ -40,8 +40,8 @@ final class NativeSparse {
             int status;
             try {
                 status = high < 0
-                        ? (int) ExmergeNative.Magnitude.mk_magnitude_histogram_high.invokeExact(xs, code(x.type()), bs, bt, n, h)
-                        : (int) ExmergeNative.Magnitude.mk_magnitude_histogram_low.invokeExact(xs, code(x.type()), bs, bt, n, high, h);
+                        ? (int) ExmergeNative.MagnitudeHistogramHigh.mk_magnitude_histogram_high.invokeExact(xs, code(x.type()), bs, bt, n, h)
+                        : (int) ExmergeNative.MagnitudeHistogramLow.mk_magnitude_histogram_low.invokeExact(xs, code(x.type()), bs, bt, n, high, h);
             } catch (Throwable t) {
                 throw ExmergeNative.rethrow(t);
             }
@@ -81,7 +81,7 @@ final class NativeSparse {
             MemorySegment bm = Staging.in(bs.segment(), Staging.span(bs, n, "base"), arena);
             int status;
             try {
-                status = (int) ExmergeNative.Magnitude.mk_magnitude_band.invokeExact(xm, code(x.type()), bm,
+                status = (int) ExmergeNative.MagnitudeBand.mk_magnitude_band.invokeExact(xm, code(x.type()), bm,
                         code(base.type()), n, lo, hi, MemorySegment.ofArray(counts), MemorySegment.ofArray(band),
                         (long) band.length, MemorySegment.ofArray(between));
             } catch (Throwable t) {
@@ -104,7 +104,7 @@ final class NativeSparse {
             MemorySegment bm = Staging.in(base.segment(), Staging.span(base, n, "base"), arena);
             int status;
             try {
-                status = (int) ExmergeNative.Magnitude.mk_magnitude_keys_spread.invokeExact(xm, code(x.type()), bm,
+                status = (int) ExmergeNative.MagnitudeKeysSpread.mk_magnitude_keys_spread.invokeExact(xm, code(x.type()), bm,
                         code(base.type()), n, first, runs, of, run, MemorySegment.ofArray(keys));
             } catch (Throwable t) {
                 throw ExmergeNative.rethrow(t);
@@ -120,7 +120,7 @@ final class NativeSparse {
         int[] key = new int[1];
         int status;
         try {
-            status = (int) ExmergeNative.Magnitude.mk_kth_largest_key.invokeExact(MemorySegment.ofArray(keys), (long) count, k,
+            status = (int) ExmergeNative.KthLargestKey.mk_kth_largest_key.invokeExact(MemorySegment.ofArray(keys), (long) count, k,
                     MemorySegment.ofArray(key));
         } catch (Throwable t) {
             throw ExmergeNative.rethrow(t);
@@ -146,7 +146,7 @@ final class NativeSparse {
             MemorySegment o = arena.allocate(F64, Math.max(1, 2L * xs.length));
             int status;
             try {
-                status = (int) ExmergeNative.Sparse.mk_sparse_norms.invokeExact(a.models, a.inputs, a.types, a.base,
+                status = (int) ExmergeNative.SparseNorms.mk_sparse_norms.invokeExact(a.models, a.inputs, a.types, a.base,
                         code(base.type()), a.from, a.below, a.random, a.keepProb, op.seed(), op.tensorId(), norm,
                         blockStart, len, o, a.rowLength, a.rankLow, a.rankSpan, a.rankSingle);
             } catch (Throwable t) {
@@ -169,7 +169,7 @@ final class NativeSparse {
             MemorySegment first = arena.allocate(ValueLayout.JAVA_LONG);
             int status;
             try {
-                status = (int) ExmergeNative.Sparse.mk_sparse_merge.invokeExact(a.models, a.inputs, a.types, a.base,
+                status = (int) ExmergeNative.SparseMerge.mk_sparse_merge.invokeExact(a.models, a.inputs, a.types, a.base,
                         code(base.type()), o, code(out.type()), a.weights, a.from, a.below, a.random, a.keepProb,
                         a.divisor, op.election(), a.flags, op.sumDivisor(), op.lambda(), op.seed(), op.tensorId(),
                         start, n, a.rowLength, a.rankLow, a.rankSpan, a.rankSingle, first);

@@ -11,11 +11,14 @@ import java.lang.reflect.Modifier;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -73,7 +76,7 @@ class ExmergeHeaderTest {
 
     static Map<String, MethodType> handles() throws IllegalAccessException {
         Map<String, MethodType> out = new TreeMap<>();
-        List<Class<?>> classes = new ArrayList<>(List.of(ExmergeNative.class.getDeclaredClasses())); // the lazily linked groups
+        List<Class<?>> classes = new ArrayList<>(List.of(ExmergeNative.class.getDeclaredClasses())); // the lazily linked holders
         classes.add(ExmergeNative.class);
         for (Class<?> c : classes) {
             for (Field f : c.getDeclaredFields()) {
@@ -85,6 +88,27 @@ class ExmergeHeaderTest {
             }
         }
         return out;
+    }
+
+    /**
+     * A run links the kernels it calls and no others (see ExmergeNative): each kernel's handle has a
+     * class of its own, named as the function; only Machine's handles, read together, share one.
+     */
+    @Test
+    void everyKernelIsLinkedApartFromTheOthers() {
+        for (Class<?> c : ExmergeNative.class.getDeclaredClasses()) {
+            List<String> handles = Arrays.stream(c.getDeclaredFields())
+                    .filter(f -> f.getType() == MethodHandle.class).map(Field::getName).toList();
+            if (c == ExmergeNative.Machine.class) {
+                assertThat(handles).containsExactlyInAnyOrder("mk_cpu_features", "mk_best_isa", "mk_isa", "mk_force_isa");
+                continue;
+            }
+            assertThat(handles).as(c.getSimpleName()).hasSize(1);
+            String camel = Arrays.stream(handles.getFirst().substring(3).split("_"))
+                    .map(w -> Character.toUpperCase(w.charAt(0)) + w.substring(1)).collect(Collectors.joining());
+            assertThat(camel.toLowerCase(Locale.ROOT)).as(c.getSimpleName() + " named as its function")
+                    .startsWith(c.getSimpleName().toLowerCase(Locale.ROOT));
+        }
     }
 
     @Test

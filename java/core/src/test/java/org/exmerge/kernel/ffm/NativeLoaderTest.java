@@ -101,9 +101,9 @@ class NativeLoaderTest {
         assertThat(NativeSupport.describe()).contains(NativeLoader.fileName()).contains("ABI " + ExmergeNative.MK_ABI_VERSION);
     }
 
-    /** A stale library is caught at load, whichever group of handles lacks its function, though groups link lazily. */
+    /** A stale library is caught at load, whichever class holds the handle it lacks, though handles link lazily. */
     @Test
-    void aFunctionMissingFromAnyGroupIsFoundWithoutLinkingIt() {
+    void aFunctionMissingFromAnyHolderIsFoundWithoutLinkingIt() {
         SymbolLookup lacksTwo = name -> name.equals("mk_sce_merge") || name.equals("mk_isa") ? Optional.empty()
                 : Optional.of(MemorySegment.NULL);
         assertThat(ExmergeNative.missing(lacksTwo)).containsExactlyInAnyOrder("mk_sce_merge", "mk_isa");

@@ -37,7 +37,7 @@ class NativePhiloxTest {
                 }
                 MemorySegment.copy(k, 0, key, ValueLayout.JAVA_INT, 0, 2);
                 MemorySegment.copy(c, 0, ctr, ValueLayout.JAVA_INT, 0, 4);
-                int status = (int) ExmergeNative.Philox.mk_philox4x32_10.invokeExact(key, ctr, out);
+                int status = (int) ExmergeNative.Philox4x32.mk_philox4x32_10.invokeExact(key, ctr, out);
                 assertThat(status).isZero();
                 Philox4x32.block(k[0], k[1], c[0], c[1], c[2], c[3], want);
                 assertThat(out.toArray(ValueLayout.JAVA_INT)).as("draw %d (seed 42)", i).containsExactly(want);
