@@ -3,13 +3,13 @@ package org.exmerge.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintStream;
-import java.util.Locale;
 import java.util.Map;
 import me.tongfei.progressbar.ProgressBar;
 import me.tongfei.progressbar.ProgressBarBuilder;
 import me.tongfei.progressbar.ProgressBarStyle;
 import org.exmerge.engine.MergeStats;
 import org.exmerge.engine.ProgressListener;
+import org.exmerge.text.Plain;
 
 /**
  * Shows a run's events: a progress bar on a terminal, plain lines when output is redirected, or
@@ -58,8 +58,8 @@ final class CliProgress implements ProgressListener {
             case BAR -> bar = new ProgressBarBuilder().setTaskName(task).setInitialMax(Math.max(1, outputBytes >> 20))
                     .setUnit(" MiB", 1).showSpeed().setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
                     .setUpdateIntervalMillis(250).build();
-            case LINES -> out.printf(Locale.ROOT, "%s: %d tensors, %s to write [%s, %d threads]%n", task, tensors,
-                    Sizes.human(outputBytes), backend, threads);
+            case LINES -> out.print(Plain.format("%s: %d tensors, %s to write [%s, %d threads]%n", task, tensors,
+                    Sizes.human(outputBytes), backend, threads));
         }
     }
 
@@ -96,8 +96,8 @@ final class CliProgress implements ProgressListener {
                     lastReport = now;
                     double secs = (now - startNanos) / 1e9;
                     double rate = done / secs;
-                    out.printf(Locale.ROOT, "%s: %3.0f%% %s of %s, %s/s, ETA %.0f s%n", task, 100.0 * done / Math.max(1, total),
-                            Sizes.human(done), Sizes.human(total), Sizes.human(rate), (total - done) / Math.max(1, rate));
+                    out.print(Plain.format("%s: %3.0f%% %s of %s, %s/s, ETA %.0f s%n", task, 100.0 * done / Math.max(1, total),
+                            Sizes.human(done), Sizes.human(total), Sizes.human(rate), (total - done) / Math.max(1, rate)));
                 }
             }
         }
@@ -116,12 +116,12 @@ final class CliProgress implements ProgressListener {
                     .put("seconds", s.seconds()).put("traffic_gbps", s.trafficGBps())
                     .set("fallbacks", fallbacks(s.fallbacks())));
         } else {
-            System.out.printf(Locale.ROOT, "%s: wrote %s (%d tensors, %s; read %s) in %.2f s, %.2f GB/s read+written [%s, %d threads]%n",
+            System.out.print(Plain.format("%s: wrote %s (%d tensors, %s; read %s) in %.2f s, %.2f GB/s read+written [%s, %d threads]%n",
                     task, s.output(), s.tensors(), Sizes.human(s.outputBytes()), Sizes.human(s.inputBytes()), s.seconds(),
-                    s.trafficGBps(), s.backend(), s.threads());
+                    s.trafficGBps(), s.backend(), s.threads()));
             if (!s.fallbacks().isEmpty()) { // a slow path is never silent, but said only when taken
-                System.out.printf(Locale.ROOT, "%s: calls served by the Java spec instead of %s: %s%n", task, s.backend(),
-                        s.fallbacks());
+                System.out.print(Plain.format("%s: calls served by the Java spec instead of %s: %s%n", task, s.backend(),
+                        s.fallbacks()));
             }
         }
     }

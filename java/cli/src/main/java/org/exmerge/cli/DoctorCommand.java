@@ -5,6 +5,7 @@ import java.util.concurrent.Callable;
 import org.exmerge.format.Version;
 import org.exmerge.kernel.Backends;
 import org.exmerge.kernel.KernelProvider;
+import org.exmerge.text.Plain;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -25,16 +26,16 @@ final class DoctorCommand implements Callable<Integer> {
                 + System.getProperty("os.arch") + ", Java " + Runtime.version());
         for (KernelProvider p : Backends.providers()) {
             if (p.available()) {
-                out.printf("%-10s available%n", p.name());
+                out.print(Plain.format("%-10s available%n", p.name()));
             } else {
-                out.printf("%-10s unavailable: %s%n", p.name(), p.unavailableReason());
+                out.print(Plain.format("%-10s unavailable: %s%n", p.name(), p.unavailableReason()));
             }
             for (String line : p.describe()) {
-                out.printf("%-10s %s%n", "", line);
+                out.print(Plain.format("%-10s %s%n", "", line));
             }
         }
-        out.printf("%-10s chooses %s (-Dexmerge.backend or --backend forces one of %s)%n", "auto",
-                Backends.auto(Backends.providers()).name(), Backends.NAMES.subList(1, Backends.NAMES.size()));
+        out.print(Plain.format("%-10s chooses %s (-Dexmerge.backend or --backend forces one of %s)%n", "auto",
+                Backends.auto(Backends.providers()).name(), Backends.NAMES.subList(1, Backends.NAMES.size())));
         return ExitCodes.OK;
     }
 }

@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import org.exmerge.format.Checkpoint;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorInfo;
+import org.exmerge.text.Plain;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
@@ -55,13 +56,13 @@ final class InspectCommand implements Callable<Integer> {
             }
             if (!summary.<Boolean>getValue()) {
                 for (TensorInfo t : c.tensors()) {
-                    System.out.printf("%-60s %-8s %-20s %s%n", printable(t.name()), t.dtype(), Arrays.toString(t.shape()), Sizes.human(t.byteSize()));
+                    System.out.print(Plain.format("%-60s %-8s %-20s %s%n", printable(t.name()), t.dtype(), Arrays.toString(t.shape()), Sizes.human(t.byteSize())));
                 }
             }
-            System.out.printf("%s: %d tensors, %,d parameters, %s%n", c.path(), c.tensors().size(), params, Sizes.human(c.totalBytes()));
-            byType.forEach((t, acc) -> System.out.printf("  %-8s %,d parameters, %s%n", t, acc[0], Sizes.human(acc[1])));
-            c.metadata().forEach((k, v) -> System.out.printf("  metadata %s = %s%n", printable(k),
-                    v.length() > 120 ? printable(v.substring(0, 117).replace('\n', ' ')) + "..." : printable(v.replace('\n', ' '))));
+            System.out.print(Plain.format("%s: %d tensors, %,d parameters, %s%n", c.path(), c.tensors().size(), params, Sizes.human(c.totalBytes())));
+            byType.forEach((t, acc) -> System.out.print(Plain.format("  %-8s %,d parameters, %s%n", t, acc[0], Sizes.human(acc[1]))));
+            c.metadata().forEach((k, v) -> System.out.print(Plain.format("  metadata %s = %s%n", printable(k),
+                    v.length() > 120 ? printable(v.substring(0, 117).replace('\n', ' ')) + "..." : printable(v.replace('\n', ' ')))));
             return ExitCodes.OK;
         }
     }
@@ -80,7 +81,7 @@ final class InspectCommand implements Callable<Integer> {
                 case '\\' -> b.append("\\\\");
                 default -> {
                     if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) {
-                        b.append(String.format("\\u%04x", c));
+                        b.append(Plain.format("\\u%04x", c));
                     } else {
                         b.appendCodePoint(c);
                     }

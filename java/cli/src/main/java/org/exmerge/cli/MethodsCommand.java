@@ -4,6 +4,7 @@ import java.util.concurrent.Callable;
 import org.exmerge.method.MergeMethod;
 import org.exmerge.method.Methods;
 import org.exmerge.method.ParamTable;
+import org.exmerge.text.Plain;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
@@ -23,7 +24,7 @@ final class MethodsCommand implements Callable<Integer> {
     public Integer call() {
         String name = this.name.getValue();
         if (name == null) {
-            System.out.printf("%-17s %-6s %-14s %s%n", "method", "models", "base", "parameters");
+            System.out.print(Plain.format("%-17s %-6s %-14s %s%n", "method", "models", "base", "parameters"));
             for (String n : Methods.names()) {
                 System.out.println(ParamTable.summary(Methods.byName(n)));
             }

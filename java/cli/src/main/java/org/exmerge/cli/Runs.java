@@ -12,6 +12,7 @@ import org.exmerge.engine.OutputRun;
 import org.exmerge.engine.PlannedTensor;
 import org.exmerge.error.BudgetException;
 import org.exmerge.method.TensorPlan;
+import org.exmerge.text.Plain;
 
 /** Runs a merge (or prints its plan) with Ctrl-C handling and progress display: merge and exme share it. */
 final class Runs {
@@ -32,18 +33,18 @@ final class Runs {
                     refused[0] = e; // the run would stop here too: exit 2 as it would
                     return;
                 }
-                System.out.printf("method %s, seed %d, %d tensors, %s to write, %s to read%n", plan.method(), plan.seed(),
-                        plan.tensors().size(), Sizes.human(plan.outputBytes()), Sizes.human(plan.inputBytes()));
+                System.out.print(Plain.format("method %s, seed %d, %d tensors, %s to write, %s to read%n", plan.method(), plan.seed(),
+                        plan.tensors().size(), Sizes.human(plan.outputBytes()), Sizes.human(plan.inputBytes())));
                 fit.notices().forEach(n -> System.err.println("merge: " + n));
-                System.out.printf("memory: %d threads, %s chunks, %s of a %s budget%s%n", fit.threads(),
+                System.out.print(Plain.format("memory: %d threads, %s chunks, %s of a %s budget%s%n", fit.threads(),
                         Sizes.human(fit.chunkBytes()), Sizes.human(fit.needBytes()), Sizes.human(fit.budgetBytes()),
-                        fit.bindAhead() ? "" : "; tensors bound in turn");
+                        fit.bindAhead() ? "" : "; tensors bound in turn"));
                 List<TensorPlan> plans = plan.tensors().stream().map(PlannedTensor::plan).toList();
                 MergeExecutor.withRunMetadata(Map.of(), plans, plan.seed())
-                        .forEach((k, v) -> System.out.printf("records %s = %s%n", k, v));
+                        .forEach((k, v) -> System.out.print(Plain.format("records %s = %s%n", k, v)));
                 for (PlannedTensor t : plan.tensors()) {
-                    System.out.printf("  %-56s %-5s %-16s %s%n", t.name(), t.type(), Arrays.toString(t.shape()),
-                            t.plan().describe());
+                    System.out.print(Plain.format("  %-56s %-5s %-16s %s%n", t.name(), t.type(), Arrays.toString(t.shape()),
+                            t.plan().describe()));
                 }
             });
             if (refused[0] != null) {
@@ -51,8 +52,8 @@ final class Runs {
             }
             // The checks a real run makes before writing: a writable directory with room for OUT.
             long free = OutputRun.preflight(out, outputBytes[0]);
-            System.out.printf("output %s: %s to write, %s%n", out.toAbsolutePath().normalize(), Sizes.human(outputBytes[0]),
-                    free < 0 ? "free space not reported by its file system" : Sizes.human(free) + " free: enough room");
+            System.out.print(Plain.format("output %s: %s to write, %s%n", out.toAbsolutePath().normalize(), Sizes.human(outputBytes[0]),
+                    free < 0 ? "free space not reported by its file system" : Sizes.human(free) + " free: enough room"));
             return ExitCodes.OK;
         }
         CliProgress progress = new CliProgress("merge", run.json());

@@ -24,6 +24,7 @@ import org.exmerge.search.Result;
 import org.exmerge.search.SearchListener;
 import org.exmerge.search.SearchOptions;
 import org.exmerge.search.SearchOutcome;
+import org.exmerge.text.Plain;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -177,12 +178,12 @@ public final class SearchCommand implements Runnable {
                 SearchOutcome o = body.run(opts, progress);
                 progress.close();
                 if (!flags.json()) {
-                    System.out.printf(Locale.ROOT, "search: winner %s, score %s; model %s, report %s%n", o.winner().candidate().label(),
-                            fmt(o.winner().value()), o.best(), o.report());
+                    System.out.print(Plain.format("search: winner %s, score %s; model %s, report %s%n", o.winner().candidate().label(),
+                            fmt(o.winner().value()), o.best(), o.report()));
                     if (!o.failures().isEmpty()) {
-                        System.out.printf("search: %d candidate(s) failed; see the report%n", o.failures().size());
+                        System.out.print(Plain.format("search: %d candidate(s) failed; see the report%n", o.failures().size()));
                     }
-                    System.out.printf("search: the chosen recipe (%s):%n", o.recipe());
+                    System.out.print(Plain.format("search: the chosen recipe (%s):%n", o.recipe()));
                     System.out.print(o.winner().candidate().recipe());
                 }
                 return ExitCodes.OK;
@@ -198,7 +199,7 @@ public final class SearchCommand implements Runnable {
     }
 
     static String fmt(double v) {
-        return v != 0 && Math.abs(v) < 1e-3 ? String.format(Locale.ROOT, "%.5e", v) : String.format(Locale.ROOT, "%.5f", v);
+        return v != 0 && Math.abs(v) < 1e-3 ? Plain.format("%.5e", v) : Plain.format("%.5f", v);
     }
 
     /** A progress bar over candidates on a terminal, else lines on stderr (with an ETA), or JSON events on stdout. */
@@ -248,8 +249,8 @@ public final class SearchCommand implements Runnable {
                 CliProgress.emit(CliProgress.event("stage").put("stage", stage).put("candidates", candidates).put("scored_earlier", done));
             } else {
                 close();
-                System.err.printf("search: stage %s, %d candidates%s%n", stage, candidates,
-                        done > 0 ? " (" + done + " scored by an earlier run)" : "");
+                System.err.print(Plain.format("search: stage %s, %d candidates%s%n", stage, candidates,
+                        done > 0 ? " (" + done + " scored by an earlier run)" : ""));
             }
         }
 
@@ -278,16 +279,16 @@ public final class SearchCommand implements Runnable {
             }
             close(); // a failure is told on a line of its own; the bar starts again below it
             double elapsed = (System.nanoTime() - start) / 1e9;
-            String eta = fresh == 0 ? "" : String.format(Locale.ROOT, ", ETA %s", clock(elapsed / fresh * (total - finished)));
+            String eta = fresh == 0 ? "" : Plain.format(", ETA %s", clock(elapsed / fresh * (total - finished)));
             String what = r.ok() ? "score " + fmt(r.value()) : "FAILED: " + r.failure();
-            System.err.printf(Locale.ROOT, "[%3d/%d] %-5s %-22s %s (%.1f s%s)%s%n", finished, total, r.candidate().stage(),
-                    r.candidate().label(), what, r.seconds(), r.resumed() ? ", earlier run" : "", eta);
+            System.err.print(Plain.format("[%3d/%d] %-5s %-22s %s (%.1f s%s)%s%n", finished, total, r.candidate().stage(),
+                    r.candidate().label(), what, r.seconds(), r.resumed() ? ", earlier run" : "", eta));
         }
 
         private static String clock(double secs) {
             long s = Math.round(secs);
-            return s >= 3600 ? String.format(Locale.ROOT, "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
-                    : String.format(Locale.ROOT, "%d:%02d", s / 60, s % 60);
+            return s >= 3600 ? Plain.format("%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60)
+                    : Plain.format("%d:%02d", s / 60, s % 60);
         }
 
         @Override

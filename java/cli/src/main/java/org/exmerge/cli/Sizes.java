@@ -3,6 +3,7 @@ package org.exmerge.cli;
 import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.exmerge.text.Plain;
 import picocli.CommandLine;
 
 /** Byte sizes as users write them: 5GB, 500M, 1.5GiB, 4096. SI units are powers of 10, *iB of 2. */
@@ -35,6 +36,6 @@ final class Sizes implements CommandLine.ITypeConverter<Long> {
             bytes /= 1000;
             u++;
         }
-        return String.format(Locale.ROOT, u == 0 ? "%.0f %s" : "%.2f %s", bytes, units[u]);
+        return Plain.format(u == 0 ? "%.0f %s" : "%.2f %s", bytes, units[u]);
     }
 }

@@ -6,6 +6,7 @@ import org.exmerge.engine.RunOptions;
 import org.exmerge.format.DType;
 import org.exmerge.synth.LlamaShape;
 import org.exmerge.synth.Synth;
+import org.exmerge.text.Plain;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
@@ -43,7 +44,7 @@ final class SynthCommand implements Callable<Integer> {
         long seed = this.seed.getValue();
         long shardBytes = this.shardBytes.getValue();
         LlamaShape shape = LlamaShape.forBytes(size.getValue(), dtype);
-        System.err.printf("synth: Llama shape %s, %,d parameters per model%n", shape, shape.params());
+        System.err.print(Plain.format("synth: Llama shape %s, %,d parameters per model%n", shape, shape.params()));
         try (CtrlC ctrlC = new CtrlC()) {
             Synth.write(out, shape, dtype, finetunes, seed, run.run(shardBytes), new CliProgress("synth", run.json()), ctrlC.token());
             if (target.<Boolean>getValue()) {

@@ -1,6 +1,7 @@
 package org.exmerge.engine;
 
 import org.exmerge.error.ExmergeException;
+import org.exmerge.text.Plain;
 
 /**
  * A merged tensor holds an infinity or NaN: the recipe's weights pushed a value out of the output
@@ -40,7 +41,7 @@ public final class NonFiniteException extends ExmergeException {
         StringBuilder b = new StringBuilder(s.length());
         s.codePoints().forEach(c -> {
             if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) {
-                b.append(String.format("\\u%04x", c));
+                b.append(Plain.format("\\u%04x", c));
             } else {
                 b.appendCodePoint(c);
             }

@@ -9,7 +9,6 @@ import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.function.Supplier;
 import java.util.function.IntConsumer;
@@ -20,6 +19,7 @@ import org.exmerge.format.ShardWriter;
 import org.exmerge.format.TensorSpec;
 import org.exmerge.method.Parallel;
 import org.exmerge.method.TensorMerge;
+import org.exmerge.text.Plain;
 
 /**
  * Writes one model directory through the chunk pipeline: temp sibling directory, shards in order,
@@ -59,8 +59,7 @@ public final class OutputRun {
             return -1;
         }
         if (free < bytes) {
-            throw new IOException(String.format(Locale.ROOT,
-                    "not enough space: the model needs %,d bytes and %,d are free on %s", bytes, free, store));
+            throw new IOException(Plain.format("not enough space: the model needs %,d bytes and %,d are free on %s", bytes, free, store));
         }
         return free;
     }

@@ -13,9 +13,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
-import java.util.Locale;
 import java.util.Objects;
 import org.exmerge.error.IoErrors;
+import org.exmerge.text.Plain;
 
 /**
  * One safetensors file, validated and memory-mapped. The whole file is one read-only mapping owned by
@@ -147,7 +147,7 @@ public final class SafetensorsFile implements AutoCloseable {
             return "cannot be read: " + e.getMessage();
         }
         if (now.size() != opened.size()) {
-            return String.format(Locale.ROOT, "%,d bytes when opened, now %,d", opened.size(), now.size());
+            return Plain.format("%,d bytes when opened, now %,d", opened.size(), now.size());
         }
         if (!Objects.equals(now.key(), opened.key())) {
             return "replaced by another file";

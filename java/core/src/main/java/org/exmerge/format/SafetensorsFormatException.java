@@ -2,6 +2,7 @@ package org.exmerge.format;
 
 import org.exmerge.error.InputException;
 import java.nio.file.Path;
+import org.exmerge.text.Plain;
 
 /**
  * The one exception for a malformed safetensors file or checkpoint. Every validation failure in this
@@ -65,7 +66,7 @@ public final class SafetensorsFormatException extends InputException {
             }
             if (b != null) {
                 if (bad) {
-                    b.append(String.format("\\u%04x", (int) c));
+                    b.append(Plain.format("\\u%04x", (int) c));
                 } else {
                     b.append(c);
                 }

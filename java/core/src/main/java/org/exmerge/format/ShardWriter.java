@@ -26,6 +26,7 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import org.exmerge.text.Plain;
 
 /**
  * Writes one model into a directory the caller owns (see {@link OutputDirectory}). The layout is
@@ -179,7 +180,7 @@ public final class ShardWriter implements AutoCloseable {
 
     /** {@code model.safetensors} alone, else Hugging Face's 1-based, 5-digit shard names. */
     static String fileName(int index, int count) {
-        return count == 1 ? SINGLE_FILE : String.format("model-%05d-of-%05d.safetensors", index + 1, count);
+        return count == 1 ? SINGLE_FILE : Plain.format("model-%05d-of-%05d.safetensors", index + 1, count);
     }
 
     /** The bytes of all shard files together: length prefixes, headers and tensor data (not the index). */

@@ -3,6 +3,7 @@ package org.exmerge.method;
 import java.util.Collection;
 import java.util.List;
 import org.exmerge.recipe.EditDistance;
+import org.exmerge.text.Plain;
 
 /**
  * Renders parameter declarations for people: the Markdown table of {@code exmerge methods NAME} and
@@ -34,7 +35,7 @@ public final class ParamTable {
         for (Param p : m.params()) {
             names.append(names.isEmpty() ? "" : ", ").append(p.name());
         }
-        return String.format("%-17s %-6s %-14s %s", m.name(), models, base, names);
+        return Plain.format("%-17s %-6s %-14s %s", m.name(), models, base, names);
     }
 
     static String where(Param p) {

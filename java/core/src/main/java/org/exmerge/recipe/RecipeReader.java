@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Locale;
 import org.exmerge.error.IoErrors;
 import org.exmerge.format.DType;
+import org.exmerge.text.Plain;
 
 /**
  * Reads a mergekit YAML config into a {@link Recipe}, checking every key and value shape on the way
@@ -89,7 +90,7 @@ public final class RecipeReader {
             for (int i = 0; i < at; i++) {
                 line += bytes[i] == '\n' ? 1 : 0;
             }
-            String b = at < bytes.length ? String.format(Locale.ROOT, "byte 0x%02x", bytes[at] & 0xff) : "truncated character";
+            String b = at < bytes.length ? Plain.format("byte 0x%02x", bytes[at] & 0xff) : "truncated character";
             throw new ConfigException(name, "", "not UTF-8 text (" + b + " at offset " + at + ", line " + line + ")", null);
         }
         return out.flip().toString();

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.regex.Pattern;
 import org.exmerge.method.m3.M3;
 import org.exmerge.method.m3.M3Lambda;
+import org.exmerge.text.Plain;
 
 /**
  * Mixup Model Merge as a search: K candidates; candidate k (0 … K−1) uses seed {@code S + k}, draws
@@ -97,7 +98,7 @@ public final class M3Search {
             for (int k = 0; k < samples; k++) {
                 long s = seedOf(seed, k);
                 double lambda = M3Lambda.draw(s, alpha);
-                cands.add(new Candidate(STAGE, "k=" + k + " λ=" + String.format(java.util.Locale.ROOT, "%.4f", lambda),
+                cands.add(new Candidate(STAGE, "k=" + k + " λ=" + Plain.format("%.4f", lambda),
                         ExmeSearch.params("k", k, "seed", s, "lambda", lambda),
                         Recipes.m3(method, base, models, lambda, alpha, k, s, params), null));
             }

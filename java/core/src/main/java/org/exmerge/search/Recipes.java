@@ -3,7 +3,7 @@ package org.exmerge.search;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
+import org.exmerge.text.Plain;
 
 /** Canonical recipe text: the same search always writes byte-identical recipes, so hashes identify candidates. */
 final class Recipes {
@@ -31,7 +31,7 @@ final class Recipes {
 
     /** A grid value as a label ("0.3"). */
     static String label(double v) {
-        return String.format(Locale.ROOT, "%s", new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString());
+        return Plain.format("%s", new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString());
     }
 
     /** Stage-1 description of a checkpoint scored as it is. */

@@ -5,10 +5,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import org.exmerge.text.Plain;
 
 /**
  * {@code report.md}: the search's tables in the shape of the ExMe paper's (per-task scores and the
@@ -139,7 +139,7 @@ final class Report {
                 Double v = r.tasks().get(t);
                 b.append(' ').append(v == null ? "" : fmt(v)).append(" |");
             }
-            b.append(String.format(Locale.ROOT, " %.2f%s | `%s` |%n", r.seconds(), r.resumed() ? " (earlier run)" : "",
+            b.append(Plain.format(" %.2f%s | `%s` |%n", r.seconds(), r.resumed() ? " (earlier run)" : "",
                     r.candidate().shortHash()));
         }
         b.append('\n');
@@ -153,9 +153,9 @@ final class Report {
 
     static String fmt(double v) {
         if (v != 0 && Math.abs(v) < 1e-3) {
-            return String.format(Locale.ROOT, "%.5e", v);
+            return Plain.format("%.5e", v);
         }
-        return String.format(Locale.ROOT, "%.5f", v);
+        return Plain.format("%.5f", v);
     }
 
     private static String cell(String s) {

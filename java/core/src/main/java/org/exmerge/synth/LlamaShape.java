@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorSpec;
+import org.exmerge.text.Plain;
 
 /**
  * A Llama-architecture layout (HF tensor names and shapes, grouped-query attention) sized to a
@@ -79,7 +80,7 @@ public record LlamaShape(int vocab, int hidden, int intermediate, int layers, in
 
     /** A HF config.json for this shape. */
     public String configJson(DType dtype) {
-        return """
+        return Plain.format("""
             {
               "architectures": ["LlamaForCausalLM"],
               "model_type": "llama",
@@ -98,7 +99,7 @@ public record LlamaShape(int vocab, int hidden, int intermediate, int layers, in
               "eos_token_id": 2,
               "torch_dtype": "%s"
             }
-            """.formatted(vocab, hidden, intermediate, layers, heads, kvHeads,
+            """, vocab, hidden, intermediate, layers, heads, kvHeads,
                 dtype == DType.BF16 ? "bfloat16" : dtype == DType.F16 ? "float16" : "float32");
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.exmerge.error.BudgetException;
 import org.exmerge.error.ExmergeException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The fitting of threads, chunk size and chunk buffers to a memory budget, as pure arithmetic. */
 class MemoryBudgetTest {
@@ -151,5 +152,22 @@ class MemoryBudgetTest {
                 .getOperatingSystemMXBean()).getTotalMemorySize();
         assertThat(budget).isPositive().isLessThanOrEqualTo(physical / 2 + 1);
         assertThat(MemoryBudget.cgroupLimit(java.nio.file.Path.of("/no/such/file"))).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void physicalMemoryIsMemTotalElseTheJdksFigure(@TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path meminfo = dir.resolve("meminfo");
+        java.nio.file.Files.writeString(meminfo, "MemTotal:       24683584 kB\nMemFree:        20337948 kB\n");
+        assertThat(MemoryBudget.physicalMemory(meminfo)).isEqualTo(24683584L * 1024);
+        long jdk = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getTotalMemorySize();
+        assertThat(MemoryBudget.physicalMemory(dir.resolve("absent"))).isEqualTo(jdk);
+        java.nio.file.Files.writeString(meminfo, "MemTotal: lots\n");
+        assertThat(MemoryBudget.physicalMemory(meminfo)).isEqualTo(jdk);
+        java.nio.file.Path real = java.nio.file.Path.of("/proc/meminfo");
+        if (java.nio.file.Files.isReadable(real)) {
+            // Outside a container the JDK reads the same figure; inside one it reports the limit, which is lower.
+            assertThat(MemoryBudget.physicalMemory(real)).isGreaterThanOrEqualTo(jdk);
+        }
     }
 }
