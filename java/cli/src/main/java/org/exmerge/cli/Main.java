@@ -12,6 +12,7 @@ public final class Main implements Runnable {
     private CommandSpec spec;
 
     public static void main(String[] args) {
+        HeadStart.begin(args);
         System.exit(run(args));
     }
 
