@@ -1,11 +1,7 @@
 package org.exmerge.cli;
 
-import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import org.exmerge.Exmerge;
 import picocli.CommandLine.Model.CommandSpec;
@@ -66,25 +62,22 @@ final class ExmeCommand implements Callable<Integer> {
         if (!expo && !splitBeta && betas.size() != sfts.size()) {
             throw new IllegalArgumentException("--beta takes one value, or one per --sft");
         }
-        Map<String, Object> r = new LinkedHashMap<>();
-        r.put("merge_method", expo ? "expo" : "exme");
-        r.put("base_model", base.getValue());
-        List<Object> models = new ArrayList<>();
+        // What jackson's YAMLMapper wrote for this recipe, byte for byte (YamlTextTest), without its start-up.
+        StringBuilder y = new StringBuilder("---\n");
+        y.append("merge_method: ").append(YamlText.quoted(expo ? "expo" : "exme")).append('\n');
+        y.append("base_model: ").append(YamlText.quoted(base.getValue())).append('\n');
+        y.append("models:\n");
         for (int i = 0; i < sfts.size(); i++) {
-            Map<String, Object> params = new LinkedHashMap<>();
-            params.put("alpha", alphas.get(i));
+            y.append("- model: ").append(YamlText.quoted(sfts.get(i))).append('\n');
+            y.append("  parameters:\n");
+            y.append("    alpha: ").append(alphas.get(i)).append('\n');
             if (!expo && !splitBeta) {
-                params.put("beta", betas.get(i));
+                y.append("    beta: ").append(betas.get(i)).append('\n');
             }
-            Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("model", sfts.get(i));
-            entry.put("parameters", params);
-            models.add(entry);
         }
-        r.put("models", models);
         if (splitBeta) {
-            r.put("parameters", Map.of("beta", betas.get(0)));
+            y.append("parameters:\n  beta: ").append(betas.get(0)).append('\n');
         }
-        return new YAMLMapper().writeValueAsString(r);
+        return y.toString();
     }
 }
