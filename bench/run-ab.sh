@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Before/after on a noisy machine: builds another revision in a temporary worktree and runs the same
-# merges with it and with this checkout, interleaved (old, new, old, new …), each from a fresh output
+# merges with it and with this checkout, interleaved (old, new, new, old, …), each from a fresh output
 # directory, so drift over minutes hits both alike. Each merge is timed as a whole process (JVM start
 # included: what a user waits for): wall, CPU (user + system) and, with GNU time installed, peak RSS;
 # then the mean of each per side. On a 2-core VM the wall time of one build drifts by a third within
@@ -9,7 +9,8 @@
 #   bench/run-ab.sh [OLD revision, default HEAD~1] [OUT dir, default /tmp/exmerge-ab] [ROUNDS, default 3]
 #                   [MODELS dir with base, sft-1, sft-2; default ${TMPDIR:-/tmp}/exmerge-e2e/models]
 # OUT decides where the merged models go (a disk directory: fsync counts; /dev/shm/…: memory only);
-# SYNC=0 drops the fsync (--no-sync). METHODS picks among "exme task_arithmetic ties" (default all).
+# SYNC=0 drops the fsync (--no-sync). METHODS picks among "exme task_arithmetic ties" (default all);
+# exme runs the exme command, the others merge a recipe file. FLAGS adds flags to every run (--json).
 # exme: alpha 0.5,0.1, beta 0.1; task_arithmetic and ties: weights 0.5, ties density 0.3.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -36,6 +37,7 @@ recipe ties ", density: 0.3" >"$out/ties.yaml"
 methods=${METHODS:-exme task_arithmetic ties}
 nosync=()
 [ "${SYNC:-1}" = 0 ] && nosync=(--no-sync)
+read -r -a extra <<<"${FLAGS:-}"
 gnutime=$(command -v /usr/bin/time || true)
 log=$(mktemp "${TMPDIR:-/tmp}/exmerge-ab-log.XXXXXX")
 times=$(mktemp "${TMPDIR:-/tmp}/exmerge-ab-time.XXXXXX")
@@ -60,15 +62,19 @@ for dir in "$old" "$root"; do
 done
 cat "$models"/*/* >/dev/null
 for i in $(seq "$rounds"); do
-  for side in old new; do
+  # The process right after another runs in a different state (the last output's pages just freed,
+  # its writeback), and one fixed order gave one side that state every round: alternate it.
+  sides="old new"
+  [ $((i % 2)) = 0 ] && sides="new old"
+  for side in $sides; do
     dir=$old
     [ "$side" = new ] && dir=$root
     for method in $methods; do
       if [ "$method" = exme ]; then
         r=$(measure "$dir/bin/exmerge" exme --base "$models/base" --sft "$models/sft-1" --sft "$models/sft-2" \
-          --alpha 0.5,0.1 --beta 0.1 "$out/m" ${nosync[@]+"${nosync[@]}"})
+          --alpha 0.5,0.1 --beta 0.1 "$out/m" ${nosync[@]+"${nosync[@]}"} ${extra[@]+"${extra[@]}"})
       else
-        r=$(measure "$dir/bin/exmerge" merge "$out/$method.yaml" "$out/m" ${nosync[@]+"${nosync[@]}"})
+        r=$(measure "$dir/bin/exmerge" merge "$out/$method.yaml" "$out/m" ${nosync[@]+"${nosync[@]}"} ${extra[@]+"${extra[@]}"})
       fi
       echo "$side $method $r" | tee -a "$log" | awk '{printf "round '"$i"' %s %s: %s s wall, %s s CPU, peak RSS %s MB\n", $1, $2, $3, $4, $5}'
     done
