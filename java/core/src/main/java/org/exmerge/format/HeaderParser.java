@@ -66,8 +66,10 @@ final class HeaderParser {
 
     private HeaderParser(Path file, CharBuffer text) {
         this.file = file;
-        this.json = Arrays.copyOfRange(text.array(), text.arrayOffset(), text.arrayOffset() + text.limit());
-        this.length = json.length;
+        // The decoder's own array, not a copy: a header may be up to 100 MB.
+        this.json = text.arrayOffset() == 0 ? text.array() : Arrays.copyOfRange(text.array(), text.arrayOffset(),
+                text.arrayOffset() + text.limit());
+        this.length = text.limit();
     }
 
     /** Tensors come back sorted by offset; span consistency is the caller's job. */
