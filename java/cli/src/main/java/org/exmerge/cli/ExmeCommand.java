@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.exmerge.Exmerge;
+import org.exmerge.recipe.YamlText;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
@@ -62,7 +63,7 @@ final class ExmeCommand implements Callable<Integer> {
         if (!expo && !splitBeta && betas.size() != sfts.size()) {
             throw new IllegalArgumentException("--beta takes one value, or one per --sft");
         }
-        // What jackson's YAMLMapper wrote for this recipe, byte for byte (YamlTextTest), without its start-up.
+        // What jackson's YAMLMapper wrote for this recipe, byte for byte (ExmeRecipeTextTest), without its start-up.
         StringBuilder y = new StringBuilder("---\n");
         y.append("merge_method: ").append(YamlText.quoted(expo ? "expo" : "exme")).append('\n');
         y.append("base_model: ").append(YamlText.quoted(base.getValue())).append('\n');

@@ -1,21 +1,17 @@
 package org.exmerge.search;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import java.nio.file.Path;
 import java.util.List;
+import org.exmerge.recipe.YamlText;
 import org.exmerge.text.Plain;
 
 /** Canonical recipe text: the same search always writes byte-identical recipes, so hashes identify candidates. */
 final class Recipes {
     private Recipes() {}
 
-    /** A path as a double-quoted YAML scalar (JSON string syntax, which YAML accepts). */
+    /** A path as a double-quoted YAML scalar. */
     static String quote(Path p) {
-        try {
-            return ResultsLog.JSON.writeValueAsString(p.toAbsolutePath().normalize().toString());
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        return YamlText.quoted(p.toAbsolutePath().normalize().toString());
     }
 
     /** A number as YAML: Double.toString reads back to the same double. */

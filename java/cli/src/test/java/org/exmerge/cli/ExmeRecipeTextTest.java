@@ -2,7 +2,6 @@ package org.exmerge.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -10,31 +9,8 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class YamlTextTest {
+class ExmeRecipeTextTest {
     private static final YAMLMapper YAML = new YAMLMapper();
-    private static final List<String> NASTY = List.of("", "plain", "/models/sft-1", "C:\\models\\sft", "a: b # c",
-            "\"quoted\"", " lead and trail ", "- dash", "? question", "{flow}, [seq]", "&anchor *alias !tag", "%percent @at `tick",
-            "tab\there", "line\nbreak", "cr\rlf", "nul\0byte", "del\u007f", "next\u0085line", "sep\u2028par\u2029",
-            "\ufeffbom", "non-char\ufffe\uffff", "模型/微调", "emoji 🤖", "lone \ud800 high", "lone \udc00 low", "yes", "null",
-            "0.5", "~", "'single'");
-
-    @Test
-    void everyStringReadsBackAsItself() throws Exception {
-        for (String s : NASTY) {
-            JsonNode back = YAML.readTree("k: " + YamlText.quoted(s) + "\n").get("k");
-            assertThat(back.isTextual()).as(s).isTrue();
-            assertThat(back.textValue()).as(s).isEqualTo(s);
-        }
-    }
-
-    @Test
-    void printableStringsAreQuotedAsJacksonQuotesThem() throws Exception {
-        for (String s : NASTY) {
-            if (s.codePoints().allMatch(c -> c >= 0x20 && c < 0x7f || c > 0xff && c < 0x2028 || c > 0xffff)) {
-                assertThat("---\nk: " + YamlText.quoted(s) + "\n").as(s).isEqualTo(YAML.writeValueAsString(Map.of("k", s)));
-            }
-        }
-    }
 
     /** The recipe the flags build is the text YAMLMapper wrote from the same recipe before. */
     @Test

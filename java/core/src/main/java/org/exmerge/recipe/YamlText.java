@@ -1,26 +1,30 @@
-package org.exmerge.cli;
+package org.exmerge.recipe;
 
 import java.util.HexFormat;
 
 /**
- * The few YAML forms a recipe built from flags needs, written directly: jackson's YAMLMapper wrote
- * them before, and its ObjectMapper's set-up (serializers found by introspection, a date format
- * built at class initialisation) took ~0.25 s of every {@code exme} command's start.
+ * Scalars of the recipes exmerge writes as text (the {@code exme} command's, a search's candidates),
+ * written directly: through jackson's YAMLMapper, its ObjectMapper's set-up (serializers found by
+ * introspection, a date format built at class initialisation) took ~0.25 s of an {@code exme}
+ * command's start.
  */
-final class YamlText {
+public final class YamlText {
     private YamlText() {}
 
     /**
      * {@code s} as a double-quoted YAML scalar that reads back as exactly {@code s}: quotes and
-     * backslashes escaped, and every character YAML would not keep as it is (controls, line and
-     * paragraph separators, the byte-order mark, a lone surrogate) written as a {@code \\u} escape.
+     * backslashes escaped, backspace, tab, newline, form feed and carriage return as JSON escapes
+     * them (so a string without the characters below is quoted byte for byte as a JSON string), and
+     * every other character YAML would not keep as it is (controls, line and paragraph separators,
+     * the byte-order mark, a lone surrogate) written as a {@code \\u} escape.
      */
-    static String quoted(String s) {
+    public static String quoted(String s) {
         StringBuilder b = new StringBuilder(s.length() + 2).append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
+            int shortEscape = "\"\\\b\t\n\f\r".indexOf(c);
+            if (shortEscape >= 0) {
+                b.append('\\').append("\"\\btnfr".charAt(shortEscape));
             } else if (kept(s, i)) {
                 b.append(c);
             } else {
