@@ -7,6 +7,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -22,10 +23,11 @@ import org.exmerge.method.TensorMerge;
  * Cuts tensors into fixed-size chunks; a worker of the run's {@link Workers} computes a chunk and
  * writes it at its place in the output ({@link ShardWriter#writeAt}), so filling the page cache runs
  * on every worker rather than on one thread. Chunks are retired strictly in order on the calling thread (progress,
- * releasing a finished tensor's inputs). At most {@code window} native buffers, made as chunks
- * first need them and reused, bound memory: at most {@code window} chunks are in flight, so peak
- * memory depends on threads and chunk size, never on model size. Chunk boundaries never change a
- * result because every kernel is element-wise in absolute element indices.
+ * releasing a finished tensor's inputs). At most {@code window} chunks are in flight; a chunk takes a
+ * native buffer only while it runs, from a pool of at most {@link #buffers(int)} (one per worker),
+ * made as workers first need them and reused: peak memory depends on threads and chunk size, never
+ * on model size. Chunk boundaries never change a result because every kernel is element-wise in
+ * absolute element indices.
  */
 final class ChunkPipeline implements AutoCloseable {
     private final Workers workers;
@@ -33,7 +35,7 @@ final class ChunkPipeline implements AutoCloseable {
     private final int window;
     private final boolean bindAhead;
     private final Arena arena = Arena.ofShared();
-    private final ArrayDeque<MemorySegment> free = new ArrayDeque<>();
+    private final ConcurrentLinkedDeque<MemorySegment> free = new ConcurrentLinkedDeque<>();
 
     ChunkPipeline(Workers workers, long chunkBytes, boolean bindAhead) {
         this.workers = workers;
@@ -42,12 +44,21 @@ final class ChunkPipeline implements AutoCloseable {
         this.window = window(workers.threads());
     }
 
-    /** Chunk buffers (and chunks in flight) for {@code threads} workers: two each, so none waits on retiring. */
+    /** Chunks in flight for {@code threads} workers: two each, so none waits on retiring. */
     static int window(int threads) {
         return 2 * threads + 2;
     }
 
-    private record Pending(Future<?> done, MemorySegment buffer, long bytes, int tensor, boolean last) {}
+    /**
+     * Chunk buffers for {@code threads} workers: a chunk holds one only while a worker runs it, so
+     * queued chunks hold none. A buffer per chunk in flight zeroed (and faulted in) three times the
+     * memory before the first chunks, ~15 ms of a 2-core merge's start.
+     */
+    static int buffers(int threads) {
+        return threads;
+    }
+
+    private record Pending(Future<?> done, long bytes, int tensor, boolean last) {}
 
     /**
      * Writes every tensor of {@code specs} in order. {@code binder} gives each tensor's computation.
@@ -93,21 +104,22 @@ final class ChunkPipeline implements AutoCloseable {
                         drainOne(inFlight, listener, bytes, written);
                     }
                     long count = Math.min(perChunk, n - start);
-                    // Made on first need (at most window of them, as many as are in flight): zeroing them
-                    // all before the first chunk was ~20 ms of a 3 x 1 GB merge's start on this thread.
-                    MemorySegment buf = free.isEmpty() ? arena.allocate(chunkBytes, 64) : free.pop();
                     long s = start;
                     int index = t;
-                    Operand out = new Operand(buf, spec.dtype());
                     Callable<Void> chunk = () -> {
                         if (aborted.get()) {
                             return null; // the run has failed: skip the work, just finish
                         }
-                        merge.compute(s, count, out);
-                        writer.writeAt(index, s * size, buf.asSlice(0, count * size));
+                        MemorySegment buf = takeBuffer();
+                        try {
+                            merge.compute(s, count, new Operand(buf, spec.dtype()));
+                            writer.writeAt(index, s * size, buf.asSlice(0, count * size));
+                        } finally {
+                            free.push(buf);
+                        }
                         return null;
                     };
-                    inFlight.add(new Pending(workers.submit(chunk), buf, count * size, t, start + count == n));
+                    inFlight.add(new Pending(workers.submit(chunk), count * size, t, start + count == n));
                 }
             }
             while (!inFlight.isEmpty()) {
@@ -135,12 +147,17 @@ final class ChunkPipeline implements AutoCloseable {
             throws IOException {
         Pending p = inFlight.poll();
         Workers.await(p.done());
-        free.push(p.buffer());
         bytes[0] += p.bytes();
         listener.progress(bytes[0]);
         if (p.last()) {
             written.accept(p.tensor());
         }
+    }
+
+    /** A free buffer, or a new one: at most one per worker is ever made, as only a running chunk holds one. */
+    private MemorySegment takeBuffer() {
+        MemorySegment buf = free.poll();
+        return buf != null ? buf : arena.allocate(chunkBytes, 64);
     }
 
     @Override

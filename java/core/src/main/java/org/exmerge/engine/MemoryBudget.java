@@ -13,7 +13,8 @@ import org.exmerge.text.Plain;
  * Fits a run's threads, chunk size and chunk buffers to one memory budget. What a run holds at once:
  *
  * <ul>
- *   <li>chunk buffers: {@link ChunkPipeline#window(int)} native buffers of {@code chunkBytes};
+ *   <li>chunk buffers: {@link ChunkPipeline#buffers(int)} native buffers of {@code chunkBytes}, one
+ *       per worker;
  *   <li>input pages being read: each worker computes one chunk at a time and releases the mapped
  *       pages it read as soon as it is done ({@code MemorySegment.unload}), so at most
  *       {@code threads} chunks' input ranges are resident: {@code chunkBytes × inputPerOutputByte}
@@ -90,7 +91,7 @@ public final class MemoryBudget {
      *                  neighbouring passes at the asked threads and chunk size (never at the price
      *                  of either)
      */
-    public record Fit(int threads, long chunkBytes, int window, long needBytes, long budgetBytes, List<String> notices,
+    public record Fit(int threads, long chunkBytes, int buffers, long needBytes, long budgetBytes, List<String> notices,
                       boolean bindAhead) {
         /** {@code opts} with the fitted threads and chunk size. */
         public RunOptions apply(RunOptions opts) {
@@ -161,7 +162,7 @@ public final class MemoryBudget {
     }
 
     private static long buffers(int threads, long chunkBytes) {
-        return ChunkPipeline.window(threads) * chunkBytes;
+        return ChunkPipeline.buffers(threads) * chunkBytes;
     }
 
     private static long inputs(int threads, long chunkBytes, Demand d) {
@@ -180,7 +181,7 @@ public final class MemoryBudget {
     /** The largest chunk (4 KiB aligned when ≥ 4 KiB) with which {@code threads} fit; 0 when none does. */
     static long largestChunk(long budget, int threads, Demand d) {
         double room = budget - pass(threads, d) - (double) inputChunks(threads, d) * d.rangesPerChunk() * FAULT_SLACK;
-        double perChunkByte = ChunkPipeline.window(threads) + inputChunks(threads, d) * d.inputPerOutputByte();
+        double perChunkByte = ChunkPipeline.buffers(threads) + inputChunks(threads, d) * d.inputPerOutputByte();
         long c = (long) Math.floor(room / perChunkByte);
         while (c > 0 && need(threads, c, d) > budget) {
             c--; // rounding of the ceil above
@@ -241,14 +242,14 @@ public final class MemoryBudget {
             notices.add(Plain.format("chunks of %s instead of %s to fit the memory budget of %s",
                     mb(chunk), mb(requestedChunk), mb(budget)));
         }
-        return new Fit(threads, chunk, ChunkPipeline.window(threads), need(threads, chunk, fitted), budget, List.copyOf(notices),
+        return new Fit(threads, chunk, ChunkPipeline.buffers(threads), need(threads, chunk, fitted), budget, List.copyOf(notices),
                 threads > 1 && (aheadFits || aheadIsFree));
     }
 
     private static BudgetException refusal(long budget, long chunk, Demand d) {
         long need = need(1, chunk, d);
-        StringBuilder why = new StringBuilder(Plain.format("1 thread, %s chunks: %d chunk buffers %s, inputs being read %s",
-                mb(chunk), ChunkPipeline.window(1), mb(buffers(1, chunk)), mb(inputs(1, chunk, d))));
+        StringBuilder why = new StringBuilder(Plain.format("1 thread, %s chunks: chunk buffer %s, inputs being read %s",
+                mb(chunk), mb(buffers(1, chunk)), mb(inputs(1, chunk, d))));
         if (d.passBytes() > 0) {
             why.append(", whole-tensor pass over '").append(d.passTensor()).append("' ").append(mb(pass(1, d)));
         }

@@ -114,4 +114,32 @@ class ChunkPipelineTest {
         Thread.sleep(50);
         assertThat(started.get()).as("a chunk started after the run returned").isEqualTo(atReturn);
     }
+
+    @Test
+    void eachRunningChunkHasABufferOfItsOwnAndAtMostOnePerWorkerIsMade() throws Exception {
+        java.util.Set<Long> made = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.Set<Long> inUse = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        AtomicInteger shared = new AtomicInteger();
+        AtomicInteger chunks = new AtomicInteger();
+        OutputRun.Binder binder = (i, parallel) -> (start, n, out) -> {
+            long address = out.segment().address();
+            made.add(address);
+            if (!inUse.add(address)) {
+                shared.incrementAndGet();
+            }
+            try {
+                Thread.sleep(2); // let the other worker run a chunk at the same time
+                zeros().compute(start, n, out);
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            } finally {
+                inUse.remove(address);
+                chunks.incrementAndGet();
+            }
+        };
+        write(dir.resolve("out"), binder);
+        assertThat(chunks.get()).isEqualTo(21);
+        assertThat(shared.get()).as("chunks running in one buffer at once").isZero();
+        assertThat(made).as("buffers made for 2 workers, with 6 chunks in flight").hasSizeBetween(1, 2);
+    }
 }

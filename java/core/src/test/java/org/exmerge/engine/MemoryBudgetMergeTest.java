@@ -95,7 +95,7 @@ class MemoryBudgetMergeTest {
                 notices.add(message);
             }
         };
-        // 1.5 MB: 1 thread with ~150 kB chunks (4 buffers, 2 ranges of 4 input bytes per output byte).
+        // 1.5 MB: 1 thread with ~250 kB chunks (1 buffer, 2 ranges of 4 input bytes per output byte).
         MergeOptions tight = EngineRuns.opts(dir, 100_000, 4 << 20).withMemory(1_500_000);
         Path fitted = dir.resolve("fitted");
         Exmerge.merge(Exmerge.Source.parse(yaml, "soup"), fitted, tight, heard);

@@ -19,11 +19,11 @@ class MemoryBudgetTest {
 
     @Test
     void needIsBuffersPlusInputsBeingReadPlusThePass() {
-        // window 2·2+2 = 6 buffers of 4 MiB; 2 workers each reading 3 × 4 MiB plus 3 ranges of fault slack.
-        assertThat(MemoryBudget.need(2, 4 * MiB, EXME)).isEqualTo(6 * 4 * MiB + 2 * (12 * MiB + 3 * 128 * KiB));
+        // A buffer of 4 MiB per worker; 2 workers each reading 3 × 4 MiB plus 3 ranges of fault slack.
+        assertThat(MemoryBudget.need(2, 4 * MiB, EXME)).isEqualTo(2 * 4 * MiB + 2 * (12 * MiB + 3 * 128 * KiB));
         // After a bind-time pass, all 4 chunks in flight (not just the worker's) may hold their input pages.
-        assertThat(MemoryBudget.need(1, 4 * MiB, PASS)).isEqualTo(4 * 4 * MiB + 4 * (8 * MiB + 2 * 128 * KiB) + 32 * MiB + 512 * KiB);
-        assertThat(MemoryBudget.need(3, 4 * MiB, MemoryBudget.Demand.NONE)).isEqualTo(8 * 4 * MiB);
+        assertThat(MemoryBudget.need(1, 4 * MiB, PASS)).isEqualTo(4 * MiB + 4 * (8 * MiB + 2 * 128 * KiB) + 32 * MiB + 512 * KiB);
+        assertThat(MemoryBudget.need(3, 4 * MiB, MemoryBudget.Demand.NONE)).isEqualTo(3 * 4 * MiB);
     }
 
     @Test
@@ -31,7 +31,7 @@ class MemoryBudgetTest {
         MemoryBudget.Fit fit = MemoryBudget.fit(16L << 30, 2, 4 * MiB, 8, EXME);
         assertThat(fit.threads()).isEqualTo(2);
         assertThat(fit.chunkBytes()).isEqualTo(4 * MiB);
-        assertThat(fit.window()).isEqualTo(6);
+        assertThat(fit.buffers()).isEqualTo(2);
         assertThat(fit.notices()).isEmpty();
         assertThat(fit.needBytes()).isEqualTo(MemoryBudget.need(2, 4 * MiB, EXME));
     }
@@ -48,7 +48,7 @@ class MemoryBudgetTest {
 
     @Test
     void aTightBudgetShrinksTheChunkBeforeTheThreads() throws Exception {
-        long budget = 60 * MiB; // 8 threads × 4 MiB needs 18·4 + 8·12 MiB and more; 1 MiB chunks fit
+        long budget = 60 * MiB; // 8 threads × 4 MiB needs 8·4 + 8·12 MiB and more; 1 MiB chunks fit
         MemoryBudget.Fit fit = MemoryBudget.fit(budget, 8, 4 * MiB, 8, EXME);
         assertThat(fit.threads()).isEqualTo(8);
         assertThat(fit.chunkBytes()).isLessThan(4 * MiB).isGreaterThanOrEqualTo(MemoryBudget.SHRINK_FLOOR);
@@ -60,14 +60,14 @@ class MemoryBudgetTest {
 
     @Test
     void thenTheThreads() throws Exception {
-        long budget = 20 * MiB; // 1 MiB chunks fit 3 threads (8 buffers + 3 × 3.4 MiB), not 4
+        long budget = 15 * MiB; // 1 MiB chunks fit 3 threads (3 buffers + 3 × 3.4 MiB), not 4
         MemoryBudget.Fit fit = MemoryBudget.fit(budget, 8, 4 * MiB, 8, EXME);
         assertThat(fit.threads()).isEqualTo(3);
         assertThat(MemoryBudget.need(4, MemoryBudget.SHRINK_FLOOR, EXME)).isGreaterThan(budget);
         assertThat(fit.chunkBytes()).isGreaterThanOrEqualTo(MemoryBudget.SHRINK_FLOOR).isLessThan(4 * MiB);
         assertThat(fit.needBytes()).isLessThanOrEqualTo(budget);
         assertThat(fit.notices()).hasSize(2);
-        assertThat(fit.notices().getFirst()).isEqualTo("8 threads requested, 3 used (memory budget 21.0 MB)");
+        assertThat(fit.notices().getFirst()).isEqualTo("8 threads requested, 3 used (memory budget 15.7 MB)");
     }
 
     @Test
@@ -115,8 +115,8 @@ class MemoryBudgetTest {
         long need = MemoryBudget.need(1, MemoryBudget.MIN_CHUNK_BYTES, PASS);
         assertThatThrownBy(() -> MemoryBudget.fit(64_000_000L, 2, 4 * MiB, 2, new MemoryBudget.Demand(2.0, 2, 80_000_000L, "embed", 512 * KiB)))
                 .isInstanceOf(BudgetException.class)
-                .hasMessageStartingWith("memory budget 64.0 MB (--memory) is too small: this merge needs at least 82.4 MB")
-                .hasMessageContaining("1 thread, 65.5 kB chunks: 4 chunk buffers 262.1 kB, inputs being read 1.6 MB")
+                .hasMessageStartingWith("memory budget 64.0 MB (--memory) is too small: this merge needs at least 82.2 MB")
+                .hasMessageContaining("1 thread, 65.5 kB chunks: chunk buffer 65.5 kB, inputs being read 1.6 MB")
                 .hasMessageContaining("whole-tensor pass over 'embed' 80.5 MB")
                 .satisfies(e -> {
                     BudgetException b = (BudgetException) e;
