@@ -51,13 +51,17 @@ MK_INLINE __m512 mk512_load_full(const void *p, int32_t t, int64_t j) {
     }
 }
 
-MK_INLINE __m256i mk512_to_bf16(__m512 v) {
+/* Each lane's bfloat16 bits (round to nearest even, NaN 0x7FC0) in the low half of its 32 bits. */
+MK_INLINE __m512i mk512_bf16_round(__m512 v) {
     __m512i b = _mm512_castps_si512(v);
     __m512i odd = _mm512_and_si512(_mm512_srli_epi32(b, 16), _mm512_set1_epi32(1));
     __m512i r = _mm512_srli_epi32(_mm512_add_epi32(b, _mm512_add_epi32(_mm512_set1_epi32(0x7FFF), odd)), 16);
     __mmask16 nan = _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
-    r = _mm512_mask_blend_epi32(nan, r, _mm512_set1_epi32(0x7FC0));
-    return _mm512_cvtepi32_epi16(r);
+    return _mm512_mask_blend_epi32(nan, r, _mm512_set1_epi32(0x7FC0));
+}
+
+MK_INLINE __m256i mk512_to_bf16(__m512 v) {
+    return _mm512_cvtepi32_epi16(mk512_bf16_round(v));
 }
 
 MK_INLINE __m256i mk512_to_f16(__m512 v) {

@@ -19,6 +19,8 @@ class NativeIsaCoverageTest {
 
     @Test
     void avx2PathsAreExercised() throws Exception {
+        Assumptions.assumeTrue(NativeTestSupport.emulation() == null,
+                "the avx512-emulated run exercises the AVX-512 path alone (the main run, the others)");
         checkExercised(ExmergeNative.MK_ISA_AVX2);
     }
 

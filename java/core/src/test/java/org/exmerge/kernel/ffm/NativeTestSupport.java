@@ -21,6 +21,11 @@ public final class NativeTestSupport {
     private NativeTestSupport() {}
 
     public static void requireNative() {
+        Path emulation = emulation();
+        if (emulation != null) {
+            requireEmulation(emulation);
+            return;
+        }
         if (NativeSupport.isAvailable()) {
             return;
         }
@@ -38,6 +43,32 @@ public final class NativeTestSupport {
         Assumptions.abort("native library could not be built here (cmake or a C compiler missing): " + cause.getMessage());
     }
 
+    /**
+     * The AVX-512 emulation library that the {@code avx512-emulated} test run (java/core/pom.xml)
+     * loads in place of libexmerge, or null in every other run.
+     */
+    public static Path emulation() {
+        String p = System.getProperty("exmerge.test.avx512emu");
+        return p == null || p.isBlank() ? null : Path.of(p).toAbsolutePath().normalize();
+    }
+
+    /** In the emulated run: that library, and nothing else, loaded, with its AVX-512 path the best one. */
+    private static void requireEmulation(Path emulation) {
+        if (!Files.isRegularFile(emulation)) {
+            Assumptions.abort("no AVX-512 emulation library here (" + emulation + "): native/emu builds it with GCC or "
+                    + "Clang on x86-64");
+        }
+        NativeLoader.Loaded loaded = NativeLibrary.loaded();
+        Path got = loaded == null ? null : loaded.path().toAbsolutePath().normalize();
+        if (!emulation.equals(got)) {
+            fail("the avx512-emulated run loaded " + (got == null ? "no library" : got) + ", not " + emulation
+                    + (loaded == null ? ": " + NativeSupport.unavailabilityCause() : ""));
+        }
+        if (ExmergeNative.bestIsa() != ExmergeNative.MK_ISA_AVX512) {
+            fail("the AVX-512 emulation library offers " + CpuFeatures.isaName(ExmergeNative.bestIsa()) + ", not avx512");
+        }
+    }
+
     /** target/native-build.properties as the build wrote it, or null when the native step did not run. */
     static Properties buildMarker() {
         Path p = Path.of(System.getProperty("exmerge.native.marker", "target/native-build.properties"));
@@ -53,9 +84,15 @@ public final class NativeTestSupport {
         return props;
     }
 
-    /** The instruction-set paths this machine can run, scalar first. */
+    /**
+     * The instruction-set paths this machine can run, scalar first; in the avx512-emulated run only
+     * the AVX-512 one (the main run covers the others).
+     */
     public static List<Integer> isas() {
         requireNative();
+        if (emulation() != null) {
+            return List.of(ExmergeNative.MK_ISA_AVX512);
+        }
         List<Integer> out = new ArrayList<>();
         for (int isa = ExmergeNative.MK_ISA_SCALAR; isa <= ExmergeNative.bestIsa(); isa++) {
             out.add(isa);
