@@ -325,18 +325,17 @@ MKE __m512i mke_mask_sub_epi32(__m512i src, __mmask16 k, __m512i a, __m512i b) {
 #define _mm512_mask_add_epi32(src, k, a, b) mke_mask_add_epi32(src, k, a, b)
 #undef _mm512_mask_sub_epi32
 #define _mm512_mask_sub_epi32(src, k, a, b) mke_mask_sub_epi32(src, k, a, b)
-MKE __mmask16 mke_cmplt_epi32(__m512i a, __m512i b) {
-    mke_v16si x = (mke_v16si)a, y = (mke_v16si)b;
-    __mmask16 m = 0;
-    for (int i = 0; i < 16; i++) m |= (__mmask16)((x[i] < y[i]) << i);
-    return m;
-}
-MKE __mmask16 mke_cmplt_epu32(__m512i a, __m512i b) {
-    mke_v16su x = (mke_v16su)a, y = (mke_v16su)b;
-    __mmask16 m = 0;
-    for (int i = 0; i < 16; i++) m |= (__mmask16)((x[i] < y[i]) << i);
-    return m;
-}
+/* a 16-bit mask of lanes where a < b, as lanes of V (signed or unsigned 32-bit) */
+#define MKE_CMPLT32(name, V)                                                   \
+    MKE __mmask16 name(__m512i a, __m512i b) {                                 \
+        V x = (V)a, y = (V)b;                                                  \
+        __mmask16 m = 0;                                                       \
+        for (int i = 0; i < 16; i++) m |= (__mmask16)((x[i] < y[i]) << i);    \
+        return m;                                                              \
+    }
+MKE_CMPLT32(mke_cmplt_epi32, mke_v16si)
+MKE_CMPLT32(mke_cmplt_epu32, mke_v16su)
+MKE __mmask16 mke_not16(__mmask16 m) { return (__mmask16)(0xFFFFu & ~(unsigned)m); }
 MKE __mmask8 mke_test_epi64(__m512i a, __m512i b) {
     mke_v8du x = (mke_v8du)a, y = (mke_v8du)b;
     __mmask8 m = 0;
@@ -367,18 +366,12 @@ MKE_BY_HALVES(packus_epi32, __m512i, si, _mm256_packus_epi32)
 #define _mm512_extracti64x4_epi64(v, i) ((i) ? mke_hi_si(v) : mke_lo_si(v))
 #undef _mm256_maskz_mov_epi16
 #define _mm256_maskz_mov_epi16(k, a) mke_blend16(k, _mm256_setzero_si256(), a)
-MKE __mmask16 mke_cmpge_epu32(__m512i a, __m512i b) {
-    mke_v16su x = (mke_v16su)a, y = (mke_v16su)b;
-    __mmask16 m = 0;
-    for (int i = 0; i < 16; i++) m |= (__mmask16)((x[i] >= y[i]) << i);
-    return m;
-}
 #undef _mm512_cmpge_epu32_mask
-#define _mm512_cmpge_epu32_mask(a, b) mke_cmpge_epu32(a, b)
+#define _mm512_cmpge_epu32_mask(a, b) mke_not16(mke_cmplt_epu32(a, b))
 #undef _mm512_cmplt_epi32_mask
 #define _mm512_cmplt_epi32_mask(a, b) mke_cmplt_epi32(a, b)
 #undef _mm512_cmpge_epi32_mask
-#define _mm512_cmpge_epi32_mask(a, b) ((__mmask16)~mke_cmplt_epi32(a, b))
+#define _mm512_cmpge_epi32_mask(a, b) mke_not16(mke_cmplt_epi32(a, b))
 #undef _mm512_cmplt_epu32_mask
 #define _mm512_cmplt_epu32_mask(a, b) mke_cmplt_epu32(a, b)
 #undef _mm512_test_epi64_mask
