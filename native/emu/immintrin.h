@@ -24,6 +24,9 @@
 #include <string.h>
 
 #define MKE static inline __attribute__((always_inline))
+/* Lane-by-lane loops are called, not inlined: inlined into every instantiation of the sparse merge
+ * they made one file take 18 minutes to compile. */
+#define MKE_LANES static __attribute__((noinline, unused))
 
 typedef int32_t mke_v16si __attribute__((vector_size(64), may_alias));
 typedef uint32_t mke_v16su __attribute__((vector_size(64), may_alias));
@@ -115,35 +118,35 @@ MKE void mke_storeu_si512(void *p, __m512i v) { memcpy(p, &v, 64); }
 #define _mm512_storeu_si512(p, v) mke_storeu_si512(p, v)
 
 /* ---- masked loads, stores, moves and blends: lane by lane, only the mask's lanes touched ---- */
-MKE __m512 mke_maskz_loadu_ps(__mmask16 m, const void *p) {
+MKE_LANES __m512 mke_maskz_loadu_ps(__mmask16 m, const void *p) {
     mke_v16si r = {0};
     for (int i = 0; i < 16; i++) {
         if (m >> i & 1) memcpy((char *)&r + 4 * i, (const char *)p + 4 * i, 4);
     }
     return (__m512)r;
 }
-MKE __m256 mke_maskz_loadu_ps256(__mmask8 m, const void *p) {
+MKE_LANES __m256 mke_maskz_loadu_ps256(__mmask8 m, const void *p) {
     mke_v8sf r = {0};
     for (int i = 0; i < 8; i++) {
         if (m >> i & 1) memcpy((char *)&r + 4 * i, (const char *)p + 4 * i, 4);
     }
     return (__m256)r;
 }
-MKE __m256i mke_maskz_loadu_epi16(__mmask16 m, const void *p) {
+MKE_LANES __m256i mke_maskz_loadu_epi16(__mmask16 m, const void *p) {
     mke_v16hu r = {0};
     for (int i = 0; i < 16; i++) {
         if (m >> i & 1) memcpy((char *)&r + 2 * i, (const char *)p + 2 * i, 2);
     }
     return (__m256i)r;
 }
-MKE void mke_mask_storeu_32(void *p, __mmask16 m, const void *v) {
+MKE_LANES void mke_mask_storeu_32(void *p, __mmask16 m, const void *v) {
     for (int i = 0; i < 16; i++) {
         if (m >> i & 1) memcpy((char *)p + 4 * i, (const char *)v + 4 * i, 4);
     }
 }
 MKE void mke_mask_storeu_ps(void *p, __mmask16 m, __m512 v) { mke_mask_storeu_32(p, m, &v); }
 MKE void mke_mask_storeu_epi32(void *p, __mmask16 m, __m512i v) { mke_mask_storeu_32(p, m, &v); }
-MKE void mke_mask_storeu_epi16(void *p, __mmask16 m, __m256i v) {
+MKE_LANES void mke_mask_storeu_epi16(void *p, __mmask16 m, __m256i v) {
     for (int i = 0; i < 16; i++) {
         if (m >> i & 1) memcpy((char *)p + 2 * i, (const char *)&v + 2 * i, 2);
     }
@@ -162,21 +165,21 @@ MKE void mke_mask_storeu_epi16(void *p, __mmask16 m, __m256i v) {
 #define _mm256_mask_storeu_epi16(p, m, v) mke_mask_storeu_epi16(p, m, v)
 
 /* k ? b : a per 32-bit lane (blend), k ? a : 0 (maskz mov) */
-MKE __m512i mke_blend32(__mmask16 k, __m512i a, __m512i b) {
+MKE_LANES __m512i mke_blend32(__mmask16 k, __m512i a, __m512i b) {
     mke_v16si x = (mke_v16si)a, y = (mke_v16si)b;
     for (int i = 0; i < 16; i++) {
         if (k >> i & 1) x[i] = y[i];
     }
     return (__m512i)x;
 }
-MKE __m512i mke_blend64(__mmask8 k, __m512i a, __m512i b) {
+MKE_LANES __m512i mke_blend64(__mmask8 k, __m512i a, __m512i b) {
     mke_v8di x = (mke_v8di)a, y = (mke_v8di)b;
     for (int i = 0; i < 8; i++) {
         if (k >> i & 1) x[i] = y[i];
     }
     return (__m512i)x;
 }
-MKE __m256i mke_blend16(__mmask16 k, __m256i a, __m256i b) {
+MKE_LANES __m256i mke_blend16(__mmask16 k, __m256i a, __m256i b) {
     mke_v16hu x = (mke_v16hu)a, y = (mke_v16hu)b;
     for (int i = 0; i < 16; i++) {
         if (k >> i & 1) x[i] = y[i];
@@ -266,7 +269,7 @@ MKE __m512i mke_cvtepu16_epi32(__m256i h) {
 #undef _mm512_cvtepu16_epi32
 #define _mm512_cvtepu16_epi32(h) mke_cvtepu16_epi32(h)
 /* vpmovdw: each 32-bit lane truncated to its low 16 bits */
-MKE __m256i mke_cvtepi32_epi16(__m512i a) {
+MKE_LANES __m256i mke_cvtepi32_epi16(__m512i a) {
     mke_v16su x = (mke_v16su)a;
     mke_v16hu r;
     for (int i = 0; i < 16; i++) r[i] = (uint16_t)x[i];
@@ -327,7 +330,7 @@ MKE __m512i mke_mask_sub_epi32(__m512i src, __mmask16 k, __m512i a, __m512i b) {
 #define _mm512_mask_sub_epi32(src, k, a, b) mke_mask_sub_epi32(src, k, a, b)
 /* a 16-bit mask of lanes where a < b, as lanes of V (signed or unsigned 32-bit) */
 #define MKE_CMPLT32(name, V)                                                   \
-    MKE __mmask16 name(__m512i a, __m512i b) {                                 \
+    MKE_LANES __mmask16 name(__m512i a, __m512i b) {                                 \
         V x = (V)a, y = (V)b;                                                  \
         __mmask16 m = 0;                                                       \
         for (int i = 0; i < 16; i++) m |= (__mmask16)((x[i] < y[i]) << i);    \
@@ -336,7 +339,7 @@ MKE __m512i mke_mask_sub_epi32(__m512i src, __mmask16 k, __m512i a, __m512i b) {
 MKE_CMPLT32(mke_cmplt_epi32, mke_v16si)
 MKE_CMPLT32(mke_cmplt_epu32, mke_v16su)
 MKE __mmask16 mke_not16(__mmask16 m) { return (__mmask16)(0xFFFFu & ~(unsigned)m); }
-MKE __mmask8 mke_test_epi64(__m512i a, __m512i b) {
+MKE_LANES __mmask8 mke_test_epi64(__m512i a, __m512i b) {
     mke_v8du x = (mke_v8du)a, y = (mke_v8du)b;
     __mmask8 m = 0;
     for (int i = 0; i < 8; i++) m |= (__mmask8)(((x[i] & y[i]) != 0) << i);
@@ -376,5 +379,50 @@ MKE_BY_HALVES(packus_epi32, __m512i, si, _mm256_packus_epi32)
 #define _mm512_cmplt_epu32_mask(a, b) mke_cmplt_epu32(a, b)
 #undef _mm512_test_epi64_mask
 #define _mm512_test_epi64_mask(a, b) mke_test_epi64(a, b)
+
+/* ---- added for the rebuilt Philox, band select and register-resident sparse merge ---- */
+#undef _mm512_cmpgt_epi32_mask
+#define _mm512_cmpgt_epi32_mask(a, b) mke_cmplt_epi32(b, a)
+MKE_LANES __mmask16 mke_cmpeq_epi32(__m512i a, __m512i b) {
+    mke_v16si x = (mke_v16si)a, y = (mke_v16si)b;
+    __mmask16 m = 0;
+    for (int i = 0; i < 16; i++) m |= (__mmask16)((x[i] == y[i]) << i);
+    return m;
+}
+#undef _mm512_cmpeq_epi32_mask
+#define _mm512_cmpeq_epi32_mask(a, b) mke_cmpeq_epi32(a, b)
+/* vpcompressd to a register: the mask's lanes in order from lane 0, zeros above */
+MKE_LANES __m512i mke_maskz_compress_epi32(__mmask16 k, __m512i a) {
+    mke_v16si x = (mke_v16si)a, r = {0};
+    int n = 0;
+    for (int i = 0; i < 16; i++) {
+        if (k >> i & 1) r[n++] = x[i];
+    }
+    return (__m512i)r;
+}
+#undef _mm512_maskz_compress_epi32
+#define _mm512_maskz_compress_epi32(k, a) mke_maskz_compress_epi32(k, a)
+/* vpshufd with a merge mask: lane 4q + i takes a's lane 4q + imm[2i+1:2i] where k is set, src's elsewhere */
+MKE_LANES __m512i mke_mask_shuffle_epi32(__m512i src, __mmask16 k, __m512i a, unsigned imm) {
+    mke_v16si s = (mke_v16si)src, x = (mke_v16si)a;
+    for (int i = 0; i < 16; i++) {
+        if (k >> i & 1) s[i] = x[(i & ~3) + (int)(imm >> (2 * (i & 3)) & 3)];
+    }
+    return (__m512i)s;
+}
+#undef _mm512_mask_shuffle_epi32
+#define _mm512_mask_shuffle_epi32(src, k, a, imm) mke_mask_shuffle_epi32(src, k, a, (unsigned)(imm))
+/* vpternlogd: bit j of the result is imm's bit (a_j << 2 | b_j << 1 | c_j) */
+MKE_LANES __m512i mke_ternarylogic(__m512i a, __m512i b, __m512i c, unsigned imm) {
+    mke_v8du x = (mke_v8du)a, y = (mke_v8du)b, z = (mke_v8du)c, r = {0};
+    for (unsigned t = 0; t < 8; t++) {
+        if (imm >> t & 1) {
+            r |= ((t & 4) ? x : ~x) & ((t & 2) ? y : ~y) & ((t & 1) ? z : ~z);
+        }
+    }
+    return (__m512i)r;
+}
+#undef _mm512_ternarylogic_epi32
+#define _mm512_ternarylogic_epi32(a, b, c, imm) mke_ternarylogic(a, b, c, (unsigned)(imm))
 
 #endif

@@ -114,8 +114,8 @@ typedef struct mk_kernel_table {
     /* sparse_values for every model then sparse_combine, register-resident (no value tiles), over
      * elements e..e+len of inputs x[i] and base b that all have type t (a MK_DTYPE_*), with no random
      * drop, each model's from, below (clamped) and div given: out[0..done) as the tile path would
-     * write it, done the elements it did (a multiple of 8, 0 when it takes no such calls: then the
-     * tile path does them all). */
+     * write it, done the elements it did (a multiple of 8, or len; 0 when it takes no such calls: then
+     * the tile path does them all). */
     int64_t (*sparse_direct)(const mk_sparse_args *a, const void *const *x, int32_t t, const void *b, int64_t e,
                              int64_t len, const uint32_t *from, const uint32_t *below, const float *div, void *out);
     /* numerics §4 lanes of one model's tile for MK_NORM_L1 / MK_NORM_L2 (t and keep as sparse_values):

@@ -35,31 +35,32 @@ void mk_sparse_values_avx512(const void *x, int32_t tx, const float *b, int64_t 
     }
 }
 
-/* m for 16 elements; ELECT and NORMALIZE are constants at every call site, so each instantiation
- * carries only its own branch-free path. */
-MK_INLINE __m512 mix_vec(const mk_sparse_args *a, const float *v, int64_t j, __mmask16 m, int32_t ELECT,
-                         int NORMALIZE) {
+/* m for 16 elements of k models' values: r[i] when r is set (the register-resident path), else the
+ * value tiles v + i * MK_SPARSE_TILE at j (lanes m). ELECT, NORMALIZE and whether r is set are
+ * constants at every call site, so each instantiation carries only its own branch-free path. */
+MK_INLINE __m512 mix_vec(const float *v, const __m512 *r, int64_t j, __mmask16 m, int32_t k, const float *weights,
+                         float sum_divisor, int32_t ELECT, int NORMALIZE) {
+#define MK_VALUE(i) (r != NULL ? r[i] : _mm512_maskz_loadu_ps(m, v + (int64_t)(i) * MK_SPARSE_TILE + j))
     const __m512 zero = _mm512_setzero_ps();
-    const int32_t k = a->n_models;
     __m512 mix = zero;
     if (ELECT == MK_ELECT_NONE) {
         for (int32_t i = 0; i < k; i++) {
-            mix = _mm512_add_ps(mix, _mm512_maskz_loadu_ps(m, v + (int64_t)i * MK_SPARSE_TILE + j));
+            mix = _mm512_add_ps(mix, MK_VALUE(i));
         }
-        return NORMALIZE ? _mm512_div_ps(mix, _mm512_set1_ps(a->sum_divisor)) : mix;
+        return NORMALIZE ? _mm512_div_ps(mix, _mm512_set1_ps(sum_divisor)) : mix;
     }
     __mmask16 up;
     if (ELECT == MK_ELECT_SUM) {
         __m512 s = zero;
         for (int32_t i = 0; i < k; i++) {
-            s = _mm512_add_ps(s, _mm512_maskz_loadu_ps(m, v + (int64_t)i * MK_SPARSE_TILE + j));
+            s = _mm512_add_ps(s, MK_VALUE(i));
         }
         up = _mm512_cmp_ps_mask(s, zero, _CMP_GE_OQ); /* true for -0, false for NaN */
     } else {
         __m512i c = _mm512_setzero_si512();
         const __m512i one = _mm512_set1_epi32(1);
         for (int32_t i = 0; i < k; i++) {
-            __m512 x = _mm512_maskz_loadu_ps(m, v + (int64_t)i * MK_SPARSE_TILE + j);
+            __m512 x = MK_VALUE(i);
             c = _mm512_mask_add_epi32(c, _mm512_cmp_ps_mask(x, zero, _CMP_GT_OQ), c, one);
             c = _mm512_mask_sub_epi32(c, _mm512_cmp_ps_mask(x, zero, _CMP_LT_OQ), c, one);
         }
@@ -67,17 +68,18 @@ MK_INLINE __m512 mix_vec(const mk_sparse_args *a, const float *v, int64_t j, __m
     }
     __m512 d = zero;
     for (int32_t i = 0; i < k; i++) {
-        __m512 x = _mm512_maskz_loadu_ps(m, v + (int64_t)i * MK_SPARSE_TILE + j);
+        __m512 x = MK_VALUE(i);
         __mmask16 agree = (up & _mm512_cmp_ps_mask(x, zero, _CMP_GT_OQ)) |
                           ((__mmask16)~up & _mm512_cmp_ps_mask(x, zero, _CMP_LT_OQ));
         mix = _mm512_add_ps(mix, _mm512_maskz_mov_ps(agree, x));
-        d = _mm512_add_ps(d, _mm512_maskz_mov_ps(agree, _mm512_set1_ps(a->weights[i])));
+        d = _mm512_add_ps(d, _mm512_maskz_mov_ps(agree, _mm512_set1_ps(weights[i])));
     }
     if (NORMALIZE) {
         __mmask16 z = _mm512_cmp_ps_mask(d, zero, _CMP_EQ_OQ);
         mix = _mm512_div_ps(mix, _mm512_add_ps(d, _mm512_maskz_mov_ps(z, _mm512_set1_ps(1.0f))));
     }
     return mix;
+#undef MK_VALUE
 }
 
 MK_INLINE void combine(const mk_sparse_args *a, const float *v, const float *b, int64_t len, void *out,
@@ -85,7 +87,7 @@ MK_INLINE void combine(const mk_sparse_args *a, const float *v, const float *b, 
     const __m512 lambda = _mm512_set1_ps(a->lambda);
     for (int64_t j = 0; j < len; j += 16) {
         __mmask16 m = len - j >= 16 ? 0xFFFF : mk512_tail(len - j);
-        __m512 mix = mix_vec(a, v, j, m, ELECT, NORMALIZE);
+        __m512 mix = mix_vec(v, NULL, j, m, a->n_models, a->weights, a->sum_divisor, ELECT, NORMALIZE);
         mk512_store(out, O, j, _mm512_fmadd_ps(lambda, mix, _mm512_maskz_loadu_ps(m, b + j)), m);
     }
 }
@@ -109,6 +111,104 @@ void mk_sparse_combine_avx512(const mk_sparse_args *a, const float *v, const flo
         if (a->normalize) { MK_COMBINE_OUT(MK_ELECT_COUNT, 1) } else { MK_COMBINE_OUT(MK_ELECT_COUNT, 0) }
         break;
     }
+}
+
+/* One model's value for 16 elements from registers: values_vec with no random drop, t / 1 left out
+ * (t is a difference, so never a signalling NaN, and t / 1 is t bit for bit). */
+MK_INLINE __m512 direct_value(__m512 t, __m512i from, __m512i below, int DIVIDE, __m512 div, __m512 w) {
+    __m512i key = _mm512_min_epu32(_mm512_and_si512(_mm512_castps_si512(t), _mm512_set1_epi32(0x7FFFFFFF)),
+                                   _mm512_set1_epi32((int)MK_NAN_KEY));
+    __mmask16 keep = _mm512_cmpge_epi32_mask(key, from) & _mm512_cmplt_epi32_mask(key, below);
+    return _mm512_mul_ps(w, _mm512_maskz_mov_ps(keep, DIVIDE ? _mm512_div_ps(t, div) : t));
+}
+
+/* 16 elements j.. of the register-resident merge (lanes m; all 16 when FULL, a constant). */
+MK_INLINE void direct_step(const void *const *xi, const void *b, int64_t e, int64_t j, __mmask16 m, int FULL,
+                           const __m512i *vfrom, const __m512i *vbelow, const __m512 *vdiv, const __m512 *vw,
+                           const float *w, float sum_divisor, int normalize, __m512 lambda, void *out, int32_t o,
+                           int32_t T, int32_t K, int32_t ELECT, int DIVIDE) {
+    __m512 bv = FULL ? mk512_load_full(b, T, e + j) : mk512_load(b, T, e + j, m);
+    __m512 r[4];
+    for (int32_t i = 0; i < K; i++) {
+        __m512 xv = FULL ? mk512_load_full(xi[i], T, e + j) : mk512_load(xi[i], T, e + j, m);
+        r[i] = direct_value(_mm512_sub_ps(xv, bv), vfrom[i], vbelow[i], DIVIDE, vdiv[i], vw[i]);
+    }
+    __m512 mix = normalize ? mix_vec(NULL, r, 0, m, K, w, sum_divisor, ELECT, 1)
+                           : mix_vec(NULL, r, 0, m, K, w, sum_divisor, ELECT, 0);
+    mk512_store(out, o, j, _mm512_fmadd_ps(lambda, mix, bv), m);
+}
+
+/* The register-resident sparse merge (mk_kernel_table.sparse_direct) for K models of type T, base
+ * T too, as on AVX2 (sparse_avx2.c), 16 elements a step and the tail masked. */
+MK_INLINE void direct(const mk_sparse_args *a, const void *const *x, const void *b, int64_t e, int64_t len,
+                      const uint32_t *from, const uint32_t *below, const float *div, void *out, int32_t T, int32_t K,
+                      int32_t ELECT, int DIVIDE) {
+    __m512i vfrom[4], vbelow[4];
+    __m512 vdiv[4], vw[4];
+    float w[4]; /* a copy the output's stores cannot alias, so it stays in registers */
+    const void *xi[4];
+    for (int32_t i = 0; i < K; i++) {
+        vfrom[i] = _mm512_set1_epi32((int)from[i]);
+        vbelow[i] = _mm512_set1_epi32((int)below[i]);
+        vdiv[i] = _mm512_set1_ps(div[i]);
+        w[i] = a->weights[i];
+        vw[i] = _mm512_set1_ps(w[i]);
+        xi[i] = x[i];
+    }
+    const __m512 lambda = _mm512_set1_ps(a->lambda);
+    const float sum_divisor = a->sum_divisor;
+    const int normalize = a->normalize;
+    const int32_t o = a->out_type;
+    int64_t j = 0;
+    for (; j + 16 <= len; j += 16) {
+        direct_step(xi, b, e, j, 0xFFFF, 1, vfrom, vbelow, vdiv, vw, w, sum_divisor, normalize, lambda, out, o, T, K,
+                    ELECT, DIVIDE);
+    }
+    if (j < len) {
+        direct_step(xi, b, e, j, mk512_tail(len - j), 0, vfrom, vbelow, vdiv, vw, w, sum_divisor, normalize, lambda,
+                    out, o, T, K, ELECT, DIVIDE);
+    }
+}
+
+#define MK_DIRECT_K(T, E, D)                                                     \
+    switch (a->n_models) {                                                       \
+    case 1: direct(a, x, b, e, len, from, below, div, out, T, 1, E, D); break;   \
+    case 2: direct(a, x, b, e, len, from, below, div, out, T, 2, E, D); break;   \
+    case 3: direct(a, x, b, e, len, from, below, div, out, T, 3, E, D); break;   \
+    default: direct(a, x, b, e, len, from, below, div, out, T, 4, E, D); break;  \
+    }
+
+#define MK_DIRECT_ELECT(T, D)                                                    \
+    switch (a->election) {                                                       \
+    case MK_ELECT_NONE: MK_DIRECT_K(T, MK_ELECT_NONE, D) break;                  \
+    case MK_ELECT_SUM: MK_DIRECT_K(T, MK_ELECT_SUM, D) break;                    \
+    default: MK_DIRECT_K(T, MK_ELECT_COUNT, D) break;                            \
+    }
+
+#define MK_DIRECT_TYPE(D)                                                        \
+    switch (t) {                                                                 \
+    case MK_DTYPE_F32: MK_DIRECT_ELECT(MK_DTYPE_F32, D) break;                   \
+    case MK_DTYPE_F16: MK_DIRECT_ELECT(MK_DTYPE_F16, D) break;                   \
+    default: MK_DIRECT_ELECT(MK_DTYPE_BF16, D) break;                            \
+    }
+
+int64_t mk_sparse_direct_avx512(const mk_sparse_args *a, const void *const *x, int32_t t, const void *b, int64_t e,
+                                int64_t len, const uint32_t *from, const uint32_t *below, const float *div,
+                                void *out) {
+    if (a->n_models < 1 || a->n_models > 4) {
+        return 0;
+    }
+    /* when one model divides, all do: one branch-free loop */
+    int divide = 0;
+    for (int32_t i = 0; i < a->n_models; i++) {
+        divide |= div[i] != 1.0f;
+    }
+    if (divide) {
+        MK_DIRECT_TYPE(1)
+    } else {
+        MK_DIRECT_TYPE(0)
+    }
+    return len;
 }
 
 /* lanes[0..16) += term where m: one 16-element piece of the 64 numerics §4 lanes, as two 8-double halves. */

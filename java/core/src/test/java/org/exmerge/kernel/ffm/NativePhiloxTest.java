@@ -47,7 +47,10 @@ class NativePhiloxTest {
 
     @Test
     void uniformsMatchOnEveryIsaIncludingAcrossThe32BitCounterCarry() throws Exception {
-        long[][] ranges = {{0, 1}, {0, 17}, {5, 1000}, {(1L << 32) - 13, 40}, {(1L << 33) + 3, 33}, {123_456_789, 4099}};
+        // lengths that end in every kind of step (64 at a time, 16 or 8 at a time, the tail), and the
+        // carry inside a one-chain step and inside a four-chain one
+        long[][] ranges = {{0, 1}, {0, 17}, {5, 1000}, {(1L << 32) - 13, 40}, {(1L << 33) + 3, 33}, {123_456_789, 4099},
+            {0, 64}, {(1L << 32) - 37, 200}, {(3L << 32) - 1, 129}};
         for (int isa : NativeTestSupport.isas()) {
             NativeTestSupport.onIsa(isa, () -> {
                 SplittableRandom r = new SplittableRandom(7 + isa);
