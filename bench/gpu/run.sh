@@ -7,7 +7,9 @@
 #            (the models stay in /dev/shm for the next run; remove /dev/shm/exmerge-gpu-* when done)
 #   sanitize compute-sanitizer memcheck and racecheck on small cuda ExMe and TIES merges
 #   native   the conformance classes on the native backend's best vector path (NISA=avx2|avx512|scalar picks one)
-#   jmh      LinearFloorBench (fused kernel vs its N-in-1-out floor and a copy), avx512 and avx2
+#   jmh      on the avx512 and the avx2 path: LinearFloorBench (fused kernel vs its N-in-1-out floor
+#            and a copy), SparseMergeBench (TIES and DARE-TIES ops), ThresholdBench.byBand (the band
+#            select's read) and NativeKernelsBench.philoxUniforms
 # Default: env suite e2e sanitize native. Logs go to a new folder (LOGS=DIR names one that must not
 # exist yet); with OUT=DIR set, each step also (re)writes DIR/exmerge-gpu-logs.tgz.
 set -u
@@ -98,6 +100,11 @@ if has jmh; then
     timeout 300 $J -jar "$L/benchmarks.jar" LinearFloorBench -p elements=16777213 -f 1 -wi 1 -i 3 -w 1 -r 1 \
       -jvmArgsAppend "-Dexmerge.native.isa=$isa" -rf csv -rff "$LOGS/jmh-$isa.csv" >"$LOGS/jmh-$isa.log" 2>&1
     echo "rc=$?"; grep -E '^LinearFloorBench.*bytes' "$LOGS/jmh-$isa.log"
+    step "jmh sparse, band and Philox $isa"
+    timeout 300 $J -jar "$L/benchmarks.jar" 'SparseMergeBench|ThresholdBench.byBand|NativeKernelsBench.philoxUniforms' \
+      -p backend=native -f 1 -wi 1 -i 3 -w 1 -r 1 -jvmArgsAppend "-Dexmerge.native.isa=$isa" \
+      -rf csv -rff "$LOGS/jmh-sparse-$isa.csv" >"$LOGS/jmh-sparse-$isa.log" 2>&1
+    echo "rc=$?"; grep -E '^(SparseMergeBench|ThresholdBench|NativeKernelsBench).*bytes' "$LOGS/jmh-sparse-$isa.log"
   done
 fi
 step done

@@ -122,22 +122,6 @@ MK_INLINE __m512 direct_value(__m512 t, __m512i from, __m512i below, int DIVIDE,
     return _mm512_mul_ps(w, _mm512_maskz_mov_ps(keep, DIVIDE ? _mm512_div_ps(t, div) : t));
 }
 
-/* 16 elements j.. of the register-resident merge (lanes m; all 16 when FULL, a constant). */
-MK_INLINE void direct_step(const void *const *xi, const void *b, int64_t e, int64_t j, __mmask16 m, int FULL,
-                           const __m512i *vfrom, const __m512i *vbelow, const __m512 *vdiv, const __m512 *vw,
-                           const float *w, float sum_divisor, int normalize, __m512 lambda, void *out, int32_t o,
-                           int32_t T, int32_t K, int32_t ELECT, int DIVIDE) {
-    __m512 bv = FULL ? mk512_load_full(b, T, e + j) : mk512_load(b, T, e + j, m);
-    __m512 r[4];
-    for (int32_t i = 0; i < K; i++) {
-        __m512 xv = FULL ? mk512_load_full(xi[i], T, e + j) : mk512_load(xi[i], T, e + j, m);
-        r[i] = direct_value(_mm512_sub_ps(xv, bv), vfrom[i], vbelow[i], DIVIDE, vdiv[i], vw[i]);
-    }
-    __m512 mix = normalize ? mix_vec(NULL, r, 0, m, K, w, sum_divisor, ELECT, 1)
-                           : mix_vec(NULL, r, 0, m, K, w, sum_divisor, ELECT, 0);
-    mk512_store(out, o, j, _mm512_fmadd_ps(lambda, mix, bv), m);
-}
-
 /* The register-resident sparse merge (mk_kernel_table.sparse_direct) for K models of type T, base
  * T too, as on AVX2 (sparse_avx2.c), 16 elements a step and the tail masked. */
 MK_INLINE void direct(const mk_sparse_args *a, const void *const *x, const void *b, int64_t e, int64_t len,
@@ -159,14 +143,18 @@ MK_INLINE void direct(const mk_sparse_args *a, const void *const *x, const void 
     const float sum_divisor = a->sum_divisor;
     const int normalize = a->normalize;
     const int32_t o = a->out_type;
-    int64_t j = 0;
-    for (; j + 16 <= len; j += 16) {
-        direct_step(xi, b, e, j, 0xFFFF, 1, vfrom, vbelow, vdiv, vw, w, sum_divisor, normalize, lambda, out, o, T, K,
-                    ELECT, DIVIDE);
-    }
-    if (j < len) {
-        direct_step(xi, b, e, j, mk512_tail(len - j), 0, vfrom, vbelow, vdiv, vw, w, sum_divisor, normalize, lambda,
-                    out, o, T, K, ELECT, DIVIDE);
+    /* zero-masking loads cost what plain ones do, so one loop body serves the tail too */
+    for (int64_t j = 0; j < len; j += 16) {
+        const __mmask16 m = len - j >= 16 ? 0xFFFF : mk512_tail(len - j);
+        __m512 bv = mk512_load(b, T, e + j, m);
+        __m512 r[4];
+        for (int32_t i = 0; i < K; i++) {
+            r[i] = direct_value(_mm512_sub_ps(mk512_load(xi[i], T, e + j, m), bv), vfrom[i], vbelow[i], DIVIDE, vdiv[i],
+                                vw[i]);
+        }
+        __m512 mix = normalize ? mix_vec(NULL, r, 0, m, K, w, sum_divisor, ELECT, 1)
+                               : mix_vec(NULL, r, 0, m, K, w, sum_divisor, ELECT, 0);
+        mk512_store(out, o, j, _mm512_fmadd_ps(lambda, mix, bv), m);
     }
 }
 
