@@ -99,27 +99,6 @@ MK_INLINE void combine(const mk_sparse_args *a, const float *v, const float *b, 
     }
 }
 
-#define MK_COMBINE_OUT(E, N)                                                   \
-    switch (a->out_type) {                                                     \
-    case MK_DTYPE_F32: combine(a, v, b, len, out, E, N, MK_DTYPE_F32); break;  \
-    case MK_DTYPE_F16: combine(a, v, b, len, out, E, N, MK_DTYPE_F16); break;  \
-    default: combine(a, v, b, len, out, E, N, MK_DTYPE_BF16); break;           \
-    }
-
-void mk_sparse_combine_avx2(const mk_sparse_args *a, const float *v, const float *b, int64_t len, void *out) {
-    switch (a->election) {
-    case MK_ELECT_NONE:
-        if (a->normalize) { MK_COMBINE_OUT(MK_ELECT_NONE, 1) } else { MK_COMBINE_OUT(MK_ELECT_NONE, 0) }
-        break;
-    case MK_ELECT_SUM:
-        if (a->normalize) { MK_COMBINE_OUT(MK_ELECT_SUM, 1) } else { MK_COMBINE_OUT(MK_ELECT_SUM, 0) }
-        break;
-    default:
-        if (a->normalize) { MK_COMBINE_OUT(MK_ELECT_COUNT, 1) } else { MK_COMBINE_OUT(MK_ELECT_COUNT, 0) }
-        break;
-    }
-}
-
 /* The register-resident sparse merge (mk_kernel_table.sparse_direct) for K models of type T, base
  * T too: per 8 elements the base is widened once and each model's value stays in a register, the
  * same operations in the same order as sparse_values then sparse_combine. */
@@ -156,27 +135,11 @@ MK_INLINE void direct(const mk_sparse_args *a, const void *const *x, const void 
     }
 }
 
-#define MK_DIRECT_K(T, E, D)                                                     \
-    switch (a->n_models) {                                                       \
-    case 1: direct(a, x, b, e, len, from, below, div, out, T, 1, E, D); break;   \
-    case 2: direct(a, x, b, e, len, from, below, div, out, T, 2, E, D); break;   \
-    case 3: direct(a, x, b, e, len, from, below, div, out, T, 3, E, D); break;   \
-    default: direct(a, x, b, e, len, from, below, div, out, T, 4, E, D); break;  \
-    }
+#include "sparse_switch.h"
 
-#define MK_DIRECT_ELECT(T, D)                                                    \
-    switch (a->election) {                                                       \
-    case MK_ELECT_NONE: MK_DIRECT_K(T, MK_ELECT_NONE, D) break;                  \
-    case MK_ELECT_SUM: MK_DIRECT_K(T, MK_ELECT_SUM, D) break;                    \
-    default: MK_DIRECT_K(T, MK_ELECT_COUNT, D) break;                            \
-    }
-
-#define MK_DIRECT_TYPE(D)                                                        \
-    switch (t) {                                                                 \
-    case MK_DTYPE_F32: MK_DIRECT_ELECT(MK_DTYPE_F32, D) break;                   \
-    case MK_DTYPE_F16: MK_DIRECT_ELECT(MK_DTYPE_F16, D) break;                   \
-    default: MK_DIRECT_ELECT(MK_DTYPE_BF16, D) break;                            \
-    }
+void mk_sparse_combine_avx2(const mk_sparse_args *a, const float *v, const float *b, int64_t len, void *out) {
+    combine_switch(a, v, b, len, out);
+}
 
 int64_t mk_sparse_direct_avx2(const mk_sparse_args *a, const void *const *x, int32_t t, const void *b, int64_t e,
                               int64_t len, const uint32_t *from, const uint32_t *below, const float *div,
@@ -184,16 +147,7 @@ int64_t mk_sparse_direct_avx2(const mk_sparse_args *a, const void *const *x, int
     if (a->n_models < 1 || a->n_models > 4) {
         return 0;
     }
-    /* t / 1 is t bit for bit (value_vec), so when one model divides, all do: one branch-free loop */
-    int divide = 0;
-    for (int32_t i = 0; i < a->n_models; i++) {
-        divide |= div[i] != 1.0f;
-    }
-    if (divide) {
-        MK_DIRECT_TYPE(1)
-    } else {
-        MK_DIRECT_TYPE(0)
-    }
+    direct_switch(a, x, t, b, e, len, from, below, div, out);
     return len & ~(int64_t)7;
 }
 
