@@ -328,16 +328,17 @@ MKE __m512i mke_mask_sub_epi32(__m512i src, __mmask16 k, __m512i a, __m512i b) {
 #define _mm512_mask_add_epi32(src, k, a, b) mke_mask_add_epi32(src, k, a, b)
 #undef _mm512_mask_sub_epi32
 #define _mm512_mask_sub_epi32(src, k, a, b) mke_mask_sub_epi32(src, k, a, b)
-/* a 16-bit mask of lanes where a < b, as lanes of V (signed or unsigned 32-bit) */
-#define MKE_CMPLT32(name, V)                                                   \
-    MKE_LANES __mmask16 name(__m512i a, __m512i b) {                                 \
+/* a 16-bit mask of lanes where a OP b, as lanes of V (signed or unsigned 32-bit) */
+#define MKE_CMP32(name, V, OP)                                                 \
+    MKE_LANES __mmask16 name(__m512i a, __m512i b) {                           \
         V x = (V)a, y = (V)b;                                                  \
         __mmask16 m = 0;                                                       \
-        for (int i = 0; i < 16; i++) m |= (__mmask16)((x[i] < y[i]) << i);    \
+        for (int i = 0; i < 16; i++) m |= (__mmask16)((x[i] OP y[i]) << i);   \
         return m;                                                              \
     }
-MKE_CMPLT32(mke_cmplt_epi32, mke_v16si)
-MKE_CMPLT32(mke_cmplt_epu32, mke_v16su)
+MKE_CMP32(mke_cmplt_epi32, mke_v16si, <)
+MKE_CMP32(mke_cmplt_epu32, mke_v16su, <)
+MKE_CMP32(mke_cmpeq_epi32, mke_v16si, ==)
 MKE __mmask16 mke_not16(__mmask16 m) { return (__mmask16)(0xFFFFu & ~(unsigned)m); }
 MKE_LANES __mmask8 mke_test_epi64(__m512i a, __m512i b) {
     mke_v8du x = (mke_v8du)a, y = (mke_v8du)b;
@@ -383,12 +384,6 @@ MKE_BY_HALVES(packus_epi32, __m512i, si, _mm256_packus_epi32)
 /* ---- added for the rebuilt Philox, band select and register-resident sparse merge ---- */
 #undef _mm512_cmpgt_epi32_mask
 #define _mm512_cmpgt_epi32_mask(a, b) mke_cmplt_epi32(b, a)
-MKE_LANES __mmask16 mke_cmpeq_epi32(__m512i a, __m512i b) {
-    mke_v16si x = (mke_v16si)a, y = (mke_v16si)b;
-    __mmask16 m = 0;
-    for (int i = 0; i < 16; i++) m |= (__mmask16)((x[i] == y[i]) << i);
-    return m;
-}
 #undef _mm512_cmpeq_epi32_mask
 #define _mm512_cmpeq_epi32_mask(a, b) mke_cmpeq_epi32(a, b)
 /* vpcompressd to a register: the mask's lanes in order from lane 0, zeros above */
