@@ -4,8 +4,10 @@
 #include "kernels.h"
 #include "simd_avx512.h"
 
+/* w * (from <= key(t) < below && (!u || u[j..] < p) ? t / div : +0) for 16 lanes; divide is whether to
+ * divide (t is a difference, so never a signalling NaN, and t / 1 is t bit for bit). */
 MK_INLINE __m512 values_vec(__m512 t, __m512i from, __m512i below, const float *u, int64_t j, __mmask16 m, __m512 p,
-                            __m512 div, __m512 w) {
+                            int divide, __m512 div, __m512 w) {
     __m512i key = _mm512_min_epu32(_mm512_and_si512(_mm512_castps_si512(t), _mm512_set1_epi32(0x7FFFFFFF)),
                                    _mm512_set1_epi32((int)MK_NAN_KEY));
     /* keys and bounds are <= 0x7FFFFFFF, so signed compares order them */
@@ -13,7 +15,7 @@ MK_INLINE __m512 values_vec(__m512 t, __m512i from, __m512i below, const float *
     if (u != NULL) {
         keep &= _mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(m, u + j), p, _CMP_LT_OQ);
     }
-    return _mm512_mul_ps(w, _mm512_maskz_mov_ps(keep, _mm512_div_ps(t, div)));
+    return _mm512_mul_ps(w, _mm512_maskz_mov_ps(keep, divide ? _mm512_div_ps(t, div) : t));
 }
 
 void mk_sparse_values_avx512(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from, uint32_t below,
@@ -26,12 +28,12 @@ void mk_sparse_values_avx512(const void *x, int32_t tx, const float *b, int64_t 
     int64_t j = 0;
     for (; j + 16 <= len; j += 16) {
         __m512 t = _mm512_sub_ps(mk512_load_full(x, tx, j), _mm512_loadu_ps(b + j));
-        _mm512_storeu_ps(v + j, values_vec(t, vfrom, vbelow, u, j, 0xFFFF, vp, vdiv, vw));
+        _mm512_storeu_ps(v + j, values_vec(t, vfrom, vbelow, u, j, 0xFFFF, vp, 1, vdiv, vw));
     }
     if (j < len) {
         __mmask16 m = mk512_tail(len - j);
         __m512 t = _mm512_sub_ps(mk512_load(x, tx, j, m), _mm512_maskz_loadu_ps(m, b + j));
-        _mm512_mask_storeu_ps(v + j, m, values_vec(t, vfrom, vbelow, u, j, m, vp, vdiv, vw));
+        _mm512_mask_storeu_ps(v + j, m, values_vec(t, vfrom, vbelow, u, j, m, vp, 1, vdiv, vw));
     }
 }
 
@@ -92,15 +94,6 @@ MK_INLINE void combine(const mk_sparse_args *a, const float *v, const float *b, 
     }
 }
 
-/* One model's value for 16 elements from registers: values_vec with no random drop, t / 1 left out
- * (t is a difference, so never a signalling NaN, and t / 1 is t bit for bit). */
-MK_INLINE __m512 direct_value(__m512 t, __m512i from, __m512i below, int DIVIDE, __m512 div, __m512 w) {
-    __m512i key = _mm512_min_epu32(_mm512_and_si512(_mm512_castps_si512(t), _mm512_set1_epi32(0x7FFFFFFF)),
-                                   _mm512_set1_epi32((int)MK_NAN_KEY));
-    __mmask16 keep = _mm512_cmpge_epi32_mask(key, from) & _mm512_cmplt_epi32_mask(key, below);
-    return _mm512_mul_ps(w, _mm512_maskz_mov_ps(keep, DIVIDE ? _mm512_div_ps(t, div) : t));
-}
-
 /* The register-resident sparse merge (mk_kernel_table.sparse_direct) for K models of type T, base
  * T too, as on AVX2 (sparse_avx2.c), 16 elements a step and the tail masked. */
 MK_INLINE void direct(const mk_sparse_args *a, const void *const *x, const void *b, int64_t e, int64_t len,
@@ -119,6 +112,7 @@ MK_INLINE void direct(const mk_sparse_args *a, const void *const *x, const void 
         xi[i] = x[i];
     }
     const __m512 lambda = _mm512_set1_ps(a->lambda);
+    const __m512 none = _mm512_setzero_ps();
     const float sum_divisor = a->sum_divisor;
     const int normalize = a->normalize;
     const int32_t o = a->out_type;
@@ -128,8 +122,8 @@ MK_INLINE void direct(const mk_sparse_args *a, const void *const *x, const void 
         __m512 bv = mk512_load(b, T, e + j, m);
         __m512 r[4];
         for (int32_t i = 0; i < K; i++) {
-            r[i] = direct_value(_mm512_sub_ps(mk512_load(xi[i], T, e + j, m), bv), vfrom[i], vbelow[i], DIVIDE, vdiv[i],
-                                vw[i]);
+            __m512 t = _mm512_sub_ps(mk512_load(xi[i], T, e + j, m), bv);
+            r[i] = values_vec(t, vfrom[i], vbelow[i], NULL, 0, m, none, DIVIDE, vdiv[i], vw[i]);
         }
         __m512 mix = normalize ? mix_vec(NULL, r, 0, m, K, w, sum_divisor, ELECT, 1)
                                : mix_vec(NULL, r, 0, m, K, w, sum_divisor, ELECT, 0);
