@@ -39,6 +39,9 @@ final class Runs {
                 System.out.print(Plain.format("memory: %d threads, %s chunks, %s of a %s budget%s%n", fit.threads(),
                         Sizes.human(fit.chunkBytes()), Sizes.human(fit.needBytes()), Sizes.human(fit.budgetBytes()),
                         fit.bindAhead() ? "" : "; tensors bound in turn"));
+                if (plan.vocab() != null) {
+                    System.out.print(Plain.format("%s%n", plan.vocab().describe()));
+                }
                 List<TensorPlan> plans = plan.tensors().stream().map(PlannedTensor::plan).toList();
                 MergeExecutor.withRunMetadata(Map.of(), plans, plan.seed())
                         .forEach((k, v) -> System.out.print(Plain.format("records %s = %s%n", k, v)));

@@ -112,6 +112,31 @@ class CliTest {
     }
 
     @Test
+    void aTokenizerBlockPadsTheVocabularyRowsAndSaysSo() throws Exception {
+        Path cfg = dir.resolve("padded.yaml");
+        Files.writeString(cfg, "merge_method: linear\nmodels:\n  - model: " + m("sft-1") + "\n  - model: " + m("sft-2")
+                + "\ntokenizer: {source: union, pad_to_multiple_of: 1000}\n");
+        Path out = dir.resolve("padded");
+        Cli.Result dry = Cli.run("merge", cfg.toString(), out.toString(), "--dry-run");
+        assertThat(dry.exit()).as(dry.err()).isZero();
+        long rows = new com.fasterxml.jackson.databind.ObjectMapper().readTree(models.resolve("sft-1/config.json").toFile())
+                .get("vocab_size").asLong();
+        long padded = (rows + 999) / 1000 * 1000;
+        assertThat(padded).isGreaterThan(rows);
+        assertThat(dry.out()).contains("vocabulary: 5 tokens in " + padded + " embedding rows");
+        Cli.Result r = Cli.run("merge", cfg.toString(), out.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        try (org.exmerge.format.Checkpoint c = org.exmerge.format.Checkpoint.open(out)) {
+            assertThat(c.tensor("model.embed_tokens.weight").dim(0)).isEqualTo(padded);
+            assertThat(c.tensor("lm_head.weight").dim(0)).isEqualTo(padded);
+        }
+        assertThat(Files.readString(out.resolve("config.json"))).contains("\"vocab_size\" : " + padded);
+        try (java.util.stream.Stream<Path> left = Files.list(dir)) {
+            assertThat(left.map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".padded."));
+        }
+    }
+
+    @Test
     void everyCommandHasHelp() {
         List<String> all = List.of("merge", "exme", "search", "inspect", "methods", "synth", "doctor");
         for (String cmd : all) {

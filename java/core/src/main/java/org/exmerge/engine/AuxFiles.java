@@ -6,6 +6,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import org.exmerge.format.DType;
+import org.exmerge.tokenizer.TokenizerFiles;
+import org.exmerge.tokenizer.VocabPlan;
 
 /**
  * Carries a model's non-weight files (config, generation config, tokenizer) to the output, updating
@@ -18,7 +20,8 @@ final class AuxFiles {
 
     private AuxFiles() {}
 
-    static void copy(Path from, Path to, DType dtype, int layerCount) throws IOException {
+    /** @param vocab the output vocabulary when a tokenizer source changed the rows (its new tokens join the tokenizer files), else null */
+    static void copy(Path from, Path to, DType dtype, int layerCount, VocabPlan vocab) throws IOException {
         if (from == null) {
             return;
         }
@@ -28,10 +31,13 @@ final class AuxFiles {
                 Files.copy(f, to.resolve(name));
             }
         }
+        if (vocab != null && !vocab.newTokens().isEmpty()) {
+            TokenizerFiles.addTokens(to, vocab.newTokens());
+        }
         Path config = from.resolve("config.json");
         if (Files.isRegularFile(config)) {
             ConfigJson.rewrite(config, to.resolve("config.json"), dtype == null ? null : torchName(dtype), layerCount,
-                    LAYER_COUNT_KEYS);
+                    LAYER_COUNT_KEYS, vocab == null ? -1 : vocab.rows());
         }
     }
 

@@ -23,6 +23,7 @@ import java.util.Set;
  */
 final class ConfigJson {
     private static final JsonFactory FACTORY = new JsonFactory();
+    private static final String VOCAB_SIZE = "vocab_size";
 
     private ConfigJson() {}
 
@@ -32,10 +33,16 @@ final class ConfigJson {
      * {@code layers} (when none does, {@code layerKeys.get(0)} set or added; nothing when {@code layers < 0}).
      */
     static void rewrite(Path from, Path to, String torchDtype, int layers, List<String> layerKeys) throws IOException {
+        rewrite(from, to, torchDtype, layers, layerKeys, -1);
+    }
+
+    /** As above, and the top-level {@code vocab_size} set (or added) to {@code vocabSize} unless it is negative. */
+    static void rewrite(Path from, Path to, String torchDtype, int layers, List<String> layerKeys, long vocabSize) throws IOException {
         byte[] text = Files.readAllBytes(from);
         Set<String> integral = new HashSet<>();
         boolean hasDtype = false;
         boolean hasFirstKey = false;
+        boolean hasVocab = false;
         try (JsonParser p = FACTORY.createParser(text)) {
             start(p, from);
             while (p.nextToken() == JsonToken.FIELD_NAME) {
@@ -43,6 +50,7 @@ final class ConfigJson {
                 JsonToken value = p.nextToken();
                 hasDtype |= name.equals("torch_dtype");
                 hasFirstKey |= name.equals(layerKeys.get(0));
+                hasVocab |= name.equals(VOCAB_SIZE);
                 if (layerKeys.contains(name) && value == JsonToken.VALUE_NUMBER_INT) {
                     integral.add(name);
                 }
@@ -63,6 +71,9 @@ final class ConfigJson {
                 if (torchDtype != null && name.equals("torch_dtype")) {
                     g.writeString(torchDtype);
                     p.skipChildren();
+                } else if (vocabSize >= 0 && name.equals(VOCAB_SIZE)) {
+                    g.writeNumber(vocabSize);
+                    p.skipChildren();
                 } else if (layers >= 0 && (integral.contains(name) || integral.isEmpty() && name.equals(layerKeys.get(0)))) {
                     g.writeNumber(layers);
                 } else {
@@ -74,6 +85,9 @@ final class ConfigJson {
             }
             if (layers >= 0 && integral.isEmpty() && !hasFirstKey) {
                 g.writeNumberField(layerKeys.get(0), layers);
+            }
+            if (vocabSize >= 0 && !hasVocab) {
+                g.writeNumberField(VOCAB_SIZE, vocabSize);
             }
             g.writeEndObject();
         }

@@ -38,6 +38,34 @@ public final class MergeExecutor {
 
     public static MergeStats run(MergePlan plan, Path out, RunOptions opts, Kernels kernels,
                                  ProgressListener listener, CancelToken cancel) throws IOException {
+        if (plan.vocab() != null) {
+            listener.notice(plan.vocab().describe());
+        }
+        // Too small a memory budget stops here (fit), before the reordered rows are written; the
+        // reordered copies stay in memory when they take at most half of what the merge leaves spare.
+        InputWatch inputs = InputWatch.of(plan);
+        VocabScratch scratch;
+        try {
+            MemoryBudget.Fit fit = fit(plan, opts);
+            scratch = VocabScratch.write(plan, out, fit.threads(), (fit.budgetBytes() - fit.needBytes()) / 2, cancel);
+        } catch (ExmergeException | CancellationException e) {
+            throw e;
+        } catch (IOException e) {
+            throw new OutputException(out, e);
+        } catch (RuntimeException | Error e) {
+            ExmergeException changed = inputs.explain(e);
+            if (changed != null) {
+                throw changed;
+            }
+            throw e;
+        }
+        try (scratch) {
+            return run(scratch.plan(), inputs, out, opts, kernels, listener, cancel);
+        }
+    }
+
+    private static MergeStats run(MergePlan plan, InputWatch inputs, Path out, RunOptions opts, Kernels kernels,
+                                  ProgressListener listener, CancelToken cancel) throws IOException {
         // Calls this run hands to the Java spec (numerics §1: same bytes, slower) go into its stats.
         Map<String, Long> fallbacksBefore = kernels.fallbacks();
         List<TensorSpec> specs = new ArrayList<>();
@@ -53,7 +81,6 @@ public final class MergeExecutor {
         MemoryBudget.Fit fit = fit(plan, opts);
         fit.notices().forEach(listener::notice);
         RunOptions run = fit.apply(opts);
-        InputWatch inputs = InputWatch.of(plan);
         // Inputs are slices of each file's one mapping (a file named many times is mapped once). A
         // worker releases the pages a chunk read as soon as it has computed it, and a tensor's whole
         // ranges once it is written, so resident input pages follow the chunks being computed (and a
@@ -69,7 +96,7 @@ public final class MergeExecutor {
                             parallel, run.allowNonfinite()),
                     i -> release(bound.remove(i)), metadata,
                     dir -> {
-                        AuxFiles.copy(plan.auxSource(), dir, dtype, plan.layerCount());
+                        AuxFiles.copy(plan.auxSource(), dir, dtype, plan.layerCount(), plan.vocab());
                         if (plan.chatTemplate() != null) {
                             ChatTemplate.apply(plan.chatTemplate(), dir);
                         }
@@ -157,17 +184,25 @@ public final class MergeExecutor {
     static MemorySegment[] distinct(PlannedTensor t) {
         Map<Long, MemorySegment> byAddress = new LinkedHashMap<>();
         for (TensorSource s : sources(t)) {
-            MemorySegment seg = s.operand().segment();
+            MemorySegment seg = segmentOf(s);
             byAddress.merge(seg.address(), seg, (a, b) -> a.byteSize() >= b.byteSize() ? a : b);
         }
         return byAddress.values().toArray(MemorySegment[]::new);
+    }
+
+    /**
+     * The source's mapped bytes; before a run has reordered a token-indexed input ({@link VocabScratch}),
+     * the model's own tensor, which stands in for its reordered copy (a few rows apart) in the memory estimate.
+     */
+    private static MemorySegment segmentOf(TensorSource s) {
+        return s.vocab() == null ? s.operand().segment() : s.checkpoint().data(s.info().name());
     }
 
     /** Σ element bytes of the distinct inputs: what one output element reads. */
     private static long distinctElementBytes(PlannedTensor t) {
         Map<Long, Integer> byAddress = new LinkedHashMap<>();
         for (TensorSource s : sources(t)) {
-            byAddress.put(s.operand().segment().address(), s.info().dtype().size());
+            byAddress.put(segmentOf(s).address(), s.info().dtype().size());
         }
         long sum = 0;
         for (int size : byAddress.values()) {

@@ -59,9 +59,10 @@ public final class MergePlanner {
 
         DType floatOut = outType != null ? outType : recipe.outDtype() != null ? recipe.outDtype() : recipe.dtype();
         long seed = seedOverride != null ? seedOverride : recipe.seed() != null ? recipe.seed() : 0L;
+        VocabRemap vocab = VocabPlanner.plan(recipe, models, layout.auxReference().model());
         List<PlannedTensor> planned = new ArrayList<>();
         for (SliceLayout.Job job : layout.jobs()) {
-            planned.add(planTensor(job, method, floatOut));
+            planned.add(planTensor(job, method, floatOut, vocab));
         }
 
         Map<String, String> meta = new LinkedHashMap<>();
@@ -77,10 +78,10 @@ public final class MergePlanner {
         }
         String chatTemplate = ChatTemplate.resolve(recipe.chatTemplate(), dirs);
         return new MergePlan(method.name(), planned, meta, aux == null ? null : aux.directory(), layout.outputLayers(), seed,
-                chatTemplate);
+                chatTemplate, vocab == null ? null : vocab.plan());
     }
 
-    private static PlannedTensor planTensor(SliceLayout.Job job, MergeMethod method, DType floatOut)
+    private static PlannedTensor planTensor(SliceLayout.Job job, MergeMethod method, DType floatOut, VocabRemap vocab)
             throws ConfigException, PlanException {
         SliceLayout.Group g = job.group();
         SliceLayout.Source refSrc = g.reference();
@@ -90,13 +91,19 @@ public final class MergePlanner {
             // Copied from the reference, so every other input must hold the very same kind of
             // tensor: an I16 against a BF16 of the same name is two different models, not a copy.
             for (SliceLayout.Source s : g.models()) {
-                source(s, s.nameOf(job.refName(), job.layerInSlice()), ref);
+                source(s, s.nameOf(job.refName(), job.layerInSlice()), ref, null);
             }
             if (g.base() != null) {
-                source(g.base(), g.base().nameOf(job.refName(), job.layerInSlice()), ref);
+                source(g.base(), g.base().nameOf(job.refName(), job.layerInSlice()), ref, null);
             }
             TensorSource from = new TensorSource(refSrc.model(), refSrc.checkpoint(), ref);
             return new PlannedTensor(name, ref.dtype(), ref.shape(), null, new TensorSource[] {from}, Passthrough.copy());
+        }
+        // A token-indexed tensor takes the output vocabulary's rows; each model's are reordered into them first.
+        VocabRemap remap = vocab != null && VocabTensors.isVocabTensor(job.refName()) && ref.rank() >= 1 ? vocab : null;
+        long[] shape = ref.shape();
+        if (remap != null) {
+            shape[0] = remap.plan().rows();
         }
         int n = g.models().size();
         TensorSource[] srcs = new TensorSource[n];
@@ -105,10 +112,10 @@ public final class MergePlanner {
         for (int i = 0; i < n; i++) {
             SliceLayout.Source s = g.models().get(i);
             inNames[i] = s.nameOf(job.refName(), job.layerInSlice());
-            srcs[i] = source(s, inNames[i], ref);
+            srcs[i] = source(s, inNames[i], ref, remap);
             perModel[i] = new Params[] {s.params()};
         }
-        TensorSource baseSrc = g.base() == null ? null : source(g.base(), g.base().nameOf(job.refName(), job.layerInSlice()), ref);
+        TensorSource baseSrc = g.base() == null ? null : source(g.base(), g.base().nameOf(job.refName(), job.layerInSlice()), ref, remap);
         DType type = floatOut != null ? floatOut : ref.dtype();
         checkWidth(type, baseSrc, srcs);
         TensorPlan tp;
@@ -119,7 +126,7 @@ public final class MergePlanner {
         } catch (ParameterException e) {
             throw new ConfigException("", e.getMessage() + " (tensor " + name + ")");
         }
-        return new PlannedTensor(name, type, ref.shape(), baseSrc, srcs, tp);
+        return new PlannedTensor(name, type, shape, baseSrc, srcs, tp);
     }
 
     /** The names allowed at the top level and in a slice: the method's global and per-model names (numerics §9 lookup). */
@@ -141,11 +148,14 @@ public final class MergePlanner {
         }
     }
 
-    private static TensorSource source(SliceLayout.Source s, String name, TensorInfo ref) throws PlanException {
+    private static TensorSource source(SliceLayout.Source s, String name, TensorInfo ref, VocabRemap vocab) throws PlanException {
         Checkpoint c = s.checkpoint();
         TensorInfo info = c.tensor(name);
         if (info == null) {
             throw new PlanException(c.path() + ": tensor '" + name + "' is missing (model '" + s.model() + "')");
+        }
+        if (vocab != null) {
+            return vocabSource(s, c, info, ref, vocab);
         }
         if (!java.util.Arrays.equals(info.shape(), ref.shape())) {
             throw new PlanException(c.fileOf(name) + ": tensor '" + name + "' has shape "
@@ -158,6 +168,24 @@ public final class MergePlanner {
                     + "'; non-float tensors are copied, not merged, so every model must hold them with the same dtype");
         }
         return new TensorSource(s.model(), c, info);
+    }
+
+    /** A token-indexed input: its rows are the model's vocabulary, the rest of its shape as the reference's. */
+    private static TensorSource vocabSource(SliceLayout.Source s, Checkpoint c, TensorInfo info, TensorInfo ref, VocabRemap vocab)
+            throws PlanException {
+        long[] a = info.shape();
+        long[] b = ref.shape();
+        int rows = VocabTensors.rows(c);
+        if (a.length != b.length || !java.util.Arrays.equals(a, 1, a.length, b, 1, b.length) || a[0] != rows) {
+            throw new PlanException(c.fileOf(info.name()) + ": tensor '" + info.name() + "' has shape " + java.util.Arrays.toString(a)
+                    + "; as a token-indexed tensor it needs " + rows + " rows (model '" + s.model() + "''s embeddings) of "
+                    + java.util.Arrays.toString(java.util.Arrays.copyOfRange(b, 1, b.length)) + " (the reference's '" + ref.name() + "')");
+        }
+        if (!info.dtype().isFloat()) {
+            throw new PlanException(c.fileOf(info.name()) + ": tensor '" + info.name() + "' is " + info.dtype()
+                    + "; token-indexed tensors must be floating point to be reordered into the output vocabulary");
+        }
+        return new TensorSource(s.model(), c, info, vocab);
     }
 
     /** F64 data narrows only to F64 or F32 (see the kernels: no double rounding). */
@@ -180,11 +208,9 @@ public final class MergePlanner {
     private static Checkpoint auxSource(Recipe recipe, ModelSet models, Checkpoint reference)
             throws ConfigException, IOException, PlanException {
         String src = recipe.tokenizerSource();
-        if (src == null || src.equals("base")) {
+        // A union is the reference's tokenizer with the other models' tokens added to its copies.
+        if (src == null || src.equals("base") || src.equals("union")) {
             return reference;
-        }
-        if (src.equals("union")) {
-            throw new ConfigException("tokenizer_source", "'union' (merging vocabularies) is not supported; name a model or 'base'");
         }
         return models.get(src);
     }

@@ -18,8 +18,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.exmerge.error.IoErrors;
 import org.exmerge.format.DType;
 import org.exmerge.text.Plain;
@@ -136,7 +138,7 @@ public final class RecipeReader {
         }
         return new Recipe(method.textValue(), base, models, slices, ParamsReader.read(root, "", "parameters"),
                 dtype(root, "dtype"), dtype(root, "out_dtype"), tokenizerSource(root), seed(root),
-                ConfigNodes.optionalString(root, "chat_template", ""));
+                ConfigNodes.optionalString(root, "chat_template", ""), tokenizerOptions(root));
     }
 
     private static List<ModelRef> models(JsonNode root) throws ConfigException {
@@ -286,13 +288,35 @@ public final class RecipeReader {
             throw new ConfigException("tokenizer", "expected {source: ...}, got " + describe(t));
         }
         ConfigNodes.checkKeys(t, "tokenizer", TOKENIZER_KEYS);
-        for (String unsupported : List.of("tokens", "pad_to_multiple_of")) {
-            if (present(t, unsupported)) {
-                throw new ConfigException(child("tokenizer", unsupported), "not supported; exmerge copies the tokenizer of tokenizer.source unchanged");
-            }
-        }
         // mergekit's default when the block gives no source.
         return present(t, "source") ? tokenizerSourceValue(t.get("source"), "tokenizer.source") : "union";
+    }
+
+    /** The tokenizer block's {@code tokens} and {@code pad_to_multiple_of} (checked by {@link #tokenizerSource} first). */
+    private static TokenizerOptions tokenizerOptions(JsonNode root) throws ConfigException {
+        JsonNode t = root.get("tokenizer");
+        if (t == null || !t.isObject()) {
+            return TokenizerOptions.NONE;
+        }
+        int pad = 0;
+        if (present(t, "pad_to_multiple_of")) {
+            Integer v = ConfigNodes.wholeInt(t.get("pad_to_multiple_of"));
+            if (v == null || v < 1) {
+                throw new ConfigException("tokenizer.pad_to_multiple_of", "expected a whole number >= 1, got " + describe(t.get("pad_to_multiple_of")));
+            }
+            pad = v;
+        }
+        Map<String, TokenEmbedding> tokens = new LinkedHashMap<>();
+        if (present(t, "tokens")) {
+            JsonNode map = t.get("tokens");
+            if (!map.isObject()) {
+                throw new ConfigException("tokenizer.tokens", "expected a map of token: {source: ...}, got " + describe(map));
+            }
+            for (Map.Entry<String, JsonNode> e : map.properties()) {
+                tokens.put(e.getKey(), TokenEmbeddingReader.read(e.getValue(), "tokenizer.tokens." + e.getKey()));
+            }
+        }
+        return new TokenizerOptions(tokens, pad);
     }
 
     private static String tokenizerSourceValue(JsonNode v, String path) throws ConfigException {

@@ -69,7 +69,9 @@ public final class RecipeWriter {
         if (r.outDtype() != null) {
             root.put("out_dtype", dtypeName(r.outDtype()));
         }
-        if (r.tokenizerSource() != null) {
+        if (!r.tokenizerOptions().isEmpty()) {
+            root.set("tokenizer", tokenizer(r.tokenizerSource(), r.tokenizerOptions()));
+        } else if (r.tokenizerSource() != null) {
             root.put("tokenizer_source", r.tokenizerSource());
         }
         if (r.chatTemplate() != null) {
@@ -130,5 +132,38 @@ public final class RecipeWriter {
             case F8_E5M2 -> "float8_e5m2";
             default -> t.name();
         };
+    }
+
+    private static ObjectNode tokenizer(String source, TokenizerOptions o) {
+        ObjectNode t = JsonNodeFactory.instance.objectNode();
+        if (source != null) {
+            t.put("source", source);
+        }
+        if (!o.tokens().isEmpty()) {
+            ObjectNode tokens = t.putObject("tokens");
+            for (Map.Entry<String, TokenEmbedding> e : o.tokens().entrySet()) {
+                TokenEmbedding te = e.getValue();
+                ObjectNode entry = tokens.putObject(e.getKey());
+                switch (te.kind()) {
+                    case MODEL -> entry.put("source", te.model());
+                    case ZERO -> entry.putObject("source").put("kind", "zero");
+                    case MODEL_TOKEN -> {
+                        ObjectNode src = entry.putObject("source").put("kind", "model_token").put("model", te.model());
+                        if (te.token() != null) {
+                            src.put("token", te.token());
+                        } else {
+                            src.put("token_id", te.tokenId());
+                        }
+                    }
+                }
+                if (te.force()) {
+                    entry.put("force", true);
+                }
+            }
+        }
+        if (o.padToMultipleOf() > 0) {
+            t.put("pad_to_multiple_of", o.padToMultipleOf());
+        }
+        return t;
     }
 }

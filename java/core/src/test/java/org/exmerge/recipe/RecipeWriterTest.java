@@ -40,6 +40,31 @@ class RecipeWriterTest {
     }
 
     @Test
+    void tokenizerBlockReadsBackEqual() throws ConfigException {
+        String yaml = """
+            merge_method: linear
+            models: [a, b]
+            tokenizer:
+              source: union
+              tokens:
+                "<|im_start|>": {source: b}
+                "<pad>": {source: {kind: zero}, force: true}
+                x: {source: {kind: model_token, model: a, token: y}}
+                z: {source: {kind: model_token, model: {model: {path: b}}, token_id: 7}}
+              pad_to_multiple_of: 64
+            """;
+        Recipe r = RecipeReader.parse(yaml, null);
+        assertThat(r.tokenizerSource()).isEqualTo("union");
+        assertThat(r.tokenizerOptions().padToMultipleOf()).isEqualTo(64);
+        assertThat(r.tokenizerOptions().tokens()).containsExactly(
+                Map.entry("<|im_start|>", new TokenEmbedding(TokenEmbedding.Kind.MODEL, "b", null, -1, false)),
+                Map.entry("<pad>", new TokenEmbedding(TokenEmbedding.Kind.ZERO, null, null, -1, true)),
+                Map.entry("x", new TokenEmbedding(TokenEmbedding.Kind.MODEL_TOKEN, "a", "y", -1, false)),
+                Map.entry("z", new TokenEmbedding(TokenEmbedding.Kind.MODEL_TOKEN, "b", null, 7, false)));
+        assertThat(RecipeReader.parse(RecipeWriter.toYaml(r), null)).isEqualTo(r);
+    }
+
+    @Test
     void writesMergekitKeys() {
         Recipe r = new Recipe("slerp", "a", List.of(), List.of(new Slice(List.of(
                 new SliceSource("a", 0, 2, Params.EMPTY), new SliceSource("b", 0, 2, Params.EMPTY)), Params.EMPTY)),
