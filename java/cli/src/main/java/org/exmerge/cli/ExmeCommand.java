@@ -21,6 +21,8 @@ final class ExmeCommand implements Callable<Integer> {
             .required(true).splitRegex(",").build();
     private final OptionSpec betas = Specs.list("--beta", "B", Double.class,
             "β: one value for two SFTs (β, 1−β), or one per SFT summing to 1.").splitRegex(",").build();
+    private final OptionSpec tokenizerSource = Specs.option("--tokenizer-source", "SRC", String.class, null,
+            "Merge across differing vocabularies: base, union or a model (as tokenizer_source in a recipe).").build();
     private final OptionSpec printConfig = Specs.flag("--print-config", "Print the recipe this builds and exit.");
     private final PositionalParamSpec out = Specs.positional(0, "OUT", Path.class, "Output model directory.").arity("0..1").required(false).build();
     private final RunFlags run = new RunFlags();
@@ -30,7 +32,7 @@ final class ExmeCommand implements Callable<Integer> {
         CommandSpec spec = Specs.command(this, "exme",
                 "Extrapolate fine-tunes away from the base and merge them (ExMe; one --sft gives EXPO).",
                 "  exme --base B --sft S1 --sft S2 --alpha 0.5,0.1 --beta 0.1 OUT");
-        return output.addTo(run.addTo(Specs.add(spec, base, sfts, alphas, betas, printConfig, out)));
+        return output.addTo(run.addTo(Specs.add(spec, base, sfts, alphas, betas, tokenizerSource, printConfig, out)));
     }
 
     @Override
@@ -78,6 +80,9 @@ final class ExmeCommand implements Callable<Integer> {
         }
         if (splitBeta) {
             y.append("parameters:\n  beta: ").append(betas.get(0)).append('\n');
+        }
+        if (tokenizerSource.getValue() != null) {
+            y.append("tokenizer_source: ").append(YamlText.quoted(tokenizerSource.getValue())).append('\n');
         }
         return y.toString();
     }

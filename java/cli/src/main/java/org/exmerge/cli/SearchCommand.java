@@ -111,6 +111,7 @@ public final class SearchCommand implements Runnable {
                 .splitRegex(",").initialValue(ExmeSearch.DEFAULT_BETAS).build();
         private final OptionSpec top = Specs.option("--top", "K", int.class, 2,
                 "Checkpoints kept by stage 1: 2 (ExMe), or 1 (EXPO only) (default 2).").build();
+        private final OptionSpec tokenizerSource = tokenizerSourceOption();
         private final Flags flags = new Flags();
 
         CommandSpec spec() {
@@ -119,12 +120,13 @@ public final class SearchCommand implements Runnable {
                     "(1) score each checkpoint as it is and keep the best two;",
                     "(2) score EXPO(x, α) = x + α·(x − base) for every α, keep each one's best α;",
                     "(3) score β·EXPO-1 + (1−β)·EXPO-2 for every β; the best is the winner.");
-            return flags.addTo(Specs.add(spec, base, checkpoints, alphas, betas, top));
+            return flags.addTo(Specs.add(spec, base, checkpoints, alphas, betas, top, tokenizerSource));
         }
 
         @Override
         public Integer call() throws Exception {
-            ExmeSearch s = new ExmeSearch(base.getValue(), checkpoints.getValue(), alphas.getValue(), betas.getValue(), top.getValue());
+            ExmeSearch s = new ExmeSearch(base.getValue(), checkpoints.getValue(), alphas.getValue(), betas.getValue(), top.getValue(),
+                    tokenizerSource.getValue());
             return SearchCommand.run(flags, (opts, l) -> s.run(opts, l));
         }
     }
@@ -141,6 +143,7 @@ public final class SearchCommand implements Runnable {
                 "Seed; candidate k uses seed S+k for λ and any random drop (default 0).").build();
         private final OptionSpec params = Specs.list("--param", "NAME=VALUE", String.class,
                 "A parameter of the method (repeat), e.g. --param density=0.8.").initialValue(List.of()).build();
+        private final OptionSpec tokenizerSource = tokenizerSourceOption();
         private final Flags flags = new Flags();
 
         CommandSpec spec() {
@@ -148,7 +151,7 @@ public final class SearchCommand implements Runnable {
                     "Search M3's λ: K sampled candidates scored by the evaluator; the best wins.",
                     "Candidate k draws λ ~ Beta(a, a) from seed S+k and merges the two models by",
                     "METHOD with weights (λ, 1−λ), written as an explicit recipe that rebuilds it.");
-            return flags.addTo(Specs.add(spec, models, base, method, alpha, samples, seed, params));
+            return flags.addTo(Specs.add(spec, models, base, method, alpha, samples, seed, params, tokenizerSource));
         }
 
         @Override
@@ -162,9 +165,15 @@ public final class SearchCommand implements Runnable {
                 kv.add(new String[] {p.substring(0, eq).strip(), p.substring(eq + 1).strip()});
             }
             M3Search s = new M3Search(models.getValue(), base.getValue(), method.getValue(), alpha.getValue(), samples.getValue(),
-                    seed.getValue(), kv);
+                    seed.getValue(), kv, tokenizerSource.getValue());
             return SearchCommand.run(flags, (opts, l) -> s.run(opts, l));
         }
+    }
+
+    /** Every candidate's tokenizer source, for checkpoints whose vocabularies differ. */
+    static OptionSpec tokenizerSourceOption() {
+        return Specs.option("--tokenizer-source", "SRC", String.class, null,
+                "Merge across differing vocabularies: base, union or a model (each candidate's tokenizer_source).").build();
     }
 
     interface Body {

@@ -20,6 +20,8 @@ class ExmeRecipeTextTest {
             {"--base", "/m/base", "--sft", "a: b # c", "--sft", "模型", "--alpha", "0.5,1e-4", "--beta", "0.1"},
             {"--base", "B", "--sft", "S1", "--sft", "S2", "--sft", "S3", "--alpha", "0.5,0.1,2", "--beta", "0.2,0.3,0.5"},
             {"--base", "B", "--sft", "S1", "--alpha", "NaN"},
+            {"--base", "B", "--sft", "S1", "--sft", "S2", "--alpha", "0.5,0.1", "--beta", "0.1", "--tokenizer-source", "union"},
+            {"--base", "B", "--sft", "S1", "--alpha", "0.5", "--tokenizer-source", "/m/sft: one"},
         };
         for (String[] args : cases) {
             ExmeCommand c = new ExmeCommand();
@@ -34,12 +36,14 @@ class ExmeRecipeTextTest {
         List<Double> alphas = new ArrayList<>();
         List<Double> betas = null;
         String base = null;
+        String tokenizer = null;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--base" -> base = args[i + 1];
                 case "--sft" -> sfts.add(args[i + 1]);
                 case "--alpha" -> alphas = List.of(args[i + 1].split(",")).stream().map(Double::valueOf).toList();
                 case "--beta" -> betas = List.of(args[i + 1].split(",")).stream().map(Double::valueOf).toList();
+                case "--tokenizer-source" -> tokenizer = args[i + 1];
                 default -> throw new IllegalArgumentException(args[i]);
             }
         }
@@ -63,6 +67,9 @@ class ExmeRecipeTextTest {
         r.put("models", models);
         if (splitBeta) {
             r.put("parameters", Map.of("beta", betas.get(0)));
+        }
+        if (tokenizer != null) {
+            r.put("tokenizer_source", tokenizer);
         }
         return r;
     }

@@ -107,6 +107,16 @@ class SearchCommandTest {
     }
 
     @Test
+    void theTokenizerSourceReachesEveryCandidate() throws Exception {
+        Path work = dir.resolve("m3-tokenizer");
+        Cli.Result r = Cli.run("search", "m3", "--models", m("sft-1"), m("sft-2"), "--base", m("base"), "--samples", "2",
+                "--evaluator", "reference:" + m("target"), "--workdir", work.toString(), "--tokenizer-source", "union");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(work.resolve("best.yaml")).content().endsWith("tokenizer_source: union\n");
+        assertThat(work.resolve("search.json")).content().contains("\"tokenizer_source\"");
+    }
+
+    @Test
     void aFailingEvaluatorIsRecordedAndTheSearchGoesOn() throws Exception {
         Path work = dir.resolve("failing");
         // the 4th evaluation fails; the others score their call number (later is better)

@@ -36,8 +36,14 @@ public final class ExmeSearch {
     private final List<Double> alphas;
     private final List<Double> betas;
     private final int top;
+    private final String tokenizerSource;
 
     public ExmeSearch(Path base, List<Path> checkpoints, List<Double> alphas, List<Double> betas, int top) {
+        this(base, checkpoints, alphas, betas, top, null);
+    }
+
+    /** @param tokenizerSource every candidate's {@code tokenizer_source} (base, union or a model), or null for none */
+    public ExmeSearch(Path base, List<Path> checkpoints, List<Double> alphas, List<Double> betas, int top, String tokenizerSource) {
         if (checkpoints.size() < 2 && top > 1) {
             throw new IllegalArgumentException("ExMe needs at least two checkpoints (or --top 1)");
         }
@@ -65,6 +71,7 @@ public final class ExmeSearch {
         this.alphas = List.copyOf(alphas);
         this.betas = List.copyOf(betas);
         this.top = Math.min(top, checkpoints.size());
+        this.tokenizerSource = tokenizerSource;
     }
 
     ObjectNode settings(Evaluator ev) {
@@ -78,6 +85,9 @@ public final class ExmeSearch {
         ArrayNode b = n.putArray("betas");
         betas.forEach(b::add);
         n.put("top", top);
+        if (tokenizerSource != null) {
+            n.put("tokenizer_source", tokenizerSource);
+        }
         n.put("evaluator", ev.describe());
         return n;
     }
@@ -113,7 +123,7 @@ public final class ExmeSearch {
                 Path c = k.candidate().asIs();
                 for (double a : alphas) {
                     expo.add(new Candidate(EXPO, Recipes.name(c) + " α=" + Recipes.label(a),
-                            params("checkpoint", c.toString(), "alpha", a), Recipes.expo(base, c, a), null));
+                            params("checkpoint", c.toString(), "alpha", a), Recipes.expo(base, c, a, tokenizerSource), null));
                 }
             }
             List<Result> r2 = runner.run(EXPO, expo);
@@ -152,7 +162,7 @@ public final class ExmeSearch {
                     exme.add(new Candidate(EXME, "β=" + Recipes.label(b),
                             params("checkpoint_1", c1.toString(), "alpha_1", a1, "checkpoint_2", c2.toString(), "alpha_2", a2,
                                     "beta", b),
-                            Recipes.exme(base, c1, a1, c2, a2, b), null));
+                            Recipes.exme(base, c1, a1, c2, a2, b, tokenizerSource), null));
                 }
                 List<Result> r3 = runner.run(EXME, exme);
                 stages.put(EXME, r3);

@@ -34,13 +34,20 @@ public final class M3Search {
     private final int samples;
     private final long seed;
     private final List<String[]> params;
+    private final String tokenizerSource;
+
+    public M3Search(List<Path> models, Path base, String method, double alpha, int samples, long seed,
+                    List<String[]> params) {
+        this(models, base, method, alpha, samples, seed, params, null);
+    }
 
     /**
      * @param params extra global parameters of the base method ({@code density}, {@code lambda} …) as
      *               key/value pairs; numbers and booleans only
+     * @param tokenizerSource every candidate's {@code tokenizer_source} (base, union or a model), or null for none
      */
     public M3Search(List<Path> models, Path base, String method, double alpha, int samples, long seed,
-                    List<String[]> params) {
+                    List<String[]> params, String tokenizerSource) {
         if (models.size() != 2) {
             throw new IllegalArgumentException("M3 merges exactly two models, got " + models.size());
         }
@@ -67,6 +74,7 @@ public final class M3Search {
         this.samples = samples;
         this.seed = seed;
         this.params = List.copyOf(params);
+        this.tokenizerSource = tokenizerSource;
     }
 
     /** Candidate k's seed. */
@@ -86,6 +94,9 @@ public final class M3Search {
         n.put("seed", seed);
         ObjectNode p = n.putObject("params");
         params.forEach(kv -> p.put(kv[0], kv[1]));
+        if (tokenizerSource != null) {
+            n.put("tokenizer_source", tokenizerSource);
+        }
         n.put("evaluator", ev.describe());
         return n;
     }
@@ -100,7 +111,7 @@ public final class M3Search {
                 double lambda = M3Lambda.draw(s, alpha);
                 cands.add(new Candidate(STAGE, "k=" + k + " λ=" + Plain.format("%.4f", lambda),
                         ExmeSearch.params("k", k, "seed", s, "lambda", lambda),
-                        Recipes.m3(method, base, models, lambda, alpha, k, s, params), null));
+                        Recipes.m3(method, base, models, lambda, alpha, k, s, params, tokenizerSource), null));
             }
             List<Result> rs = runner.run(STAGE, cands);
             List<Result> ranked = ExmeSearch.ranked(rs);

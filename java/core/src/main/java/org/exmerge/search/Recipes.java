@@ -36,19 +36,28 @@ final class Recipes {
                 + "checkpoint: " + quote(checkpoint) + "\n";
     }
 
+    /** The recipe line naming the tokenizer source (base, union or a model), or nothing for null. */
+    static String tokenizer(String source) {
+        if (source == null) {
+            return "";
+        }
+        return "tokenizer_source: " + (source.equals("base") || source.equals("union") ? source : quote(Path.of(source))) + "\n";
+    }
+
     /** EXPO(x, α) = x + α·(x − base), the expo method. */
-    static String expo(Path base, Path sft, double alpha) {
+    static String expo(Path base, Path sft, double alpha, String tokenizerSource) {
         return "# exmerge search exme, stage expo: EXPO(" + name(sft) + ", alpha=" + label(alpha) + ") = sft + alpha*(sft - base)\n"
                 + "merge_method: expo\n"
                 + "base_model: " + quote(base) + "\n"
                 + "models:\n"
                 + "  - model: " + quote(sft) + "\n"
                 + "    parameters:\n"
-                + "      alpha: " + num(alpha) + "\n";
+                + "      alpha: " + num(alpha) + "\n"
+                + tokenizer(tokenizerSource);
     }
 
     /** β·EXPO(x1, α1) + (1−β)·EXPO(x2, α2), the exme method (one fused pass). */
-    static String exme(Path base, Path sft1, double alpha1, Path sft2, double alpha2, double beta) {
+    static String exme(Path base, Path sft1, double alpha1, Path sft2, double alpha2, double beta, String tokenizerSource) {
         return "# exmerge search exme, stage exme: beta*EXPO(" + name(sft1) + ", " + label(alpha1) + ") + (1-beta)*EXPO("
                 + name(sft2) + ", " + label(alpha2) + "), beta=" + label(beta) + "\n"
                 + "merge_method: exme\n"
@@ -61,12 +70,13 @@ final class Recipes {
                 + "    parameters:\n"
                 + "      alpha: " + num(alpha2) + "\n"
                 + "parameters:\n"
-                + "  beta: " + num(beta) + "\n";
+                + "  beta: " + num(beta) + "\n"
+                + tokenizer(tokenizerSource);
     }
 
     /** M3 candidate k as an explicit recipe: the base method with weights (λ, 1 − λ) and the candidate's seed. */
     static String m3(String method, Path base, List<Path> models, double lambda, double alphaShape, int k, long seed,
-                     List<String[]> params) {
+                     List<String[]> params, String tokenizerSource) {
         StringBuilder b = new StringBuilder();
         b.append("# exmerge search m3: candidate ").append(k).append(", lambda ~ Beta(").append(label(alphaShape)).append(", ")
                 .append(label(alphaShape)).append(") drawn from seed ").append(seed).append("; weights (lambda, 1 - lambda)\n");
@@ -88,6 +98,7 @@ final class Recipes {
             }
         }
         b.append("seed: ").append(seed).append('\n');
+        b.append(tokenizer(tokenizerSource));
         return b.toString();
     }
 }
