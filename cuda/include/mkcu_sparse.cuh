@@ -18,6 +18,7 @@
 #define MKCU_ELECT_NONE 0
 #define MKCU_ELECT_SUM 1
 #define MKCU_ELECT_COUNT 2
+#define MKCU_ELECT_KEPT 3
 #define MKCU_SPARSE_NORMALIZE 1
 #define MKCU_SPARSE_DIVIDE_BY_PROB 2
 #define MKCU_NORM_L1 1
@@ -120,14 +121,14 @@ EXMERGE_HD float mkcu_sparse_mix(const mkcu_sparse_args *a, const float *v) {
         }
         return (a->flags & MKCU_SPARSE_NORMALIZE) ? m / a->sum_divisor : m;
     }
-    int up;
+    int up = 1;
     if (a->election == MKCU_ELECT_SUM) {
         float s = 0.0f;
         for (int32_t i = 0; i < a->n_models; i++) {
             s = s + v[i];
         }
         up = s >= 0.0f; /* true for −0, false for NaN */
-    } else {
+    } else if (a->election == MKCU_ELECT_COUNT) {
         int32_t count = 0;
         for (int32_t i = 0; i < a->n_models; i++) {
             count += (v[i] > 0.0f) - (v[i] < 0.0f); /* ±0 and NaN count 0 */
@@ -136,7 +137,9 @@ EXMERGE_HD float mkcu_sparse_mix(const mkcu_sparse_args *a, const float *v) {
     }
     float d = 0.0f;
     for (int32_t i = 0; i < a->n_models; i++) {
-        const int agree = up ? v[i] > 0.0f : v[i] < 0.0f; /* a zero or NaN never agrees */
+        /* a zero or NaN never agrees; MKCU_ELECT_KEPT (mergekit's ram) elects no sign */
+        const int agree = a->election == MKCU_ELECT_KEPT ? v[i] > 0.0f || v[i] < 0.0f
+                                                         : up ? v[i] > 0.0f : v[i] < 0.0f;
         m = m + mkcu_keep_or_zero(v[i], agree);
         d = d + mkcu_keep_or_zero(a->weights[i], agree);
     }

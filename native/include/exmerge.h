@@ -186,9 +186,10 @@ MK_API int32_t mk_philox_uniform(uint64_t seed, uint32_t tensor_id, uint32_t mod
  *                                                           else divisor[i]; plain multiply, no fma
  *   MK_ELECT_NONE:  m = +0; m = m + v_i in order; if MK_SPARSE_NORMALIZE: m = m / sum_divisor
  *   MK_ELECT_SUM:   s = +0; s = s + v_i; up = s >= 0       MK_ELECT_COUNT: c = sum of sign(v_i) (0 for
- *                   +-0, NaN); up = c >= 0. agree_i = up ? v_i > 0 : v_i < 0; m = +0; d = +0;
- *                   for agreeing i in order: m = m + v_i, d = d + weights[i];
- *                   if MK_SPARSE_NORMALIZE: m = m / (d == 0 ? 1 : d)
+ *                   +-0, NaN); up = c >= 0. agree_i = up ? v_i > 0 : v_i < 0
+ *   MK_ELECT_KEPT:  no sign elected (mergekit's ram); agree_i = v_i > 0 || v_i < 0
+ *   then, for SUM, COUNT and KEPT: m = +0; d = +0; for agreeing i in order: m = m + v_i,
+ *                   d = d + weights[i]; if MK_SPARSE_NORMALIZE: m = m / (d == 0 ? 1 : d)
  *   out[e - start] = narrow(fma(lambda, m, widen(base[e])))
  * inputs[i] and base point at element 0 of the tensor (Philox draws use the absolute index e); out
  * points at element start. keep_from/keep_below lie in [0, 2^31] (2^31: no bound / keep nothing);
@@ -201,6 +202,7 @@ MK_API int32_t mk_philox_uniform(uint64_t seed, uint32_t tensor_id, uint32_t mod
 #define MK_ELECT_NONE 0
 #define MK_ELECT_SUM 1
 #define MK_ELECT_COUNT 2
+#define MK_ELECT_KEPT 3
 #define MK_SPARSE_NORMALIZE 1      /* divide m as above */
 #define MK_SPARSE_DIVIDE_BY_PROB 2 /* q_i = p_i (needs MK_RANDOM_FIXED or MK_RANDOM_RANKED) */
 

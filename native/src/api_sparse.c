@@ -143,7 +143,7 @@ int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32
                         int64_t *first_nonfinite) {
     const int32_t known = MK_SPARSE_NORMALIZE | MK_SPARSE_DIVIDE_BY_PROB;
     if (n < 0 || start < 0 || n_models < 0 || (flags & ~known) != 0 || election < MK_ELECT_NONE ||
-        election > MK_ELECT_COUNT || random < MK_RANDOM_NONE || random > MK_RANDOM_RANKED ||
+        election > MK_ELECT_KEPT || random < MK_RANDOM_NONE || random > MK_RANDOM_RANKED ||
         ((flags & MK_SPARSE_DIVIDE_BY_PROB) != 0 && random == MK_RANDOM_NONE) ||
         (random == MK_RANDOM_RANKED && row_length < 1)) {
         return MK_E_ARGUMENT;

@@ -51,14 +51,14 @@ MK_INLINE __m256 mix_vec(const float *v, const __m256 *r, int64_t j, int32_t k, 
         }
         return NORMALIZE ? _mm256_div_ps(mix, _mm256_set1_ps(sum_divisor)) : mix;
     }
-    __m256 up;
+    __m256 up = zero;
     if (ELECT == MK_ELECT_SUM) {
         __m256 s = zero;
         for (int32_t i = 0; i < k; i++) {
             s = _mm256_add_ps(s, MK_VALUE(i));
         }
         up = _mm256_cmp_ps(s, zero, _CMP_GE_OQ); /* true for -0, false for NaN */
-    } else {
+    } else if (ELECT == MK_ELECT_COUNT) {
         __m256i c = _mm256_setzero_si256();
         for (int32_t i = 0; i < k; i++) {
             __m256 x = MK_VALUE(i);
@@ -74,7 +74,10 @@ MK_INLINE __m256 mix_vec(const float *v, const __m256 *r, int64_t j, int32_t k, 
     __m256 d = zero;
     for (int32_t i = 0; i < k; i++) {
         __m256 x = MK_VALUE(i);
-        __m256 agree = _mm256_cmp_ps(_mm256_xor_ps(x, flip), zero, _CMP_GT_OQ);
+        /* MK_ELECT_KEPT elects no sign: both ordered compares, so zeros and NaN still disagree */
+        __m256 agree = ELECT == MK_ELECT_KEPT
+                           ? _mm256_or_ps(_mm256_cmp_ps(x, zero, _CMP_GT_OQ), _mm256_cmp_ps(x, zero, _CMP_LT_OQ))
+                           : _mm256_cmp_ps(_mm256_xor_ps(x, flip), zero, _CMP_GT_OQ);
         mix = _mm256_add_ps(mix, _mm256_and_ps(agree, x));
         d = _mm256_add_ps(d, _mm256_and_ps(agree, _mm256_set1_ps(weights[i])));
     }

@@ -51,14 +51,14 @@ MK_INLINE __m512 mix_vec(const float *v, const __m512 *r, int64_t j, __mmask16 m
         }
         return NORMALIZE ? _mm512_div_ps(mix, _mm512_set1_ps(sum_divisor)) : mix;
     }
-    __mmask16 up;
+    __mmask16 up = 0xFFFF; /* MK_ELECT_KEPT: positive values agree, and negative ones below */
     if (ELECT == MK_ELECT_SUM) {
         __m512 s = zero;
         for (int32_t i = 0; i < k; i++) {
             s = _mm512_add_ps(s, MK_VALUE(i));
         }
         up = _mm512_cmp_ps_mask(s, zero, _CMP_GE_OQ); /* true for -0, false for NaN */
-    } else {
+    } else if (ELECT == MK_ELECT_COUNT) {
         __m512i c = _mm512_setzero_si512();
         const __m512i one = _mm512_set1_epi32(1);
         for (int32_t i = 0; i < k; i++) {
@@ -71,8 +71,9 @@ MK_INLINE __m512 mix_vec(const float *v, const __m512 *r, int64_t j, __mmask16 m
     __m512 d = zero;
     for (int32_t i = 0; i < k; i++) {
         __m512 x = MK_VALUE(i);
+        const __mmask16 down = ELECT == MK_ELECT_KEPT ? (__mmask16)0xFFFF : (__mmask16)~up;
         __mmask16 agree = (up & _mm512_cmp_ps_mask(x, zero, _CMP_GT_OQ)) |
-                          ((__mmask16)~up & _mm512_cmp_ps_mask(x, zero, _CMP_LT_OQ));
+                          (down & _mm512_cmp_ps_mask(x, zero, _CMP_LT_OQ));
         mix = _mm512_add_ps(mix, _mm512_maskz_mov_ps(agree, x));
         d = _mm512_add_ps(d, _mm512_maskz_mov_ps(agree, _mm512_set1_ps(weights[i])));
     }

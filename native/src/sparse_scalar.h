@@ -75,14 +75,14 @@ static inline float mk_sparse_mix1(const mk_sparse_args *a, const float *v, int6
         }
         return a->normalize ? m / a->sum_divisor : m;
     }
-    int up;
+    int up = 1;
     if (a->election == MK_ELECT_SUM) {
         float s = 0.0f;
         for (int32_t i = 0; i < a->n_models; i++) {
             s = s + v[i * MK_SPARSE_TILE + j];
         }
         up = s >= 0.0f; /* true for -0, false for NaN */
-    } else {
+    } else if (a->election == MK_ELECT_COUNT) {
         int32_t c = 0;
         for (int32_t i = 0; i < a->n_models; i++) {
             float x = v[i * MK_SPARSE_TILE + j];
@@ -93,7 +93,8 @@ static inline float mk_sparse_mix1(const mk_sparse_args *a, const float *v, int6
     float d = 0.0f;
     for (int32_t i = 0; i < a->n_models; i++) {
         float x = v[i * MK_SPARSE_TILE + j];
-        int agree = up ? x > 0.0f : x < 0.0f; /* a zero or NaN never agrees */
+        /* a zero or NaN never agrees; under MK_ELECT_KEPT neither sign is elected */
+        int agree = a->election == MK_ELECT_KEPT ? x > 0.0f || x < 0.0f : up ? x > 0.0f : x < 0.0f;
         m = m + mk_keep_or_zero(x, agree);
         d = d + mk_keep_or_zero(a->weights[i], agree);
     }

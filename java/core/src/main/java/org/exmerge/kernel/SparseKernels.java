@@ -228,9 +228,9 @@ final class SparseKernels {
     /**
      * Election and combine over the weighted values {@code v[i][j]}, then {@code fma(λ, m, b)}.
      * Loops run model-outer, element-inner so they stream, and decisions are {@link BitMasks}.
-     * Adding +0 for a model that does not agree equals skipping it: agreeing values are nonzero and
-     * share a sign, and the sums start at +0, so they never hold −0 (x + (−x) rounds to +0); the
-     * same holds for the weight sum.
+     * Adding +0 for a model that does not agree equals skipping it: the sums start at +0 and a sum
+     * of nonzero terms is never −0 (x + (−x) rounds to +0), whether the terms share a sign (SUM,
+     * COUNT) or not (KEPT); the same holds for the weight sum.
      */
     private static void combine(SparseOp op, float[][] v, float[] b, int len, float[] acc, Scratch s) {
         int m = v.length;
@@ -250,8 +250,12 @@ final class SparseKernels {
                 }
             }
         } else {
-            int[] up = s.up; // −1 where the elected sign is +1
-            if (op.election() == SparseOp.ELECT_SUM) {
+            int[] up = s.up; // −1 where positive values agree
+            int eitherSign = 0; // −1 under ELECT_KEPT, where no sign is elected: negative values agree too
+            if (op.election() == SparseOp.ELECT_KEPT) {
+                java.util.Arrays.fill(up, 0, len, -1);
+                eitherSign = -1;
+            } else if (op.election() == SparseOp.ELECT_SUM) {
                 float[] sum = s.sum;
                 java.util.Arrays.fill(sum, 0, len, 0.0f);
                 for (int i = 0; i < m; i++) {
@@ -284,7 +288,8 @@ final class SparseKernels {
                 float wi = op.weights()[i];
                 for (int j = 0; j < len; j++) {
                     int bits = Float.floatToRawIntBits(vi[j]);
-                    int agree = (up[j] & BitMasks.positive(bits)) | (~up[j] & BitMasks.negative(bits));
+                    int down = ~up[j] | eitherSign;
+                    int agree = (up[j] & BitMasks.positive(bits)) | (down & BitMasks.negative(bits));
                     mix[j] = mix[j] + BitMasks.select(vi[j], agree);
                     d[j] = d[j] + BitMasks.select(wi, agree);
                 }

@@ -18,6 +18,8 @@ package org.exmerge.kernel;
  *   ELECT_SUM:   s = +0; s = s + v_i;          σ = s ≥ 0 ? +1 : −1
  *   ELECT_COUNT: c = 0;  c += sign(v_i) (+1, −1, or 0 for ±0 and NaN); σ = c ≥ 0 ? +1 : −1
  *     agree_i = σ &gt; 0 ? v_i &gt; 0 : v_i &lt; 0                  (a zero or NaN never agrees)
+ *   ELECT_KEPT:  no sign elected; agree_i = v_i &gt; 0 or v_i &lt; 0    (mergekit's ram: every nonzero value counts)
+ *   then, for SUM, COUNT and KEPT alike:
  *     m = +0; d = +0; for agreeing i in order: m = m + v_i; d = d + weights[i]
  *     if normalize: m = m / (d == 0 ? 1 : d)
  *   out[e] = narrow(fma(lambda, m, b[e]))
@@ -48,6 +50,7 @@ public record SparseOp(float[] weights,
     public static final int ELECT_NONE = 0;
     public static final int ELECT_SUM = 1;
     public static final int ELECT_COUNT = 2;
+    public static final int ELECT_KEPT = 3;
 
     /** {@code keepBelow} value meaning "no upper bound": above every magnitude key, NaN's included. */
     public static final long NO_UPPER = 1L << 31;
@@ -69,7 +72,7 @@ public record SparseOp(float[] weights,
         if (random < RANDOM_NONE || random > RANDOM_RANKED) {
             throw new IllegalArgumentException("random mode " + random);
         }
-        if (election < ELECT_NONE || election > ELECT_COUNT) {
+        if (election < ELECT_NONE || election > ELECT_KEPT) {
             throw new IllegalArgumentException("election mode " + election);
         }
         if (random == RANDOM_RANKED && rowLength < 1) {

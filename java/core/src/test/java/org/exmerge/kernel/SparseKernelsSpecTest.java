@@ -130,6 +130,7 @@ class SparseKernelsSpecTest {
                     new float[] {0.65f, 0.3f, 1f}).withDivisor(new float[] {1f, 1f, 1f}, true),
             SparseOp.plain(w, SparseOp.ELECT_COUNT, false, 1f, 1f, 5, 11).withFixedProb(new float[] {0.9f, 0.1f, 0.5f}),
             SparseOp.plain(w, SparseOp.ELECT_NONE, true, 1.6f, 1f, 5, 11).withBand(from, below),
+            SparseKernelsTest.kept(true, 3, 0.001f),
         };
         SplittableRandom r = new SplittableRandom(n);
         for (int o = 0; o < ops.length; o++) {

@@ -81,6 +81,57 @@ class SparseKernelsTest {
         assertThat(merge(k, plain(SparseOp.ELECT_COUNT, true, 1f, 1f, 1f), b, x)).containsExactly(-1f);
     }
 
+    /** Ram's op (method/sparse/Ram): unit weights, keep |τ| > eps, NaN's key excluded, no sign elected. */
+    static SparseOp kept(boolean normalize, int models, float eps) {
+        float[] ones = new float[models];
+        Arrays.fill(ones, 1f);
+        long[] from = new long[models];
+        long[] below = new long[models];
+        Arrays.fill(from, MagnitudeSelect.key(eps) + 1L);
+        Arrays.fill(below, MagnitudeSelect.NAN_KEY);
+        return SparseOp.plain(ones, SparseOp.ELECT_KEPT, normalize, 1f, 1f, SEED, TID).withBand(from, below);
+    }
+
+    @Test
+    void keptElectionAveragesEveryNonzeroValueWhateverItsSign() {
+        float[] b = {1, 1, 1, 1, 1, 1, -0f};
+        float[][] x = {
+            {4, 1.25f, 1.5f, Float.NaN, Float.POSITIVE_INFINITY, 4, 0},
+            {-1, 3, 0.5f, 3, Float.NEGATIVE_INFINITY, -2, 0},
+            {1.75f, 1, 1, 1, 2, 1, 0},
+        };
+        // τ: e0 (3, −2, 0.75) all kept; e1 (0.25 dropped, 2 alone); e2 (0.5 and −0.5: not above 0.5, and
+        // 0); e3 (NaN dropped, 2, 0); e4 (inf, −inf, 1: NaN); e5 (3, −3, 0 → +0); e6 (all zero; b = −0).
+        assertThat(merge(k, kept(true, 3, 0.5f), b, x))
+                .containsExactly(1 + 1.75f / 3, 3f, 1f, 3f, Float.NaN, 1f, 0f);
+        assertThat(merge(k, kept(false, 3, 0.5f), b, x))
+                .containsExactly(2.75f, 3f, 1f, 3f, Float.NaN, 1f, 0f);
+        // Kept zeros and NaNs (no band at all) still never agree: the same as dropping them.
+        SparseOp all = kept(true, 3, 0.5f).withBand(new long[3], noUpper(3));
+        assertThat(merge(k, all, new float[] {1, 1}, new float[] {1, Float.NaN}, new float[] {3, 2}, new float[] {1, 1}))
+                .containsExactly(3f, 2f);
+    }
+
+    @Test
+    void keptElectionWeighsAndCountsLikeTheOtherElections() {
+        // w = [2, −1], τ = [1, 3] → v = [2, −3]: both agree, m = −1, d = 1; sum elects − (3 / −1);
+        // count ties at 0 → + (2 / 2). A zero weight gives v = ±0, which never agrees.
+        float[] b = {0};
+        assertThat(merge(k, plain(SparseOp.ELECT_KEPT, true, 2f, -1f), b, new float[] {1}, new float[] {3}))
+                .containsExactly(-1f);
+        assertThat(merge(k, plain(SparseOp.ELECT_SUM, true, 2f, -1f), b, new float[] {1}, new float[] {3}))
+                .containsExactly(3f);
+        assertThat(merge(k, plain(SparseOp.ELECT_COUNT, true, 2f, -1f), b, new float[] {1}, new float[] {3}))
+                .containsExactly(1f);
+        assertThat(merge(k, plain(SparseOp.ELECT_KEPT, true, 0f, 1f), b, new float[] {5}, new float[] {-4}))
+                .containsExactly(-4f);
+        // All dropped: divisor 0 → 1, out = b.
+        SparseOp none = plain(SparseOp.ELECT_KEPT, true, 1f, 1f).withBand(new long[] {MagnitudeSelect.NONE, 0}, noUpper(2));
+        assertThat(merge(k, none, new float[] {0.25f}, new float[] {3}, new float[] {0.25f})).containsExactly(0.25f);
+        assertThatThrownBy(() -> plain(4, true, 1f)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("election mode 4");
+    }
+
     @Test
     void aZeroDivisorBecomesOne() {
         // w = [1, −1], τ = [2, −3] → v = [2, 3]; both agree; Σ agreeing w = 0 → divide by 1.

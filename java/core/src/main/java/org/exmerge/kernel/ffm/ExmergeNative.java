@@ -79,6 +79,7 @@ public final class ExmergeNative {
     public static final int MK_ELECT_NONE = 0;
     public static final int MK_ELECT_SUM = 1;
     public static final int MK_ELECT_COUNT = 2;
+    public static final int MK_ELECT_KEPT = 3;
     public static final int MK_SPARSE_NORMALIZE = 1;
     public static final int MK_SPARSE_DIVIDE_BY_PROB = 2;
     public static final int MK_NORM_L1 = 1;

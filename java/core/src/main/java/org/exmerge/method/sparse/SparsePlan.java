@@ -35,7 +35,7 @@ record SparsePlan(SparseSettings s, long[] modelKeys) implements TensorPlan {
 
     @Override
     public TensorMerge bind(TensorInputs in) {
-        checkTypes(in);
+        checkTypes(in, s.method());
         float[] w = SparseSettings.f32(s.weights());
         SparseOp op = SparseOp.plain(w, s.election(), s.normalize(), sumDivisor(w), (float) s.lambda(),
                 in.seed(), in.tensorId());
@@ -190,16 +190,16 @@ record SparsePlan(SparseSettings s, long[] modelKeys) implements TensorPlan {
         return q;
     }
 
-    private void checkTypes(TensorInputs in) {
+    static void checkTypes(TensorInputs in, String method) {
         if (in.base() == null) {
-            throw new IllegalArgumentException(in.name() + ": " + s.method() + " needs the base model's tensor");
+            throw new IllegalArgumentException(in.name() + ": " + method + " needs the base model's tensor");
         }
         boolean f64 = in.base().type() == DType.F64;
         for (Operand x : in.models()) {
             f64 |= x.type() == DType.F64;
         }
         if (f64) {
-            throw new IllegalArgumentException(in.name() + ": " + s.method()
+            throw new IllegalArgumentException(in.name() + ": " + method
                     + " does not support F64 tensors yet (numerics §1 computes them in float64; the sparsify kernels are float32)");
         }
     }

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Whole TIES / DARE / breadcrumbs / DELLA merges through the public API: the native backend writes
+ * Whole TIES / DARE / breadcrumbs / DELLA / ram merges through the public API: the native backend writes
  * the java backend's files byte for byte, with mixed input types, every output type, and odd chunk
  * sizes and thread counts (chunks start at absolute offsets the kernels must honour).
  */
@@ -121,6 +121,17 @@ class NativeSparseEngineTest {
           rescale_norm: l2
         """;
 
+    static final String RAM = """
+        merge_method: ram
+        base_model: base
+        models:
+          - model: sft1
+          - model: sft2
+          - model: sft3
+        parameters:
+          epsilon: 0.01
+        """;
+
     @BeforeEach
     void requireNative() {
         NativeTestSupport.requireNative();
@@ -138,7 +149,7 @@ class NativeSparseEngineTest {
     void everySparsifyRecipeAndOutputTypeIsByteIdenticalToTheJavaBackend() throws Exception {
         String[][] recipes = {{"ties", TIES}, {"ties-count-model", TIES_COUNT}, {"dare_ties", DARE_TIES},
             {"dare_linear", DARE_LINEAR}, {"breadcrumbs_ties", BREADCRUMBS_TIES}, {"della", DELLA},
-            {"dare-l2", DARE_NORM}, {"della-l1", DELLA_NORM}};
+            {"dare-l2", DARE_NORM}, {"della-l1", DELLA_NORM}, {"ram", RAM}};
         for (String[] r : recipes) {
             for (DType t : new DType[] {null, DType.F16, DType.F32}) {
                 String tag = r[0] + "-" + t;
