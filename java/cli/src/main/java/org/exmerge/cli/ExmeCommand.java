@@ -22,7 +22,7 @@ final class ExmeCommand implements Callable<Integer> {
     private final OptionSpec betas = Specs.list("--beta", "B", Double.class,
             "β: one value for two SFTs (β, 1−β), or one per SFT summing to 1.").splitRegex(",").build();
     private final OptionSpec tokenizerSource = Specs.option("--tokenizer-source", "SRC", String.class, null,
-            "Merge across differing vocabularies: base, union or a model (as tokenizer_source in a recipe).").build();
+            "Merge across differing vocabularies: base, union, a model or a tokenizer directory (as tokenizer_source in a recipe).").build();
     private final OptionSpec printConfig = Specs.flag("--print-config", "Print the recipe this builds and exit.");
     private final PositionalParamSpec out = Specs.positional(0, "OUT", Path.class, "Output model directory.").arity("0..1").required(false).build();
     private final RunFlags run = new RunFlags();

@@ -173,7 +173,7 @@ public final class SearchCommand implements Runnable {
     /** Every candidate's tokenizer source, for checkpoints whose vocabularies differ. */
     static OptionSpec tokenizerSourceOption() {
         return Specs.option("--tokenizer-source", "SRC", String.class, null,
-                "Merge across differing vocabularies: base, union or a model (each candidate's tokenizer_source).").build();
+                "Merge across differing vocabularies: base, union, a model or a tokenizer directory (each candidate's tokenizer_source).").build();
     }
 
     interface Body {

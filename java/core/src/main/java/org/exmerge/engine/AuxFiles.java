@@ -14,30 +14,44 @@ import org.exmerge.tokenizer.VocabPlan;
  * config.json where the merge changed it (dtype, layer count).
  */
 final class AuxFiles {
-    static final List<String> CARRIED = List.of("generation_config.json", "tokenizer.json", "tokenizer_config.json",
-            "special_tokens_map.json", "tokenizer.model", "vocab.json", "merges.txt", "added_tokens.json",
-            "chat_template.jinja", "chat_template.json", "preprocessor_config.json");
+    static final List<String> TOKENIZER = List.of("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
+            "tokenizer.model", "vocab.json", "merges.txt", "added_tokens.json", "chat_template.jinja", "chat_template.json");
+    /** Carried beside config.json, which is rewritten. */
+    static final List<String> CONFIG = List.of("generation_config.json", "preprocessor_config.json");
 
     private AuxFiles() {}
 
-    /** @param vocab the output vocabulary when a tokenizer source changed the rows (its new tokens join the tokenizer files), else null */
-    static void copy(Path from, Path to, DType dtype, int layerCount, VocabPlan vocab) throws IOException {
+    /**
+     * @param configFrom where config.json and its companions come from (null: none)
+     * @param tokenizerFrom where the tokenizer files come from (null: none)
+     * @param vocab the output vocabulary when a tokenizer source changed the rows (its new tokens join the tokenizer files), else null
+     */
+    static void copy(Path configFrom, Path tokenizerFrom, Path to, DType dtype, int layerCount, VocabPlan vocab)
+            throws IOException {
+        copyPresent(tokenizerFrom, TOKENIZER, to);
+        if (vocab != null && !vocab.newTokens().isEmpty()) {
+            TokenizerFiles.addTokens(to, vocab.newTokens());
+        }
+        if (configFrom == null) {
+            return;
+        }
+        copyPresent(configFrom, CONFIG, to);
+        Path config = configFrom.resolve("config.json");
+        if (Files.isRegularFile(config)) {
+            ConfigJson.rewrite(config, to.resolve("config.json"), dtype == null ? null : torchName(dtype), layerCount,
+                    LAYER_COUNT_KEYS, vocab == null ? -1 : vocab.rows());
+        }
+    }
+
+    private static void copyPresent(Path from, List<String> names, Path to) throws IOException {
         if (from == null) {
             return;
         }
-        for (String name : CARRIED) {
+        for (String name : names) {
             Path f = from.resolve(name);
             if (Files.isRegularFile(f)) {
                 Files.copy(f, to.resolve(name));
             }
-        }
-        if (vocab != null && !vocab.newTokens().isEmpty()) {
-            TokenizerFiles.addTokens(to, vocab.newTokens());
-        }
-        Path config = from.resolve("config.json");
-        if (Files.isRegularFile(config)) {
-            ConfigJson.rewrite(config, to.resolve("config.json"), dtype == null ? null : torchName(dtype), layerCount,
-                    LAYER_COUNT_KEYS, vocab == null ? -1 : vocab.rows());
         }
     }
 

@@ -96,7 +96,7 @@ public final class MergeExecutor {
                             parallel, run.allowNonfinite()),
                     i -> release(bound.remove(i)), metadata,
                     dir -> {
-                        AuxFiles.copy(plan.auxSource(), dir, dtype, plan.layerCount(), plan.vocab());
+                        AuxFiles.copy(plan.configSource(), plan.tokenizerSource(), dir, dtype, plan.layerCount(), plan.vocab());
                         if (plan.chatTemplate() != null) {
                             ChatTemplate.apply(plan.chatTemplate(), dir);
                         }

@@ -71,13 +71,23 @@ public final class MergePlanner {
         meta.put("exmerge.method", method.name());
         meta.put("exmerge.seed", Long.toString(seed));
         meta.put("exmerge.recipe", recipeText);
-        Checkpoint aux = auxSource(recipe, models, layout.auxReference().checkpoint());
+        Path configFrom = layout.auxReference().checkpoint().directory();
+        Path tokenizerFrom = configFrom;
+        String src = recipe.tokenizerSource();
+        // A union is the reference's tokenizer with the other models' tokens added to its copies.
+        if (src != null && !src.equals("base") && !src.equals("union")) {
+            tokenizerFrom = models.tokenizerOnly(src);
+            if (tokenizerFrom == null) {
+                configFrom = models.get(src).directory(); // a model: its config matches its tokenizer's ids
+                tokenizerFrom = configFrom;
+            }
+        }
         List<Path> dirs = new ArrayList<>();
         for (Path p : models.paths()) {
             dirs.add(Files.isDirectory(p) ? p : p.getParent());
         }
         String chatTemplate = ChatTemplate.resolve(recipe.chatTemplate(), dirs);
-        return new MergePlan(method.name(), planned, meta, aux == null ? null : aux.directory(), layout.outputLayers(), seed,
+        return new MergePlan(method.name(), planned, meta, configFrom, tokenizerFrom, layout.outputLayers(), seed,
                 chatTemplate, vocab == null ? null : vocab.plan());
     }
 
@@ -203,15 +213,5 @@ public final class MergePlanner {
                         + "' is F64; write it as float64 or float32 (out_dtype), not " + out);
             }
         }
-    }
-
-    private static Checkpoint auxSource(Recipe recipe, ModelSet models, Checkpoint reference)
-            throws ConfigException, IOException, PlanException {
-        String src = recipe.tokenizerSource();
-        // A union is the reference's tokenizer with the other models' tokens added to its copies.
-        if (src == null || src.equals("base") || src.equals("union")) {
-            return reference;
-        }
-        return models.get(src);
     }
 }

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.exmerge.format.Checkpoint;
+import org.exmerge.tokenizer.Vocabulary;
 
 /**
  * The distinct input models of a recipe, each opened (mapped and validated) once. Relative model
@@ -44,6 +45,15 @@ public final class ModelSet implements AutoCloseable {
             open.put(model, c);
         }
         return c;
+    }
+
+    /**
+     * The directory {@code name} resolves to when it holds tokenizer files and no model (a tokenizer
+     * source need not be a model, as in mergekit), else null.
+     */
+    public Path tokenizerOnly(String name) {
+        Path p = resolve(name);
+        return Files.isDirectory(p) && !Checkpoint.holdsModel(p) && Vocabulary.present(p) ? p : null;
     }
 
     /** The paths of the models opened so far (a directory or a file each). */

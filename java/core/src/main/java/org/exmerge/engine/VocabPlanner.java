@@ -48,8 +48,9 @@ final class VocabPlanner {
         }
         boolean union = src.equals("union");
         String sourceModel = union || src.equals("base") ? reference : src;
-        Checkpoint sc = models.get(sourceModel);
-        Vocabulary source = vocabulary(sc, read);
+        Path tokenizerOnly = sourceModel.equals(reference) ? null : models.tokenizerOnly(sourceModel);
+        Checkpoint sc = tokenizerOnly == null ? models.get(sourceModel) : null;
+        Vocabulary source = tokenizerOnly == null ? vocabulary(sc, read) : Vocabulary.read(tokenizerOnly);
         if (source == null) {
             if (inputs.stream().allMatch(in -> in.vocab() == null)) {
                 return null; // no tokenizer anywhere: the files are copied as before, rows untouched
@@ -57,8 +58,9 @@ final class VocabPlanner {
             throw new ConfigException(recipe.tokenizerOptions().isEmpty() ? "tokenizer_source" : "tokenizer.source",
                     "model '" + sourceModel + "' has no tokenizer.json, vocab.json or tokenizer.model in " + sc.directory());
         }
-        int sourceRows = VocabTensors.rows(sc);
-        VocabPlan plan = VocabPlan.build(source, union, sourceRows < 0 ? 0 : sourceRows, recipe.baseModel(), inputs,
+        // A tokenizer without a model has no rows of its own: its ids alone size the output.
+        int sourceRows = sc == null ? 0 : Math.max(0, VocabTensors.rows(sc));
+        VocabPlan plan = VocabPlan.build(source, union, sourceRows, recipe.baseModel(), inputs,
                 recipe.tokenizerOptions());
         return plan.identity() && plan.newTokens().isEmpty() ? null : new VocabRemap(plan, checkpoints);
     }

@@ -117,8 +117,8 @@ final class VocabScratch implements AutoCloseable {
                 TensorSource base = t.base() == null ? null : replaced.getOrDefault(key(t.base()), t.base());
                 tensors.add(new PlannedTensor(t.name(), t.type(), t.shape(), base, models, t.plan()));
             }
-            MergePlan p = new MergePlan(plan.method(), tensors, plan.metadata(), plan.auxSource(), plan.layerCount(), plan.seed(),
-                    plan.chatTemplate(), plan.vocab());
+            MergePlan p = new MergePlan(plan.method(), tensors, plan.metadata(), plan.configSource(), plan.tokenizerSource(),
+                    plan.layerCount(), plan.seed(), plan.chatTemplate(), plan.vocab());
             return new VocabScratch(p, dir, opened, memory);
         } catch (IOException | RuntimeException e) {
             opened.forEach(Checkpoint::close);

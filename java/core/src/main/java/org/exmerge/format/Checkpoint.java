@@ -105,6 +105,11 @@ public final class Checkpoint implements AutoCloseable {
                 + ShardIndex.FILE_NAME);
     }
 
+    /** Whether {@code dir} holds a file {@link #open} would read a model from (valid or not). */
+    public static boolean holdsModel(Path dir) {
+        return Files.exists(dir.resolve(SINGLE_FILE)) || Files.exists(dir.resolve(ShardIndex.FILE_NAME));
+    }
+
     private static Checkpoint single(Path path, Path file, Path directory) throws IOException {
         return new Checkpoint(path, directory, List.of(SafetensorsFile.open(file)));
     }

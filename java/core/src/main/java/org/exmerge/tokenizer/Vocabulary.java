@@ -85,6 +85,14 @@ public final class Vocabulary {
         return tokens;
     }
 
+    /** The files a vocabulary is read from, in the order {@link #read} tries them. */
+    private static final List<String> FILES = List.of("tokenizer.json", "vocab.json", "tokenizer.model");
+
+    /** Whether dir holds a file {@link #read} reads a vocabulary from. */
+    public static boolean present(Path dir) {
+        return FILES.stream().anyMatch(f -> Files.isRegularFile(dir.resolve(f)));
+    }
+
     /**
      * Reads dir's vocabulary: tokenizer.json if present; else vocab.json (GPT-2 style slow tokenizer);
      * else tokenizer.model (SentencePiece). Added tokens come from tokenizer.json's "added_tokens", and for the

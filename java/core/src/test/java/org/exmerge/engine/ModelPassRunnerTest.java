@@ -139,7 +139,8 @@ class ModelPassRunnerTest {
             PlannedTensor t = p.tensors().get(i);
             tensors.add(new PlannedTensor(t.name(), t.type(), t.shape(), t.base(), t.models(), plans.apply(i)));
         }
-        return new MergePlan(p.method(), tensors, p.metadata(), p.auxSource(), p.layerCount(), p.seed(), p.chatTemplate());
+        return new MergePlan(p.method(), tensors, p.metadata(), p.configSource(), p.tokenizerSource(), p.layerCount(), p.seed(),
+                p.chatTemplate(), p.vocab());
     }
 
     private static List<TensorPlan> resolve(MergePlan plan, int threads, CancelToken cancel) {

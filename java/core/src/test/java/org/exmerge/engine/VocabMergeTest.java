@@ -149,6 +149,61 @@ class VocabMergeTest {
         assertThat(JSON.readTree(out.resolve("tokenizer.json").toFile()).get("added_tokens")).hasSize(1);
     }
 
+    /** A tokenizer source that is only a tokenizer (mergekit loads any tokenizer): its ids, the base's config. */
+    @Test
+    void aTokenizerWithoutAModelIsASource() throws Exception {
+        Path tok = dir.resolve("tokonly");
+        Files.createDirectories(tok);
+        Files.writeString(tok.resolve("tokenizer.json"), "{\"version\": \"1.0\", \"added_tokens\": [{\"id\": 4, \"content\": \"<s>\","
+                + " \"special\": true}, {\"id\": 5, \"content\": \"<|im_start|>\", \"special\": true}], \"model\": {\"type\": \"BPE\","
+                + " \"vocab\": {\"b\": 0, \"a\": 1, \"c\": 2, \"d\": 3}, \"merges\": []}}");
+        Files.writeString(tok.resolve("special_tokens_map.json"), "{\"bos_token\": \"<s>\"}");
+        Files.writeString(dir.resolve("base/generation_config.json"), "{\"bos_token_id\": 4}");
+        String yaml = """
+            merge_method: task_arithmetic
+            base_model: base
+            models:
+              - model: sft1
+                parameters: {weight: 0.5}
+              - model: sft2
+                parameters: {weight: 0.25}
+            tokenizer_source: tokonly
+            """;
+        Path out = EngineRuns.merge(dir, yaml, "tokonly-out", EngineRuns.opts(dir, 2, 64));
+        // Output ids b a c d <s> <|im_start|>: a row a model lacks is the base's if it has one, else
+        // the only model's that has it (sft1's <|im_start|>); six rows, no padding.
+        Src im = at("sft1", 5);
+        writeOrdered("tbase", "base", List.of(at("base", 1), at("base", 0), at("base", 2), at("base", 3), at("base", 4), im));
+        writeOrdered("tsft1", "sft1", List.of(at("sft1", 2), at("sft1", 0), at("sft1", 1), at("base", 3), at("sft1", 4), im));
+        writeOrdered("tsft2", "sft2", List.of(at("sft2", 0), at("sft2", 1), at("base", 2), at("sft2", 3), at("sft2", 4), im));
+        String plain = yaml.replace("tokenizer_source: tokonly\n", "").replace("base_model: base", "base_model: tbase")
+                .replace("model: sft1", "model: tsft1").replace("model: sft2", "model: tsft2");
+        assertSameTensors(out, EngineRuns.merge(dir, plain, "tokonly-expected", EngineRuns.opts(dir, 1, 1 << 20)));
+
+        assertThat(Files.readString(out.resolve("tokenizer.json"))).isEqualTo(Files.readString(tok.resolve("tokenizer.json")));
+        assertThat(out.resolve("special_tokens_map.json")).hasSameTextualContentAs(tok.resolve("special_tokens_map.json"));
+        assertThat(out.resolve("generation_config.json")).hasSameTextualContentAs(dir.resolve("base/generation_config.json"));
+        JsonNode config = JSON.readTree(out.resolve("config.json").toFile());
+        assertThat(config.get("vocab_size").asInt()).isEqualTo(6);
+        assertThat(config.get("hidden_size").asInt()).isEqualTo(H);
+    }
+
+    /** A directory with neither a model nor a tokenizer is not a tokenizer source: the model error stands. */
+    @Test
+    void aDirectoryWithNeitherIsAMissingModel() throws Exception {
+        Files.createDirectories(dir.resolve("empty-source"));
+        String yaml = """
+            merge_method: linear
+            models:
+              - model: base
+              - model: sft2
+            tokenizer_source: empty-source
+            """;
+        assertThatThrownBy(() -> EngineRuns.merge(dir, yaml, "empty-source-out", EngineRuns.opts(dir, 1, 64)))
+                .hasMessageContaining("empty-source").hasMessageContaining("neither model.safetensors");
+        assertThat(dir.resolve("empty-source-out")).doesNotExist();
+    }
+
     @Test
     void identicalTokenizersLeaveTheBytesAsWithoutASource() throws Exception {
         String yaml = """
