@@ -58,8 +58,8 @@ final class VocabPlanner {
             throw new ConfigException(recipe.tokenizerOptions().isEmpty() ? "tokenizer_source" : "tokenizer.source",
                     "model '" + sourceModel + "' has no tokenizer.json, vocab.json or tokenizer.model in " + sc.directory());
         }
-        // A tokenizer without a model has no rows of its own: its ids alone size the output.
-        int sourceRows = sc == null ? 0 : Math.max(0, VocabTensors.rows(sc));
+        // A tokenizer without a model has no rows of its own: the reference's padding rows are kept.
+        int sourceRows = Math.max(0, VocabTensors.rows(sc == null ? checkpoints.get(reference) : sc));
         VocabPlan plan = VocabPlan.build(source, union, sourceRows, recipe.baseModel(), inputs,
                 recipe.tokenizerOptions());
         return plan.identity() && plan.newTokens().isEmpty() ? null : new VocabRemap(plan, checkpoints);

@@ -149,14 +149,16 @@ class VocabMergeTest {
         assertThat(JSON.readTree(out.resolve("tokenizer.json").toFile()).get("added_tokens")).hasSize(1);
     }
 
-    /** A tokenizer source that is only a tokenizer (mergekit loads any tokenizer): its ids, the base's config. */
+    /**
+     * A tokenizer source that is only a tokenizer (mergekit loads any tokenizer): its ids, the base's
+     * config, and the base's row count, so its padding row stays.
+     */
     @Test
     void aTokenizerWithoutAModelIsASource() throws Exception {
         Path tok = dir.resolve("tokonly");
         Files.createDirectories(tok);
         Files.writeString(tok.resolve("tokenizer.json"), "{\"version\": \"1.0\", \"added_tokens\": [{\"id\": 4, \"content\": \"<s>\","
-                + " \"special\": true}, {\"id\": 5, \"content\": \"<|im_start|>\", \"special\": true}], \"model\": {\"type\": \"BPE\","
-                + " \"vocab\": {\"b\": 0, \"a\": 1, \"c\": 2, \"d\": 3}, \"merges\": []}}");
+                + " \"special\": true}], \"model\": {\"type\": \"BPE\", \"vocab\": {\"b\": 0, \"a\": 1, \"c\": 2, \"d\": 3}, \"merges\": []}}");
         Files.writeString(tok.resolve("special_tokens_map.json"), "{\"bos_token\": \"<s>\"}");
         Files.writeString(dir.resolve("base/generation_config.json"), "{\"bos_token_id\": 4}");
         String yaml = """
@@ -170,12 +172,11 @@ class VocabMergeTest {
             tokenizer_source: tokonly
             """;
         Path out = EngineRuns.merge(dir, yaml, "tokonly-out", EngineRuns.opts(dir, 2, 64));
-        // Output ids b a c d <s> <|im_start|>: a row a model lacks is the base's if it has one, else
-        // the only model's that has it (sft1's <|im_start|>); six rows, no padding.
-        Src im = at("sft1", 5);
-        writeOrdered("tbase", "base", List.of(at("base", 1), at("base", 0), at("base", 2), at("base", 3), at("base", 4), im));
-        writeOrdered("tsft1", "sft1", List.of(at("sft1", 2), at("sft1", 0), at("sft1", 1), at("base", 3), at("sft1", 4), im));
-        writeOrdered("tsft2", "sft2", List.of(at("sft2", 0), at("sft2", 1), at("base", 2), at("sft2", 3), at("sft2", 4), im));
+        // Output ids b a c d <s>, six rows: a token a model lacks takes the base's row; row 5 is the
+        // base's own padding row, and the others' token rows' mean (sft1's row 5 is a token's).
+        writeOrdered("tbase", "base", List.of(at("base", 1), at("base", 0), at("base", 2), at("base", 3), at("base", 4), at("base", 5)));
+        writeOrdered("tsft1", "sft1", List.of(at("sft1", 2), at("sft1", 0), at("sft1", 1), at("base", 3), at("sft1", 4), PAD));
+        writeOrdered("tsft2", "sft2", List.of(at("sft2", 0), at("sft2", 1), at("base", 2), at("sft2", 3), at("sft2", 4), PAD));
         String plain = yaml.replace("tokenizer_source: tokonly\n", "").replace("base_model: base", "base_model: tbase")
                 .replace("model: sft1", "model: tsft1").replace("model: sft2", "model: tsft2");
         assertSameTensors(out, EngineRuns.merge(dir, plain, "tokonly-expected", EngineRuns.opts(dir, 1, 1 << 20)));
