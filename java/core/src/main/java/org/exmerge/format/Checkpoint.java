@@ -21,30 +21,34 @@ import org.exmerge.error.InputChangedException;
 
 /**
  * A model's tensors, from one {@code .safetensors} file, a directory with {@code model.safetensors},
- * or a directory with {@code model.safetensors.index.json} and its shards. Every file is validated
+ * or a directory with {@code model.safetensors.index.json} and its shards; or the same in PyTorch's
+ * format ({@link TorchFile}): a {@code .bin} ({@code .pt}, {@code .pth}) file, {@code
+ * pytorch_model.bin}, or {@code pytorch_model.bin.index.json} and its shards. A directory with
+ * safetensors files is read from them alone, as transformers prefers them. Every file is validated
  * and mapped when the checkpoint opens, and the index must agree with the shards exactly, so a merge
  * never discovers a broken input halfway through.
  */
 public final class Checkpoint implements AutoCloseable {
     static final String SINGLE_FILE = "model.safetensors";
-    private static final Pattern NUMBERED = Pattern.compile("(.*)-\\d{5}-of-(\\d{5})\\.safetensors");
+    static final String TORCH_FILE = "pytorch_model.bin";
+    private static final Pattern NUMBERED = Pattern.compile("(.*)-\\d{5}-of-(\\d{5})\\.(safetensors|bin)");
 
     private final Path path;
     private final Path directory;
-    private final List<SafetensorsFile> files;
-    private final Map<String, SafetensorsFile> owner;
+    private final List<WeightsFile> files;
+    private final Map<String, WeightsFile> owner;
     private final List<TensorInfo> tensors;
     private final long totalBytes;
 
-    private Checkpoint(Path path, Path directory, List<SafetensorsFile> files) {
+    private Checkpoint(Path path, Path directory, List<WeightsFile> files) {
         this.path = path;
         this.directory = directory;
         this.files = List.copyOf(files);
-        Map<String, SafetensorsFile> o = new HashMap<>();
+        Map<String, WeightsFile> o = new HashMap<>();
         List<TensorInfo> all = new ArrayList<>();
         long total = 0;
-        for (SafetensorsFile f : files) {
-            for (TensorInfo t : f.header().tensors()) {
+        for (WeightsFile f : files) {
+            for (TensorInfo t : f.tensors()) {
                 o.put(t.name(), f);
                 all.add(t);
                 total += t.byteSize(); // each file's sum is < its size; the sum of real files fits
@@ -88,21 +92,33 @@ public final class Checkpoint implements AutoCloseable {
         if (!Files.isReadable(p) || !Files.isExecutable(p)) {
             throw new SafetensorsFormatException(p, null, "permission denied (the model directory cannot be read)");
         }
-        Path index = p.resolve(ShardIndex.FILE_NAME);
-        Path file = p.resolve(SINGLE_FILE);
-        if (Files.isRegularFile(index) && Files.isRegularFile(file)) {
+        Checkpoint c = fromDirectory(p, SINGLE_FILE, ShardIndex.FILE_NAME);
+        if (c == null) {
+            c = fromDirectory(p, TORCH_FILE, ShardIndex.TORCH_FILE_NAME);
+        }
+        if (c == null) {
+            throw new SafetensorsFormatException(p, null, "directory holds neither " + SINGLE_FILE + " nor "
+                    + ShardIndex.FILE_NAME + " (nor PyTorch's " + TORCH_FILE + " or " + ShardIndex.TORCH_FILE_NAME + ")");
+        }
+        return c;
+    }
+
+    /** The checkpoint of {@code single} or {@code index} in {@code dir}; null when it holds neither. */
+    private static Checkpoint fromDirectory(Path dir, String single, String index) throws IOException {
+        Path i = dir.resolve(index);
+        Path file = dir.resolve(single);
+        if (Files.isRegularFile(i) && Files.isRegularFile(file)) {
             // Which one a loader picks differs between tools; merging the wrong one is silent.
-            throw new SafetensorsFormatException(p, null, "holds both " + SINGLE_FILE + " and " + ShardIndex.FILE_NAME
+            throw new SafetensorsFormatException(dir, null, "holds both " + single + " and " + index
                     + "; remove the one that is stale, or name the file to use");
         }
-        if (Files.isRegularFile(index)) {
-            return sharded(p, index);
+        if (Files.isRegularFile(i)) {
+            return sharded(dir, i);
         }
         if (Files.isRegularFile(file)) {
-            return single(p, file, p);
+            return single(dir, file, dir);
         }
-        throw new SafetensorsFormatException(p, null, "directory holds neither " + SINGLE_FILE + " nor "
-                + ShardIndex.FILE_NAME);
+        return null;
     }
 
     /** Whether {@code dir} holds a file {@link #open} would read a model from (valid or not). */
@@ -111,7 +127,14 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     private static Checkpoint single(Path path, Path file, Path directory) throws IOException {
-        return new Checkpoint(path, directory, List.of(SafetensorsFile.open(file)));
+        return new Checkpoint(path, directory, List.of(openFile(file)));
+    }
+
+    /** A file in PyTorch's format by its name ({@code .bin}, {@code .pt}, {@code .pth}), else safetensors. */
+    private static WeightsFile openFile(Path file) throws IOException {
+        String name = file.getFileName().toString();
+        return name.endsWith(".bin") || name.endsWith(".pt") || name.endsWith(".pth")
+                ? TorchFile.open(file) : SafetensorsFile.open(file);
     }
 
     private static Checkpoint sharded(Path dir, Path index) throws IOException {
@@ -123,7 +146,8 @@ public final class Checkpoint implements AutoCloseable {
         Map<String, List<String>> byShard = new TreeMap<>();
         weightMap.forEach((tensor, shard) -> byShard.computeIfAbsent(shard, s -> new ArrayList<>()).add(tensor));
         checkNoNumberedShardLeftOut(dir, index, byShard.keySet());
-        List<SafetensorsFile> opened = new ArrayList<>();
+        String indexName = index.getFileName().toString();
+        List<WeightsFile> opened = new ArrayList<>();
         try {
             Map<String, String> seenIn = new HashMap<>();
             for (Map.Entry<String, List<String>> e : byShard.entrySet()) {
@@ -133,15 +157,15 @@ public final class Checkpoint implements AutoCloseable {
                     throw new SafetensorsFormatException(index, e.getValue().getFirst(), "weight_map names shard '"
                             + e.getKey() + "', which " + (Files.isDirectory(file) ? "is a directory" : "does not exist"));
                 }
-                SafetensorsFile f = SafetensorsFile.open(file);
+                WeightsFile f = openFile(file);
                 opened.add(f);
                 for (String tensor : e.getValue()) {
-                    if (f.header().tensor(tensor) == null) {
-                        throw new SafetensorsFormatException(file, tensor, "weight_map in " + ShardIndex.FILE_NAME
+                    if (f.tensor(tensor) == null) {
+                        throw new SafetensorsFormatException(file, tensor, "weight_map in " + indexName
                                 + " puts this tensor here, but the shard does not hold it");
                     }
                 }
-                for (TensorInfo t : f.header().tensors()) {
+                for (TensorInfo t : f.tensors()) {
                     String other = seenIn.putIfAbsent(t.name(), e.getKey());
                     if (other != null) {
                         throw new SafetensorsFormatException(file, t.name(), "tensor is in two shards, '" + other
@@ -149,14 +173,14 @@ public final class Checkpoint implements AutoCloseable {
                     }
                     if (!e.getKey().equals(weightMap.get(t.name()))) {
                         throw new SafetensorsFormatException(file, t.name(), "shard holds this tensor but "
-                                + ShardIndex.FILE_NAME + (weightMap.containsKey(t.name())
+                                + indexName + (weightMap.containsKey(t.name())
                                         ? " puts it in '" + weightMap.get(t.name()) + "'" : " does not list it"));
                     }
                 }
             }
             return new Checkpoint(dir, dir, opened);
         } catch (IOException | RuntimeException e) {
-            for (SafetensorsFile f : opened) {
+            for (WeightsFile f : opened) {
                 f.close();
             }
             throw e;
@@ -165,18 +189,19 @@ public final class Checkpoint implements AutoCloseable {
 
     /**
      * A shard the weight_map never names is never opened, so its tensors would vanish silently. When
-     * the index uses Hugging Face's numbered names ({@code model-00002-of-00003.safetensors}), every
-     * numbered sibling with the same prefix and count that exists must be named. Other unreferenced
+     * the index uses Hugging Face's numbered names ({@code model-00002-of-00003.safetensors},
+     * {@code pytorch_model-00002-of-00003.bin}), every numbered sibling with the same prefix, count and
+     * extension that exists must be named. Other unreferenced
      * files are left alone: repositories also ship e.g. {@code consolidated.safetensors}.
      */
     private static void checkNoNumberedShardLeftOut(Path dir, Path index, Set<String> named) throws IOException {
         String family = null;
         for (String name : named) {
             Matcher m = NUMBERED.matcher(name);
-            if (!m.matches() || (family != null && !family.equals(m.group(1) + "-of-" + m.group(2)))) {
+            if (!m.matches() || (family != null && !family.equals(m.group(1) + "-of-" + m.group(2) + "." + m.group(3)))) {
                 return; // not one numbered family: nothing to infer
             }
-            family = m.group(1) + "-of-" + m.group(2);
+            family = m.group(1) + "-of-" + m.group(2) + "." + m.group(3);
         }
         if (family == null) {
             return;
@@ -185,7 +210,7 @@ public final class Checkpoint implements AutoCloseable {
             for (Path f : (Iterable<Path>) files.sorted()::iterator) {
                 String name = f.getFileName().toString();
                 Matcher m = NUMBERED.matcher(name);
-                if (m.matches() && family.equals(m.group(1) + "-of-" + m.group(2)) && !named.contains(name)) {
+                if (m.matches() && family.equals(m.group(1) + "-of-" + m.group(2) + "." + m.group(3)) && !named.contains(name)) {
                     throw new SafetensorsFormatException(index, null, "weight_map names no tensor in shard '"
                             + name + "', so its tensors would be lost");
                 }
@@ -210,24 +235,25 @@ public final class Checkpoint implements AutoCloseable {
 
     /** The tensor of this name, or null. */
     public TensorInfo tensor(String name) {
-        SafetensorsFile f = owner.get(name);
-        return f == null ? null : f.header().tensor(name);
+        WeightsFile f = owner.get(name);
+        return f == null ? null : f.tensor(name);
     }
 
     /**
-     * The tensor's bytes, a read-only slice of its mapped file.
+     * The tensor's bytes, a read-only slice of its mapped file (for a strided torch tensor, the copy
+     * made at open).
      *
      * @throws IllegalArgumentException for a name the checkpoint lacks (check with {@link #tensor})
      */
     public MemorySegment data(String name) {
-        SafetensorsFile f = fileFor(name);
-        return f.data(f.header().tensor(name));
+        WeightsFile f = fileFor(name);
+        return f.data(f.tensor(name));
     }
 
     /** The tensor's bytes mapped on their own into {@code arena} (see {@link SafetensorsFile#map}). */
     public MemorySegment map(String name, java.lang.foreign.Arena arena) throws IOException {
-        SafetensorsFile f = fileFor(name);
-        return f.map(f.header().tensor(name), arena);
+        WeightsFile f = fileFor(name);
+        return f.map(f.tensor(name), arena);
     }
 
     /** The file holding the tensor; {@link IllegalArgumentException} for an unknown name. */
@@ -235,9 +261,9 @@ public final class Checkpoint implements AutoCloseable {
         return fileFor(name).path();
     }
 
-    /** The {@code __metadata__} of the first file (the first shard in name order). */
+    /** The {@code __metadata__} of the first file (the first shard in name order); empty for torch files. */
     public Map<String, String> metadata() {
-        return files.isEmpty() ? Map.of() : files.getFirst().header().metadata();
+        return files.isEmpty() ? Map.of() : files.getFirst().metadata();
     }
 
     /** Sum of all tensors' byte sizes. */
@@ -254,11 +280,11 @@ public final class Checkpoint implements AutoCloseable {
 
     /**
      * The first of this checkpoint's files that is no longer the file opened (truncated, rewritten,
-     * replaced or deleted since; see {@link SafetensorsFile#change}), as the error to report with
+     * replaced or deleted since; see {@link WeightsFile#change}), as the error to report with
      * {@code cause} (may be null); null when every file looks as it did.
      */
     public InputChangedException firstChangedFile(Throwable cause) {
-        for (SafetensorsFile f : files) {
+        for (WeightsFile f : files) {
             String change = f.change();
             if (change != null) {
                 return new InputChangedException(f.path(), change, cause);
@@ -267,8 +293,8 @@ public final class Checkpoint implements AutoCloseable {
         return null;
     }
 
-    private SafetensorsFile fileFor(String name) {
-        SafetensorsFile f = owner.get(name);
+    private WeightsFile fileFor(String name) {
+        WeightsFile f = owner.get(name);
         if (f == null) {
             throw new IllegalArgumentException("no tensor '" + name + "' in " + path);
         }
@@ -278,7 +304,7 @@ public final class Checkpoint implements AutoCloseable {
     /** Unmaps every file; idempotent. */
     @Override
     public void close() {
-        for (SafetensorsFile f : files) {
+        for (WeightsFile f : files) {
             f.close();
         }
     }

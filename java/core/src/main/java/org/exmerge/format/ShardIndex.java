@@ -17,13 +17,15 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Reads {@code model.safetensors.index.json}: {@code {"metadata": {...}, "weight_map": {tensor: shard}}}.
+ * Reads {@code model.safetensors.index.json} (or {@code pytorch_model.bin.index.json}, the same JSON): {@code {"metadata": {...}, "weight_map": {tensor: shard}}}.
  * Only {@code weight_map} matters to us and is checked strictly; {@code metadata} and any other
  * top-level key are skipped, since tools put varied things there and {@code total_size} is often
  * computed differently by different writers.
  */
 final class ShardIndex {
     static final String FILE_NAME = "model.safetensors.index.json";
+    /** PyTorch's index, the same JSON over {@code .bin} shards. */
+    static final String TORCH_FILE_NAME = "pytorch_model.bin.index.json";
     /** An index lists names, not data; anything this large is not an index. */
     private static final long MAX_INDEX_BYTES = SafetensorsHeader.MAX_HEADER_BYTES;
 
