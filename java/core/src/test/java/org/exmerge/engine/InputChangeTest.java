@@ -47,6 +47,31 @@ class InputChangeTest {
         assertThat(InputWatch.isFault(e.getCause())).as("the mapped read faulted: %s", e.getCause()).isTrue();
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {EXME, TIES})
+    void truncatedTorchFileMidTensorIsTheInputThatChanged(String yaml) throws Exception {
+        Path torch = dir.resolve("torch");
+        InputChanges.writeTorchModels(torch);
+        Path base = InputChanges.torchFile(torch, "base");
+        InputChangedException e = InputChanges.mergeFails(torch, yaml, "out", "java",
+                InputChanges.at(1, () -> InputChanges.truncate(base, 4096)));
+        InputChanges.assertNames(e, base);
+        assertThat(e.kind().exitCode()).isEqualTo(3);
+        assertThat(e.getMessage()).contains("bytes when opened, now 4,096");
+        assertThat(InputWatch.isFault(e.getCause())).as("the mapped read faulted: %s", e.getCause()).isTrue();
+    }
+
+    @Test
+    void torchFileRewrittenInPlaceIsCaughtBeforeTheCommit() throws Exception {
+        Path torch = dir.resolve("torch");
+        InputChanges.writeTorchModels(torch);
+        Path sft = InputChanges.torchFile(torch, "sft1");
+        InputChangedException e = InputChanges.mergeFails(torch, EXME, "out", "java",
+                InputChanges.at(2, () -> InputChanges.rewriteInPlace(sft, InputChanges.torchFile(torch, "sft2"))));
+        InputChanges.assertNames(e, sft);
+        assertThat(e.getMessage()).contains("modified at");
+    }
+
     @Test
     void truncatedBeforeItsTensorIsMapped() {
         // The per-tensor map of a later tensor fails (the region is past the end): still the change.

@@ -92,6 +92,24 @@ public final class InputChanges {
         return dir.resolve(model).resolve("model.safetensors").toAbsolutePath().normalize();
     }
 
+    /** As {@link #writeModels}, as PyTorch checkpoints ({@code pytorch_model.bin}, storages mapped as they are). */
+    public static void writeTorchModels(Path dir) throws IOException {
+        int seed = 0;
+        for (String model : List.of("base", "sft1", "sft2")) {
+            List<T> ts = new ArrayList<>();
+            for (int t = 0; t < TENSORS; t++) {
+                ts.add(new T("model.layers." + t + ".weight", DType.BF16, SHAPE,
+                        TestModels.random(++seed, (int) TestModels.count(SHAPE), 0.02f)));
+            }
+            Path f = TorchFiles.write(dir.resolve(model), ts.toArray(T[]::new));
+            Files.setLastModifiedTime(f, FileTime.from(Instant.now().minusSeconds(3600)));
+        }
+    }
+
+    public static Path torchFile(Path dir, String model) {
+        return dir.resolve(model).resolve("pytorch_model.bin").toAbsolutePath().normalize();
+    }
+
     public static void truncate(Path file, long size) {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.truncate(size);

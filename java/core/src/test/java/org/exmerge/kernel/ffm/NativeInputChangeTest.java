@@ -42,6 +42,17 @@ class NativeInputChangeTest {
     }
 
     @Test
+    void truncatedTorchFileFaultsInTheKernelAndNamesTheFile() throws Exception {
+        Path torch = dir.resolve("torch");
+        InputChanges.writeTorchModels(torch);
+        Path base = InputChanges.torchFile(torch, "base");
+        InputChangedException e = InputChanges.mergeFails(torch, TIES, "out", "native",
+                InputChanges.at(1, () -> InputChanges.truncate(base, 4096)));
+        InputChanges.assertNames(e, base);
+        assertThat(e.getCause()).isInstanceOf(NativeException.class);
+    }
+
+    @Test
     void truncatedDuringTheModelScopeSurvey() throws Exception {
         Path sft = file(dir, "sft2");
         InputChangedException e = InputChanges.executeFails(dir, TIES_MODEL_SCOPE, "out",
