@@ -17,7 +17,7 @@ import picocli.CommandLine.Model.PositionalParamSpec;
 
 final class InspectCommand implements Callable<Integer> {
     private final PositionalParamSpec model = Specs.positional(0, "MODEL", Path.class,
-            "A .safetensors file or a model directory (single or sharded).").build();
+            "A .safetensors or PyTorch .bin file, or a model directory (single or sharded).").build();
     private final OptionSpec json = Specs.flag("--json", "Print one JSON object instead of a table.");
     private final OptionSpec summary = Specs.flag("--summary", "Totals only, no per-tensor lines.");
 

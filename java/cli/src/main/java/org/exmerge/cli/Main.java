@@ -53,7 +53,7 @@ public final class Main implements Runnable {
     static CommandLine commandLine(String... args) {
         Main main = new Main();
         main.spec = Specs.command(main, "exmerge",
-                "Merge LLM checkpoints (safetensors): ExMe, EXPO, linear, task arithmetic and more.");
+                "Merge LLM checkpoints (safetensors, PyTorch .bin): ExMe, EXPO, linear, task arithmetic and more.");
         String first = args.length == 0 ? "" : args[0];
         if (!first.equals("-V") && !first.equals("--version")) {
             boolean named = COMMANDS.contains(first);

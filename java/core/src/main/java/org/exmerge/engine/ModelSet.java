@@ -34,7 +34,7 @@ public final class ModelSet implements AutoCloseable {
             // parent) is neither, and Checkpoint.open reports its real reason.
             if (Files.notExists(p)) {
                 throw new PlanException("model '" + model + "': no such file or directory: " + p
-                        + " (exmerge reads local safetensors only; download hub models first)");
+                        + " (exmerge reads local safetensors or PyTorch .bin checkpoints only; download hub models first)");
             }
             Path real = p.toRealPath();
             c = byRealPath.get(real);

@@ -17,7 +17,7 @@ import java.util.List;
  *       {@code {path: ..., revision: ...}} (returned as {@code path@revision}).</li>
  * </ul>
  * LoRA adapters ({@code base+adapter}, {@code lora:}) and {@code override_architecture} are rejected
- * rather than ignored: exmerge merges safetensors weights only, and dropping either silently would
+ * rather than ignored: exmerge merges whole checkpoints only, and dropping either silently would
  * produce a different model than mergekit does.
  */
 final class ModelRefReader {
