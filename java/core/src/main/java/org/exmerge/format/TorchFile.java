@@ -6,9 +6,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -155,7 +157,7 @@ public final class TorchFile implements WeightsFile {
             }
             long byteSize = Shapes.byteSizeOrMinusOne(l.shape(), l.dtype());
             if (byteSize < 0) {
-                throw new SafetensorsFormatException(file, name, "shape " + java.util.Arrays.toString(l.shape())
+                throw new SafetensorsFormatException(file, name, "shape " + Arrays.toString(l.shape())
                         + " of " + l.dtype() + " is beyond 2^63-1 bytes");
             }
             if (byteSize == 0) {
@@ -271,7 +273,7 @@ public final class TorchFile implements WeightsFile {
         if (size > 262) {
             byte[] magic = new byte[5];
             FileReads.readFully(ch, file, 257, 5).get(magic);
-            if (new String(magic, java.nio.charset.StandardCharsets.US_ASCII).equals("ustar")) {
+            if (new String(magic, StandardCharsets.US_ASCII).equals("ustar")) {
                 return new SafetensorsFormatException(file, null, "is a tar archive, torch's format before 0.4,"
                         + " which exmerge does not read; re-save it with a newer torch");
             }
