@@ -123,7 +123,8 @@ public final class Checkpoint implements AutoCloseable {
 
     /** Whether {@code dir} holds a file {@link #open} would read a model from (valid or not). */
     public static boolean holdsModel(Path dir) {
-        return Files.exists(dir.resolve(SINGLE_FILE)) || Files.exists(dir.resolve(ShardIndex.FILE_NAME));
+        return Stream.of(SINGLE_FILE, ShardIndex.FILE_NAME, TORCH_FILE, ShardIndex.TORCH_FILE_NAME)
+                .anyMatch(name -> Files.exists(dir.resolve(name)));
     }
 
     private static Checkpoint single(Path path, Path file, Path directory) throws IOException {

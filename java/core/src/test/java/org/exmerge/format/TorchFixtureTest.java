@@ -129,6 +129,7 @@ class TorchFixtureTest {
             assertSameTensors(c, s);
             assertThat(c.directory()).isEqualTo(dir.toAbsolutePath());
         }
+        assertThat(Checkpoint.holdsModel(dir)).isTrue(); // not a tokenizer-only directory
     }
 
     @Test
