@@ -19,6 +19,7 @@
 #define MKCU_ELECT_SUM 1
 #define MKCU_ELECT_COUNT 2
 #define MKCU_ELECT_KEPT 3
+#define MKCU_ELECT_LONE 4
 #define MKCU_SPARSE_NORMALIZE 1
 #define MKCU_SPARSE_DIVIDE_BY_PROB 2
 #define MKCU_NORM_L1 1
@@ -103,13 +104,20 @@ EXMERGE_HD int mkcu_sparse_keep(const mkcu_sparse_args *a, int32_t i, int64_t e,
     return keep && mkcu_less_bits(mkcu_uniform(a->seed, e, a->tensor_id, (uint32_t)i), *p);
 }
 
-/* v_i = w_i · (keep ? τ / divisor : +0); the quotient of a dropped element is formed and discarded. */
+/* v_i = w_i · (keep ? τ / divisor : +0), w_i = weights[i] or 1 under MKCU_ELECT_LONE
+ * (SparseOp.valueWeight); the quotient of a dropped element is formed and discarded. */
 EXMERGE_HD float mkcu_sparse_value(const mkcu_sparse_args *a, int32_t i, int64_t e, float b) {
     const float t = mkcu_tau(a, i, e, b);
     float p = 0.0f;
     const int keep = mkcu_sparse_keep(a, i, e, t, &p);
     const float div = (a->flags & MKCU_SPARSE_DIVIDE_BY_PROB) ? p : a->divisor[i];
-    return a->weights[i] * mkcu_keep_or_zero(t / div, keep);
+    const float w = a->election == MKCU_ELECT_LONE ? 1.0f : a->weights[i];
+    return w * mkcu_keep_or_zero(t / div, keep);
+}
+
+/* 1 where a value is nonzero and not NaN (it agrees under MKCU_ELECT_KEPT and MKCU_ELECT_LONE), else 0. */
+EXMERGE_HD int32_t mkcu_kept_value(float x) {
+    return x > 0.0f || x < 0.0f;
 }
 
 /* m (before fma with λ) from the weighted values v[0 .. n_models). */
@@ -135,16 +143,23 @@ EXMERGE_HD float mkcu_sparse_mix(const mkcu_sparse_args *a, const float *v) {
         }
         up = count >= 0;
     }
+    const int lone = a->election == MKCU_ELECT_LONE;
     float d = 0.0f;
+    float g = 0.0f;
     for (int32_t i = 0; i < a->n_models; i++) {
-        /* a zero or NaN never agrees; MKCU_ELECT_KEPT (mergekit's ram) elects no sign */
-        const int agree = a->election == MKCU_ELECT_KEPT ? v[i] > 0.0f || v[i] < 0.0f
+        /* a zero or NaN never agrees; MKCU_ELECT_KEPT (mergekit's ram) and MKCU_ELECT_LONE (its
+         * ramplus_tl) elect no sign */
+        const int agree = a->election >= MKCU_ELECT_KEPT ? v[i] > 0.0f || v[i] < 0.0f
                                                          : up ? v[i] > 0.0f : v[i] < 0.0f;
         m = m + mkcu_keep_or_zero(v[i], agree);
-        d = d + mkcu_keep_or_zero(a->weights[i], agree);
+        d = d + mkcu_keep_or_zero(lone ? 1.0f : a->weights[i], agree); /* LONE: the count */
+        g = g + mkcu_keep_or_zero(a->weights[i], agree);
     }
     if (a->flags & MKCU_SPARSE_NORMALIZE) {
         m = m / (d + (d == 0.0f ? 1.0f : 0.0f)); /* d is never −0: the sums start at +0 */
+    }
+    if (lone && d == 1.0f) {
+        m = g * m; /* one agreeing value: g is its model's weight */
     }
     return m;
 }
@@ -159,6 +174,60 @@ EXMERGE_HD void mkcu_sparse_merge_body(const mkcu_sparse_args *a, mkcu_ctx c, in
             v[i] = mkcu_sparse_value(a, i, e, b);
         }
         mkcu_store(mkcu_out_ptr(a->out), a->out_type, j, mkcu_fmaf(a->lambda, mkcu_sparse_mix(a, v), b));
+    }
+}
+
+typedef struct mkcu_counts_shared {
+    uint64_t counts[2 * MKCU_MAX_MODELS];
+} mkcu_counts_shared;
+
+/*
+ * Kernels.keptCounts over elements [first, first + n): out holds 2 · n_models uint64 counts (shared,
+ * lone per model), zeroed by the caller and added to. Phase 0 zeroes the block's counts; phase 1:
+ * each thread forms every model's value of its elements as the merge does, counts the nonzero,
+ * non-NaN ones (c) and adds each model's shared (c > 1) and lone (c == 1) elements to the block's
+ * counts; phase 2 adds those to the global ones. Integer counts: the order of the atomics changes
+ * nothing.
+ */
+EXMERGE_HD void mkcu_sparse_kept_counts_body(const mkcu_sparse_args *a, mkcu_ctx c, int phase, mkcu_counts_shared *s) {
+    const int32_t slots = 2 * a->n_models;
+    if (phase == 0) {
+        for (int32_t k = (int32_t)c.thread; k < slots; k += (int32_t)c.threads) {
+            s->counts[k] = 0;
+        }
+        return;
+    }
+    if (phase == 2) {
+        uint64_t *out = (uint64_t *)mkcu_out_ptr(a->out);
+        for (int32_t k = (int32_t)c.thread; k < slots; k += (int32_t)c.threads) {
+            if (s->counts[k] != 0) {
+                mkcu_atomic_add_u64(out + k, s->counts[k]);
+            }
+        }
+        return;
+    }
+    uint32_t mine[2 * MKCU_MAX_MODELS];
+    for (int32_t k = 0; k < slots; k++) {
+        mine[k] = 0;
+    }
+    float v[MKCU_MAX_MODELS];
+    for (int64_t j = mkcu_first(c); j < a->n; j += mkcu_stride(c)) {
+        const int64_t e = a->first + j;
+        const float b = mkcu_load(mkcu_ptr(a->base), a->base_type, e - a->origin);
+        int32_t count = 0;
+        for (int32_t i = 0; i < a->n_models; i++) {
+            v[i] = mkcu_sparse_value(a, i, e, b);
+            count += mkcu_kept_value(v[i]);
+        }
+        const int32_t slot = count == 1 ? 1 : 0;
+        for (int32_t i = 0; i < a->n_models; i++) {
+            mine[2 * i + slot] += (uint32_t)mkcu_kept_value(v[i]);
+        }
+    }
+    for (int32_t k = 0; k < slots; k++) {
+        if (mine[k] != 0) {
+            mkcu_atomic_add_u64(&s->counts[k], mine[k]);
+        }
     }
 }
 

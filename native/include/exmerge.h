@@ -32,7 +32,7 @@ extern "C" {
 
 /* Bumped whenever a prototype or a constant below changes meaning; the Java loader refuses a
  * library whose version differs from the one it was written against. */
-#define MK_ABI_VERSION 9
+#define MK_ABI_VERSION 10
 
 /* ---- status codes ---- */
 #define MK_OK 0
@@ -182,14 +182,18 @@ MK_API int32_t mk_philox_uniform(uint64_t seed, uint32_t tensor_id, uint32_t mod
  *            of key(t_i) in its row of row_length elements (ties by column; the whole row is ranked,
  *            even where [start, start + n) cuts it): rank_single[i] if row_length == 1, else
  *            (float)(rank_low[i] + rank_span[i] * (double)(r - 1) / (double)(row_length - 1))
- *   v_i    = weights[i] * (keep_i ? t_i / q_i : +0)          q_i = p_i if MK_SPARSE_DIVIDE_BY_PROB,
- *                                                           else divisor[i]; plain multiply, no fma
+ *   v_i    = w_i * (keep_i ? t_i / q_i : +0)                 q_i = p_i if MK_SPARSE_DIVIDE_BY_PROB,
+ *                                                           else divisor[i]; plain multiply, no fma;
+ *                                                           w_i = weights[i], 1 under MK_ELECT_LONE
  *   MK_ELECT_NONE:  m = +0; m = m + v_i in order; if MK_SPARSE_NORMALIZE: m = m / sum_divisor
  *   MK_ELECT_SUM:   s = +0; s = s + v_i; up = s >= 0       MK_ELECT_COUNT: c = sum of sign(v_i) (0 for
  *                   +-0, NaN); up = c >= 0. agree_i = up ? v_i > 0 : v_i < 0
  *   MK_ELECT_KEPT:  no sign elected (mergekit's ram); agree_i = v_i > 0 || v_i < 0
- *   then, for SUM, COUNT and KEPT: m = +0; d = +0; for agreeing i in order: m = m + v_i,
- *                   d = d + weights[i]; if MK_SPARSE_NORMALIZE: m = m / (d == 0 ? 1 : d)
+ *   MK_ELECT_LONE:  agree_i as MK_ELECT_KEPT (mergekit's ramplus_tl)
+ *   then, for SUM, COUNT, KEPT and LONE: m = +0; d = +0; for agreeing i in order: m = m + v_i,
+ *                   d = d + w_i; if MK_SPARSE_NORMALIZE: m = m / (d == 0 ? 1 : d)
+ *   MK_ELECT_LONE:  g = +0; for agreeing i in order: g = g + weights[i]; if d == 1: m = g * m
+ *                   (d counts the agreeing values: a lone one is multiplied by its model's weight)
  *   out[e - start] = narrow(fma(lambda, m, widen(base[e])))
  * inputs[i] and base point at element 0 of the tensor (Philox draws use the absolute index e); out
  * points at element start. keep_from/keep_below lie in [0, 2^31] (2^31: no bound / keep nothing);
@@ -203,6 +207,7 @@ MK_API int32_t mk_philox_uniform(uint64_t seed, uint32_t tensor_id, uint32_t mod
 #define MK_ELECT_SUM 1
 #define MK_ELECT_COUNT 2
 #define MK_ELECT_KEPT 3
+#define MK_ELECT_LONE 4
 #define MK_SPARSE_NORMALIZE 1      /* divide m as above */
 #define MK_SPARSE_DIVIDE_BY_PROB 2 /* q_i = p_i (needs MK_RANDOM_FIXED or MK_RANDOM_RANKED) */
 
@@ -213,6 +218,19 @@ MK_API int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, cons
                                int32_t flags, float sum_divisor, float lambda, uint64_t seed, uint32_t tensor_id,
                                int64_t start, int64_t n, int64_t row_length, const double *rank_low,
                                const double *rank_span, const float *rank_single, int64_t *first_nonfinite);
+
+/* mergekit's ramplus_tl counts (org.exmerge.kernel.Kernels.keptCounts): over elements [start, start + n),
+ * with v_i exactly as mk_sparse_merge forms them for these arguments and c the number of v_i with
+ * v_i > 0 || v_i < 0 (agreeing under MK_ELECT_KEPT), adds to counts[2i] the elements where model i's
+ * v_i agrees and c > 1 and to counts[2i + 1] those where it agrees and c == 1. Arguments as
+ * mk_sparse_merge's (sum_divisor, lambda and the output are not needed). */
+MK_API int32_t mk_sparse_kept_counts(int32_t n_models, const void *const *inputs, const int32_t *input_types,
+                                     const void *base, int32_t base_type, const float *weights,
+                                     const int64_t *keep_from, const int64_t *keep_below, int32_t random,
+                                     const float *keep_prob, const float *divisor, int32_t election, int32_t flags,
+                                     uint64_t seed, uint32_t tensor_id, int64_t start, int64_t n,
+                                     int64_t row_length, const double *rank_low, const double *rank_span,
+                                     const float *rank_single, int64_t *counts);
 
 /* One numerics §4 block of the norms rescale_norm matches (org.exmerge.kernel.Kernels.sparseNorms):
  * over elements [block_start, block_start + len) (block_start a multiple of 65,536, len <= 65,536),

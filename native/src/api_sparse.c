@@ -4,6 +4,8 @@
  * that model's Philox uniforms first when the drop is random), and one combine pass elects, sums,
  * divides, adds the base back and narrows. Each input is read once and the output written once;
  * the output check, when asked, looks at each tile's output while it is in L1.
+ * mk_sparse_kept_counts runs the same value tiles and counts instead of combining (integer counts,
+ * scalar on every path: the values are the table's).
  */
 #include <stdlib.h>
 
@@ -44,6 +46,7 @@ typedef struct merge_call {
     float *v;            /* n_models value tiles, allocated by the caller */
     mk_row_ranks *ranks; /* DELLA's scratch, allocated by the caller */
     int64_t *first;      /* NULL: no output check; else -1 on entry */
+    int64_t *counts;     /* mk_sparse_kept_counts: its 2 * n_models counts; NULL for the merge */
 } merge_call;
 
 /* Tile scratch: the widened base, one model's uniforms, DELLA's per-element probabilities. */
@@ -53,10 +56,9 @@ typedef struct tile_scratch {
     float pr[MK_SPARSE_TILE] __attribute__((aligned(64)));
 } tile_scratch;
 
-/* The tile path over elements from..from+len of the call (0 < len <= MK_SPARSE_TILE): widen the
- * base, each model's value tile (its Philox uniforms first when the drop is random), one combine. */
-static void tile_path(const merge_call *c, const mk_kernel_table *k, const mk_sparse_args *args, int64_t from,
-                      int64_t len, tile_scratch *s) {
+/* The value tiles c->v of elements from..from+len of the call (0 < len <= MK_SPARSE_TILE): widen the
+ * base into s->b, then each model's values (its Philox uniforms first when the drop is random). */
+static void tile_values(const merge_call *c, const mk_kernel_table *k, int64_t from, int64_t len, tile_scratch *s) {
     const int32_t base_type = c->base_type, random = c->random;
     const int by_prob = (c->flags & MK_SPARSE_DIVIDE_BY_PROB) != 0;
     const int64_t e = c->start + from; /* absolute index of the first element */
@@ -85,7 +87,7 @@ static void tile_path(const merge_call *c, const mk_kernel_table *k, const mk_sp
             mk_ranked_probs(c->ranks, i, c->inputs[i], c->input_types[i], c->base, base_type, c->rank_low[i],
                             c->rank_span[i], c->rank_single[i], e, len, pr);
             k->philox_uniform(c->seed, c->tensor_id, (uint32_t)i, e, len, u);
-            float w = c->weights[i];
+            float w = mk_value_weight(c->election, c->weights, i);
             float d = c->divisor[i];
             k->widen(x, c->input_types[i], len, vi); /* widened x first, then t in place */
             for (int64_t j = 0; j < len; j++) {
@@ -95,9 +97,17 @@ static void tile_path(const merge_call *c, const mk_kernel_table *k, const mk_sp
             }
             continue;
         }
-        k->sparse_values(x, c->input_types[i], b, len, lo, hi, ui, p, by_prob ? p : c->divisor[i], c->weights[i], vi);
+        k->sparse_values(x, c->input_types[i], b, len, lo, hi, ui, p, by_prob ? p : c->divisor[i],
+                         mk_value_weight(c->election, c->weights, i), vi);
     }
-    k->sparse_combine(args, c->v, b, len, (char *)c->out + from * mk_dtype_size(c->out_type));
+}
+
+/* The tile path over elements from..from+len of the call (0 < len <= MK_SPARSE_TILE): the value
+ * tiles, then one combine. */
+static void tile_path(const merge_call *c, const mk_kernel_table *k, const mk_sparse_args *args, int64_t from,
+                      int64_t len, tile_scratch *s) {
+    tile_values(c, k, from, len, s);
+    k->sparse_combine(args, c->v, s->b, len, (char *)c->out + from * mk_dtype_size(c->out_type));
 }
 
 /* The tile loop: everything that reads the inputs, under the SIGBUS guard (fault_guard.c); allocates nothing. */
@@ -143,7 +153,7 @@ int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32
                         int64_t *first_nonfinite) {
     const int32_t known = MK_SPARSE_NORMALIZE | MK_SPARSE_DIVIDE_BY_PROB;
     if (n < 0 || start < 0 || n_models < 0 || (flags & ~known) != 0 || election < MK_ELECT_NONE ||
-        election > MK_ELECT_KEPT || random < MK_RANDOM_NONE || random > MK_RANDOM_RANKED ||
+        election > MK_ELECT_LONE || random < MK_RANDOM_NONE || random > MK_RANDOM_RANKED ||
         ((flags & MK_SPARSE_DIVIDE_BY_PROB) != 0 && random == MK_RANDOM_NONE) ||
         (random == MK_RANDOM_RANKED && row_length < 1)) {
         return MK_E_ARGUMENT;
@@ -198,8 +208,117 @@ int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32
     }
     const merge_call call = {n_models, inputs, input_types, base, base_type, out, out_type, weights, keep_from,
                              keep_below, random, keep_prob, divisor, election, flags, sum_divisor, lambda, seed,
-                             tensor_id, start, n, rank_low, rank_span, rank_single, v, &ranks, first_nonfinite};
+                             tensor_id, start, n, rank_low, rank_span, rank_single, v, &ranks, first_nonfinite,
+                             NULL};
     const int32_t status = mk_guarded(merge_tiles, (void *)&call);
+    if (v != stack_v) {
+        free(v);
+    }
+    if (random == MK_RANDOM_RANKED) {
+        mk_row_ranks_free(&ranks);
+    }
+    return status;
+}
+
+/* mk_sparse_kept_counts' loop: every tile's values as the merge forms them, then per element the count
+ * c of nonzero, non-NaN values and per model its shared (c > 1) and lone (c == 1) ones; under the
+ * SIGBUS guard, allocating nothing. */
+static int32_t count_tiles(void *ctx) {
+    const merge_call *c = ctx;
+    const int32_t n_models = c->n_models;
+    const mk_kernel_table *k = mk_active();
+    tile_scratch scratch;
+    int32_t count[MK_SPARSE_TILE];
+    int64_t *counts = c->counts;
+    for (int64_t from = 0; from < c->n; from += MK_SPARSE_TILE) {
+        const int64_t len = c->n - from < MK_SPARSE_TILE ? c->n - from : MK_SPARSE_TILE;
+        tile_values(c, k, from, len, &scratch);
+        for (int64_t j = 0; j < len; j++) {
+            count[j] = 0;
+        }
+        for (int32_t i = 0; i < n_models; i++) {
+            const float *vi = c->v + (int64_t)i * MK_SPARSE_TILE;
+            for (int64_t j = 0; j < len; j++) {
+                count[j] += mk_kept_value(vi[j]);
+            }
+        }
+        for (int32_t i = 0; i < n_models; i++) {
+            const float *vi = c->v + (int64_t)i * MK_SPARSE_TILE;
+            int64_t shared = 0, lone = 0;
+            for (int64_t j = 0; j < len; j++) {
+                const int32_t kept = mk_kept_value(vi[j]);
+                shared += kept & (count[j] > 1);
+                lone += kept & (count[j] == 1);
+            }
+            counts[2 * i] += shared;
+            counts[2 * i + 1] += lone;
+        }
+    }
+    return MK_OK;
+}
+
+int32_t mk_sparse_kept_counts(int32_t n_models, const void *const *inputs, const int32_t *input_types,
+                              const void *base, int32_t base_type, const float *weights, const int64_t *keep_from,
+                              const int64_t *keep_below, int32_t random, const float *keep_prob,
+                              const float *divisor, int32_t election, int32_t flags, uint64_t seed,
+                              uint32_t tensor_id, int64_t start, int64_t n, int64_t row_length,
+                              const double *rank_low, const double *rank_span, const float *rank_single,
+                              int64_t *counts) {
+    const int32_t known = MK_SPARSE_NORMALIZE | MK_SPARSE_DIVIDE_BY_PROB;
+    if (n < 0 || start < 0 || n_models < 0 || (flags & ~known) != 0 || election < MK_ELECT_NONE ||
+        election > MK_ELECT_LONE || random < MK_RANDOM_NONE || random > MK_RANDOM_RANKED ||
+        ((flags & MK_SPARSE_DIVIDE_BY_PROB) != 0 && random == MK_RANDOM_NONE) ||
+        (random == MK_RANDOM_RANKED && row_length < 1)) {
+        return MK_E_ARGUMENT;
+    }
+    if (random == MK_RANDOM_RANKED && n_models > 0 && (rank_low == NULL || rank_span == NULL || rank_single == NULL)) {
+        return MK_E_NULL;
+    }
+    if (n_models > 0 && (inputs == NULL || input_types == NULL || weights == NULL || keep_from == NULL ||
+                         keep_below == NULL || keep_prob == NULL || divisor == NULL || counts == NULL)) {
+        return MK_E_NULL;
+    }
+    if (mk_dtype_size(base_type) == 0) {
+        return MK_E_DTYPE;
+    }
+    for (int32_t i = 0; i < n_models; i++) {
+        if (mk_dtype_size(input_types[i]) == 0) {
+            return MK_E_DTYPE;
+        }
+        if (keep_from[i] < 0 || keep_from[i] > ((int64_t)1 << 31) || keep_below[i] < 0 ||
+            keep_below[i] > ((int64_t)1 << 31)) {
+            return MK_E_ARGUMENT;
+        }
+        if (inputs[i] == NULL && n > 0) {
+            return MK_E_NULL;
+        }
+    }
+    if (n == 0 || n_models == 0) {
+        return MK_OK;
+    }
+    if (base == NULL) {
+        return MK_E_NULL;
+    }
+    float stack_v[8 * MK_SPARSE_TILE] __attribute__((aligned(64)));
+    float *v = stack_v;
+    if (n_models > 8) {
+        v = aligned_alloc(64, (size_t)n_models * MK_SPARSE_TILE * sizeof(float));
+        if (v == NULL) {
+            return MK_E_ARGUMENT; /* the ABI has no out-of-memory status; n_models is what was too large */
+        }
+    }
+    mk_row_ranks ranks;
+    if (random == MK_RANDOM_RANKED && mk_row_ranks_init(&ranks, n_models, row_length) != 0) {
+        if (v != stack_v) {
+            free(v);
+        }
+        return MK_E_ARGUMENT; /* no out-of-memory status: the row is what was too long */
+    }
+    /* The merge's call without an output (the values need no out, sum_divisor or lambda). */
+    const merge_call call = {n_models, inputs, input_types, base, base_type, NULL, MK_DTYPE_F32, weights, keep_from,
+                             keep_below, random, keep_prob, divisor, election, flags, 0.0f, 1.0f, seed,
+                             tensor_id, start, n, rank_low, rank_span, rank_single, v, &ranks, NULL, counts};
+    const int32_t status = mk_guarded(count_tiles, (void *)&call);
     if (v != stack_v) {
         free(v);
     }

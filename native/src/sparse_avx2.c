@@ -71,19 +71,30 @@ MK_INLINE __m256 mix_vec(const float *v, const __m256 *r, int64_t j, int32_t k, 
     /* agree is x > 0 where up, x < 0 elsewhere: with x's sign flipped where not up, x > 0 (NaN and
      * zeros disagree either way) */
     const __m256 flip = _mm256_andnot_ps(up, _mm256_set1_ps(-0.0f));
+    const __m256 one = _mm256_set1_ps(1.0f);
     __m256 d = zero;
+    __m256 g = zero; /* MK_ELECT_LONE: the agreeing weights, the lone model's where d is 1 */
     for (int32_t i = 0; i < k; i++) {
         __m256 x = MK_VALUE(i);
-        /* MK_ELECT_KEPT elects no sign: both ordered compares, so zeros and NaN still disagree */
-        __m256 agree = ELECT == MK_ELECT_KEPT
+        /* MK_ELECT_KEPT and MK_ELECT_LONE elect no sign: both ordered compares, so zeros and NaN
+         * still disagree */
+        __m256 agree = ELECT >= MK_ELECT_KEPT
                            ? _mm256_or_ps(_mm256_cmp_ps(x, zero, _CMP_GT_OQ), _mm256_cmp_ps(x, zero, _CMP_LT_OQ))
                            : _mm256_cmp_ps(_mm256_xor_ps(x, flip), zero, _CMP_GT_OQ);
         mix = _mm256_add_ps(mix, _mm256_and_ps(agree, x));
-        d = _mm256_add_ps(d, _mm256_and_ps(agree, _mm256_set1_ps(weights[i])));
+        if (ELECT == MK_ELECT_LONE) {
+            d = _mm256_add_ps(d, _mm256_and_ps(agree, one));
+            g = _mm256_add_ps(g, _mm256_and_ps(agree, _mm256_set1_ps(weights[i])));
+        } else {
+            d = _mm256_add_ps(d, _mm256_and_ps(agree, _mm256_set1_ps(weights[i])));
+        }
     }
     if (NORMALIZE) {
         __m256 z = _mm256_cmp_ps(d, zero, _CMP_EQ_OQ);
-        mix = _mm256_div_ps(mix, _mm256_add_ps(d, _mm256_and_ps(z, _mm256_set1_ps(1.0f))));
+        mix = _mm256_div_ps(mix, _mm256_add_ps(d, _mm256_and_ps(z, one)));
+    }
+    if (ELECT == MK_ELECT_LONE) {
+        mix = _mm256_blendv_ps(mix, _mm256_mul_ps(g, mix), _mm256_cmp_ps(d, one, _CMP_EQ_OQ));
     }
     return mix;
 #undef MK_VALUE
@@ -117,7 +128,7 @@ MK_INLINE void direct(const mk_sparse_args *a, const void *const *x, const void 
         vbelow[i] = _mm256_set1_epi32((int)below[i]);
         vdiv[i] = _mm256_set1_ps(div[i]);
         w[i] = a->weights[i];
-        vw[i] = _mm256_set1_ps(w[i]);
+        vw[i] = _mm256_set1_ps(ELECT == MK_ELECT_LONE ? 1.0f : w[i]); /* LONE: values unweighted */
         xi[i] = x[i];
     }
     const __m256 lambda = _mm256_set1_ps(a->lambda);

@@ -51,7 +51,7 @@ MK_INLINE __m512 mix_vec(const float *v, const __m512 *r, int64_t j, __mmask16 m
         }
         return NORMALIZE ? _mm512_div_ps(mix, _mm512_set1_ps(sum_divisor)) : mix;
     }
-    __mmask16 up = 0xFFFF; /* MK_ELECT_KEPT: positive values agree, and negative ones below */
+    __mmask16 up = 0xFFFF; /* MK_ELECT_KEPT, MK_ELECT_LONE: positive values agree, and negative ones below */
     if (ELECT == MK_ELECT_SUM) {
         __m512 s = zero;
         for (int32_t i = 0; i < k; i++) {
@@ -68,18 +68,31 @@ MK_INLINE __m512 mix_vec(const float *v, const __m512 *r, int64_t j, __mmask16 m
         }
         up = _mm512_cmpge_epi32_mask(c, _mm512_setzero_si512());
     }
+    const __m512 one = _mm512_set1_ps(1.0f);
     __m512 d = zero;
+    __m512 g = zero; /* MK_ELECT_LONE: the agreeing weights, the lone model's where d is 1 */
     for (int32_t i = 0; i < k; i++) {
         __m512 x = MK_VALUE(i);
-        const __mmask16 down = ELECT == MK_ELECT_KEPT ? (__mmask16)0xFFFF : (__mmask16)~up;
+        const __mmask16 down = ELECT >= MK_ELECT_KEPT ? (__mmask16)0xFFFF : (__mmask16)~up;
         __mmask16 agree = (up & _mm512_cmp_ps_mask(x, zero, _CMP_GT_OQ)) |
                           (down & _mm512_cmp_ps_mask(x, zero, _CMP_LT_OQ));
         mix = _mm512_add_ps(mix, _mm512_maskz_mov_ps(agree, x));
-        d = _mm512_add_ps(d, _mm512_maskz_mov_ps(agree, _mm512_set1_ps(weights[i])));
+        if (ELECT == MK_ELECT_LONE) {
+            d = _mm512_add_ps(d, _mm512_maskz_mov_ps(agree, one));
+            g = _mm512_add_ps(g, _mm512_maskz_mov_ps(agree, _mm512_set1_ps(weights[i])));
+        } else {
+            d = _mm512_add_ps(d, _mm512_maskz_mov_ps(agree, _mm512_set1_ps(weights[i])));
+        }
     }
     if (NORMALIZE) {
         __mmask16 z = _mm512_cmp_ps_mask(d, zero, _CMP_EQ_OQ);
-        mix = _mm512_div_ps(mix, _mm512_add_ps(d, _mm512_maskz_mov_ps(z, _mm512_set1_ps(1.0f))));
+        mix = _mm512_div_ps(mix, _mm512_add_ps(d, _mm512_maskz_mov_ps(z, one)));
+    }
+    if (ELECT == MK_ELECT_LONE) {
+        /* where d is 1, g * m; elsewhere m as it is */
+        const __mmask16 lone = _mm512_cmp_ps_mask(d, one, _CMP_EQ_OQ);
+        mix = _mm512_castsi512_ps(_mm512_mask_blend_epi32(lone, _mm512_castps_si512(mix),
+                                                          _mm512_castps_si512(_mm512_mul_ps(g, mix))));
     }
     return mix;
 #undef MK_VALUE
@@ -109,7 +122,7 @@ MK_INLINE void direct(const mk_sparse_args *a, const void *const *x, const void 
         vbelow[i] = _mm512_set1_epi32((int)below[i]);
         vdiv[i] = _mm512_set1_ps(div[i]);
         w[i] = a->weights[i];
-        vw[i] = _mm512_set1_ps(w[i]);
+        vw[i] = _mm512_set1_ps(ELECT == MK_ELECT_LONE ? 1.0f : w[i]); /* LONE: values unweighted */
         xi[i] = x[i];
     }
     const __m512 lambda = _mm512_set1_ps(a->lambda);

@@ -66,6 +66,16 @@ static inline void mk_sparse_norm1(float t, int keep, int32_t norm, double *befo
     *after = *after + (keep ? term : 0.0);
 }
 
+/* The factor of model i's values: weights[i], or 1 under MK_ELECT_LONE (SparseOp.valueWeight). */
+static inline float mk_value_weight(int32_t election, const float *weights, int32_t i) {
+    return election == MK_ELECT_LONE ? 1.0f : weights[i];
+}
+
+/* 1 where a value is nonzero and not NaN (it agrees under MK_ELECT_KEPT and MK_ELECT_LONE), else 0. */
+static inline int32_t mk_kept_value(float x) {
+    return x > 0.0f || x < 0.0f;
+}
+
 /* m for element j (before fma with lambda) from the value tiles v + i * MK_SPARSE_TILE. */
 static inline float mk_sparse_mix1(const mk_sparse_args *a, const float *v, int64_t j) {
     float m = 0.0f;
@@ -90,17 +100,23 @@ static inline float mk_sparse_mix1(const mk_sparse_args *a, const float *v, int6
         }
         up = c >= 0;
     }
+    const int lone = a->election == MK_ELECT_LONE;
     float d = 0.0f;
+    float g = 0.0f;
     for (int32_t i = 0; i < a->n_models; i++) {
         float x = v[i * MK_SPARSE_TILE + j];
-        /* a zero or NaN never agrees; under MK_ELECT_KEPT neither sign is elected */
-        int agree = a->election == MK_ELECT_KEPT ? x > 0.0f || x < 0.0f : up ? x > 0.0f : x < 0.0f;
+        /* a zero or NaN never agrees; under MK_ELECT_KEPT and MK_ELECT_LONE neither sign is elected */
+        int agree = a->election >= MK_ELECT_KEPT ? x > 0.0f || x < 0.0f : up ? x > 0.0f : x < 0.0f;
         m = m + mk_keep_or_zero(x, agree);
-        d = d + mk_keep_or_zero(a->weights[i], agree);
+        d = d + mk_keep_or_zero(lone ? 1.0f : a->weights[i], agree); /* MK_ELECT_LONE: the count */
+        g = g + mk_keep_or_zero(a->weights[i], agree);
     }
     if (a->normalize) {
         /* the spec adds 1 where d == 0 and +0 elsewhere; d + +0 is d (d is never -0) */
         m = m / (d + (d == 0.0f ? 1.0f : 0.0f));
+    }
+    if (lone && d == 1.0f) {
+        m = g * m; /* one agreeing value: g is its model's weight */
     }
     return m;
 }

@@ -25,6 +25,9 @@ MK_INLINE void combine_switch(const mk_sparse_args *a, const float *v, const flo
     case MK_ELECT_KEPT:
         if (a->normalize) { MK_COMBINE_OUT(MK_ELECT_KEPT, 1) } else { MK_COMBINE_OUT(MK_ELECT_KEPT, 0) }
         break;
+    case MK_ELECT_LONE:
+        if (a->normalize) { MK_COMBINE_OUT(MK_ELECT_LONE, 1) } else { MK_COMBINE_OUT(MK_ELECT_LONE, 0) }
+        break;
     default:
         if (a->normalize) { MK_COMBINE_OUT(MK_ELECT_COUNT, 1) } else { MK_COMBINE_OUT(MK_ELECT_COUNT, 0) }
         break;
@@ -44,6 +47,7 @@ MK_INLINE void combine_switch(const mk_sparse_args *a, const float *v, const flo
     case MK_ELECT_NONE: MK_DIRECT_K(T, MK_ELECT_NONE, D) break;                  \
     case MK_ELECT_SUM: MK_DIRECT_K(T, MK_ELECT_SUM, D) break;                    \
     case MK_ELECT_KEPT: MK_DIRECT_K(T, MK_ELECT_KEPT, D) break;                  \
+    case MK_ELECT_LONE: MK_DIRECT_K(T, MK_ELECT_LONE, D) break;                  \
     default: MK_DIRECT_K(T, MK_ELECT_COUNT, D) break;                            \
     }
 

@@ -55,7 +55,7 @@ class ExamplesTest {
                 .contains("slerp.yaml", "nuslerp.yaml", "model_stock.yaml", "karcher.yaml", "frankenmerge.yaml", "exme.yaml")
                 .contains("ties.yaml", "ties_paper.yaml", "dare_ties.yaml", "dare_linear.yaml", "breadcrumbs.yaml",
                         "breadcrumbs_ties.yaml", "della.yaml", "della_linear.yaml", "m3.yaml")
-                .contains("nearswap.yaml", "multislerp.yaml", "ram.yaml");
+                .contains("nearswap.yaml", "multislerp.yaml", "ram.yaml", "ramplus_tl.yaml");
         return yamls.stream().map(yaml -> DynamicTest.dynamicTest(yaml.getFileName().toString(), () -> check(yaml)));
     }
 

@@ -152,6 +152,11 @@ public final class JavaKernels implements Kernels {
     }
 
     @Override
+    public void keptCounts(SparseOp op, Operand[] inputs, Operand base, long start, long n, long[] counts) {
+        SparseKernels.keptCounts(op, inputs, base, start, n, counts);
+    }
+
+    @Override
     public void convert(Operand in, Operand out, long n) {
         if (in.type() == out.type()) {
             long bytes = n * in.type().size();

@@ -130,6 +130,20 @@ public interface Kernels {
     long sparseMerge(SparseOp op, Operand[] inputs, Operand base, Operand out, long start, long n);
 
     /**
+     * mergekit's ramplus_tl counts (methods-sparsify.md "ramplus_tl"): over elements
+     * {@code [start, start + n)}, with the values {@code v_i} that {@link #sparseMerge} forms for
+     * {@code op} (its keep, divisors and {@link SparseOp#valueWeight}) and {@code c} the number of
+     * them that are nonzero and not NaN (they agree under {@link SparseOp#ELECT_KEPT}), adds to
+     * {@code counts[2i]} the elements where model i's value agrees and {@code c > 1} (shared) and to
+     * {@code counts[2i + 1]} those where it agrees and {@code c = 1} (its alone). Integer counts: any
+     * cut of a tensor into calls adds up to the same totals.
+     *
+     * @throws IllegalArgumentException unless {@code counts} has {@code 2·models} entries and the range
+     *     is not negative (and where {@link #sparseMerge} refuses the operands)
+     */
+    void keptCounts(SparseOp op, Operand[] inputs, Operand base, long start, long n, long[] counts);
+
+    /**
      * numerics §10's nearswap over {@code n} elements: with {@code v0} the base and {@code v1} the
      * other model, {@code w = clamp((1 / max(|v0 − v1|, 1e-6))·t, 0, 1)} and
      * {@code out = w·v1 + (1 − w)·v0}, every operation rounded on its own (no fma) in float32, or in

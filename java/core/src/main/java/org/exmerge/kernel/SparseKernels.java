@@ -7,7 +7,7 @@ import org.exmerge.numeric.Philox4x32;
 
 /**
  * The Java spec of numerics §3's kernels ({@link Kernels#tauHistogram}, {@link Kernels#sparseNorms},
- * {@link Kernels#sparseMerge}). Like {@link JavaKernels} it works in blocks of
+ * {@link Kernels#sparseMerge}, {@link Kernels#keptCounts}). Like {@link JavaKernels} it works in blocks of
  * {@value JavaKernels#BLOCK} elements widened into float scratch arrays, so every loop reads like
  * the formula in {@link SparseOp}. Input operands start at element 0 of the tensor (indices are
  * absolute: Philox and row ranks need them); only the output operand starts at the chunk.
@@ -100,29 +100,91 @@ final class SparseKernels {
             int len = (int) Math.min(BLOCK, n - from);
             long abs = start + from;
             Lanes.load(base, abs, len, b);
-            for (int i = 0; i < m; i++) {
-                float[] vi = v[i];
-                Lanes.load(xs[i], abs, len, vi);
-                for (int j = 0; j < len; j++) {
-                    vi[j] = vi[j] - b[j];
-                }
-                keepMask(op, i, vi, len, abs, ranks == null ? null : ranks[i], keep, p);
-                // τ̂ = keep ? τ / divisor : +0 (the quotient of a dropped element is computed and discarded);
-                // then v = w · τ̂.
-                float w = op.weights()[i];
-                if (op.divideByProb()) {
-                    for (int j = 0; j < len; j++) {
-                        vi[j] = w * BitMasks.select(vi[j] / p[j], keep[j]);
-                    }
-                } else {
-                    float div = op.divisor()[i];
-                    for (int j = 0; j < len; j++) {
-                        vi[j] = w * BitMasks.select(vi[j] / div, keep[j]);
-                    }
-                }
-            }
+            values(op, xs, ranks, b, abs, len, v, keep, p);
             combine(op, v, b, len, acc, scratch);
             Lanes.storeWidening(acc, len, out, from);
+        }
+    }
+
+    /**
+     * {@link Kernels#keptCounts}: the values {@link #merge} forms, and per element the count c of
+     * those that are nonzero and not NaN (ELECT_KEPT's agreement); model i's agreeing values go to
+     * {@code counts[2i]} where c &gt; 1 and to {@code counts[2i + 1]} where c = 1.
+     */
+    static void keptCounts(SparseOp op, Operand[] xs, Operand base, long start, long n, long[] counts) {
+        int m = checkModels(op, xs);
+        checkFloat32(xs, base);
+        if (counts.length != 2 * m) {
+            throw new IllegalArgumentException("kept counts need " + 2 * m + " entries for " + m + " models, got "
+                    + counts.length);
+        }
+        if (start < 0 || n < 0) {
+            throw new IllegalArgumentException("elements " + start + " + " + n);
+        }
+        float[] b = new float[BLOCK];
+        float[][] v = new float[m][BLOCK];
+        int[] keep = new int[BLOCK];
+        float[] p = new float[BLOCK];
+        int[] c = new int[BLOCK];
+        RowRanks[] ranks = ranks(op, xs, base);
+        for (long from = 0; from < n; from += BLOCK) {
+            int len = (int) Math.min(BLOCK, n - from);
+            long abs = start + from;
+            Lanes.load(base, abs, len, b);
+            values(op, xs, ranks, b, abs, len, v, keep, p);
+            java.util.Arrays.fill(c, 0, len, 0);
+            for (int i = 0; i < m; i++) {
+                float[] vi = v[i];
+                for (int j = 0; j < len; j++) {
+                    c[j] += kept(vi[j]);
+                }
+            }
+            for (int i = 0; i < m; i++) {
+                float[] vi = v[i];
+                long shared = 0;
+                long lone = 0;
+                for (int j = 0; j < len; j++) {
+                    int k = kept(vi[j]);
+                    lone += c[j] == 1 ? k : 0;
+                    shared += c[j] > 1 ? k : 0;
+                }
+                counts[2 * i] += shared;
+                counts[2 * i + 1] += lone;
+            }
+        }
+    }
+
+    /** 1 where a value is nonzero and not NaN (it agrees under ELECT_KEPT and ELECT_LONE), else 0. */
+    private static int kept(float v) {
+        int bits = Float.floatToRawIntBits(v);
+        return -(BitMasks.positive(bits) | BitMasks.negative(bits));
+    }
+
+    /**
+     * Every model's weighted values {@code v[i][0 .. len)} of elements {@code abs .. abs + len − 1}:
+     * τ = x − b, the keep mask, τ̂ = keep ? τ / divisor : +0 (the quotient of a dropped element is
+     * computed and discarded), then v = w · τ̂ with w = {@link SparseOp#valueWeight}.
+     */
+    private static void values(SparseOp op, Operand[] xs, RowRanks[] ranks, float[] b, long abs, int len, float[][] v,
+                               int[] keep, float[] p) {
+        for (int i = 0; i < xs.length; i++) {
+            float[] vi = v[i];
+            Lanes.load(xs[i], abs, len, vi);
+            for (int j = 0; j < len; j++) {
+                vi[j] = vi[j] - b[j];
+            }
+            keepMask(op, i, vi, len, abs, ranks == null ? null : ranks[i], keep, p);
+            float w = op.valueWeight(i);
+            if (op.divideByProb()) {
+                for (int j = 0; j < len; j++) {
+                    vi[j] = w * BitMasks.select(vi[j] / p[j], keep[j]);
+                }
+            } else {
+                float div = op.divisor()[i];
+                for (int j = 0; j < len; j++) {
+                    vi[j] = w * BitMasks.select(vi[j] / div, keep[j]);
+                }
+            }
         }
     }
 
@@ -230,7 +292,7 @@ final class SparseKernels {
      * Loops run model-outer, element-inner so they stream, and decisions are {@link BitMasks}.
      * Adding +0 for a model that does not agree equals skipping it: the sums start at +0 and a sum
      * of nonzero terms is never −0 (x + (−x) rounds to +0), whether the terms share a sign (SUM,
-     * COUNT) or not (KEPT); the same holds for the weight sum.
+     * COUNT) or not (KEPT, LONE); the same holds for the weight sums.
      */
     private static void combine(SparseOp op, float[][] v, float[] b, int len, float[] acc, Scratch s) {
         int m = v.length;
@@ -251,8 +313,9 @@ final class SparseKernels {
             }
         } else {
             int[] up = s.up; // −1 where positive values agree
-            int eitherSign = 0; // −1 under ELECT_KEPT, where no sign is elected: negative values agree too
-            if (op.election() == SparseOp.ELECT_KEPT) {
+            int eitherSign = 0; // −1 under ELECT_KEPT and ELECT_LONE, where no sign is elected: negative values agree too
+            boolean lone = op.election() == SparseOp.ELECT_LONE;
+            if (op.election() == SparseOp.ELECT_KEPT || lone) {
                 java.util.Arrays.fill(up, 0, len, -1);
                 eitherSign = -1;
             } else if (op.election() == SparseOp.ELECT_SUM) {
@@ -282,16 +345,20 @@ final class SparseKernels {
                 }
             }
             float[] d = s.divisor;
+            float[] g = s.lone;
             java.util.Arrays.fill(d, 0, len, 0.0f);
+            java.util.Arrays.fill(g, 0, len, 0.0f);
             for (int i = 0; i < m; i++) {
                 float[] vi = v[i];
                 float wi = op.weights()[i];
+                float di = lone ? 1.0f : wi; // ELECT_LONE: d counts the agreeing values
                 for (int j = 0; j < len; j++) {
                     int bits = Float.floatToRawIntBits(vi[j]);
                     int down = ~up[j] | eitherSign;
                     int agree = (up[j] & BitMasks.positive(bits)) | (down & BitMasks.negative(bits));
                     mix[j] = mix[j] + BitMasks.select(vi[j], agree);
-                    d[j] = d[j] + BitMasks.select(wi, agree);
+                    d[j] = d[j] + BitMasks.select(di, agree);
+                    g[j] = g[j] + BitMasks.select(wi, agree);
                 }
             }
             if (op.normalize()) {
@@ -299,6 +366,12 @@ final class SparseKernels {
                     // d is never −0 (see above), so d == 0 is d == +0 and d + 1 is exactly 1.
                     float div = d[j] + BitMasks.select(1.0f, BitMasks.zero(Float.floatToRawIntBits(d[j])));
                     mix[j] = mix[j] / div;
+                }
+            }
+            if (lone) {
+                // One agreeing value (d, the count, is exactly 1): g is its model's weight.
+                for (int j = 0; j < len; j++) {
+                    mix[j] = d[j] == 1.0f ? g[j] * mix[j] : mix[j];
                 }
             }
         }
@@ -314,6 +387,7 @@ final class SparseKernels {
         final float[] sum = new float[BLOCK];
         final int[] up = new int[BLOCK];
         final float[] divisor = new float[BLOCK];
+        final float[] lone = new float[BLOCK];
         final int[] count = new int[BLOCK];
     }
 

@@ -13,15 +13,19 @@ package org.exmerge.kernel;
  *     p_i    = keepProb[i]                                  (RANDOM_FIXED: DARE)
  *            = (float) rankProb(rank of |τ_i| in its row)   (RANDOM_RANKED: DELLA, see {@link #rankProb})
  *   τ̂_i    = keep_i ? τ_i / (divideByProb ? p_i : divisor[i]) : +0.0f
- *   v_i    = weights[i] · τ̂_i                               (plain multiply)
+ *   v_i    = weights[i] · τ̂_i                               (plain multiply; ELECT_LONE: v_i = 1 · τ̂_i = τ̂_i)
  *   ELECT_NONE:  m = +0; m = m + v_i for i in order; if normalize: m = m / sumDivisor
  *   ELECT_SUM:   s = +0; s = s + v_i;          σ = s ≥ 0 ? +1 : −1
  *   ELECT_COUNT: c = 0;  c += sign(v_i) (+1, −1, or 0 for ±0 and NaN); σ = c ≥ 0 ? +1 : −1
  *     agree_i = σ &gt; 0 ? v_i &gt; 0 : v_i &lt; 0                  (a zero or NaN never agrees)
  *   ELECT_KEPT:  no sign elected; agree_i = v_i &gt; 0 or v_i &lt; 0    (mergekit's ram: every nonzero value counts)
- *   then, for SUM, COUNT and KEPT alike:
- *     m = +0; d = +0; for agreeing i in order: m = m + v_i; d = d + weights[i]
+ *   ELECT_LONE:  agree_i as ELECT_KEPT                                (mergekit's ramplus_tl)
+ *   then, for SUM, COUNT, KEPT and LONE alike:
+ *     m = +0; d = +0; for agreeing i in order: m = m + v_i; d = d + w_i
+ *         (w_i = weights[i]; ELECT_LONE: w_i = 1, so d counts the agreeing values)
  *     if normalize: m = m / (d == 0 ? 1 : d)
+ *   ELECT_LONE only: g = +0; for agreeing i in order: g = g + weights[i]
+ *     if d == 1: m = g · m                     (a lone agreeing value times its model's weight)
  *   out[e] = narrow(fma(lambda, m, b[e]))
  * </pre>
  * {@code keepBelow = 2^31} means no upper bound (every key is below it); {@code keepFrom = 0} no lower.
@@ -51,6 +55,12 @@ public record SparseOp(float[] weights,
     public static final int ELECT_SUM = 1;
     public static final int ELECT_COUNT = 2;
     public static final int ELECT_KEPT = 3;
+    /**
+     * {@link #ELECT_KEPT}'s agreement with the weights moved off the values: each value enters
+     * unweighted, several agreeing values are summed (and averaged when normalized), and one agreeing
+     * value alone is multiplied by its model's weight (mergekit's ramplus_tl: λ_i on the lone values).
+     */
+    public static final int ELECT_LONE = 4;
 
     /** {@code keepBelow} value meaning "no upper bound": above every magnitude key, NaN's included. */
     public static final long NO_UPPER = 1L << 31;
@@ -72,7 +82,7 @@ public record SparseOp(float[] weights,
         if (random < RANDOM_NONE || random > RANDOM_RANKED) {
             throw new IllegalArgumentException("random mode " + random);
         }
-        if (election < ELECT_NONE || election > ELECT_KEPT) {
+        if (election < ELECT_NONE || election > ELECT_LONE) {
             throw new IllegalArgumentException("election mode " + election);
         }
         if (random == RANDOM_RANKED && rowLength < 1) {
@@ -105,6 +115,11 @@ public record SparseOp(float[] weights,
 
     public int models() {
         return weights.length;
+    }
+
+    /** The factor of model i's values {@code v_i = w · τ̂_i}: {@code weights[i]}, or 1 under {@link #ELECT_LONE}. */
+    public float valueWeight(int i) {
+        return election == ELECT_LONE ? 1f : weights[i];
     }
 
     public SparseOp withBand(long[] from, long[] below) {

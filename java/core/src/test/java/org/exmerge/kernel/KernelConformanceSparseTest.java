@@ -235,14 +235,14 @@ class KernelConformanceSparseTest {
     void oneTypeMergeMatchesTheSpecForEveryModelCountElectionAndDraw(Target t) {
         DType[] natives = {DType.BF16, DType.F16, DType.F32};
         KernelOpGen.Kind[][] kinds = {{KernelOpGen.Kind.PLAIN, KernelOpGen.Kind.TIES, KernelOpGen.Kind.BREADCRUMBS,
-                KernelOpGen.Kind.RAM},
+                KernelOpGen.Kind.RAM, KernelOpGen.Kind.RAMPLUS},
                 {KernelOpGen.Kind.DARE, KernelOpGen.Kind.DARE_BY_PROB, KernelOpGen.Kind.EDGES}};
         t.run(() -> {
             long seed = 12_000;
             for (KernelOpGen.Kind[] drawnOrNot : kinds) {
                 for (int m = 1; m <= 5; m++) {
                     for (DType ty : natives) {
-                        for (int election = SparseOp.ELECT_NONE; election <= SparseOp.ELECT_KEPT; election++) {
+                        for (int election = SparseOp.ELECT_NONE; election <= SparseOp.ELECT_LONE; election++) {
                             for (boolean normalize : new boolean[] {false, true}) {
                                 seed++;
                                 oneTypeMerge(t, seed, drawnOrNot[(int) (seed % drawnOrNot.length)], m, ty, election,
@@ -255,14 +255,40 @@ class KernelConformanceSparseTest {
         });
     }
 
+    /** keptCounts' argument errors (a counts array of another length, a negative range) are the spec's, on every backend. */
+    @ParameterizedTest
+    @MethodSource("org.exmerge.kernel.KernelConformanceTest#targets")
+    void keptCountsRefuseWhatTheSpecRefuses(Target t) {
+        t.run(() -> {
+            try (Arena arena = Arena.ofConfined()) {
+                Operand[] xs = inputs(arena, nOf(2, DType.BF16), 64, 5, true);
+                Operand base = TestBits.fill(arena, DType.BF16, 64, 3, 6);
+                SparseOp op = KernelOpGen.op(KernelOpGen.Kind.RAMPLUS, new SplittableRandom(5), xs, base, 0, 64);
+                long[][] ranges = {{0, 64, 3}, {0, 64, 5}, {-1, 5, 4}, {0, -1, 4}};
+                for (long[] a : ranges) {
+                    String at = t + " keptCounts start " + a[0] + " n " + a[1] + " counts " + a[2];
+                    long[] want = new long[(int) a[2]];
+                    long[] got = new long[(int) a[2]];
+                    assertThat(KernelConformanceTest.refusedAlike(at, () -> SPEC.keptCounts(op, xs, base, a[0], a[1], want),
+                            () -> t.kernels().keptCounts(op, xs, base, a[0], a[1], got))).as(at).isTrue();
+                }
+                long[] none = {7, 8, 9, 10};
+                t.kernels().keptCounts(op, xs, base, 64, 0, none);
+                assertThat(none).as("an empty range adds nothing").containsExactly(7, 8, 9, 10);
+            }
+        });
+    }
+
     private static void oneTypeMerge(Target t, long seed, KernelOpGen.Kind kind, int m, DType ty, int election,
                                      boolean normalize, DType out) {
         int start = (int) (seed % 13);
         int n = 2 * 512 + 5;
         SplittableRandom r = new SplittableRandom(seed);
         try (Arena arena = Arena.ofConfined()) {
-            // Ram's op on small integers: kept values that cancel exactly, bands on values many share
-            Operand[] xs = inputs(arena, nOf(m, ty), start + n, seed, kind == KernelOpGen.Kind.RAM);
+            // Ram's and RamPlus's ops on small integers: kept values that cancel exactly, bands on values
+            // many share, lone values and shared ones
+            Operand[] xs = inputs(arena, nOf(m, ty), start + n, seed,
+                    kind == KernelOpGen.Kind.RAM || kind == KernelOpGen.Kind.RAMPLUS);
             Operand base = TestBits.fill(arena, ty, start + n, 3, seed * 31 + 7);
             SparseOp g = KernelOpGen.op(kind, r, xs, base, start, start + n);
             SparseOp op = new SparseOp(g.weights(), g.keepFrom(), g.keepBelow(), g.random(), g.keepProb(), g.rowLength(),
@@ -327,8 +353,25 @@ class KernelConformanceSparseTest {
         KernelConformanceTest.same(context, want, got, n, () -> SPEC.sparseMerge(op, xs, base, want, start, n),
                 () -> check[0] = t.kernels().sparseMerge(op, xs, base, got, start, n));
         KernelConformanceTest.checkedAsWritten(context, got, n, check[0]);
+        keptCounts(t, context, op, xs, base, start, n);
         assertThat(KernelConformanceTest.OPS).as("%s: fallbacks are ops of Kernels", t)
                 .containsAll(t.kernels().fallbacks().keySet());
+    }
+
+    /**
+     * keptCounts of every op the merge is checked on (every kind, election, draw and type mix): the
+     * spec's counts exactly, added to what the array held; where the spec refuses, the backend alike.
+     */
+    private static void keptCounts(Target t, String context, SparseOp op, Operand[] xs, Operand base, long start, int n) {
+        long[] want = new long[2 * xs.length];
+        for (int k = 0; k < want.length; k++) {
+            want[k] = 3L * k + 1;
+        }
+        long[] got = want.clone();
+        if (!KernelConformanceTest.refusedAlike(context + " keptCounts", () -> SPEC.keptCounts(op, xs, base, start, n, want),
+                () -> t.kernels().keptCounts(op, xs, base, start, n, got))) {
+            assertThat(got).as("%s keptCounts", context).containsExactly(want);
+        }
     }
 
     /** Every norm kind and block, bit for bit; where the spec refuses, the backend refuses alike. */

@@ -38,7 +38,7 @@ class KernelConformanceTest {
     static final DType[] TYPES = {DType.BF16, DType.F16, DType.F32, DType.F64, DType.F8_E4M3, DType.F8_E5M2};
     static final int[] TAILS = {0, 1, 15, 16, 17, 33, 1023, 4097, 65537};
     static final Set<String> OPS = Set.of("linear", "linearPerVector", "convert", "pairSums", "tauHistogram",
-            "tauBand", "tauKeys", "kthLargestKey", "sparseNorms", "sparseMerge", "nearswap", "sceHistogram", "sceSquares", "sceMerge", "fusionHistogram",
+            "tauBand", "tauKeys", "kthLargestKey", "sparseNorms", "sparseMerge", "keptCounts", "nearswap", "sceHistogram", "sceSquares", "sceMerge", "fusionHistogram",
             "fusionMerge", "firstNonFinite");
     private static final JavaKernels SPEC = new JavaKernels();
 

@@ -33,8 +33,8 @@ public final class KernelOpGen {
         return new LinearOp(w, base, divide, divisor, lambda, !base && r.nextInt(3) == 0);
     }
 
-    /** The kinds of op the methods build (SparsePlan, Ram), plus the degenerate corners of each. */
-    public enum Kind { PLAIN, TIES, BREADCRUMBS, DARE, DARE_BY_PROB, EDGES, RAM }
+    /** The kinds of op the methods build (SparsePlan, Ram, RamPlus), plus the degenerate corners of each. */
+    public enum Kind { PLAIN, TIES, BREADCRUMBS, DARE, DARE_BY_PROB, EDGES, RAM, RAMPLUS }
 
     /** τ of element e of model i as the spec forms it (both widened, one float32 subtraction). */
     /** Element e widened as numerics §1 does (F64 rounded to float32: only used to pick thresholds). */
@@ -87,7 +87,7 @@ public final class KernelOpGen {
         for (int i = 0; i < m; i++) {
             w[i] = weight(r);
         }
-        int election = r.nextInt(4); // ELECT_NONE … ELECT_KEPT
+        int election = r.nextInt(5); // ELECT_NONE … ELECT_LONE
         float sumDivisor = r.nextInt(6) == 0 ? 0f : (float) r.nextDouble(0.1, 4);
         float lambda = r.nextInt(3) == 0 ? 1f : (float) r.nextDouble(-2, 2);
         long seed = r.nextLong();
@@ -130,19 +130,20 @@ public final class KernelOpGen {
                 }
                 op = op.withBand(from, below).withFixedProb(p).withDivisor(div, false);
             }
-            case RAM -> {
+            case RAM, RAMPLUS -> {
                 // Ram's op: unit weights and divisors, |τ| > a data value (its ties dropped) or a corner,
                 // no sign elected; below is NaN's key (Ram's) or sometimes no bound, so a kept NaN must
-                // still not agree.
-                float[] ones = new float[m];
-                Arrays.fill(ones, 1f);
+                // still not agree. RamPlus's: the same band, ELECT_LONE, the weights (λ_i: near 1, or any
+                // weight's corners) multiplying lone values only.
+                float[] ws = new float[m];
                 for (int i = 0; i < m; i++) {
+                    ws[i] = kind == Kind.RAM ? 1f : r.nextBoolean() ? (float) (1 + r.nextDouble(0, 0.5)) : w[i];
                     long k = key(r, xs[i], b, end);
                     from[i] = k >= MagnitudeSelect.NAN_KEY ? k : k + 1;
                     below[i] = r.nextInt(4) == 0 ? SparseOp.NO_UPPER : MagnitudeSelect.NAN_KEY;
                 }
-                op = SparseOp.plain(ones, SparseOp.ELECT_KEPT, op.normalize(), sumDivisor, r.nextBoolean() ? 1f : lambda,
-                        seed, tensorId).withBand(from, below);
+                op = SparseOp.plain(ws, kind == Kind.RAM ? SparseOp.ELECT_KEPT : SparseOp.ELECT_LONE, op.normalize(),
+                        sumDivisor, r.nextBoolean() ? 1f : lambda, seed, tensorId).withBand(from, below);
             }
             default -> throw new AssertionError(kind);
         }

@@ -131,6 +131,7 @@ class SparseKernelsSpecTest {
             SparseOp.plain(w, SparseOp.ELECT_COUNT, false, 1f, 1f, 5, 11).withFixedProb(new float[] {0.9f, 0.1f, 0.5f}),
             SparseOp.plain(w, SparseOp.ELECT_NONE, true, 1.6f, 1f, 5, 11).withBand(from, below),
             SparseKernelsTest.kept(true, 3, 0.001f),
+            SparseKernelsTest.lone(true, 0.001f, 1.25f, 1f, 1.0625f),
         };
         SplittableRandom r = new SplittableRandom(n);
         for (int o = 0; o < ops.length; o++) {
@@ -141,6 +142,16 @@ class SparseKernelsSpecTest {
             }
             assertThat(run(ops[o], d, n, cuts)).as("op %d cuts %s", o, java.util.Arrays.toString(cuts)).isEqualTo(whole);
             assertThat(run(ops[o], d, n, new int[] {1})).as("op %d one element at a time", o).isEqualTo(whole);
+            // keptCounts: any cut adds up to the whole tensor's counts
+            long[] all = new long[6];
+            k.keptCounts(ops[o], d.xs(), d.base(), 0, n, all);
+            long[] pieces = new long[6];
+            for (int s = 0, c = 0; s < n; c++) {
+                int len = Math.min(cuts[c % cuts.length], n - s);
+                k.keptCounts(ops[o], d.xs(), d.base(), s, len, pieces);
+                s += len;
+            }
+            assertThat(pieces).as("op %d counts cut %s", o, java.util.Arrays.toString(cuts)).containsExactly(all);
         }
     }
 

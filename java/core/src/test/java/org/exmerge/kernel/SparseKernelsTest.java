@@ -128,8 +128,92 @@ class SparseKernelsTest {
         // All dropped: divisor 0 → 1, out = b.
         SparseOp none = plain(SparseOp.ELECT_KEPT, true, 1f, 1f).withBand(new long[] {MagnitudeSelect.NONE, 0}, noUpper(2));
         assertThat(merge(k, none, new float[] {0.25f}, new float[] {3}, new float[] {0.25f})).containsExactly(0.25f);
-        assertThatThrownBy(() -> plain(4, true, 1f)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("election mode 4");
+        assertThatThrownBy(() -> plain(5, true, 1f)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("election mode 5");
+        assertThatThrownBy(() -> plain(-1, true, 1f)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("election mode -1");
+    }
+
+    /** RamPlus's op (method/sparse/RamPlus): KEPT's band, ELECT_LONE, the weights λ_i for lone values only. */
+    static SparseOp lone(boolean normalize, float eps, float... lambda) {
+        int m = lambda.length;
+        long[] from = new long[m];
+        long[] below = new long[m];
+        Arrays.fill(from, MagnitudeSelect.key(eps) + 1L);
+        Arrays.fill(below, MagnitudeSelect.NAN_KEY);
+        return SparseOp.plain(lambda, SparseOp.ELECT_LONE, normalize, 1f, 1f, SEED, TID).withBand(from, below);
+    }
+
+    // τ = x − b with b = 1 (−0 at e6), kept where |τ| > 0.5:
+    // e0 (3, −2, 0.75) all three; e1 (0.25 dropped, 2 alone, 0); e2 (0.5 and −0.5 not above 0.5, 0);
+    // e3 (NaN dropped, 2 alone, 0); e4 (inf, −inf, 1: NaN); e5 (3, −3, 0 → +0); e6 all zero (b = −0);
+    // e7 (4 alone, 0, 0); e8 (0, 0, −1.5 alone).
+    private static final float[] LONE_B = {1, 1, 1, 1, 1, 1, -0f, 1, 1};
+    private static final float[][] LONE_X = {
+        {4, 1.25f, 1.5f, Float.NaN, Float.POSITIVE_INFINITY, 4, 0, 5, 1},
+        {-1, 3, 0.5f, 3, Float.NEGATIVE_INFINITY, -2, 0, 1, 1},
+        {1.75f, 1, 1, 1, 2, 1, 0, 1, -0.5f},
+    };
+
+    @Test
+    void loneElectionWeighsOnlyTheValuesOneModelKeepsAndAveragesTheRest() {
+        // λ = [2, 0.5, 3] applies where one value is kept (e1, e3: 0.5 · 2; e7: 2 · 4; e8: 3 · −1.5);
+        // shared values are summed unweighted and divided by their count.
+        assertThat(merge(k, lone(true, 0.5f, 2f, 0.5f, 3f), LONE_B, LONE_X))
+                .containsExactly(1 + 1.75f / 3, 2f, 1f, 2f, Float.NaN, 1f, 0f, 9f, -3.5f);
+        assertThat(merge(k, lone(false, 0.5f, 2f, 0.5f, 3f), LONE_B, LONE_X))
+                .containsExactly(2.75f, 2f, 1f, 2f, Float.NaN, 1f, 0f, 9f, -3.5f);
+        // Unit weights: ram's op and bytes exactly.
+        assertThat(merge(k, lone(true, 0.5f, 1f, 1f, 1f), LONE_B, LONE_X))
+                .containsExactly(merge(k, kept(true, 3, 0.5f), LONE_B, LONE_X));
+        // The lone value times λ is one float32 multiply, rounded, then added to b (not one fma):
+        // λ = τ = 1 + 2^-12, b = −1: λ·τ rounds to 1 + 2^-11 (the 2^-24 is a tie, to even), out 2^-11,
+        // where fma(λ, τ, b) would keep 2^-11 + 2^-24.
+        float lam = 1f + 0x1p-12f;
+        float[] fused = merge(k, lone(true, 0.5f, lam), new float[] {-1f}, new float[] {0x1p-12f});
+        assertThat(fused).containsExactly(0x1p-11f);
+        assertThat(fused[0]).isNotEqualTo(Math.fma(lam, lam, -1f));
+        // A zero weight still counts as a value (values are unweighted): the lone value becomes +0.
+        assertThat(merge(k, lone(true, 0.5f, 0f, 1f), new float[] {1}, new float[] {4}, new float[] {1}))
+                .containsExactly(1f);
+    }
+
+    @Test
+    void keptCountsSplitEachModelsKeptValuesIntoSharedAndLone() {
+        Operand[] xs = new Operand[3];
+        for (int i = 0; i < 3; i++) {
+            xs[i] = f32(LONE_X[i]);
+        }
+        Operand b = f32(LONE_B);
+        // model 0: shared e0 e4 e5, lone e7; model 1: shared e0 e4 e5, lone e1 e3; model 2: shared e0 e4, lone e8.
+        long[] want = {3, 1, 3, 2, 2, 1};
+        long[] counts = {10, 20, 30, 40, 50, 60}; // added to
+        k.keptCounts(lone(true, 0.5f, 2f, 0.5f, 3f), xs, b, 0, LONE_B.length, counts);
+        assertThat(counts).containsExactly(13, 21, 33, 42, 52, 61);
+        // Any cut adds up to the same; the weights play no part under ELECT_LONE.
+        long[] cut = new long[6];
+        for (int s = 0; s < LONE_B.length; s += 4) {
+            k.keptCounts(lone(true, 0.5f, 0f, -1f, 9f), xs, b, s, Math.min(4, LONE_B.length - s), cut);
+        }
+        assertThat(cut).containsExactly(want);
+        // Other elections count their weighted values: unit weights count as LONE does; a zero weight
+        // makes model 0's values +0 (or NaN: 0 · inf), never kept.
+        long[] weighted = new long[6];
+        k.keptCounts(kept(true, 3, 0.5f), xs, b, 0, LONE_B.length, weighted);
+        assertThat(weighted).containsExactly(want);
+        SparseOp ram = kept(true, 3, 0.5f);
+        SparseOp zeroFirst = SparseOp.plain(new float[] {0f, 1f, 1f}, SparseOp.ELECT_KEPT, true, 1f, 1f, SEED, TID)
+                .withBand(ram.keepFrom(), ram.keepBelow());
+        long[] zeroed = new long[6];
+        k.keptCounts(zeroFirst, xs, b, 0, LONE_B.length, zeroed);
+        // model 1: shared e0 e4 (with model 2), lone e1 e3 e5; model 2: shared e0 e4, lone e8
+        assertThat(zeroed).containsExactly(0, 0, 2, 3, 2, 1);
+        assertThatThrownBy(() -> k.keptCounts(lone(true, 0.5f, 1f, 1f, 1f), xs, b, 0, 1, new long[5]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("kept counts need 6 entries");
+        assertThatThrownBy(() -> k.keptCounts(lone(true, 0.5f, 1f, 1f, 1f), xs, b, 0, -1, new long[6]))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> k.keptCounts(lone(true, 0.5f, 1f, 1f), xs, b, 0, 1, new long[6]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("3 inputs for 2 models");
     }
 
     @Test

@@ -271,6 +271,14 @@ public final class InputChanges {
             }
 
             @Override
+            public void keptCounts(SparseOp op, Operand[] inputs, Operand base, long start, long n, long[] counts) {
+                if (done.compareAndSet(false, true)) {
+                    before.run();
+                }
+                k.keptCounts(op, inputs, base, start, n, counts);
+            }
+
+            @Override
             public void nearswap(double t, Operand base, Operand x, Operand out, long n) {
                 k.nearswap(t, base, x, out, n);
             }

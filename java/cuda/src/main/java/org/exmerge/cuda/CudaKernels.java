@@ -31,7 +31,7 @@ public final class CudaKernels implements Kernels {
     /** When each op is served by the Java spec, for {@code exmerge doctor}. */
     public static final String DECLARED_FALLBACKS = "any op with more than " + CudaKernels.MAX_MODELS
             + " inputs; linear, linearPerVector, convert and nearswap narrowing F64 to a 16- or 8-bit type (the spec refuses);"
-            + " tauHistogram and tauBand without a base or with an F64 operand, sparseMerge, sparseNorms and the sce and"
+            + " tauHistogram and tauBand without a base or with an F64 operand, sparseMerge, sparseNorms, keptCounts and the sce and"
             + " arcee_fusion ops with an F64 operand or arguments the spec refuses (it reports them)";
     static final int MAX_MODELS = 16;
     private static final Kernels JAVA = new JavaKernels();
@@ -219,6 +219,19 @@ public final class CudaKernels implements Kernels {
         }
         onDevice("sparseMerge", "elements " + start + " + " + n + ", " + xs.length + " models, tensor id " + op.tensorId(),
                 lane -> SparseLaunch.merge(device, lane, op, xs, base, out, start, n));
+    }
+
+    @Override
+    public void keptCounts(SparseOp op, Operand[] xs, Operand base, long start, long n, long[] counts) {
+        if (!takes(op, xs, base) || start < 0 || n < 0 || counts.length != 2 * xs.length) {
+            spec("keptCounts", () -> JAVA.keptCounts(op, xs, base, start, n, counts));
+            return;
+        }
+        if (n == 0 || xs.length == 0) {
+            return;
+        }
+        onDevice("keptCounts", "elements " + start + " + " + n + ", " + xs.length + " models, tensor id " + op.tensorId(),
+                lane -> SparseLaunch.keptCounts(device, lane, op, xs, base, start, n, counts));
     }
 
     @Override

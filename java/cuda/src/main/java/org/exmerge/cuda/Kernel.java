@@ -12,6 +12,7 @@ enum Kernel {
     TAU_BAND("mkcu_tau_band", BandLaunch.SIZE),
     SPARSE_MERGE("mkcu_sparse_merge", SparseParams.SIZE),
     SPARSE_NORMS("mkcu_sparse_norms", SparseParams.SIZE),
+    SPARSE_KEPT_COUNTS("mkcu_sparse_kept_counts", SparseParams.SIZE),
     DELLA_RANKS("mkcu_della_ranks", RanksLaunch.SIZE),
     PAIR_SUMS("mkcu_pair_sums", PairSumsLaunch.SIZE),
     VLINEAR32("mkcu_vlinear32", VectorLinearLaunch.SIZE),

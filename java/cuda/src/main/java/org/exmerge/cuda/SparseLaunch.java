@@ -8,9 +8,9 @@ import org.exmerge.kernel.Operand;
 import org.exmerge.kernel.SparseOp;
 
 /**
- * numerics §3 on the device: mkcu_sparse_merge over sub-chunks, and mkcu_sparse_norms for one
- * reduction block; DELLA's ranks first (RanksLaunch) where the keep is ranked. A sub-chunk uploads
- * the elements it computes, or for a ranked op the whole rows they lie in.
+ * numerics §3 on the device: mkcu_sparse_merge and mkcu_sparse_kept_counts over sub-chunks, and
+ * mkcu_sparse_norms for one reduction block; DELLA's ranks first (RanksLaunch) where the keep is
+ * ranked. A sub-chunk uploads the elements it computes, or for a ranked op the whole rows they lie in.
  */
 final class SparseLaunch {
     private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -44,6 +44,46 @@ final class SparseLaunch {
                         LaunchGeometry.THREADS, p.segment());
                 half.output(at, count * os, out.segment(), (first - start) * os);
             });
+        }
+    }
+
+    /**
+     * ramplus_tl's counts of elements [start, start + n): each half counts its sub-chunks into its own
+     * 2 · models device counts (zeroed on its first, as {@link HistogramLaunch}'s), added into the
+     * caller's array once both halves have retired, so a failed call adds nothing.
+     */
+    static void keptCounts(Device device, Lane lane, SparseOp op, Operand[] xs, Operand base, long start, long n,
+                           long[] counts) {
+        boolean ranked = op.random() == SparseOp.RANDOM_RANKED;
+        long unit = ranked ? op.rowLength() : 1;
+        long countBytes = 8L * counts.length;
+        long fixed = (ranked ? RanksLaunch.scratchBytes(device, unit) : 0) + countBytes;
+        long perElement = bytesPerElement(xs, base, ranked);
+        int operands = xs.length + 4;
+        long lo = ranked ? start / unit * unit : start;
+        long hi = ranked ? (start + n + unit - 1) / unit * unit : start + n;
+        lane.ensure(ChunkPlan.bytesFor(2, unit, fixed, perElement, operands));
+        ChunkPlan plan = ChunkPlan.of(lane.capacity(), fixed, perElement, operands, unit);
+        long span = hi - lo;
+        long[] total = new long[counts.length];
+        try (Arena arena = Arena.ofConfined()) {
+            Params p = SparseParams.of(arena, op, xs, base, 0, 0);
+            long count = n == 0 ? 0 : plan.count(span);
+            Pipeline.run(lane, count, (c, half) -> {
+                long at = HistogramLaunch.counts(half, c, countBytes); // first in the half: the same place every time
+                long from = lo + plan.from(c);
+                long len = plan.length(c, span);
+                stage(device, half, p, op, xs, base, from, len, ranked);
+                long first = Math.max(start, from);
+                long elements = Math.min(start + n, from + len) - first;
+                p.i64(SparseParams.OUT, half.address(at)).i64(SparseParams.FIRST, first).i64(SparseParams.N, elements);
+                half.stream.launch(Kernel.SPARSE_KEPT_COUNTS, LaunchGeometry.blocks(elements, device.multiprocessors()),
+                        LaunchGeometry.THREADS, p.segment());
+                HistogramLaunch.retire(half, c, count, at, total);
+            });
+        }
+        for (int k = 0; k < counts.length; k++) {
+            counts[k] += total[k];
         }
     }
 

@@ -39,7 +39,7 @@ import java.util.List;
  */
 public final class ExmergeNative {
     // ---- #define constants of exmerge.h ----
-    public static final int MK_ABI_VERSION = 9;
+    public static final int MK_ABI_VERSION = 10;
 
     public static final int MK_OK = 0;
     public static final int MK_E_NULL = -1;
@@ -80,6 +80,7 @@ public final class ExmergeNative {
     public static final int MK_ELECT_SUM = 1;
     public static final int MK_ELECT_COUNT = 2;
     public static final int MK_ELECT_KEPT = 3;
+    public static final int MK_ELECT_LONE = 4;
     public static final int MK_SPARSE_NORMALIZE = 1;
     public static final int MK_SPARSE_DIVIDE_BY_PROB = 2;
     public static final int MK_NORM_L1 = 1;
@@ -273,6 +274,25 @@ public final class ExmergeNative {
                 JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT,
                 ADDRESS, ADDRESS, JAVA_INT, JAVA_INT, JAVA_FLOAT, JAVA_FLOAT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG,
                 JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, ADDRESS), CHUNK);
+    }
+
+    /** Numerics §3 ramplus_tl counts (the merge's values, counted): linked on first use. */
+    public static final class SparseKeptCounts {
+        private SparseKeptCounts() {}
+
+        /**
+         * int32_t mk_sparse_kept_counts(int32_t n_models, const void *const *inputs, const int32_t *input_types,
+         *                               const void *base, int32_t base_type, const float *weights,
+         *                               const int64_t *keep_from, const int64_t *keep_below, int32_t random,
+         *                               const float *keep_prob, const float *divisor, int32_t election, int32_t flags,
+         *                               uint64_t seed, uint32_t tensor_id, int64_t start, int64_t n,
+         *                               int64_t row_length, const double *rank_low, const double *rank_span,
+         *                               const float *rank_single, int64_t *counts);
+         */
+        public static final MethodHandle mk_sparse_kept_counts = bind("mk_sparse_kept_counts", FunctionDescriptor.of(
+                JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_INT, ADDRESS,
+                ADDRESS, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_LONG, ADDRESS, ADDRESS,
+                ADDRESS, ADDRESS), CHUNK);
     }
 
     /** Numerics §3 fused sparsify-and-elect op: linked on first use. */

@@ -39,8 +39,8 @@ public final class NativeKernels implements Kernels {
     /** The calls handed to the Java spec, by op (numerics §1: same bytes, only slower). */
     static final Fallbacks FALLBACKS = new Fallbacks();
     /** When each op is served by the Java spec, for {@code exmerge doctor}. */
-    static final String DECLARED_FALLBACKS = "linear, linearPerVector, convert, pairSums, nearswap, sparseMerge and"
-            + " sparseNorms with an F64 or F8 operand; tauHistogram and tauBand without a base or with an F64 or F8"
+    static final String DECLARED_FALLBACKS = "linear, linearPerVector, convert, pairSums, nearswap, sparseMerge,"
+            + " sparseNorms and keptCounts with an F64 or F8 operand; tauHistogram and tauBand without a base or with an F64 or F8"
             + " operand"
             + "; sceHistogram, sceSquares, sceMerge, fusionHistogram and fusionMerge with an F64 or F8 operand";
     private static final NativeKernels INSTANCE = new NativeKernels();
@@ -144,6 +144,11 @@ public final class NativeKernels implements Kernels {
     @Override
     public long sparseMerge(SparseOp op, Operand[] xs, Operand base, Operand out, long start, long n) {
         return NativeSparse.sparseMerge(op, xs, base, out, start, n);
+    }
+
+    @Override
+    public void keptCounts(SparseOp op, Operand[] xs, Operand base, long start, long n, long[] counts) {
+        NativeSparse.keptCounts(op, xs, base, start, n, counts);
     }
 
     // ---- building blocks (numerics §3 magnitude select, §5 Philox), for tests and benchmarks ----

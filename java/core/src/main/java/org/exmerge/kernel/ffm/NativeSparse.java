@@ -15,7 +15,7 @@ import org.exmerge.kernel.SparseOp;
 /**
  * {@link NativeKernels}' numerics §3 ops (TIES, DARE, breadcrumbs, DELLA): tau histograms on
  * {@code mk_magnitude_histogram_high/low}, the band select's read on {@code mk_magnitude_band}, the norms on {@code mk_sparse_norms}, the fused merge on
- * {@code mk_sparse_merge}; the Java spec is kernel.SparseKernels.
+ * {@code mk_sparse_merge}, ramplus_tl's counts on {@code mk_sparse_kept_counts}; the Java spec is kernel.SparseKernels.
  */
 final class NativeSparse {
     private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE;
@@ -154,6 +154,34 @@ final class NativeSparse {
             }
             NativeException.check(status, "mk_sparse_norms", "block " + blockStart + " of " + total);
             MemorySegment.copy(o, F64, 0, out, 0, 2 * xs.length);
+        }
+    }
+
+    static void keptCounts(SparseOp op, Operand[] xs, Operand base, long start, long n, long[] counts) {
+        if (!SparseArgs.handlesInputs(op, xs, base) || start < 0 || n < 0 || counts.length != 2 * xs.length) {
+            FALLBACKS.count("keptCounts");
+            JAVA.keptCounts(op, xs, base, start, n, counts); // F64/F8, or the spec's error
+            return;
+        }
+        if (n == 0 || xs.length == 0) {
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            SparseArgs a = new SparseArgs(op, xs, base, SparseArgs.end(op, start + n), arena);
+            MemorySegment c = arena.allocate(ValueLayout.JAVA_LONG, counts.length); // zeroed: added on success only
+            int status;
+            try {
+                status = (int) ExmergeNative.SparseKeptCounts.mk_sparse_kept_counts.invokeExact(a.models, a.inputs, a.types,
+                        a.base, code(base.type()), a.weights, a.from, a.below, a.random, a.keepProb, a.divisor,
+                        op.election(), a.flags, op.seed(), op.tensorId(), start, n, a.rowLength, a.rankLow, a.rankSpan,
+                        a.rankSingle, c);
+            } catch (Throwable t) {
+                throw ExmergeNative.rethrow(t);
+            }
+            NativeException.check(status, "mk_sparse_kept_counts", "elements " + start + " + " + n + ", " + a.models + " models");
+            for (int k = 0; k < counts.length; k++) {
+                counts[k] += c.getAtIndex(ValueLayout.JAVA_LONG, k);
+            }
         }
     }
 

@@ -9,6 +9,6 @@ import org.exmerge.method.MethodFamily;
 public final class SparseMethods implements MethodFamily {
     @Override
     public List<MergeMethod> methods() {
-        return Stream.<MergeMethod>concat(SparseFamily.all().stream(), Stream.of(Sce.INSTANCE, Ram.INSTANCE)).toList();
+        return Stream.<MergeMethod>concat(SparseFamily.all().stream(), Stream.of(Sce.INSTANCE, Ram.INSTANCE, RamPlus.INSTANCE)).toList();
     }
 }

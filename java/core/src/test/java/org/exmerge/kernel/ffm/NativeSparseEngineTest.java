@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Whole TIES / DARE / breadcrumbs / DELLA / ram merges through the public API: the native backend writes
+ * Whole TIES / DARE / breadcrumbs / DELLA / ram / ramplus_tl merges through the public API: the native backend writes
  * the java backend's files byte for byte, with mixed input types, every output type, and odd chunk
  * sizes and thread counts (chunks start at absolute offsets the kernels must honour).
  */
@@ -132,6 +132,21 @@ class NativeSparseEngineTest {
           epsilon: 0.01
         """;
 
+    // epsilon about the size of the task vectors (the models differ by ~0.02): lone and shared values
+    // in every model, and ρ below alpha, so each λ_i is a ratio of its own.
+    static final String RAMPLUS = """
+        merge_method: ramplus_tl
+        base_model: base
+        models:
+          - model: sft1
+          - model: sft2
+          - model: sft3
+        parameters:
+          epsilon: 0.02
+          r: 0.5
+          alpha: 5
+        """;
+
     @BeforeEach
     void requireNative() {
         NativeTestSupport.requireNative();
@@ -149,7 +164,7 @@ class NativeSparseEngineTest {
     void everySparsifyRecipeAndOutputTypeIsByteIdenticalToTheJavaBackend() throws Exception {
         String[][] recipes = {{"ties", TIES}, {"ties-count-model", TIES_COUNT}, {"dare_ties", DARE_TIES},
             {"dare_linear", DARE_LINEAR}, {"breadcrumbs_ties", BREADCRUMBS_TIES}, {"della", DELLA},
-            {"dare-l2", DARE_NORM}, {"della-l1", DELLA_NORM}, {"ram", RAM}};
+            {"dare-l2", DARE_NORM}, {"della-l1", DELLA_NORM}, {"ram", RAM}, {"ramplus_tl", RAMPLUS}};
         for (String[] r : recipes) {
             for (DType t : new DType[] {null, DType.F16, DType.F32}) {
                 String tag = r[0] + "-" + t;
@@ -161,8 +176,8 @@ class NativeSparseEngineTest {
     }
 
     @Test
-    void dellaRunsNativelyNotDelegatedToTheJavaSpec() throws Exception {
-        for (String[] r : new String[][] {{"della", DELLA}, {"della-l1", DELLA_NORM}}) {
+    void dellaAndRamplusRunNativelyNotDelegatedToTheJavaSpec() throws Exception {
+        for (String[] r : new String[][] {{"della", DELLA}, {"della-l1", DELLA_NORM}, {"ramplus_tl", RAMPLUS}}) {
             byte[] java = NativeEngineTest.merge(dir, r[1], r[0] + "-deleg-java", "java", null, 2, 4 << 20);
             var before = NativeKernels.FALLBACKS.snapshot();
             byte[] nat = NativeEngineTest.merge(dir, r[1], r[0] + "-deleg-native", "native", null, 2, 4 << 20);
@@ -174,7 +189,8 @@ class NativeSparseEngineTest {
 
     @Test
     void oddChunkSizesAndThreadCountsDoNotChangeTheNativeBytes() throws Exception {
-        for (String[] r : new String[][] {{"ties", TIES}, {"dare_ties", DARE_TIES}, {"della", DELLA}}) {
+        for (String[] r : new String[][] {{"ties", TIES}, {"dare_ties", DARE_TIES}, {"della", DELLA},
+            {"ramplus_tl", RAMPLUS}}) {
             byte[] java = NativeEngineTest.merge(dir, r[1], r[0] + "-chunks-java", "java", null, 1, 4 << 20);
             for (long chunk : new long[] {6, 1000, 65_538}) {
                 for (int threads : new int[] {1, 3}) {
