@@ -156,6 +156,12 @@ class RamPlusTest {
         assertThat(got).containsExactly(1f, 2.5f, 3.75f, (float) 1.4 * 4f, 0f, 0f);
         assertThat(Float.floatToRawIntBits(got[5])).as("−0 + (+0) = +0").isZero();
         assertThat(got).containsExactly(oracle(0.5, 0.8, 1e-5, b, x));
+        // epsilon above 1 floors model 0's lone count of 1 too (mergekit's clamp): ρ = 1 / max(1, 2) = 0.5,
+        // λ = 1 + 1·0.5 = 1.5 on its lone 5 (1 + 1 = 2 without the floor).
+        float[][] wide = {{3, 5, 0, 1}, {3, 0, 0, 1}};
+        float[] widely = PlanRunner.run(RamPlus.INSTANCE, new TestParams(2).set("r", 1.0).set("alpha", 10.0)
+                .set("epsilon", 2.0), new float[4], wide, 0);
+        assertThat(widely).containsExactly(3f, 7.5f, 0f, 0f).containsExactly(oracle(1, 10, 2, new float[4], wide));
         // No shared element: ρ = 0, λ = 1, lone values whole (ram's bytes).
         float[][] apart = {{1, 0, 3}, {0, -2, 0}};
         assertThat(PlanRunner.run(RamPlus.INSTANCE, new TestParams(2), new float[3], apart, 0))
