@@ -64,6 +64,7 @@ public final class Exmerge {
 
     private static void checkTarget(Source src, Path out, MergeOptions opts, ModelSet models) throws IOException {
         List<Path> inputs = new ArrayList<>(models.paths());
+        inputs.addAll(models.adapterPaths());
         if (src.file() != null) {
             inputs.add(src.file());
         }

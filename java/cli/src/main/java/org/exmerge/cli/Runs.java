@@ -42,6 +42,7 @@ final class Runs {
                 if (plan.vocab() != null) {
                     System.out.print(Plain.format("%s%n", plan.vocab().describe()));
                 }
+                plan.adapters().forEach(line -> System.out.print(Plain.format("%s%n", line)));
                 List<TensorPlan> plans = plan.tensors().stream().map(PlannedTensor::plan).toList();
                 MergeExecutor.withRunMetadata(Map.of(), plans, plan.seed())
                         .forEach((k, v) -> System.out.print(Plain.format("records %s = %s%n", k, v)));

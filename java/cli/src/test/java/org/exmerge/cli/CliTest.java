@@ -112,6 +112,39 @@ class CliTest {
     }
 
     @Test
+    void aLoraAdapterIsAppliedAndTheDryRunSaysSo() throws Exception {
+        Path adapter = dir.resolve("adapters/chat");
+        String q = "model.layers.0.self_attn.q_proj";
+        try (org.exmerge.format.Checkpoint base = org.exmerge.format.Checkpoint.open(models.resolve("base"))) {
+            long[] w = base.tensor(q + ".weight").shape();
+            org.exmerge.testing.LoraAdapters.write(adapter, "\"r\": 4, \"lora_alpha\": 8",
+                    new org.exmerge.testing.TestModels.T(q + ".lora_A.weight", DType.F32, new long[] {4, w[1]},
+                            org.exmerge.testing.TestModels.random(1, (int) (4 * w[1]), 0.1f)),
+                    new org.exmerge.testing.TestModels.T(q + ".lora_B.weight", DType.F32, new long[] {w[0], 4},
+                            org.exmerge.testing.TestModels.random(2, (int) (4 * w[0]), 0.1f)));
+        }
+        Path cfg = dir.resolve("lora.yaml");
+        Files.writeString(cfg, "merge_method: task_arithmetic\nbase_model: base\nmodels:\n  - model: {model: sft-1, lora: "
+                + adapter + "}\n  - model: sft-2\n");
+        Path out = dir.resolve("lora-out");
+        Cli.Result dry = Cli.run("merge", cfg.toString(), out.toString(), "--dry-run", "--models-dir", models.toString());
+        assertThat(dry.exit()).as(dry.err()).isZero();
+        assertThat(dry.out()).contains("model sft-1+" + adapter + ": LoRA adapter " + adapter + ", 1 tensor, r=4, alpha=8");
+        assertNothingLeftAt(out);
+        Cli.Result r = Cli.run("merge", cfg.toString(), out.toString(), "--models-dir", models.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.err()).contains("LoRA adapter " + adapter);
+        try (org.exmerge.format.Checkpoint c = org.exmerge.format.Checkpoint.open(out)) {
+            assertThat(c.metadata().get("exmerge.recipe")).contains("lora: " + adapter);
+        }
+        Files.writeString(adapter.resolve("adapter_config.json"), "{\"peft_type\": \"LORA\", \"r\": 4, \"use_dora\": true}");
+        Cli.Result dora = Cli.run("merge", cfg.toString(), dir.resolve("dora-out").toString(), "--models-dir", models.toString());
+        assertThat(dora.exit()).isEqualTo(3);
+        assertThat(dora.err()).contains(adapter.resolve("adapter_config.json") + ": 'use_dora' is set").doesNotContain("\tat ");
+        assertNothingLeftAt(dir.resolve("dora-out"));
+    }
+
+    @Test
     void aTokenizerBlockPadsTheVocabularyRowsAndSaysSo() throws Exception {
         Path cfg = dir.resolve("padded.yaml");
         Files.writeString(cfg, "merge_method: linear\nmodels:\n  - model: " + m("sft-1") + "\n  - model: " + m("sft-2")

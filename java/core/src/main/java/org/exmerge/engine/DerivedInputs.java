@@ -14,7 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -25,47 +24,55 @@ import org.exmerge.format.OutputDirectory;
 import org.exmerge.format.SafetensorsHeader;
 import org.exmerge.format.TensorInfo;
 import org.exmerge.format.TensorSpec;
+import org.exmerge.lora.AdaptedRows;
 import org.exmerge.tokenizer.VocabPlan;
 
 /**
- * Each model's token-indexed tensors reordered into the output vocabulary ({@link VocabPlan}) before
- * the merge, which then reads them as that model's tensors. The copies are held in memory when they
- * fit in what the run's memory budget leaves spare; otherwise they are written to one scratch
- * safetensors file per model in a locked temporary sibling of the output (as the output's own
- * temporary directory is, so a run that dies leaves nothing the next run does not remove), read back
- * through the page cache and deleted when the run ends. Either way the input pages read are dropped
- * as the rows go ({@link VocabRows}), so resident input stays about one 4 MB buffer per thread.
+ * The input tensors a run works out from a model's own before the merge, which then reads them as
+ * that model's tensors: token-indexed tensors reordered into the output vocabulary ({@link VocabPlan},
+ * {@link VocabRows}) and tensors a LoRA adapter changes ({@link AdaptedRows}); every other tensor is
+ * read in place. The copies are held in memory when they fit in what the run's memory budget leaves
+ * spare; otherwise they are written to one scratch safetensors file per model in a locked temporary
+ * sibling of the output (as the output's own temporary directory is, so a run that dies leaves
+ * nothing the next run does not remove), read back through the page cache and deleted when the run
+ * ends. Either way the input pages read are dropped as the rows go, so resident input stays about one
+ * 4 MB block per thread. Adapted tensors are worked out in blocks of rows on all the run's threads;
+ * every element is computed on its own, so the bytes do not depend on the thread count.
  */
-final class VocabScratch implements AutoCloseable {
+final class DerivedInputs implements AutoCloseable {
+    /** The most bytes of an adapted tensor one job works out: its rows go out in blocks, so memory stays bounded. */
+    private static final long BLOCK_BYTES = 4L << 20;
+
     private final MergePlan plan;
     private final OutputDirectory dir;
     private final List<Checkpoint> opened;
     private final Arena memory;
 
-    private VocabScratch(MergePlan plan, OutputDirectory dir, List<Checkpoint> opened, Arena memory) {
+    private DerivedInputs(MergePlan plan, OutputDirectory dir, List<Checkpoint> opened, Arena memory) {
         this.plan = plan;
         this.dir = dir;
         this.opened = opened;
         this.memory = memory;
     }
 
-    /** The plan with every reordered input read from its scratch file (the plan itself when it reorders nothing). */
+    /** The plan with every derived input read from its copy (the plan itself when it derives nothing). */
     MergePlan plan() {
         return plan;
     }
 
     /**
-     * Reorders what the plan's token-indexed inputs need, on up to {@code threads} threads (a model's
-     * tensors each), in memory when the copies take at most {@code spareBytes}. An input whose output rows are its own first rows in order (a model with rows past
-     * the output vocabulary and nothing else to move) needs no copy: it is read in place.
+     * Works out what the plan's derived inputs need, on up to {@code threads} threads, in memory when
+     * the copies take at most {@code spareBytes}. A token-indexed input whose output rows are its own
+     * first rows in order (a model with rows past the output vocabulary and nothing else to move or
+     * adapt) needs no copy: it is read in place.
      */
-    static VocabScratch write(MergePlan plan, Path out, int threads, long spareBytes, CancelToken cancel) throws IOException {
+    static DerivedInputs write(MergePlan plan, Path out, int threads, long spareBytes, CancelToken cancel) throws IOException {
         Map<String, Map<String, TensorSource>> byModel = new LinkedHashMap<>();
         Map<String, TensorSource> replaced = new HashMap<>();
         for (PlannedTensor t : plan.tensors()) {
             for (TensorSource s : sources(t)) {
-                if (s.vocab() != null && !replaced.containsKey(key(s))) {
-                    TensorSource view = prefixView(s);
+                if (s.derived() && !replaced.containsKey(key(s))) {
+                    TensorSource view = s.edit() == null ? prefixView(s) : null;
                     if (view != null) {
                         replaced.put(key(s), view);
                     } else {
@@ -77,7 +84,7 @@ final class VocabScratch implements AutoCloseable {
         long copyBytes = 0;
         for (Map<String, TensorSource> m : byModel.values()) {
             for (TensorSource s : m.values()) {
-                copyBytes += reorderedBytes(s);
+                copyBytes += derivedBytes(s);
             }
         }
         boolean inMemory = !byModel.isEmpty() && copyBytes <= spareBytes;
@@ -85,28 +92,8 @@ final class VocabScratch implements AutoCloseable {
         OutputDirectory dir = byModel.isEmpty() || inMemory ? null : OutputDirectory.create(out);
         List<Checkpoint> opened = new ArrayList<>();
         try {
-            if (memory != null) {
-                replaced.putAll(reorderInMemory(byModel, memory, threads, cancel));
-            } else if (dir != null) {
-                List<Path> files = new ArrayList<>();
-                List<Callable<Void>> jobs = new ArrayList<>();
-                for (Map.Entry<String, Map<String, TensorSource>> e : byModel.entrySet()) {
-                    Path file = dir.path().resolve(files.size() + ".safetensors");
-                    files.add(file);
-                    jobs.add(() -> {
-                        writeModel(file, e.getKey(), e.getValue().values(), cancel);
-                        return null;
-                    });
-                }
-                runAll(jobs, threads);
-                int i = 0;
-                for (Map.Entry<String, Map<String, TensorSource>> e : byModel.entrySet()) {
-                    Checkpoint c = Checkpoint.open(files.get(i++));
-                    opened.add(c);
-                    for (TensorSource s : e.getValue().values()) {
-                        replaced.put(key(s), new TensorSource(s.model(), c, c.tensor(s.info().name())));
-                    }
-                }
+            if (!byModel.isEmpty()) {
+                replaced.putAll(derive(byModel, memory, dir, threads, cancel, opened));
             }
             List<PlannedTensor> tensors = new ArrayList<>();
             for (PlannedTensor t : plan.tensors()) {
@@ -119,7 +106,7 @@ final class VocabScratch implements AutoCloseable {
             }
             MergePlan p = new MergePlan(plan.method(), tensors, plan.metadata(), plan.configSource(), plan.tokenizerSource(),
                     plan.layerCount(), plan.seed(), plan.chatTemplate(), plan.vocab());
-            return new VocabScratch(p, dir, opened, memory);
+            return new DerivedInputs(p, dir, opened, memory);
         } catch (IOException | RuntimeException e) {
             opened.forEach(Checkpoint::close);
             if (dir != null) {
@@ -132,33 +119,170 @@ final class VocabScratch implements AutoCloseable {
         }
     }
 
-    private static Map<String, TensorSource> reorderInMemory(Map<String, Map<String, TensorSource>> byModel, Arena memory,
-                                                             int threads, CancelToken cancel) throws IOException {
-        Map<String, TensorSource> done = new ConcurrentHashMap<>();
+    /** Writes every copy (into {@code memory}, else one file per model in {@code dir}) and returns the sources reading them. */
+    private static Map<String, TensorSource> derive(Map<String, Map<String, TensorSource>> byModel, Arena memory,
+                                                    OutputDirectory dir, int threads, CancelToken cancel, List<Checkpoint> opened)
+            throws IOException {
+        Map<String, Target> targets = new LinkedHashMap<>();
         List<Callable<Void>> jobs = new ArrayList<>();
-        for (Map.Entry<String, Map<String, TensorSource>> e : byModel.entrySet()) {
-            for (TensorSource s : e.getValue().values()) {
-                jobs.add(() -> {
-                    // Allocated (and so zeroed, page by page) on the worker: the first touch is not serial.
-                    long bytes = reorderedBytes(s);
-                    MemorySegment copy = memory.allocate(bytes, 64);
-                    try (Arena buffers = Arena.ofConfined()) {
-                        VocabRows.reorder(s, e.getKey(), copy, (rows, at) -> MemorySegment.copy(rows, 0, copy, at, rows.byteSize()), 0, buffers, cancel);
-                    }
-                    long[] shape = s.info().shape();
-                    shape[0] = s.vocab().plan().rows();
-                    done.put(key(s), new TensorSource(s.model(), s.checkpoint(),
-                            new TensorInfo(s.info().name(), s.info().dtype(), shape, 0, bytes), null, copy));
-                    return null;
-                });
+        List<FileChannel> channels = new ArrayList<>();
+        List<Path> files = new ArrayList<>();
+        try {
+            for (Map<String, TensorSource> tensors : byModel.values()) {
+                FileChannel ch = null;
+                long offset = 0;
+                if (memory == null) {
+                    Path file = dir.path().resolve(files.size() + ".safetensors");
+                    files.add(file);
+                    // Not forced to disk: it is read back through the page cache and deleted with the run.
+                    ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+                    channels.add(ch);
+                    offset = writeHeader(ch, tensors.values());
+                }
+                for (TensorSource s : tensors.values()) {
+                    Target target = new Target(derivedBytes(s), memory, ch, offset);
+                    targets.put(key(s), target);
+                    jobs.addAll(s.vocab() != null ? List.of(reorder(s, target, cancel)) : adapt(s, target, cancel));
+                    offset += target.bytes;
+                }
+            }
+            runAll(jobs, threads);
+        } finally {
+            for (FileChannel ch : channels) {
+                ch.close();
             }
         }
-        runAll(jobs, threads);
+        Map<String, TensorSource> done = new HashMap<>();
+        int file = 0;
+        for (Map<String, TensorSource> tensors : byModel.values()) {
+            Checkpoint c = null;
+            if (memory == null) {
+                c = Checkpoint.open(files.get(file++));
+                opened.add(c);
+            }
+            for (TensorSource s : tensors.values()) {
+                String name = s.info().name();
+                done.put(key(s), c != null ? new TensorSource(s.model(), c, c.tensor(name))
+                        : new TensorSource(s.model(), s.checkpoint(), new TensorInfo(name, s.info().dtype(), shape(s), 0,
+                                targets.get(key(s)).bytes), null, null, targets.get(key(s)).copy()));
+            }
+        }
         return done;
     }
 
-    private static long reorderedBytes(TensorSource s) {
-        return VocabRows.rowElements(s.info()) * s.info().dtype().size() * s.vocab().plan().rows();
+    /** The job reordering a token-indexed input's rows (one job: a padding mean reads all its token rows). */
+    private static Callable<Void> reorder(TensorSource s, Target target, CancelToken cancel) {
+        return () -> {
+            try (Arena buffers = Arena.ofConfined()) {
+                VocabRows.reorder(s, s.model(), target.direct(), target::put, 0, buffers, cancel);
+            }
+            return null;
+        };
+    }
+
+    /** The jobs working out an adapted input, a block of rows each. */
+    private static List<Callable<Void>> adapt(TensorSource s, Target target, CancelToken cancel) {
+        TensorInfo info = s.info();
+        long rows = info.rank() == 0 ? 1 : info.dim(0);
+        long rowBytes = rows == 0 ? 0 : info.byteSize() / rows;
+        long perBlock = Math.max(1, BLOCK_BYTES / Math.max(1, rowBytes));
+        List<Callable<Void>> jobs = new ArrayList<>();
+        for (long start = 0; start == 0 || start < rows; start += perBlock) {
+            long first = start;
+            int n = (int) Math.min(perBlock, rows - start);
+            jobs.add(() -> {
+                AdaptedRows adapted = AdaptedRows.of(s.checkpoint(), info.name(), s.edit());
+                MemorySegment direct = target.direct();
+                if (direct != null) {
+                    adapted.read(first, n, direct, first * rowBytes);
+                } else {
+                    try (Arena buffer = Arena.ofConfined()) {
+                        MemorySegment rowsOut = buffer.allocate(Math.max(1, n * rowBytes), 8).asSlice(0, n * rowBytes);
+                        adapted.read(first, n, rowsOut, 0);
+                        target.put(rowsOut, first * rowBytes);
+                    }
+                }
+                adapted.release(first, n);
+                cancel.check();
+                return null;
+            });
+        }
+        return jobs;
+    }
+
+    /**
+     * Where one derived tensor's bytes go: a copy in memory, allocated (and so zeroed, page by page) by
+     * the first job that writes it, on a worker, so the first touch is not serial; or its span of its
+     * model's scratch file, which jobs write at their own positions.
+     */
+    private static final class Target {
+        final long bytes;
+        private final Arena memory;
+        private final FileChannel file;
+        private final long at;
+        private MemorySegment copy;
+
+        Target(long bytes, Arena memory, FileChannel file, long at) {
+            this.bytes = bytes;
+            this.memory = memory;
+            this.file = file;
+            this.at = at;
+        }
+
+        synchronized MemorySegment copy() {
+            if (copy == null) {
+                copy = memory.allocate(bytes, 64);
+            }
+            return copy;
+        }
+
+        /** The copy to write into directly, or null for a file. */
+        MemorySegment direct() {
+            return memory == null ? null : copy();
+        }
+
+        /** Puts {@code rows} at byte {@code offset} of the tensor. */
+        void put(MemorySegment rows, long offset) throws IOException {
+            if (memory != null) {
+                MemorySegment.copy(rows, 0, copy(), offset, rows.byteSize());
+            } else {
+                ByteBuffer b = rows.asByteBuffer();
+                long position = at + offset;
+                while (b.hasRemaining()) {
+                    position += file.write(b, position);
+                }
+            }
+        }
+    }
+
+    /** Writes the safetensors header for {@code sources}' copies; returns where the first one's bytes go. */
+    private static long writeHeader(FileChannel ch, Iterable<TensorSource> sources) throws IOException {
+        List<TensorSpec> specs = new ArrayList<>();
+        for (TensorSource s : sources) {
+            specs.add(new TensorSpec(s.info().name(), s.info().dtype(), shape(s)));
+        }
+        byte[] header = SafetensorsHeader.encode(specs, Map.of());
+        ByteBuffer prefix = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
+        prefix.putLong(header.length).put(header).flip();
+        long position = 0;
+        while (prefix.hasRemaining()) {
+            position += ch.write(prefix, position);
+        }
+        return 8L + header.length;
+    }
+
+    /** A copy's shape: the output vocabulary's rows for a reordered input, else the model's own. */
+    private static long[] shape(TensorSource s) {
+        long[] shape = s.info().shape();
+        if (s.vocab() != null) {
+            shape[0] = s.vocab().plan().rows();
+        }
+        return shape;
+    }
+
+    private static long derivedBytes(TensorSource s) {
+        return s.vocab() == null ? s.info().byteSize()
+                : VocabRows.rowElements(s.info()) * s.info().dtype().size() * s.vocab().plan().rows();
     }
 
     private static void runAll(List<Callable<Void>> jobs, int threads) throws IOException {
@@ -214,36 +338,6 @@ final class VocabScratch implements AutoCloseable {
             all.add(t.base());
         }
         return all;
-    }
-
-    private static void writeModel(Path file, String model, Iterable<TensorSource> sources, CancelToken cancel) throws IOException {
-        List<TensorSpec> specs = new ArrayList<>();
-        List<TensorSource> srcs = new ArrayList<>();
-        for (TensorSource s : sources) {
-            long[] shape = s.info().shape();
-            shape[0] = s.vocab().plan().rows();
-            specs.add(new TensorSpec(s.info().name(), s.info().dtype(), shape));
-            srcs.add(s);
-        }
-        byte[] header = SafetensorsHeader.encode(specs, Map.of());
-        // Not forced to disk: it is read back through the page cache and deleted with the run.
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
-             Arena arena = Arena.ofConfined()) {
-            ByteBuffer prefix = ByteBuffer.allocate(8 + header.length).order(ByteOrder.LITTLE_ENDIAN);
-            prefix.putLong(header.length).put(header).flip();
-            write(ch, prefix, 0);
-            long offset = 8L + header.length;
-            for (int i = 0; i < srcs.size(); i++) {
-                VocabRows.reorder(srcs.get(i), model, null, (rows, at) -> write(ch, rows.asByteBuffer(), at), offset, arena, cancel);
-                offset += specs.get(i).byteSize();
-            }
-        }
-    }
-
-    private static void write(FileChannel ch, ByteBuffer b, long position) throws IOException {
-        while (b.hasRemaining()) {
-            position += ch.write(b, position);
-        }
     }
 
     @Override

@@ -26,17 +26,22 @@ final class InputWatch {
         this.checkpoints = checkpoints;
     }
 
-    /** The checkpoints the plan's tensors read, each once, in plan order. */
+    /** The checkpoints the plan's tensors read (LoRA adapter files included), each once, in plan order. */
     static InputWatch of(MergePlan plan) {
         Set<Checkpoint> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         List<Checkpoint> list = new ArrayList<>();
         for (PlannedTensor t : plan.tensors()) {
-            if (t.base() != null && seen.add(t.base().checkpoint())) {
-                list.add(t.base().checkpoint());
+            List<TensorSource> all = new ArrayList<>();
+            if (t.base() != null) {
+                all.add(t.base());
             }
-            for (TensorSource s : t.models()) {
+            all.addAll(List.of(t.models()));
+            for (TensorSource s : all) {
                 if (seen.add(s.checkpoint())) {
                     list.add(s.checkpoint());
+                }
+                if (s.edit() != null && seen.add(s.edit().adapter().checkpoint())) {
+                    list.add(s.edit().adapter().checkpoint());
                 }
             }
         }

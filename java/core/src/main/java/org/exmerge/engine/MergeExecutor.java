@@ -41,13 +41,14 @@ public final class MergeExecutor {
         if (plan.vocab() != null) {
             listener.notice(plan.vocab().describe());
         }
-        // Too small a memory budget stops here (fit), before the reordered rows are written; the
-        // reordered copies stay in memory when they take at most half of what the merge leaves spare.
+        plan.adapters().forEach(listener::notice);
+        // Too small a memory budget stops here (fit), before the derived inputs are written; the
+        // copies stay in memory when they take at most half of what the merge leaves spare.
         InputWatch inputs = InputWatch.of(plan);
-        VocabScratch scratch;
+        DerivedInputs scratch;
         try {
             MemoryBudget.Fit fit = fit(plan, opts);
-            scratch = VocabScratch.write(plan, out, fit.threads(), (fit.budgetBytes() - fit.needBytes()) / 2, cancel);
+            scratch = DerivedInputs.write(plan, out, fit.threads(), (fit.budgetBytes() - fit.needBytes()) / 2, cancel);
         } catch (ExmergeException | CancellationException e) {
             throw e;
         } catch (IOException e) {
@@ -182,27 +183,32 @@ public final class MergeExecutor {
 
     /** The tensor's input ranges, each once: a model named several times is one mapping, read once per chunk. */
     static MemorySegment[] distinct(PlannedTensor t) {
-        Map<Long, MemorySegment> byAddress = new LinkedHashMap<>();
+        Map<Object, MemorySegment> byAddress = new LinkedHashMap<>();
         for (TensorSource s : sources(t)) {
             MemorySegment seg = segmentOf(s);
-            byAddress.merge(seg.address(), seg, (a, b) -> a.byteSize() >= b.byteSize() ? a : b);
+            byAddress.merge(rangeKey(s, seg), seg, (a, b) -> a.byteSize() >= b.byteSize() ? a : b);
         }
         return byAddress.values().toArray(MemorySegment[]::new);
     }
 
+    /** Inputs read in place share a range by address; a derived input is a copy of its own (a model and its adapted self are two). */
+    private static Object rangeKey(TensorSource s, MemorySegment seg) {
+        return s.derived() ? s.model() + "\0" + s.info().name() : seg.address();
+    }
+
     /**
-     * The source's mapped bytes; before a run has reordered a token-indexed input ({@link VocabScratch}),
-     * the model's own tensor, which stands in for its reordered copy (a few rows apart) in the memory estimate.
+     * The source's mapped bytes; before a run has derived an input ({@link DerivedInputs}), the model's
+     * own tensor, which stands in for its copy (the same size, or a few rows apart) in the memory estimate.
      */
     private static MemorySegment segmentOf(TensorSource s) {
-        return s.vocab() == null ? s.operand().segment() : s.checkpoint().data(s.info().name());
+        return s.derived() ? s.checkpoint().data(s.info().name()) : s.operand().segment();
     }
 
     /** Σ element bytes of the distinct inputs: what one output element reads. */
     private static long distinctElementBytes(PlannedTensor t) {
-        Map<Long, Integer> byAddress = new LinkedHashMap<>();
+        Map<Object, Integer> byAddress = new LinkedHashMap<>();
         for (TensorSource s : sources(t)) {
-            byAddress.put(segmentOf(s).address(), s.info().dtype().size());
+            byAddress.put(rangeKey(s, segmentOf(s)), s.info().dtype().size());
         }
         long sum = 0;
         for (int size : byAddress.values()) {

@@ -1,8 +1,13 @@
 package org.exmerge.engine;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.exmerge.lora.LoraAdapter;
 import org.exmerge.tokenizer.VocabPlan;
 
 /**
@@ -31,6 +36,30 @@ public record MergePlan(String method, List<PlannedTensor> tensors, Map<String, 
             b += t.outputBytes();
         }
         return b;
+    }
+
+    /**
+     * One line per model a LoRA adapter is applied to, in the order the plan first reads them: e.g.
+     * "model base+lora: LoRA adapter /a/lora, 224 tensors, r=16, alpha=32" (the tensors it changes here).
+     */
+    public List<String> adapters() {
+        Map<String, Set<String>> changed = new LinkedHashMap<>();
+        Map<String, LoraAdapter> adapters = new LinkedHashMap<>();
+        for (PlannedTensor t : tensors) {
+            List<TensorSource> all = new ArrayList<>(List.of(t.models()));
+            if (t.base() != null) {
+                all.addFirst(t.base());
+            }
+            for (TensorSource s : all) {
+                if (s.edit() != null) {
+                    changed.computeIfAbsent(s.model(), m -> new HashSet<>()).add(s.info().name());
+                    adapters.putIfAbsent(s.model(), s.edit().adapter());
+                }
+            }
+        }
+        List<String> lines = new ArrayList<>();
+        changed.forEach((model, names) -> lines.add("model " + model + ": " + adapters.get(model).describe(names.size())));
+        return lines;
     }
 
     public long inputBytes() {

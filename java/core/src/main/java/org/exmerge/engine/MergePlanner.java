@@ -177,7 +177,7 @@ public final class MergePlanner {
                     + s.model() + "', the reference model has " + ref.dtype() + " for '" + ref.name()
                     + "'; non-float tensors are copied, not merged, so every model must hold them with the same dtype");
         }
-        return new TensorSource(s.model(), c, info);
+        return new TensorSource(s.model(), c, info, s.edit(name));
     }
 
     /** A token-indexed input: its rows are the model's vocabulary, the rest of its shape as the reference's. */
@@ -195,7 +195,7 @@ public final class MergePlanner {
             throw new PlanException(c.fileOf(info.name()) + ": tensor '" + info.name() + "' is " + info.dtype()
                     + "; token-indexed tensors must be floating point to be reordered into the output vocabulary");
         }
-        return new TensorSource(s.model(), c, info, vocab);
+        return new TensorSource(s.model(), c, info, vocab, s.edit(info.name()), null);
     }
 
     /** F64 data narrows only to F64 or F32 (see the kernels: no double rounding). */

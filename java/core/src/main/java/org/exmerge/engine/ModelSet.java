@@ -7,6 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.exmerge.format.Checkpoint;
+import org.exmerge.lora.LoraAdapter;
+import org.exmerge.recipe.ModelName;
 import org.exmerge.tokenizer.Vocabulary;
 
 /**
@@ -14,37 +16,70 @@ import org.exmerge.tokenizer.Vocabulary;
  * paths resolve against one directory (the working directory by default, as mergekit does). Names
  * that resolve to the same file or directory (the same path repeated, {@code ./a} and {@code a}, a
  * link and its target) share one {@link Checkpoint}, so a soup of a thousand entries over two files
- * maps two files; the plan still has one input per entry.
+ * maps two files; the plan still has one input per entry. A model named {@code model+adapter} is the
+ * model's checkpoint with a LoRA adapter ({@link LoraAdapter}) that the merge applies to it.
  */
 public final class ModelSet implements AutoCloseable {
     private final Path root;
     private final Map<String, Checkpoint> open = new LinkedHashMap<>();
     private final Map<Path, Checkpoint> byRealPath = new LinkedHashMap<>();
+    private final Map<String, LoraAdapter> adapters = new LinkedHashMap<>();
+    private final Map<List<Path>, LoraAdapter> adaptersByRealPath = new LinkedHashMap<>();
 
     public ModelSet(Path root) {
         this.root = root;
     }
 
-    /** The model named in the recipe, opened on first use. */
+    /**
+     * The model named in the recipe, opened on first use. For {@code model+adapter} ({@link ModelName}) it
+     * is the model's checkpoint, and the adapter, read and checked against it, is {@link #adapter}.
+     */
     public Checkpoint get(String model) throws IOException, PlanException {
         Checkpoint c = open.get(model);
         if (c == null) {
-            Path p = resolve(model);
-            // notExists, not !exists: a path that cannot be looked up (permission denied on a
-            // parent) is neither, and Checkpoint.open reports its real reason.
-            if (Files.notExists(p)) {
-                throw new PlanException("model '" + model + "': no such file or directory: " + p
-                        + " (exmerge reads local safetensors or PyTorch .bin checkpoints only; download hub models first)");
-            }
-            Path real = p.toRealPath();
-            c = byRealPath.get(real);
-            if (c == null) {
-                c = Checkpoint.open(p);
-                byRealPath.put(real, c);
+            ModelName name = ModelName.parse(model);
+            c = checkpoint(model, name.model());
+            if (name.lora() != null) {
+                adapters.put(model, adapter(model, c, name.lora()));
             }
             open.put(model, c);
         }
         return c;
+    }
+
+    /** The LoRA adapter applied to {@code model} ({@code base+adapter}), or null for a model alone. */
+    public LoraAdapter adapter(String model) throws IOException, PlanException {
+        get(model);
+        return adapters.get(model);
+    }
+
+    private Checkpoint checkpoint(String model, String path) throws IOException, PlanException {
+        Path p = resolve(path);
+        // notExists, not !exists: a path that cannot be looked up (permission denied on a
+        // parent) is neither, and Checkpoint.open reports its real reason.
+        if (Files.notExists(p)) {
+            throw new PlanException("model '" + model + "': no such file or directory: " + p
+                    + " (exmerge reads local safetensors or PyTorch .bin checkpoints only; download hub models first)");
+        }
+        Path real = p.toRealPath();
+        Checkpoint c = byRealPath.get(real);
+        if (c == null) {
+            c = Checkpoint.open(p);
+            byRealPath.put(real, c);
+        }
+        return c;
+    }
+
+    /** One adapter per (model file, adapter directory): the same pair named twice is read once. */
+    private LoraAdapter adapter(String model, Checkpoint c, String lora) throws IOException {
+        Path dir = resolve(lora);
+        List<Path> key = List.of(c.path().toRealPath(), Files.exists(dir) ? dir.toRealPath() : dir);
+        LoraAdapter a = adaptersByRealPath.get(key);
+        if (a == null) {
+            a = LoraAdapter.open(dir, c, model);
+            adaptersByRealPath.put(key, a);
+        }
+        return a;
     }
 
     /**
@@ -61,12 +96,20 @@ public final class ModelSet implements AutoCloseable {
         return open.values().stream().map(Checkpoint::path).toList();
     }
 
+    /** The directories of the LoRA adapters opened so far. */
+    public List<Path> adapterPaths() {
+        return adaptersByRealPath.values().stream().map(LoraAdapter::directory).toList();
+    }
+
     public Path resolve(String model) {
         return root.resolve(model).toAbsolutePath().normalize();
     }
 
     @Override
     public void close() {
+        adaptersByRealPath.values().forEach(LoraAdapter::close);
+        adaptersByRealPath.clear();
+        adapters.clear();
         for (Checkpoint c : byRealPath.values()) {
             c.close();
         }

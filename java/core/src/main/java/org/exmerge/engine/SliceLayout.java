@@ -10,6 +10,8 @@ import java.util.Map;
 import java.util.Set;
 import org.exmerge.format.Checkpoint;
 import org.exmerge.format.TensorInfo;
+import org.exmerge.lora.LoraAdapter;
+import org.exmerge.lora.TensorEdit;
 import org.exmerge.method.MergeMethod;
 import org.exmerge.method.Signature;
 import org.exmerge.recipe.ConfigException;
@@ -30,8 +32,16 @@ import org.exmerge.recipe.SliceSource;
  */
 final class SliceLayout {
 
-    /** One input of a group: {@code model}'s layers from {@code layerStart}, with its own parameters. */
-    record Source(String model, Checkpoint checkpoint, int layerStart, Params params) {
+    /**
+     * One input of a group: {@code model}'s layers from {@code layerStart}, with its own parameters;
+     * {@code adapter} is the LoRA adapter applied to it, or null.
+     */
+    record Source(String model, Checkpoint checkpoint, LoraAdapter adapter, int layerStart, Params params) {
+        /** What the adapter does to this source's tensor {@code name}, or null. */
+        TensorEdit edit(String name) {
+            return adapter == null ? null : adapter.edit(name);
+        }
+
         /** This source's name for the reference's tensor {@code refName} (layer {@code layerInSlice} of the slice, −1 outside). */
         String nameOf(String refName, int layerInSlice) {
             return layerInSlice < 0 ? refName : LayerNames.withLayerIndex(refName, layerStart + layerInSlice);
@@ -99,14 +109,14 @@ final class SliceLayout {
             MergePlanner.checkNames(m.parameters(), sig.modelParams(), method.name());
             // mergekit drops the base from the models of methods that work relative to it.
             if (!(usesBase && m.model().equals(baseName))) {
-                inputs.add(new Source(m.model(), models.get(m.model()), 0, m.parameters()));
+                inputs.add(new Source(m.model(), models.get(m.model()), models.adapter(m.model()), 0, m.parameters()));
             }
         }
         if (baseName != null && !usesBase && inputs.stream().noneMatch(s -> s.model().equals(baseName))) {
             throw notAnInput(method, "models", baseName);
         }
         checkCount(sig, method.name(), "models", inputs.size());
-        Source base = baseName == null ? null : new Source(baseName, models.get(baseName), 0, Params.EMPTY);
+        Source base = baseName == null ? null : new Source(baseName, models.get(baseName), models.adapter(baseName), 0, Params.EMPTY);
         Source reference = base != null ? base : inputs.get(0);
         Group g = new Group("models", usesBase ? base : null, inputs, reference, new Params[] {recipe.parameters()},
                 layerCount(reference.checkpoint()));
@@ -173,7 +183,7 @@ final class SliceLayout {
                 throw new ConfigException(path + ".sources[" + j + "].layer_range", "[" + src.layerStart() + ", "
                         + src.layerEnd() + ") ends past the last layer of '" + src.model() + "', which has " + count + " layers");
             }
-            Source s = new Source(src.model(), c, src.layerStart(), src.parameters());
+            Source s = new Source(src.model(), c, models.adapter(src.model()), src.layerStart(), src.parameters());
             if (usesBase && base == null && src.model().equals(baseName)) {
                 base = s;
             } else {

@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.exmerge.format.Checkpoint;
+import org.exmerge.lora.LoraAdapter;
 import org.exmerge.recipe.ConfigException;
 import org.exmerge.recipe.Recipe;
 import org.exmerge.tokenizer.VocabPlan;
@@ -35,6 +36,7 @@ final class VocabPlanner {
         names.remove(reference);
         names.addFirst(reference);
         Map<String, Checkpoint> checkpoints = new LinkedHashMap<>();
+        Map<String, LoraAdapter> adapters = new LinkedHashMap<>();
         Map<Path, Vocabulary> read = new HashMap<>();
         List<VocabPlan.Input> inputs = new ArrayList<>();
         for (String name : names) {
@@ -44,6 +46,9 @@ final class VocabPlanner {
                 return null;
             }
             checkpoints.put(name, c);
+            if (models.adapter(name) != null) {
+                adapters.put(name, models.adapter(name));
+            }
             inputs.add(new VocabPlan.Input(name, vocabulary(c, read), rows));
         }
         boolean union = src.equals("union");
@@ -62,7 +67,7 @@ final class VocabPlanner {
         int sourceRows = Math.max(0, VocabTensors.rows(sc == null ? checkpoints.get(reference) : sc));
         VocabPlan plan = VocabPlan.build(source, union, sourceRows, recipe.baseModel(), inputs,
                 recipe.tokenizerOptions());
-        return plan.identity() && plan.newTokens().isEmpty() ? null : new VocabRemap(plan, checkpoints);
+        return plan.identity() && plan.newTokens().isEmpty() ? null : new VocabRemap(plan, checkpoints, adapters);
     }
 
     private static Vocabulary vocabulary(Checkpoint c, Map<Path, Vocabulary> read) throws IOException {

@@ -9,7 +9,7 @@ import java.util.List;
 import org.exmerge.format.Checkpoint;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorInfo;
-import org.exmerge.kernel.Operand;
+import org.exmerge.lora.AdaptedRows;
 import org.exmerge.numeric.Bf16;
 import org.exmerge.numeric.F16;
 import org.exmerge.numeric.F8E4M3;
@@ -21,7 +21,8 @@ import org.exmerge.tokenizer.VocabPlan;
  * One model's token-indexed tensor in output-vocabulary row order (numerics §11): its own rows
  * copied bit for bit, a default row the float64 mean of its source rows rounded to float32 then
  * stored as a float32 result is (F64 tensors keep the float64 mean), a padding row without a row of
- * its own the mean of the model's token rows. {@link VocabScratch} decides where the rows go.
+ * its own the mean of the model's token rows. A model's own rows are read through its LoRA adapter,
+ * if it has one ({@link AdaptedRows}). {@link DerivedInputs} decides where the rows go.
  */
 final class VocabRows {
     private VocabRows() {}
@@ -46,7 +47,8 @@ final class VocabRows {
         DType t = info.dtype();
         long rowElems = rowElements(info);
         long rowBytes = rowElems * t.size();
-        MemorySegment in = s.checkpoint().data(info.name());
+        // The model's rows as the merge sees them: with its LoRA adapter's edit applied, if any.
+        AdaptedRows in = AdaptedRows.of(s.checkpoint(), info.name(), s.edit());
         int[] from = vp.rowsOf(model);
         boolean padMean = false;
         for (int f : from) {
@@ -64,7 +66,7 @@ final class VocabRows {
             long slot = (direct != null ? r : filled) * rowBytes;
             long slotElems = slot / t.size();
             if (f >= 0) {
-                MemorySegment.copy(in, f * rowBytes, buf, slot, rowBytes);
+                in.read(f, 1, buf, slot);
             } else if (f != VocabPlan.PAD_MEAN) {
                 double[] sum = new double[Math.toIntExact(rowElems)];
                 List<VocabPlan.ModelRow> rows = vp.defaultRows(-2 - f);
@@ -87,7 +89,7 @@ final class VocabRows {
                 filled = 0;
                 // The rows come in any order, so the input pages read so far are dropped together:
                 // resident input stays about one buffer's worth, whatever the vocabulary's size.
-                Operand.release(in, 1, 0, in.byteSize());
+                in.releaseAll();
             }
         }
         if (padMean) {
@@ -109,7 +111,7 @@ final class VocabRows {
         return n;
     }
 
-    /** Row {@code mr.row()} of the same tensor in model {@code mr.model()}, widened. */
+    /** Row {@code mr.row()} of the same tensor in model {@code mr.model()} (its adapter applied, if any), widened. */
     private static double[] rowOf(TensorSource s, VocabPlan.ModelRow mr, long rowElems) {
         Checkpoint c = s.vocab().checkpoints().get(mr.model());
         String name = s.info().name();
@@ -119,7 +121,9 @@ final class VocabRows {
                     + rowElems + " elements in tensor '" + name + "' to fill a token row of model '" + s.model() + "'");
         }
         double[] row = new double[Math.toIntExact(rowElems)];
-        Widen.toDoubles(c.data(name), ti.dtype(), mr.row() * rowElems, row.length, row);
+        MemorySegment bytes = MemorySegment.ofArray(new long[Math.toIntExact((rowElems * ti.dtype().size() + 7) / 8)]);
+        s.vocab().rows(mr.model(), name).read(mr.row(), 1, bytes, 0);
+        Widen.toDoubles(bytes, ti.dtype(), 0, row.length, row);
         return row;
     }
 

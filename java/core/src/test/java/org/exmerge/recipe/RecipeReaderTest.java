@@ -143,6 +143,30 @@ class RecipeReaderTest {
     }
 
     @Test
+    void readsLoraAdaptersInBothForms() throws ConfigException {
+        // mergekit's ModelReference: 'model+adapter', or {model, lora} with either as a name or {path, revision}.
+        Recipe r = parse("""
+                merge_method: task_arithmetic
+                base_model: org/base
+                models:
+                  - model: org/base+./adapters/chat
+                    parameters: {weight: 0.5}
+                  - model: {model: org/base, lora: ./adapters/code}
+                  - model: {model: {path: org/base, revision: v2}, lora: {path: org/lora, revision: main}}
+                  - org/base@v2+org/lora@main
+                tokenizer_source: org/base+./adapters/chat
+                """);
+        assertThat(r.models()).extracting(ModelRef::model).containsExactly("org/base+./adapters/chat", "org/base+./adapters/code",
+                "org/base@v2+org/lora@main", "org/base@v2+org/lora@main");
+        assertThat(r.modelNames()).containsExactly("org/base", "org/base+./adapters/chat", "org/base+./adapters/code",
+                "org/base@v2+org/lora@main");
+        assertThat(r.tokenizerSource()).isEqualTo("org/base+./adapters/chat");
+        assertThat(ModelName.parse(r.models().get(2).model())).isEqualTo(new ModelName("org/base@v2", "org/lora@main"));
+        assertThat(ModelName.parse("org/base")).isEqualTo(new ModelName("org/base", null));
+        assertThat(ModelName.parse("a+b")).hasToString("a+b");
+    }
+
+    @Test
     void readsEveryScalarKindAndSingleFilterMap() throws ConfigException {
         Recipe r = parse("""
                 merge_method: dare_ties

@@ -40,6 +40,31 @@ class RecipeWriterTest {
     }
 
     @Test
+    void loraModelsAreWrittenAsModelPlusAdapter() throws ConfigException {
+        String yaml = """
+            merge_method: linear
+            base_model: {model: b, lora: {path: l, revision: r1}}
+            models:
+              - model: {model: {path: a, revision: v}, lora: la}
+                parameters: {weight: 1}
+              - model: a+lb
+            tokenizer_source: {model: a, lora: lb}
+            """;
+        Recipe r = RecipeReader.parse(yaml, null);
+        String written = RecipeWriter.toYaml(r);
+        assertThat(written).contains("base_model: b+l@r1").contains("model: a@v+la").contains("model: a+lb")
+                .contains("tokenizer_source: a+lb");
+        assertThat(RecipeReader.parse(written, null)).isEqualTo(r);
+        Recipe sliced = RecipeReader.parse("""
+            merge_method: passthrough
+            slices:
+              - sources: [{model: {model: a, lora: la}, layer_range: [0, 2]}]
+            """, null);
+        assertThat(sliced.slices().get(0).sources().get(0).model()).isEqualTo("a+la");
+        assertThat(RecipeReader.parse(RecipeWriter.toYaml(sliced), null)).isEqualTo(sliced);
+    }
+
+    @Test
     void tokenizerBlockReadsBackEqual() throws ConfigException {
         String yaml = """
             merge_method: linear
