@@ -15,7 +15,8 @@ import org.exmerge.format.TensorInfo;
 import org.exmerge.text.Plain;
 
 /**
- * A PEFT LoRA adapter directory ({@code adapter_config.json}, {@code adapter_model.safetensors})
+ * A PEFT LoRA adapter directory ({@code adapter_config.json}, {@code adapter_model.safetensors} or
+ * else {@code adapter_model.bin})
  * read against the model it is applied to: which of the model's tensors it changes and how
  * ({@link TensorEdit}). Every adapter tensor is accounted for when it opens, so a merge never finds a
  * problem halfway: its name, its module in the model, its shape and rank. Names are peft's, with the
@@ -38,6 +39,7 @@ import org.exmerge.text.Plain;
  */
 public final class LoraAdapter implements AutoCloseable {
     static final String WEIGHTS = "adapter_model.safetensors";
+    static final String TORCH_WEIGHTS = "adapter_model.bin";
     private static final String PREFIX = "base_model.model.";
     private static final String[] REPLACED_PARTS = {".modules_to_save.default.", ".modules_to_save.", ".base_layer."};
 
@@ -65,10 +67,12 @@ public final class LoraAdapter implements AutoCloseable {
         }
         LoraConfig config = LoraConfig.read(dir);
         Path weights = dir.resolve(WEIGHTS);
+        if (!Files.isRegularFile(weights) && Files.isRegularFile(dir.resolve(TORCH_WEIGHTS))) {
+            weights = dir.resolve(TORCH_WEIGHTS); // peft's file without safe_serialization
+        }
         if (!Files.isRegularFile(weights)) {
-            throw new InputException(weights + ": no such file" + (Files.exists(dir.resolve("adapter_model.bin"))
-                    ? "; the adapter is saved as adapter_model.bin, and exmerge reads adapters from safetensors (save it with"
-                      + " safe_serialization=True)" : " (a PEFT LoRA adapter directory holds it beside " + LoraConfig.FILE_NAME + ")"));
+            throw new InputException(weights + ": no such file (a PEFT LoRA adapter directory holds it, or "
+                    + TORCH_WEIGHTS + ", beside " + LoraConfig.FILE_NAME + ")");
         }
         LoraAdapter a = new LoraAdapter(dir, config, Checkpoint.open(weights));
         try {
@@ -245,7 +249,7 @@ public final class LoraAdapter implements AutoCloseable {
         return directory;
     }
 
-    /** The adapter's {@code adapter_model.safetensors}, mapped. */
+    /** The adapter's weights file, mapped. */
     public Checkpoint checkpoint() {
         return file;
     }

@@ -55,7 +55,7 @@ public record LoraConfig(Path file, int r, double alpha, boolean rslora, Map<Pat
             root = JSON.readTree(Files.readString(file));
         } catch (NoSuchFileException e) {
             throw new InputException(file + ": no such file (a PEFT LoRA adapter directory holds " + FILE_NAME
-                    + " and adapter_model.safetensors)");
+                    + " and adapter_model.safetensors or adapter_model.bin)");
         } catch (JacksonException e) {
             throw new InputException(file + ": not valid JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
         } catch (IOException e) {

@@ -92,9 +92,10 @@ class LoraErrorsTest {
         LoraAdapters.write(dir.resolve("noconfig"), "\"r\": 2", a(Q, 2, 4), b(Q, 4, 2));
         Files.delete(dir.resolve("noconfig/adapter_config.json"));
         refused("noconfig", dir.resolve("noconfig/adapter_config.json") + ": no such file");
-        LoraAdapters.write(dir.resolve("bin"), "\"r\": 2", a(Q, 2, 4), b(Q, 4, 2));
-        Files.move(dir.resolve("bin/adapter_model.safetensors"), dir.resolve("bin/adapter_model.bin"));
-        refused("bin", dir.resolve("bin/adapter_model.safetensors") + ": no such file; the adapter is saved as adapter_model.bin");
+        LoraAdapters.write(dir.resolve("noweights"), "\"r\": 2", a(Q, 2, 4), b(Q, 4, 2));
+        Files.delete(dir.resolve("noweights/adapter_model.safetensors"));
+        refused("noweights", dir.resolve("noweights/adapter_model.safetensors") + ": no such file (a PEFT LoRA adapter directory"
+                + " holds it, or adapter_model.bin, beside adapter_config.json)");
         refused("nowhere", "model 'base+nowhere': LoRA adapter " + dir.resolve("nowhere") + ": no such directory");
     }
 

@@ -22,6 +22,7 @@ import org.exmerge.testing.LoraAdapters;
 import org.exmerge.testing.RoundOracle;
 import org.exmerge.testing.TestModels;
 import org.exmerge.testing.TestModels.T;
+import org.exmerge.testing.TorchFiles;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -153,6 +154,29 @@ class LoraMergeTest {
                 assertThat(bytes(x, ti.name())).as(ti.name()).matches(v -> java.util.Arrays.equals(v, bytes(b, ti.name())) != edited);
             }
         }
+    }
+
+    /** peft without safe_serialization writes adapter_model.bin: the same adapter, the same bytes. */
+    @Test
+    void anAdapterSavedByTorchIsTheSameAdapter() throws Exception {
+        List<T> ts = new ArrayList<>();
+        try (Checkpoint c = Checkpoint.open(dir.resolve("lora/adapter_model.safetensors"))) {
+            for (TensorInfo ti : c.tensors()) {
+                float[] v = new float[(int) ti.elementCount()];
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = TestModels.get(c.data(ti.name()), ti.dtype(), i);
+                }
+                ts.add(new T(ti.name(), ti.dtype(), ti.shape(), v));
+            }
+        }
+        Path bin = dir.resolve("lora-bin");
+        Files.move(TorchFiles.write(bin, ts.toArray(T[]::new)), bin.resolve("adapter_model.bin"));
+        Files.copy(dir.resolve("lora/adapter_config.json"), bin.resolve("adapter_config.json"));
+        String yaml = "merge_method: linear\nmodels:\n  - model: %s\n    parameters: {weight: 1}\n";
+        DType t = DType.BF16;
+        run(yaml.formatted(base(t) + "+lora-bin"), "lin-bin", 2, false);
+        Path expected = EngineRuns.merge(dir, yaml.formatted(expected(t, "lora")), "lin-bin-expected", EngineRuns.opts(dir, 1, 1 << 20));
+        assertSameTensors(dir.resolve("lin-bin"), expected);
     }
 
     @ParameterizedTest(name = "{0}, {1} thread(s), scratch files {2}")
