@@ -110,6 +110,45 @@ static void tile_path(const merge_call *c, const mk_kernel_table *k, const mk_sp
     k->sparse_combine(args, c->v, s->b, len, (char *)c->out + from * mk_dtype_size(c->out_type));
 }
 
+/* One call's scratch: a value tile per model (on the stack for the usual few models, else one
+ * allocation) and, for DELLA, the row ranks (sparse_ranks.h); scratch_close frees both. */
+typedef struct call_scratch {
+    float stack_v[8 * MK_SPARSE_TILE] __attribute__((aligned(64)));
+    float *v;
+    mk_row_ranks ranks;
+    int ranked;
+} call_scratch;
+
+static int32_t scratch_open(call_scratch *s, int32_t n_models, int32_t random, int64_t row_length) {
+    s->v = s->stack_v;
+    s->ranked = 0;
+    if (n_models > 8) {
+        s->v = aligned_alloc(64, (size_t)n_models * MK_SPARSE_TILE * sizeof(float));
+        if (s->v == NULL) {
+            return MK_E_ARGUMENT; /* the ABI has no out-of-memory status; n_models is what was too large */
+        }
+    }
+    if (random == MK_RANDOM_RANKED) {
+        if (mk_row_ranks_init(&s->ranks, n_models, row_length) != 0) {
+            if (s->v != s->stack_v) {
+                free(s->v);
+            }
+            return MK_E_ARGUMENT; /* no out-of-memory status: the row is what was too long */
+        }
+        s->ranked = 1;
+    }
+    return MK_OK;
+}
+
+static void scratch_close(call_scratch *s) {
+    if (s->v != s->stack_v) {
+        free(s->v);
+    }
+    if (s->ranked) {
+        mk_row_ranks_free(&s->ranks);
+    }
+}
+
 /* The tile loop: everything that reads the inputs, under the SIGBUS guard (fault_guard.c); allocates nothing. */
 static int32_t merge_tiles(void *ctx) {
     const merge_call *c = ctx;
@@ -189,34 +228,17 @@ int32_t mk_sparse_merge(int32_t n_models, const void *const *inputs, const int32
     if (base == NULL || out == NULL) {
         return MK_E_NULL;
     }
-    /* One value tile per model: on the stack for the usual few models, else one allocation. */
-    float stack_v[8 * MK_SPARSE_TILE] __attribute__((aligned(64)));
-    float *v = stack_v;
-    if (n_models > 8) {
-        v = aligned_alloc(64, (size_t)n_models * MK_SPARSE_TILE * sizeof(float));
-        if (v == NULL) {
-            return MK_E_ARGUMENT; /* the ABI has no out-of-memory status; n_models is what was too large */
-        }
-    }
-    /* DELLA: one call's row-rank scratch (sparse_ranks.h), freed below on every path. */
-    mk_row_ranks ranks;
-    if (random == MK_RANDOM_RANKED && mk_row_ranks_init(&ranks, n_models, row_length) != 0) {
-        if (v != stack_v) {
-            free(v);
-        }
-        return MK_E_ARGUMENT; /* no out-of-memory status: the row is what was too long */
+    call_scratch scratch;
+    const int32_t opened = scratch_open(&scratch, n_models, random, row_length);
+    if (opened != MK_OK) {
+        return opened;
     }
     const merge_call call = {n_models, inputs, input_types, base, base_type, out, out_type, weights, keep_from,
                              keep_below, random, keep_prob, divisor, election, flags, sum_divisor, lambda, seed,
-                             tensor_id, start, n, rank_low, rank_span, rank_single, v, &ranks, first_nonfinite,
+                             tensor_id, start, n, rank_low, rank_span, rank_single, scratch.v, &scratch.ranks, first_nonfinite,
                              NULL};
     const int32_t status = mk_guarded(merge_tiles, (void *)&call);
-    if (v != stack_v) {
-        free(v);
-    }
-    if (random == MK_RANDOM_RANKED) {
-        mk_row_ranks_free(&ranks);
-    }
+    scratch_close(&scratch);
     return status;
 }
 
@@ -299,31 +321,16 @@ int32_t mk_sparse_kept_counts(int32_t n_models, const void *const *inputs, const
     if (base == NULL) {
         return MK_E_NULL;
     }
-    float stack_v[8 * MK_SPARSE_TILE] __attribute__((aligned(64)));
-    float *v = stack_v;
-    if (n_models > 8) {
-        v = aligned_alloc(64, (size_t)n_models * MK_SPARSE_TILE * sizeof(float));
-        if (v == NULL) {
-            return MK_E_ARGUMENT; /* the ABI has no out-of-memory status; n_models is what was too large */
-        }
-    }
-    mk_row_ranks ranks;
-    if (random == MK_RANDOM_RANKED && mk_row_ranks_init(&ranks, n_models, row_length) != 0) {
-        if (v != stack_v) {
-            free(v);
-        }
-        return MK_E_ARGUMENT; /* no out-of-memory status: the row is what was too long */
+    call_scratch scratch;
+    const int32_t opened = scratch_open(&scratch, n_models, random, row_length);
+    if (opened != MK_OK) {
+        return opened;
     }
     /* The merge's call without an output (the values need no out, sum_divisor or lambda). */
     const merge_call call = {n_models, inputs, input_types, base, base_type, NULL, MK_DTYPE_F32, weights, keep_from,
                              keep_below, random, keep_prob, divisor, election, flags, 0.0f, 1.0f, seed,
-                             tensor_id, start, n, rank_low, rank_span, rank_single, v, &ranks, NULL, counts};
+                             tensor_id, start, n, rank_low, rank_span, rank_single, scratch.v, &scratch.ranks, NULL, counts};
     const int32_t status = mk_guarded(count_tiles, (void *)&call);
-    if (v != stack_v) {
-        free(v);
-    }
-    if (random == MK_RANDOM_RANKED) {
-        mk_row_ranks_free(&ranks);
-    }
+    scratch_close(&scratch);
     return status;
 }
