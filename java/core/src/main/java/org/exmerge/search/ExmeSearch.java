@@ -67,7 +67,7 @@ public final class ExmeSearch {
             }
         }
         this.base = base.toAbsolutePath().normalize();
-        this.checkpoints = checkpoints.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+        this.checkpoints = checkpoints.stream().map(Recipes::absolute).toList();
         this.alphas = List.copyOf(alphas);
         this.betas = List.copyOf(betas);
         this.top = Math.min(top, checkpoints.size());
@@ -103,7 +103,9 @@ public final class ExmeSearch {
             // Stage 1: the checkpoints as they are.
             List<Candidate> sft = new ArrayList<>();
             for (Path c : checkpoints) {
-                sft.add(new Candidate(SFT, Recipes.name(c), params("checkpoint", c.toString()), Recipes.asIs(c), c));
+                sft.add(Recipes.adapted(c)
+                        ? new Candidate(SFT, Recipes.name(c), params("checkpoint", c.toString()), Recipes.applied(c), null)
+                        : new Candidate(SFT, Recipes.name(c), params("checkpoint", c.toString()), Recipes.asIs(c), c));
             }
             List<Result> r1 = runner.run(SFT, sft);
             stages.put(SFT, r1);
@@ -120,7 +122,7 @@ public final class ExmeSearch {
             // Stage 2: extrapolate each kept checkpoint over the α grid.
             List<Candidate> expo = new ArrayList<>();
             for (Result k : kept) {
-                Path c = k.candidate().asIs();
+                Path c = Path.of((String) k.candidate().params().get("checkpoint"));
                 for (double a : alphas) {
                     expo.add(new Candidate(EXPO, Recipes.name(c) + " α=" + Recipes.label(a),
                             params("checkpoint", c.toString(), "alpha", a), Recipes.expo(base, c, a, tokenizerSource), null));

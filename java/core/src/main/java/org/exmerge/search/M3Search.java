@@ -67,8 +67,8 @@ public final class M3Search {
                         + ": expected NAME=NUMBER (or true/false) for a parameter of " + method + " other than weight");
             }
         }
-        this.models = models.stream().map(p -> p.toAbsolutePath().normalize()).toList();
-        this.base = base == null ? null : base.toAbsolutePath().normalize();
+        this.models = models.stream().map(Recipes::absolute).toList();
+        this.base = base == null ? null : Recipes.absolute(base);
         this.method = method;
         this.alpha = alpha;
         this.samples = samples;

@@ -2,6 +2,7 @@ package org.exmerge.search;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.exmerge.recipe.ModelName;
 import org.exmerge.recipe.YamlText;
 import org.exmerge.text.Plain;
 
@@ -11,7 +12,7 @@ final class Recipes {
 
     /** A path as a double-quoted YAML scalar. */
     static String quote(Path p) {
-        return YamlText.quoted(p.toAbsolutePath().normalize().toString());
+        return YamlText.quoted(absolute(p).toString());
     }
 
     /** A number as YAML: Double.toString reads back to the same double. */
@@ -19,10 +20,34 @@ final class Recipes {
         return Double.toString(v);
     }
 
-    /** A short model name for labels: its directory's name. */
+    /** A short model name for labels: its directory's name ({@code model+adapter}: both names). */
     static String name(Path p) {
+        ModelName n = ModelName.parse(p.toString());
+        if (n.lora() != null) {
+            return name(Path.of(n.model())) + "+" + name(Path.of(n.lora()));
+        }
         Path f = p.toAbsolutePath().normalize().getFileName();
         return f == null ? p.toString() : f.toString();
+    }
+
+    /** The model absolute, and so its adapter in {@code model+adapter} (each side resolved on its own). */
+    static Path absolute(Path p) {
+        ModelName n = ModelName.parse(p.toString());
+        Path model = Path.of(n.model()).toAbsolutePath().normalize();
+        return n.lora() == null ? model : Path.of(model + "+" + Path.of(n.lora()).toAbsolutePath().normalize());
+    }
+
+    /** Whether the checkpoint is a model with a LoRA adapter, which must be merged to be scored. */
+    static boolean adapted(Path checkpoint) {
+        return ModelName.parse(checkpoint.toString()).lora() != null;
+    }
+
+    /** Stage-1 recipe of a model with its adapter applied and nothing else: passthrough copies it. */
+    static String applied(Path checkpoint) {
+        return "# exmerge search exme, stage sft: the checkpoint with its adapter applied (no merge)\n"
+                + "merge_method: passthrough\n"
+                + "models:\n"
+                + "  - model: " + quote(checkpoint) + "\n";
     }
 
     /** A grid value as a label ("0.3"). */
