@@ -19,14 +19,17 @@ import org.exmerge.error.UsageException;
  * input or the recipe, is refused outright; an existing path is replaced only with {@code overwrite},
  * and then only when it is an empty directory or a model directory that exmerge wrote (its
  * safetensors metadata carries {@code exmerge.version}) holding nothing but the files a model
- * directory holds.
+ * directory holds; a LoRA adapter directory that exmerge wrote ({@code exmerge synth --lora}) counts
+ * as one.
  */
 public final class OutputGuard {
     /** Names a model directory written by exmerge may hold: weights, index, config and tokenizer files. */
     private static final Pattern MODEL_FILE = Pattern.compile(
             "model(-\\d{5}-of-\\d{5})?\\.safetensors|model\\.safetensors\\.index\\.json|config\\.json"
                     + "|generation_config\\.json|tokenizer(_config)?\\.json|special_tokens_map\\.json|tokenizer\\.model"
-                    + "|vocab\\.json|merges\\.txt|added_tokens\\.json|chat_template\\.(jinja|json)|preprocessor_config\\.json");
+                    + "|vocab\\.json|merges\\.txt|added_tokens\\.json|chat_template\\.(jinja|json)|preprocessor_config\\.json"
+                    + "|adapter_model\\.safetensors|adapter_config\\.json");
+    private static final String ADAPTER_WEIGHTS = "adapter_model.safetensors";
     private static final String MARK = "exmerge.version";
 
     private OutputGuard() {}
@@ -83,12 +86,14 @@ public final class OutputGuard {
         }
         List<String> foreign = new ArrayList<>();
         boolean weights = false;
+        boolean adapter = false;
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(out)) {
             for (Path e : entries) {
                 String name = e.getFileName().toString();
                 boolean file = Files.isRegularFile(e) || Files.isSymbolicLink(e) && !Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS);
                 if (file && MODEL_FILE.matcher(name).matches()) {
-                    weights |= name.endsWith(".safetensors");
+                    adapter |= name.equals(ADAPTER_WEIGHTS);
+                    weights |= name.endsWith(".safetensors") && !name.equals(ADAPTER_WEIGHTS);
                 } else {
                     foreign.add(Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS) ? name + "/" : name);
                 }
@@ -101,11 +106,18 @@ public final class OutputGuard {
             throw new UsageException(out + ": holds files that are not part of a model (" + shown
                     + "); --overwrite replaces only a model directory exmerge wrote, so remove them or choose another path");
         }
-        if (!weights) {
-            return; // empty, or config/tokenizer files only: nothing a user could lose by replacing it
+        // Empty, or config/tokenizer files only, is nothing a user could lose by replacing it.
+        if (weights) {
+            requireOurs(out, out);
         }
+        if (adapter) {
+            requireOurs(out, out.resolve(ADAPTER_WEIGHTS));
+        }
+    }
+
+    private static void requireOurs(Path out, Path weights) throws IOException {
         boolean ours;
-        try (Checkpoint c = Checkpoint.open(out)) {
+        try (Checkpoint c = Checkpoint.open(weights)) {
             ours = c.metadata().containsKey(MARK);
         } catch (IOException notAModel) {
             throw new UsageException(out + ": holds safetensors files that do not open as a model ("

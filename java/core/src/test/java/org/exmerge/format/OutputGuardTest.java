@@ -100,4 +100,30 @@ class OutputGuardTest {
         Files.write(broken.resolve("model.safetensors"), new byte[] {1, 2, 3});
         assertThatThrownBy(() -> OutputGuard.check(broken, true, List.of())).hasMessageContaining("do not open as a model");
     }
+
+    /** A PEFT adapter directory: adapter_model.safetensors (metadata {@code key}) and adapter_config.json. */
+    static Path adapter(Path dir, String key) throws IOException {
+        exmergeModel(dir, key);
+        Files.move(dir.resolve("model.safetensors"), dir.resolve("adapter_model.safetensors"));
+        Files.move(dir.resolve("config.json"), dir.resolve("adapter_config.json"));
+        return dir;
+    }
+
+    @Test
+    void overwriteReplacesALoraAdapterExmergeWroteAndNoOther() throws Exception {
+        Path ours = adapter(root.resolve("lora-1"), "exmerge.version");
+        assertThatThrownBy(() -> OutputGuard.check(ours, false, List.of())).isInstanceOf(FileAlreadyExistsException.class);
+        assertThatCode(() -> OutputGuard.check(ours, true, List.of())).doesNotThrowAnyException();
+
+        Path theirs = adapter(root.resolve("trained"), "format");
+        assertThatThrownBy(() -> OutputGuard.check(theirs, true, List.of())).hasMessageContaining("a model exmerge did not write");
+        // exmerge's model beside someone else's adapter: the adapter is looked at too
+        Path mixed = adapter(root.resolve("mixed"), "format");
+        exmergeModel(mixed, "exmerge.version");
+        assertThatThrownBy(() -> OutputGuard.check(mixed, true, List.of())).hasMessageContaining("a model exmerge did not write");
+
+        Path broken = adapter(root.resolve("broken-adapter"), "exmerge.version");
+        Files.write(broken.resolve("adapter_model.safetensors"), new byte[] {1, 2, 3});
+        assertThatThrownBy(() -> OutputGuard.check(broken, true, List.of())).hasMessageContaining("do not open as a model");
+    }
 }
