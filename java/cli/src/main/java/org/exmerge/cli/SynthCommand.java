@@ -6,6 +6,7 @@ import org.exmerge.engine.RunOptions;
 import org.exmerge.format.DType;
 import org.exmerge.synth.LlamaShape;
 import org.exmerge.synth.Synth;
+import org.exmerge.synth.SynthLora;
 import org.exmerge.text.Plain;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -24,13 +25,17 @@ final class SynthCommand implements Callable<Integer> {
             "Also write OUT/target: a model the fine-tunes point toward but fall short of, for",
             "`search … --evaluator reference:OUT/target`. Extrapolating helps up to a point (best α: 0.3 for sft-1,",
             "0.2 for sft-2; sft-1 is the better fine-tune) and mixing the two extrapolations helps further.");
+    private final OptionSpec lora = Specs.option("--lora", "R", Integer.class, null,
+            "Also write OUT/lora-1: a PEFT LoRA adapter of rank R (lora_alpha 2R) for OUT/base, on every linear",
+            "weight of every layer, that changes the base about as much as the fine-tunes do; merge it as",
+            "`model: OUT/base+OUT/lora-1` (examples/lora.yaml).").build();
     private final RunFlags run = new RunFlags();
 
     CommandSpec spec() {
         CommandSpec spec = Specs.command(this, "synth",
                 "Generate a Llama-shaped base model and fine-tuned variants (real safetensors, real shapes).",
-                "Writes OUT/base, OUT/sft-1 … OUT/sft-N (and OUT/target with --target).");
-        return run.addTo(Specs.add(spec, out, size, finetunes, dtype, seed, shardBytes, target));
+                "Writes OUT/base, OUT/sft-1 … OUT/sft-N (and OUT/target with --target, OUT/lora-1 with --lora).");
+        return run.addTo(Specs.add(spec, out, size, finetunes, dtype, seed, shardBytes, target, lora));
     }
 
     @Override
@@ -44,9 +49,15 @@ final class SynthCommand implements Callable<Integer> {
         long seed = this.seed.getValue();
         long shardBytes = this.shardBytes.getValue();
         LlamaShape shape = LlamaShape.forBytes(size.getValue(), dtype);
+        Integer rank = lora.getValue();
+        if (rank != null && (rank < 1 || rank > SynthLora.maxRank(shape))) {
+            throw new IllegalArgumentException("--lora must be between 1 and " + SynthLora.maxRank(shape)
+                    + " (the smallest dimension of the adapted weights at this --size), not " + rank);
+        }
         System.err.print(Plain.format("synth: Llama shape %s, %,d parameters per model%n", shape, shape.params()));
         try (CtrlC ctrlC = new CtrlC()) {
-            Synth.write(out, shape, dtype, finetunes, seed, run.run(shardBytes), new CliProgress("synth", run.json()), ctrlC.token());
+            Synth.write(out, shape, dtype, finetunes, rank == null ? 0 : rank, seed, run.run(shardBytes),
+                    new CliProgress("synth", run.json()), ctrlC.token());
             if (target.<Boolean>getValue()) {
                 Synth.writeTarget(out, shape, dtype, finetunes, seed, run.run(shardBytes), new CliProgress("synth", run.json()),
                         ctrlC.token());

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.exmerge.format.Version;
@@ -22,7 +23,8 @@ import org.exmerge.method.TensorMerge;
  * Values are a pure function of (seed, model, tensor, element), so any chunking or thread count
  * writes the same bytes. Base weights are uniform with std 0.02 (norm weights near 1); each
  * fine-tune adds a delta shared by all fine-tunes plus one of its own (std 0.002 each), so task
- * vectors are correlated as real fine-tunes of one base are.
+ * vectors are correlated as real fine-tunes of one base are. A LoRA adapter for the base can come
+ * with them ({@link SynthLora}).
  */
 public final class Synth {
     static final float BASE_STD = 0.02f;
@@ -45,6 +47,18 @@ public final class Synth {
     /** Writes {@code out/base} and {@code out/sft-1..n}; returns one stats entry per model. */
     public static List<MergeStats> write(Path out, LlamaShape shape, DType dtype, int finetunes, long seed,
                                          RunOptions opts, ProgressListener listener, CancelToken cancel) throws IOException {
+        return write(out, shape, dtype, finetunes, 0, seed, opts, listener, cancel);
+    }
+
+    /**
+     * As above, and with {@code loraRank} ≥ 1 also {@code out/lora-1}, a LoRA adapter of that rank for
+     * {@code out/base} ({@link SynthLora}); every target is checked before anything is written.
+     */
+    public static List<MergeStats> write(Path out, LlamaShape shape, DType dtype, int finetunes, int loraRank, long seed,
+                                         RunOptions opts, ProgressListener listener, CancelToken cancel) throws IOException {
+        if (loraRank != 0) {
+            SynthLora.checkRank(shape, loraRank);
+        }
         MemoryBudget.Fit fit = MemoryBudget.fit(MemoryBudget.budgetOf(opts), opts.threads(), opts.chunkBytes(),
                 Runtime.getRuntime().availableProcessors(), MemoryBudget.Demand.NONE);
         fit.notices().forEach(listener::notice);
@@ -56,12 +70,18 @@ public final class Synth {
         for (String name : names) {
             OutputRun.checkTarget(out.resolve(name), opts.overwrite(), List.of());
         }
+        if (loraRank != 0) {
+            OutputRun.checkTarget(out.resolve(SynthLora.NAME), opts.overwrite(), List.of());
+        }
         for (int m = 0; m < names.size(); m++) {
             int model = m;
-            Map<String, String> meta = Map.of("format", "pt", "exmerge.version", Version.VERSION,
-                    "exmerge.synth", "seed=" + seed + " model=" + names.get(m));
+            Map<String, String> meta = metadata("seed=" + seed + " model=" + names.get(m));
             stats.add(OutputRun.write(out.resolve(names.get(m)), specs, (i, parallel) -> generator(specs.get(i), seed, model), i -> { },
                     meta, dir -> writeExtras(dir, shape, dtype), run, listener, cancel, "synth", Map::of, 0));
+        }
+        if (loraRank != 0) {
+            stats.add(SynthLora.write(out.resolve(SynthLora.NAME), out.resolve("base").toString(), shape, loraRank, seed, run,
+                    listener, cancel));
         }
         return stats;
     }
@@ -87,10 +107,21 @@ public final class Synth {
                                          RunOptions opts, ProgressListener listener, CancelToken cancel) throws IOException {
         Files.createDirectories(out);
         List<TensorSpec> specs = shape.tensors(dtype);
-        Map<String, String> meta = Map.of("format", "pt", "exmerge.version", Version.VERSION,
-                "exmerge.synth", "seed=" + seed + " model=target finetunes=" + finetunes);
+        Map<String, String> meta = metadata("seed=" + seed + " model=target finetunes=" + finetunes);
         return OutputRun.write(out.resolve("target"), specs, (i, parallel) -> target(specs.get(i), seed, finetunes), i -> { },
                 meta, dir -> writeExtras(dir, shape, dtype), opts, listener, cancel, "synth", Map::of, 0);
+    }
+
+    /**
+     * The header's metadata in one order: a Map.of's iteration order changes from one JVM to the next,
+     * and with it the header's bytes, where the same command must write the same files.
+     */
+    static Map<String, String> metadata(String synth) {
+        Map<String, String> m = new LinkedHashMap<>();
+        m.put("format", "pt");
+        m.put("exmerge.version", Version.VERSION);
+        m.put("exmerge.synth", synth);
+        return m;
     }
 
     private static TensorMerge target(TensorSpec spec, long seed, int finetunes) {
