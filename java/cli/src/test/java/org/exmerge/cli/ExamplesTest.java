@@ -33,14 +33,15 @@ class ExamplesTest {
 
     /**
      * Models at {@code ROOT/demo/models}, where the examples' relative paths resolve. 4MB gives the
-     * same 8 layers as {@code exmerge synth}'s default size, which the slice examples' ranges assume.
+     * same 8 layers as {@code exmerge synth}'s default size, which the slice examples' ranges assume;
+     * {@code --lora 8} adds the adapter {@code lora.yaml} applies.
      */
     @BeforeAll
     static void synth() throws IOException {
         root = dir.resolve("root");
         Path models = root.resolve("demo").resolve("models");
         Files.createDirectories(models.getParent());
-        Cli.Result r = Cli.run("synth", models.toString(), "--size", "4MB", "--threads", "2");
+        Cli.Result r = Cli.run("synth", models.toString(), "--size", "4MB", "--threads", "2", "--lora", "8");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(layerCount(models.resolve("base"))).isEqualTo(8);
     }
@@ -55,7 +56,7 @@ class ExamplesTest {
                 .contains("slerp.yaml", "nuslerp.yaml", "model_stock.yaml", "karcher.yaml", "frankenmerge.yaml", "exme.yaml")
                 .contains("ties.yaml", "ties_paper.yaml", "dare_ties.yaml", "dare_linear.yaml", "breadcrumbs.yaml",
                         "breadcrumbs_ties.yaml", "della.yaml", "della_linear.yaml", "m3.yaml")
-                .contains("nearswap.yaml", "multislerp.yaml", "ram.yaml", "ramplus_tl.yaml");
+                .contains("nearswap.yaml", "multislerp.yaml", "ram.yaml", "ramplus_tl.yaml", "lora.yaml");
         return yamls.stream().map(yaml -> DynamicTest.dynamicTest(yaml.getFileName().toString(), () -> check(yaml)));
     }
 
