@@ -420,4 +420,27 @@ MKE_LANES __m512i mke_ternarylogic(__m512i a, __m512i b, __m512i c, unsigned imm
 #undef _mm512_ternarylogic_epi32
 #define _mm512_ternarylogic_epi32(a, b, c, imm) mke_ternarylogic(a, b, c, (unsigned)(imm))
 
+/* ---- added for numerics §12's LoRA rows (lora_avx512.c) ---- */
+#undef _mm512_castpd_si512
+#define _mm512_castpd_si512(v) ((__m512i)(v))
+#undef _mm512_castsi512_pd
+#define _mm512_castsi512_pd(v) ((__m512d)(v))
+MKE __m512d mke_set1_pd(double x) { return mke_join_pd(_mm256_set1_pd(x), _mm256_set1_pd(x)); }
+#undef _mm512_set1_pd
+#define _mm512_set1_pd(x) mke_set1_pd(x)
+#undef _mm512_setzero_pd
+#define _mm512_setzero_pd() mke_set1_pd(0.0)
+/* vcvtpd2ps: vcvtpd2ps on each half (the same rounding under MXCSR), the two quadruples joined */
+MKE __m256 mke_cvtpd_ps(__m512d a) {
+    return _mm256_set_m128(_mm256_cvtpd_ps(mke_hi_pd(a)), _mm256_cvtpd_ps(mke_lo_pd(a)));
+}
+#undef _mm512_cvtpd_ps
+#define _mm512_cvtpd_ps(a) mke_cvtpd_ps(a)
+/* the upper half of a widened register is undefined; zeros here */
+#undef _mm512_castps256_ps512
+#define _mm512_castps256_ps512(v) mke_join_ps(v, _mm256_setzero_ps())
+/* vinsertf32x8: the 256-bit half i replaced by b */
+#undef _mm512_insertf32x8
+#define _mm512_insertf32x8(a, b, i) ((i) ? mke_join_ps(mke_lo_ps(a), b) : mke_join_ps(b, mke_hi_ps(a)))
+
 #endif

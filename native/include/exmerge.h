@@ -32,7 +32,7 @@ extern "C" {
 
 /* Bumped whenever a prototype or a constant below changes meaning; the Java loader refuses a
  * library whose version differs from the one it was written against. */
-#define MK_ABI_VERSION 10
+#define MK_ABI_VERSION 11
 
 /* ---- status codes ---- */
 #define MK_OK 0
@@ -294,6 +294,18 @@ MK_API int32_t mk_fusion_histogram(const void *x, int32_t x_type, const void *ba
 MK_API int32_t mk_fusion_merge(const void *x, int32_t x_type, const void *base, int32_t base_type, void *out,
                                int32_t out_type, const float *row_kl, int64_t n_rows, int64_t row_length,
                                int64_t start, float threshold, int64_t n);
+
+/* ---- numerics §12: a LoRA adapter's low-rank delta (org.exmerge.kernel.LoraKernels is the normative statement) ----
+ * For rows r in [0, count) and columns j in [0, columns), in float64, every operation rounded on its own (no fma):
+ *   d = +0;  for k = 0 .. rank-1:  d = d + left[r * rank + k] * right[k * columns + j]
+ *   v = widen(w[r * columns + j]) + scaling * d
+ *   out[r * columns + j] = narrow(v)
+ * narrow is one rounding to nearest even: F32 the cast; F16 and BF16 through float32 rounded to odd (its
+ * significand cut to 24 bits, the last set when anything was cut), NaN -> 0x7E00 / 0x7FC0. left is count x rank,
+ * right rank x columns, both row-major float64; w and out any MK_DTYPE_*; out overlaps no other argument.
+ * Every element is computed on its own, so any cut of the rows into calls writes the same bytes. */
+MK_API int32_t mk_lora_rows(const void *w, int32_t w_type, const double *left, const double *right, int32_t rank,
+                            int64_t columns, int64_t count, double scaling, void *out, int32_t out_type);
 
 /* ---- the engine's output check (org.exmerge.kernel.NonFinite is the normative statement) ----
  * *first = the index of the first of the n elements of elem_bytes (1, 2, 4 or 8) bytes at data whose

@@ -6,20 +6,20 @@
 
 #include "kernels.h"
 
-#define MK_TABLE(name, isa_code)                                                                       \
+#define MK_TABLE(name, isa_code, lora_width)                                                           \
     {                                                                                                  \
         isa_code, mk_linear_direct_##name, mk_widen_##name, mk_accumulate_##name, mk_finish_##name,    \
             mk_linear_vectors_##name, mk_pair_lanes_##name, mk_pair_rows_##name,                       \
             mk_magnitude_keys_##name, mk_magnitude_band_##name, mk_philox_uniform_##name,              \
             mk_sparse_values_##name, mk_sparse_combine_##name, mk_sparse_direct_##name,                \
             mk_sparse_norm_lanes_##name, mk_nearswap_##name,                                           \
-            mk_sce_variance_keys_scalar, mk_first_nonfinite_##name                                     \
+            mk_sce_variance_keys_scalar, mk_first_nonfinite_##name, mk_lora_block_##name, lora_width   \
     }
 
-static const mk_kernel_table table_scalar = MK_TABLE(scalar, MK_ISA_SCALAR);
+static const mk_kernel_table table_scalar = MK_TABLE(scalar, MK_ISA_SCALAR, 0);
 #if defined(MK_HAVE_X86_PATHS)
-static const mk_kernel_table table_avx2 = MK_TABLE(avx2, MK_ISA_AVX2);
-static const mk_kernel_table table_avx512 = MK_TABLE(avx512, MK_ISA_AVX512);
+static const mk_kernel_table table_avx2 = MK_TABLE(avx2, MK_ISA_AVX2, 8);
+static const mk_kernel_table table_avx512 = MK_TABLE(avx512, MK_ISA_AVX512, 16);
 #endif
 
 #define MK_NEEDS_AVX2 (MK_CPU_AVX | MK_CPU_AVX2 | MK_CPU_FMA | MK_CPU_F16C | MK_CPU_OS_YMM)

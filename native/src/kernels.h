@@ -70,6 +70,20 @@ typedef struct mk_vector_ops {
     const float *lambdas;
 } mk_vector_ops;
 
+/* mk_lora_rows' arguments. */
+typedef struct mk_lora_args {
+    const void *w;
+    int32_t w_type;
+    const double *left;
+    const double *right;
+    int32_t rank;
+    int64_t columns;
+    int64_t count;
+    double scaling;
+    void *out;
+    int32_t out_type;
+} mk_lora_args;
+
 typedef struct mk_kernel_table {
     int32_t isa;
     /* The whole fused linear kernel with the accumulator in registers (one load per input per
@@ -132,6 +146,13 @@ typedef struct mk_kernel_table {
     /* Index of the first element of p[0, n) (size bytes each, 1/2/4/8) whose bits of lane are all
      * ones, or -1; lane is bits [k, 8 * size - 2] for some k (nonfinite_scalar.h). */
     int64_t (*first_nonfinite)(const void *p, int32_t size, uint64_t lane, int64_t n);
+    /* mk_lora_rows over rows [r0, r0 + rows) and columns [c0, c0 + cols). pack is NULL (right read in
+     * place) or right's columns from c0 in groups of lora_width: pack[(g * rank + k) * lora_width + x] =
+     * right[k * columns + c0 + g * lora_width + x], for the whole groups of cols; c0 is then a multiple of
+     * lora_width. */
+    void (*lora_block)(const mk_lora_args *a, int64_t r0, int64_t rows, int64_t c0, int64_t cols, const double *pack);
+    /* The columns lora_block takes from pack per vector group; 0: it never takes a pack. */
+    int32_t lora_width;
 } mk_kernel_table;
 
 /* Each path defines these functions in its own files (<family>_<isa>.c); dispatch.c gathers them
@@ -164,7 +185,9 @@ typedef struct mk_kernel_table {
                                     uint32_t below, const float *u, float p, int32_t norm, double *before, \
                                     double *after);                                                    \
     void mk_nearswap_##isa(const float *v0, const float *v1, float t, int64_t len, float *out);          \
-    int64_t mk_first_nonfinite_##isa(const void *p, int32_t size, uint64_t lane, int64_t n);
+    int64_t mk_first_nonfinite_##isa(const void *p, int32_t size, uint64_t lane, int64_t n);             \
+    void mk_lora_block_##isa(const mk_lora_args *a, int64_t r0, int64_t rows, int64_t c0, int64_t cols,    \
+                             const double *pack);
 
 MK_DECLARE_PATH(scalar)
 /* sce_scalar.c: the variance keys every path's table uses. */

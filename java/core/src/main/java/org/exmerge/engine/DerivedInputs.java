@@ -24,6 +24,7 @@ import org.exmerge.format.OutputDirectory;
 import org.exmerge.format.SafetensorsHeader;
 import org.exmerge.format.TensorInfo;
 import org.exmerge.format.TensorSpec;
+import org.exmerge.kernel.Kernels;
 import org.exmerge.lora.AdaptedRows;
 import org.exmerge.tokenizer.VocabPlan;
 
@@ -64,9 +65,11 @@ final class DerivedInputs implements AutoCloseable {
      * Works out what the plan's derived inputs need, on up to {@code threads} threads, in memory when
      * the copies take at most {@code spareBytes}. A token-indexed input whose output rows are its own
      * first rows in order (a model with rows past the output vocabulary and nothing else to move or
-     * adapt) needs no copy: it is read in place.
+     * adapt) needs no copy: it is read in place. A LoRA delta is worked out by {@code kernels}
+     * ({@link Kernels#loraRows}), the run's backend.
      */
-    static DerivedInputs write(MergePlan plan, Path out, int threads, long spareBytes, CancelToken cancel) throws IOException {
+    static DerivedInputs write(MergePlan plan, Path out, int threads, long spareBytes, CancelToken cancel, Kernels kernels)
+            throws IOException {
         Map<String, Map<String, TensorSource>> byModel = new LinkedHashMap<>();
         Map<String, TensorSource> replaced = new HashMap<>();
         for (PlannedTensor t : plan.tensors()) {
@@ -93,7 +96,7 @@ final class DerivedInputs implements AutoCloseable {
         List<Checkpoint> opened = new ArrayList<>();
         try {
             if (!byModel.isEmpty()) {
-                replaced.putAll(derive(byModel, memory, dir, threads, cancel, opened));
+                replaced.putAll(derive(byModel, memory, dir, threads, cancel, opened, kernels));
             }
             List<PlannedTensor> tensors = new ArrayList<>();
             for (PlannedTensor t : plan.tensors()) {
@@ -121,8 +124,8 @@ final class DerivedInputs implements AutoCloseable {
 
     /** Writes every copy (into {@code memory}, else one file per model in {@code dir}) and returns the sources reading them. */
     private static Map<String, TensorSource> derive(Map<String, Map<String, TensorSource>> byModel, Arena memory,
-                                                    OutputDirectory dir, int threads, CancelToken cancel, List<Checkpoint> opened)
-            throws IOException {
+                                                    OutputDirectory dir, int threads, CancelToken cancel, List<Checkpoint> opened,
+                                                    Kernels kernels) throws IOException {
         Map<String, Target> targets = new LinkedHashMap<>();
         List<Callable<Void>> jobs = new ArrayList<>();
         List<FileChannel> channels = new ArrayList<>();
@@ -142,7 +145,7 @@ final class DerivedInputs implements AutoCloseable {
                 for (TensorSource s : tensors.values()) {
                     Target target = new Target(derivedBytes(s), memory, ch, offset);
                     targets.put(key(s), target);
-                    jobs.addAll(s.vocab() != null ? List.of(reorder(s, target, cancel)) : adapt(s, target, cancel));
+                    jobs.addAll(s.vocab() != null ? List.of(reorder(s, target, cancel, kernels)) : adapt(s, target, cancel, kernels));
                     offset += target.bytes;
                 }
             }
@@ -171,17 +174,17 @@ final class DerivedInputs implements AutoCloseable {
     }
 
     /** The job reordering a token-indexed input's rows (one job: a padding mean reads all its token rows). */
-    private static Callable<Void> reorder(TensorSource s, Target target, CancelToken cancel) {
+    private static Callable<Void> reorder(TensorSource s, Target target, CancelToken cancel, Kernels kernels) {
         return () -> {
             try (Arena buffers = Arena.ofConfined()) {
-                VocabRows.reorder(s, s.model(), target.direct(), target::put, 0, buffers, cancel);
+                VocabRows.reorder(s, s.model(), target.direct(), target::put, 0, buffers, cancel, kernels);
             }
             return null;
         };
     }
 
     /** The jobs working out an adapted input, a block of rows each. */
-    private static List<Callable<Void>> adapt(TensorSource s, Target target, CancelToken cancel) {
+    private static List<Callable<Void>> adapt(TensorSource s, Target target, CancelToken cancel, Kernels kernels) {
         TensorInfo info = s.info();
         long rows = info.rank() == 0 ? 1 : info.dim(0);
         long rowBytes = rows == 0 ? 0 : info.byteSize() / rows;
@@ -191,18 +194,21 @@ final class DerivedInputs implements AutoCloseable {
             long first = start;
             int n = (int) Math.min(perBlock, rows - start);
             jobs.add(() -> {
-                AdaptedRows adapted = AdaptedRows.of(s.checkpoint(), info.name(), s.edit());
-                MemorySegment direct = target.direct();
-                if (direct != null) {
-                    adapted.read(first, n, direct, first * rowBytes);
-                } else {
-                    try (Arena buffer = Arena.ofConfined()) {
-                        MemorySegment rowsOut = buffer.allocate(Math.max(1, n * rowBytes), 8).asSlice(0, n * rowBytes);
-                        adapted.read(first, n, rowsOut, 0);
-                        target.put(rowsOut, first * rowBytes);
+                // Each job widens the factor it shares with the others (rank × columns, a small part of its
+                // work), so no more than the running jobs' copies are held at once.
+                try (AdaptedRows adapted = AdaptedRows.of(s.checkpoint(), info.name(), s.edit(), kernels)) {
+                    MemorySegment direct = target.direct();
+                    if (direct != null) {
+                        adapted.read(first, n, direct, first * rowBytes);
+                    } else {
+                        try (Arena buffer = Arena.ofConfined()) {
+                            MemorySegment rowsOut = buffer.allocate(Math.max(1, n * rowBytes), 8).asSlice(0, n * rowBytes);
+                            adapted.read(first, n, rowsOut, 0);
+                            target.put(rowsOut, first * rowBytes);
+                        }
                     }
+                    adapted.release(first, n);
                 }
-                adapted.release(first, n);
                 cancel.check();
                 return null;
             });

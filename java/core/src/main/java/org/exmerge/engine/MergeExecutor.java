@@ -45,10 +45,14 @@ public final class MergeExecutor {
         // Too small a memory budget stops here (fit), before the derived inputs are written; the
         // copies stay in memory when they take at most half of what the merge leaves spare.
         InputWatch inputs = InputWatch.of(plan);
+        // Calls this run hands to the Java spec (numerics §1: same bytes, slower) go into its stats,
+        // the LoRA deltas worked out before the merge included.
+        Map<String, Long> fallbacksBefore = kernels.fallbacks();
         DerivedInputs scratch;
         try {
             MemoryBudget.Fit fit = fit(plan, opts);
-            scratch = DerivedInputs.write(plan, out, fit.threads(), (fit.budgetBytes() - fit.needBytes()) / 2, cancel);
+            scratch = DerivedInputs.write(plan, out, fit.threads(), (fit.budgetBytes() - fit.needBytes()) / 2, cancel,
+                    kernels);
         } catch (ExmergeException | CancellationException e) {
             throw e;
         } catch (IOException e) {
@@ -61,14 +65,13 @@ public final class MergeExecutor {
             throw e;
         }
         try (scratch) {
-            return run(scratch.plan(), inputs, out, opts, kernels, listener, cancel);
+            return run(scratch.plan(), inputs, out, opts, kernels, fallbacksBefore, listener, cancel);
         }
     }
 
     private static MergeStats run(MergePlan plan, InputWatch inputs, Path out, RunOptions opts, Kernels kernels,
-                                  ProgressListener listener, CancelToken cancel) throws IOException {
-        // Calls this run hands to the Java spec (numerics §1: same bytes, slower) go into its stats.
-        Map<String, Long> fallbacksBefore = kernels.fallbacks();
+                                  Map<String, Long> fallbacksBefore, ProgressListener listener, CancelToken cancel)
+            throws IOException {
         List<TensorSpec> specs = new ArrayList<>();
         DType configType = null;
         for (PlannedTensor t : plan.tensors()) {

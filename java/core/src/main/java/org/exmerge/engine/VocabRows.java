@@ -9,6 +9,7 @@ import java.util.List;
 import org.exmerge.format.Checkpoint;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorInfo;
+import org.exmerge.kernel.Kernels;
 import org.exmerge.lora.AdaptedRows;
 import org.exmerge.numeric.Bf16;
 import org.exmerge.numeric.F16;
@@ -41,14 +42,20 @@ final class VocabRows {
      * buffer; or, given {@code direct} (what {@code sink} writes to, at 0), straight into it.
      */
     static void reorder(TensorSource s, String model, MemorySegment direct, Sink sink, long at, Arena arena,
-                                CancelToken cancel) throws IOException {
+                                CancelToken cancel, Kernels kernels) throws IOException {
+        // The model's rows as the merge sees them: with its LoRA adapter's edit applied, if any.
+        try (AdaptedRows in = AdaptedRows.of(s.checkpoint(), s.info().name(), s.edit(), kernels)) {
+            reorder(s, model, direct, sink, at, arena, cancel, kernels, in);
+        }
+    }
+
+    private static void reorder(TensorSource s, String model, MemorySegment direct, Sink sink, long at, Arena arena,
+                                CancelToken cancel, Kernels kernels, AdaptedRows in) throws IOException {
         VocabPlan vp = s.vocab().plan();
         TensorInfo info = s.info();
         DType t = info.dtype();
         long rowElems = rowElements(info);
         long rowBytes = rowElems * t.size();
-        // The model's rows as the merge sees them: with its LoRA adapter's edit applied, if any.
-        AdaptedRows in = AdaptedRows.of(s.checkpoint(), info.name(), s.edit());
         int[] from = vp.rowsOf(model);
         boolean padMean = false;
         for (int f : from) {
@@ -71,7 +78,7 @@ final class VocabRows {
                 double[] sum = new double[Math.toIntExact(rowElems)];
                 List<VocabPlan.ModelRow> rows = vp.defaultRows(-2 - f);
                 for (VocabPlan.ModelRow mr : rows) {
-                    add(rowOf(s, mr, rowElems), sum);
+                    add(rowOf(s, mr, rowElems, kernels), sum);
                 }
                 store(sum, rows.isEmpty() ? 1 : rows.size(), buf, slotElems, t);
             }
@@ -112,7 +119,7 @@ final class VocabRows {
     }
 
     /** Row {@code mr.row()} of the same tensor in model {@code mr.model()} (its adapter applied, if any), widened. */
-    private static double[] rowOf(TensorSource s, VocabPlan.ModelRow mr, long rowElems) {
+    private static double[] rowOf(TensorSource s, VocabPlan.ModelRow mr, long rowElems, Kernels kernels) {
         Checkpoint c = s.vocab().checkpoints().get(mr.model());
         String name = s.info().name();
         TensorInfo ti = c.tensor(name);
@@ -122,7 +129,9 @@ final class VocabRows {
         }
         double[] row = new double[Math.toIntExact(rowElems)];
         MemorySegment bytes = MemorySegment.ofArray(new long[Math.toIntExact((rowElems * ti.dtype().size() + 7) / 8)]);
-        s.vocab().rows(mr.model(), name).read(mr.row(), 1, bytes, 0);
+        try (AdaptedRows rows = s.vocab().rows(mr.model(), name, kernels)) {
+            rows.read(mr.row(), 1, bytes, 0);
+        }
         Widen.toDoubles(bytes, ti.dtype(), 0, row.length, row);
         return row;
     }

@@ -212,6 +212,12 @@ public final class JavaKernels implements Kernels {
     }
 
     @Override
+    public void loraRows(Operand w, MemorySegment left, MemorySegment right, int rank, long columns, int count,
+                         double scaling, Operand out) {
+        LoraKernels.rows(w, left, right, rank, columns, count, scaling, out);
+    }
+
+    @Override
     public long firstNonFinite(Operand data, long n) {
         return NonFinite.first(data.segment(), data.type(), n);
     }

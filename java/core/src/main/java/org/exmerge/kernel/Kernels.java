@@ -1,5 +1,6 @@
 package org.exmerge.kernel;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Map;
 
 /**
@@ -185,6 +186,25 @@ public interface Kernels {
 
     /** arcee_fusion's {@code b + (importance ≥ threshold ? τ : +0)} for elements {@code [start, start + n)}. */
     void fusionMerge(FusionOp op, Operand x, Operand base, Operand out, long start, long n);
+
+    /**
+     * numerics §12's low-rank LoRA delta on {@code count} rows of {@code columns} elements: row r of
+     * {@code out} is {@code narrow(widen(w[r][j]) + s·d[j])} with
+     * {@code d[j] = Σ_k left[r·rank + k]·right[k·columns + j]} summed in float64 from +0 in k order,
+     * each product rounded and then added (no fma), then {@code t = s·d[j]} rounded and added to the
+     * widened weight; the result is rounded once to {@code out}'s type as
+     * {@link org.exmerge.numeric.Narrow#store} rounds it. {@code left} holds {@code count × rank} and
+     * {@code right} {@code rank × columns} float64 values in native byte order (the caller widens the
+     * factors once; {@code right} is read only, so threads may share it). {@code w} and {@code out}
+     * start at the first row and may have different float types; {@code out} may not overlap the
+     * other arguments. Every element is worked out on its own, so the rows may be cut into calls
+     * any way.
+     *
+     * @throws IllegalArgumentException for a negative rank, column or row count, or a non-float type
+     * @throws IndexOutOfBoundsException when a segment is too short for what the call reads or writes
+     */
+    void loraRows(Operand w, MemorySegment left, MemorySegment right, int rank, long columns, int count, double scaling,
+                  Operand out);
 
     /**
      * The engine's check of an output chunk: the index of the first non-finite element (an infinity

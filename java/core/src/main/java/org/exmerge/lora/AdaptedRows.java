@@ -1,10 +1,12 @@
 package org.exmerge.lora;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.util.Arrays;
 import org.exmerge.format.Checkpoint;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorInfo;
+import org.exmerge.kernel.Kernels;
+import org.exmerge.kernel.LoraKernels;
 import org.exmerge.kernel.Operand;
 import org.exmerge.numeric.Narrow;
 import org.exmerge.numeric.Widen;
@@ -15,12 +17,12 @@ import org.exmerge.numeric.Widen;
  * are its elements). Rows come out in the model's dtype. Every element is worked out on its own, so
  * reading a tensor in blocks of rows on any number of threads gives the bytes of reading it whole.
  *
- * <p>For a low-rank delta, row i is {@code v = w + s·d} with {@code d[j] = Σ_k L[i][k]·R[k][j]} summed
- * in float64 from +0 in k order: L is B and R is A, or, transposed, L is Aᵀ and R is Bᵀ. R is widened
- * once ({@code rank × columns} doubles); the loop over j inside the loop over k streams it row by row.
- * One instance is used by one thread at a time.
+ * <p>For a low-rank delta, row i is {@code v = w + s·d} with {@code d[j] = Σ_k L[i][k]·R[k][j]}: L is B
+ * and R is A, or, transposed, L is Aᵀ and R is Bᵀ. R is widened once, into native memory, and a read
+ * widens its rows of L and hands the arithmetic to the run's {@link Kernels#loraRows}. One instance
+ * is used by the thread that made it, and closed by it (which frees R).
  */
-public final class AdaptedRows {
+public final class AdaptedRows implements AutoCloseable {
     private final DType type;
     private final MemorySegment values;
     private final DType valueType;
@@ -29,14 +31,17 @@ public final class AdaptedRows {
     private final TensorEdit.Delta delta;
     private final MemorySegment left;
     private final DType leftType;
-    private final double[][] right;
+    private final Kernels kernels;
+    private final Arena arena;
+    private final MemorySegment right;
     private final double[] w;
-    private final double[] d;
-    private final double[] l;
     private final double[] one = new double[1];
+    private MemorySegment leftRows = MemorySegment.NULL;
+    private double[] leftScratch = new double[0];
 
-    private AdaptedRows(Checkpoint model, TensorInfo tensor, TensorEdit edit) {
+    private AdaptedRows(Checkpoint model, TensorInfo tensor, TensorEdit edit, Kernels kernels) {
         this.type = tensor.dtype();
+        this.kernels = kernels;
         this.rows = tensor.rank() == 0 ? 1 : tensor.dim(0);
         long cols = 1;
         for (int i = 1; i < tensor.rank(); i++) {
@@ -52,7 +57,6 @@ public final class AdaptedRows {
             this.valueType = type;
         }
         this.delta = edit == null ? null : edit.delta();
-        this.w = new double[columns];
         switch (delta) {
             case TensorEdit.LowRank lr -> {
                 TensorInfo a = adapter.tensor(lr.a());
@@ -60,47 +64,50 @@ public final class AdaptedRows {
                 MemorySegment as = adapter.data(lr.a());
                 MemorySegment bs = adapter.data(lr.b());
                 int rank = lr.rank();
-                right = new double[rank][columns];
+                double[] r = new double[Math.multiplyExact(columns, rank)];
                 if (lr.transposed()) {
-                    double[] all = new double[Math.multiplyExact(columns, rank)];
+                    double[] all = new double[r.length];
                     Widen.toDoubles(bs, b.dtype(), 0, all.length, all); // B: [columns × rank]
                     for (int k = 0; k < rank; k++) {
                         for (int j = 0; j < columns; j++) {
-                            right[k][j] = all[j * rank + k];
+                            r[k * columns + j] = all[j * rank + k];
                         }
                     }
                     left = as; // A: [rank × rows]
                     leftType = a.dtype();
                 } else {
-                    for (int k = 0; k < rank; k++) {
-                        Widen.toDoubles(as, a.dtype(), (long) k * columns, columns, right[k]); // A: [rank × columns]
-                    }
+                    Widen.toDoubles(as, a.dtype(), 0, r.length, r); // A: [rank × columns]
                     left = bs; // B: [rows × rank]
                     leftType = b.dtype();
                 }
-                d = new double[columns];
-                l = new double[rank];
+                arena = Arena.ofConfined();
+                right = arena.allocate((long) r.length * 8, 64);
+                MemorySegment.copy(r, 0, right, LoraKernels.FACTOR, 0, r.length);
+                w = null;
             }
             case TensorEdit.Bias bias -> {
                 left = adapter.data(bias.b());
                 leftType = adapter.tensor(bias.b()).dtype();
+                arena = null;
                 right = null;
-                d = null;
-                l = null;
+                w = new double[columns];
             }
             case null -> {
                 left = null;
                 leftType = null;
+                arena = null;
                 right = null;
-                d = null;
-                l = null;
+                w = new double[columns];
             }
         }
     }
 
-    /** The rows of {@code model}'s tensor {@code name} with {@code edit} applied (null: as stored). */
-    public static AdaptedRows of(Checkpoint model, String name, TensorEdit edit) {
-        return new AdaptedRows(model, model.tensor(name), edit);
+    /**
+     * The rows of {@code model}'s tensor {@code name} with {@code edit} applied (null: as stored), a
+     * low-rank delta worked out by {@code kernels}.
+     */
+    public static AdaptedRows of(Checkpoint model, String name, TensorEdit edit, Kernels kernels) {
+        return new AdaptedRows(model, model.tensor(name), edit, kernels);
     }
 
     public long rows() {
@@ -118,69 +125,48 @@ public final class AdaptedRows {
             MemorySegment.copy(values, first * rowBytes, dst, at, count * rowBytes);
             return;
         }
+        if (delta instanceof TensorEdit.LowRank lr) {
+            long valueRow = (long) columns * valueType.size();
+            kernels.loraRows(new Operand(values.asSlice(first * valueRow, count * valueRow), valueType),
+                    leftRows(first, count, lr), right, lr.rank(), columns, count, lr.scaling(),
+                    new Operand(dst.asSlice(at, count * rowBytes), type));
+            return;
+        }
         for (int i = 0; i < count; i++) {
             long row = first + i;
             Widen.toDoubles(values, valueType, row * columns, columns, w);
-            switch (delta) {
-                case TensorEdit.LowRank lr -> {
-                    leftRow(row, lr);
-                    double[] sum = d;
-                    int n = columns;
-                    Arrays.fill(sum, 0.0);
-                    int k = 0;
-                    for (; k + 3 < l.length; k += 4) { // four k at a time: the same adds in the same order, a quarter of the passes over sum
-                        double l0 = l[k];
-                        double l1 = l[k + 1];
-                        double l2 = l[k + 2];
-                        double l3 = l[k + 3];
-                        double[] r0 = right[k];
-                        double[] r1 = right[k + 1];
-                        double[] r2 = right[k + 2];
-                        double[] r3 = right[k + 3];
-                        for (int j = 0; j < n; j++) {
-                            double x = sum[j];
-                            x += l0 * r0[j];
-                            x += l1 * r1[j];
-                            x += l2 * r2[j];
-                            x += l3 * r3[j];
-                            sum[j] = x;
-                        }
-                    }
-                    for (; k < l.length; k++) {
-                        double lk = l[k];
-                        double[] rk = right[k];
-                        for (int j = 0; j < n; j++) {
-                            sum[j] += lk * rk[j];
-                        }
-                    }
-                    double s = lr.scaling();
-                    double[] v = w;
-                    for (int j = 0; j < n; j++) {
-                        v[j] += s * sum[j];
-                    }
+            if (delta instanceof TensorEdit.Bias bias) {
+                for (int j = 0; j < columns; j++) {
+                    Widen.toDoubles(left, leftType, row * columns + j, 1, one);
+                    w[j] += bias.scaling() * one[0];
                 }
-                case TensorEdit.Bias bias -> {
-                    for (int j = 0; j < columns; j++) {
-                        Widen.toDoubles(left, leftType, row * columns + j, 1, one);
-                        w[j] += bias.scaling() * one[0];
-                    }
-                }
-                case null -> { }
             }
             Narrow.store(w, columns, type, dst, at + i * rowBytes);
         }
     }
 
-    /** L[row][0 .. rank-1]: B's row, or A's column when transposed. */
-    private void leftRow(long row, TensorEdit.LowRank lr) {
+    /** L[first .. first+count-1][0 .. rank-1] widened, in native memory: B's rows, or A's columns when transposed. */
+    private MemorySegment leftRows(long first, int count, TensorEdit.LowRank lr) {
+        int rank = lr.rank();
+        int n = Math.multiplyExact(count, rank);
+        if (leftScratch.length < n) {
+            leftScratch = new double[n];
+            leftRows = arena.allocate((long) n * 8, 64); // the old block stays with the arena until close
+        }
+        double[] l = leftScratch;
         if (!lr.transposed()) {
-            Widen.toDoubles(left, leftType, row * l.length, l.length, l);
-            return;
+            Widen.toDoubles(left, leftType, first * rank, n, l);
+        } else {
+            double[] run = new double[count];
+            for (int k = 0; k < rank; k++) {
+                Widen.toDoubles(left, leftType, k * rows + first, count, run);
+                for (int i = 0; i < count; i++) {
+                    l[i * rank + k] = run[i];
+                }
+            }
         }
-        for (int k = 0; k < l.length; k++) {
-            Widen.toDoubles(left, leftType, k * rows + row, 1, one);
-            l[k] = one[0];
-        }
+        MemorySegment.copy(l, 0, leftRows, LoraKernels.FACTOR, 0, n);
+        return leftRows;
     }
 
     /** Drops the resident pages of the rows read from the model's (or the replacement's) mapped file. */
@@ -192,5 +178,13 @@ public final class AdaptedRows {
     /** {@link #release} for every row. */
     public void releaseAll() {
         release(0, rows);
+    }
+
+    /** Frees the widened factors. */
+    @Override
+    public void close() {
+        if (arena != null) {
+            arena.close();
+        }
     }
 }

@@ -15,6 +15,8 @@ import org.exmerge.format.Checkpoint;
 import org.exmerge.format.DType;
 import org.exmerge.format.ShardWriter;
 import org.exmerge.format.TensorSpec;
+import org.exmerge.kernel.JavaKernels;
+import org.exmerge.kernel.Kernels;
 import org.exmerge.testing.LoraAdapters;
 import org.exmerge.testing.TestModels;
 import org.exmerge.testing.TestModels.T;
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AdaptedRowsTest {
     private static final ValueLayout.OfDouble F64 = ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final String W = "model.layers.0.self_attn.q_proj";
+    private static final Kernels SPEC = new JavaKernels();
 
     @TempDir
     Path dir;
@@ -64,8 +67,8 @@ class AdaptedRowsTest {
         LoraAdapters.write(dir.resolve("a"), "\"r\": 4, \"lora_alpha\": 0.3",
                 new T(W + ".lora_A.weight", DType.F32, new long[] {r, cols}, a),
                 new T(W + ".lora_B.weight", DType.F32, new long[] {rows, r}, b));
-        try (Checkpoint m = Checkpoint.open(dir.resolve("m")); LoraAdapter ad = LoraAdapter.open(dir.resolve("a"), m, "m+a")) {
-            AdaptedRows rowsOf = AdaptedRows.of(m, W + ".weight", ad.edit(W + ".weight"));
+        try (Checkpoint m = Checkpoint.open(dir.resolve("m")); LoraAdapter ad = LoraAdapter.open(dir.resolve("a"), m, "m+a");
+             AdaptedRows rowsOf = AdaptedRows.of(m, W + ".weight", ad.edit(W + ".weight"), SPEC)) {
             MemorySegment whole = MemorySegment.ofArray(new double[rows * cols]);
             rowsOf.read(0, rows, whole, 0);
             double s = 0.3 / 4;
@@ -83,8 +86,11 @@ class AdaptedRowsTest {
             assertThat(whole.getAtIndex(F64, 0)).isEqualTo(w[0] + s * 1.0);
             // Blocks of rows, in any order, give the same bytes.
             MemorySegment blocks = MemorySegment.ofArray(new double[rows * cols]);
-            AdaptedRows.of(m, W + ".weight", ad.edit(W + ".weight")).read(2, 1, blocks, 2L * cols * 8);
-            AdaptedRows.of(m, W + ".weight", ad.edit(W + ".weight")).read(0, 2, blocks, 0);
+            try (AdaptedRows late = AdaptedRows.of(m, W + ".weight", ad.edit(W + ".weight"), SPEC);
+                 AdaptedRows early = AdaptedRows.of(m, W + ".weight", ad.edit(W + ".weight"), SPEC)) {
+                late.read(2, 1, blocks, 2L * cols * 8);
+                early.read(0, 2, blocks, 0);
+            }
             assertThat(blocks.toArray(ValueLayout.JAVA_BYTE)).isEqualTo(whole.toArray(ValueLayout.JAVA_BYTE));
         }
     }
@@ -94,7 +100,9 @@ class AdaptedRowsTest {
         TestModels.write(dir.resolve("m"), new T("x", DType.BF16, new long[] {2, 3}, TestModels.random(1, 6, 1f)));
         try (Checkpoint m = Checkpoint.open(dir.resolve("m"))) {
             MemorySegment out = MemorySegment.ofArray(new byte[12]);
-            AdaptedRows.of(m, "x", null).read(0, 2, out, 0);
+            try (AdaptedRows x = AdaptedRows.of(m, "x", null, SPEC)) {
+                x.read(0, 2, out, 0);
+            }
             assertThat(out.toArray(ValueLayout.JAVA_BYTE)).isEqualTo(m.data("x").toArray(ValueLayout.JAVA_BYTE));
         }
     }

@@ -313,6 +313,12 @@ public final class InputChanges {
             }
 
             @Override
+            public void loraRows(Operand w, java.lang.foreign.MemorySegment left, java.lang.foreign.MemorySegment right,
+                                 int rank, long columns, int count, double scaling, Operand out) {
+                k.loraRows(w, left, right, rank, columns, count, scaling, out);
+            }
+
+            @Override
             public long firstNonFinite(Operand data, long n) {
                 return k.firstNonFinite(data, n);
             }

@@ -32,7 +32,8 @@ public final class CudaKernels implements Kernels {
     public static final String DECLARED_FALLBACKS = "any op with more than " + CudaKernels.MAX_MODELS
             + " inputs; linear, linearPerVector, convert and nearswap narrowing F64 to a 16- or 8-bit type (the spec refuses);"
             + " tauHistogram and tauBand without a base or with an F64 operand, sparseMerge, sparseNorms, keptCounts and the sce and"
-            + " arcee_fusion ops with an F64 operand or arguments the spec refuses (it reports them)";
+            + " arcee_fusion ops with an F64 operand or arguments the spec refuses (it reports them); loraRows always"
+            + " (on the host: the native kernels where they load)";
     static final int MAX_MODELS = 16;
     private static final Kernels JAVA = new JavaKernels();
 
@@ -352,6 +353,17 @@ public final class CudaKernels implements Kernels {
     /** A type float64 results may not be narrowed to (the spec refuses: it would round twice). */
     private static boolean narrow(Operand out) {
         return out.type() != DType.F64 && out.type() != DType.F32;
+    }
+
+    /**
+     * On the host, counted as a fallback: the native kernels where they load, else the spec. A LoRA
+     * delta is worked out once per adapted tensor before the merge; a device copy would cost more
+     * transfers than its work (rank multiply-adds per element).
+     */
+    @Override
+    public void loraRows(Operand w, MemorySegment left, MemorySegment right, int rank, long columns, int count,
+                         double scaling, Operand out) {
+        spec("loraRows", () -> Host.KERNELS.loraRows(w, left, right, rank, columns, count, scaling, out));
     }
 
     /**

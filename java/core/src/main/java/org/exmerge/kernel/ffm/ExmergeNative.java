@@ -1,6 +1,7 @@
 package org.exmerge.kernel.ffm;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -39,7 +40,7 @@ import java.util.List;
  */
 public final class ExmergeNative {
     // ---- #define constants of exmerge.h ----
-    public static final int MK_ABI_VERSION = 10;
+    public static final int MK_ABI_VERSION = 11;
 
     public static final int MK_OK = 0;
     public static final int MK_E_NULL = -1;
@@ -387,6 +388,21 @@ public final class ExmergeNative {
         public static final MethodHandle mk_fusion_merge = bind("mk_fusion_merge", FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG, JAVA_LONG,
                 JAVA_FLOAT, JAVA_LONG), CHUNK);
+    }
+
+    /**
+     * Numerics §12's LoRA delta (org.exmerge.kernel.LoraKernels): linked on first use, and not critical: one
+     * call works out a block of up to 4 MB of rows, milliseconds a safepoint should not wait for.
+     */
+    public static final class LoraRows {
+        private LoraRows() {}
+
+        /**
+         * int32_t mk_lora_rows(const void *w, int32_t w_type, const double *left, const double *right, int32_t rank,
+         *                      int64_t columns, int64_t count, double scaling, void *out, int32_t out_type);
+         */
+        public static final MethodHandle mk_lora_rows = bind("mk_lora_rows", FunctionDescriptor.of(JAVA_INT,
+                ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_DOUBLE, ADDRESS, JAVA_INT), NONE);
     }
 
     /** The engine's output check (org.exmerge.kernel.NonFinite): linked on first use. */

@@ -21,7 +21,7 @@ import org.exmerge.kernel.VectorSpan;
  * The native backend: the kernels of numerics §2–§5 in C (AVX-512, AVX2 or scalar, chosen at load),
  * bit for bit the bytes {@link JavaKernels} writes. The ops live by family in {@code NativeLinear}
  * (§2), {@code NativePairSums} (§4), {@code NativeSparse} (§3), {@code NativeNearSwap},
- * {@code NativeSce} and {@code NativeFusion}; this class is their one face.
+ * {@code NativeSce}, {@code NativeFusion} and {@code NativeLora}; this class is their one face.
  *
  * <p>Declared fallback ({@code DECLARED_FALLBACKS}): whatever the C library does not do goes to the
  * Java spec, and each such call is counted in {@link #fallbacks()} under the op's name, so doctor
@@ -42,7 +42,7 @@ public final class NativeKernels implements Kernels {
     static final String DECLARED_FALLBACKS = "linear, linearPerVector, convert, pairSums, nearswap, sparseMerge,"
             + " sparseNorms and keptCounts with an F64 or F8 operand; tauHistogram and tauBand without a base or with an F64 or F8"
             + " operand"
-            + "; sceHistogram, sceSquares, sceMerge, fusionHistogram and fusionMerge with an F64 or F8 operand";
+            + "; sceHistogram, sceSquares, sceMerge, fusionHistogram, fusionMerge and loraRows with an F64 or F8 operand";
     private static final NativeKernels INSTANCE = new NativeKernels();
 
     private NativeKernels() {}
@@ -233,6 +233,14 @@ public final class NativeKernels implements Kernels {
             FALLBACKS.count("fusionMerge");
             JAVA.fusionMerge(op, x, base, out, start, n); // F64/F8, or the spec's error
         }
+    }
+
+    // ---- numerics §12's LoRA delta (the spec is kernel.LoraKernels) ----
+
+    @Override
+    public void loraRows(Operand w, MemorySegment left, MemorySegment right, int rank, long columns, int count,
+                         double scaling, Operand out) {
+        NativeLora.rows(w, left, right, rank, columns, count, scaling, out);
     }
 
     // ---- the engine's output check (the spec is kernel.NonFinite) ----

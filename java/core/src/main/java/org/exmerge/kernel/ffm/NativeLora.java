@@ -1,0 +1,47 @@
+package org.exmerge.kernel.ffm;
+
+import static org.exmerge.kernel.ffm.NativeKernels.FALLBACKS;
+import static org.exmerge.kernel.ffm.NativeKernels.JAVA;
+import static org.exmerge.kernel.ffm.NativeKernels.code;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import org.exmerge.kernel.LoraKernels;
+import org.exmerge.kernel.Operand;
+
+/** {@link NativeKernels}' numerics §12 op: the LoRA delta on rows, on {@code mk_lora_rows}. */
+final class NativeLora {
+    private NativeLora() {}
+
+    static void rows(Operand w, MemorySegment left, MemorySegment right, int rank, long columns, int count, double scaling,
+                     Operand out) {
+        LoraKernels.check(w, left, right, rank, columns, count, out);
+        if (code(w.type()) == 0 || code(out.type()) == 0) {
+            FALLBACKS.count("loraRows");
+            JAVA.loraRows(w, left, right, rank, columns, count, scaling, out); // F64 or F8
+            return;
+        }
+        long n = columns * count;
+        if (n == 0) {
+            return;
+        }
+        long wBytes = Staging.span(w, n, "w");
+        long outBytes = Staging.span(out, n, "output");
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ws = Staging.in(w.segment(), wBytes, arena);
+            MemorySegment l = Staging.in(left, (long) count * rank * 8, arena);
+            MemorySegment r = Staging.in(right, columns * rank * 8, arena);
+            MemorySegment o = Staging.out(out.segment(), outBytes, arena);
+            int status;
+            try {
+                status = (int) ExmergeNative.LoraRows.mk_lora_rows.invokeExact(ws, code(w.type()), l, r, rank, columns,
+                        (long) count, scaling, o, code(out.type()));
+            } catch (Throwable t) {
+                throw ExmergeNative.rethrow(t);
+            }
+            NativeException.check(status, "mk_lora_rows", count + " rows of " + columns + ", rank " + rank + ", "
+                    + w.type() + " to " + out.type());
+            Staging.back(o, out.segment(), outBytes);
+        }
+    }
+}
