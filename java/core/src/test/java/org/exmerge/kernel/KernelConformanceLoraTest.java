@@ -42,7 +42,12 @@ class KernelConformanceLoraTest {
                         int columns, int count, double s) {}
 
     private static MemorySegment segment(Arena arena, double[] v) {
-        MemorySegment s = arena.allocate(Math.max(1, v.length * 8L), 64).asSlice(0, v.length * 8L);
+        return segment(arena, v, 0);
+    }
+
+    /** {@code v} in native memory from byte {@code offset} of a 64-byte aligned block. */
+    private static MemorySegment segment(Arena arena, double[] v, int offset) {
+        MemorySegment s = arena.allocate(v.length * 8L + offset + 1, 64).asSlice(offset, v.length * 8L);
         MemorySegment.copy(v, 0, s, F64, 0, v.length);
         return s;
     }
@@ -79,8 +84,10 @@ class KernelConformanceLoraTest {
         }
         double s = SCALINGS[r.nextInt(SCALINGS.length - (special == 0 ? 1 : 0))];
         Operand w = TestBits.fill(arena, wType, count * columns, offset, seed * 31 + 1);
-        return new Case(String.format("%s seed %d rank %d columns %d rows %d s %s", label, seed, rank, columns, count, s), w,
-                left, right, segment(arena, left), segment(arena, right), rank, columns, count, s);
+        int factorOffset = seed % 5 == 0 ? 4 : 0; // misaligned factors now and then
+        return new Case(String.format("%s seed %d rank %d columns %d rows %d s %s factors at +%d", label, seed, rank, columns,
+                count, s, factorOffset), w, left, right, segment(arena, left, factorOffset), segment(arena, right, factorOffset),
+                rank, columns, count, s);
     }
 
     /** Runs {@code c} on the target into {@code outType} and checks every element and the bytes around against the oracle. */

@@ -29,8 +29,8 @@ final class NativeLora {
         long outBytes = Staging.span(out, n, "output");
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ws = Staging.in(w.segment(), wBytes, arena);
-            MemorySegment l = Staging.in(left, (long) count * rank * 8, arena);
-            MemorySegment r = Staging.in(right, columns * rank * 8, arena);
+            MemorySegment l = factor(left, (long) count * rank * 8, arena);
+            MemorySegment r = factor(right, columns * rank * 8, arena);
             MemorySegment o = Staging.out(out.segment(), outBytes, arena);
             int status;
             try {
@@ -43,5 +43,15 @@ final class NativeLora {
                     + w.type() + " to " + out.type());
             Staging.back(o, out.segment(), outBytes);
         }
+    }
+
+    /** A factor for C's {@code const double *}: itself when native and 8-byte aligned (the engine's always are), else a copy. */
+    private static MemorySegment factor(MemorySegment s, long bytes, Arena arena) {
+        if (s.isNative() && s.address() % 8 == 0) {
+            return s;
+        }
+        MemorySegment copy = arena.allocate(Math.max(1, bytes), 64);
+        MemorySegment.copy(s, 0, copy, 0, bytes);
+        return copy;
     }
 }
