@@ -43,6 +43,7 @@ public final class TestModels {
         MemorySegment s = MemorySegment.ofArray(new byte[v.length * type.size()]);
         for (int i = 0; i < v.length; i++) {
             switch (type) {
+                case F64 -> s.set(ValueLayout.JAVA_DOUBLE_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 8L * i, v[i]);
                 case F32 -> s.set(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 4L * i, v[i]);
                 case BF16 -> s.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 2L * i, Bf16.fromFloat(v[i]));
                 case F16 -> s.set(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 2L * i, F16.fromFloat(v[i]));
