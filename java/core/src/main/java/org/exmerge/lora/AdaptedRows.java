@@ -81,7 +81,12 @@ public final class AdaptedRows implements AutoCloseable {
                     leftType = b.dtype();
                 }
                 arena = Arena.ofConfined();
-                right = arena.allocate((long) r.length * 8, 64);
+                try {
+                    right = arena.allocate((long) r.length * 8, 64);
+                } catch (RuntimeException | Error e) {
+                    arena.close();
+                    throw e;
+                }
                 MemorySegment.copy(r, 0, right, LoraKernels.FACTOR, 0, r.length);
                 w = null;
             }
