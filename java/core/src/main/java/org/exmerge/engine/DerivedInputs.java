@@ -31,8 +31,9 @@ import org.exmerge.tokenizer.VocabPlan;
 /**
  * The input tensors a run works out from a model's own before the merge, which then reads them as
  * that model's tensors: token-indexed tensors reordered into the output vocabulary ({@link VocabPlan},
- * {@link VocabRows}) and tensors a LoRA adapter changes ({@link AdaptedRows}); every other tensor is
- * read in place. The copies are held in memory when they fit in what the run's memory budget leaves
+ * {@link VocabRows}) and tensors a LoRA adapter changes ({@link AdaptedRows}) that a model pass reads
+ * before any tensor is bound (every other adapted tensor is worked out as it is bound, {@link
+ * AdaptedCopies}); every other tensor is read in place. The copies are held in memory when they fit in what the run's memory budget leaves
  * spare; otherwise they are written to one scratch safetensors file per model in a locked temporary
  * sibling of the output (as the output's own temporary directory is, so a run that dies leaves
  * nothing the next run does not remove), read back through the page cache and deleted when the run
@@ -74,7 +75,7 @@ final class DerivedInputs implements AutoCloseable {
         Map<String, TensorSource> replaced = new HashMap<>();
         for (PlannedTensor t : plan.tensors()) {
             for (TensorSource s : sources(t)) {
-                if (s.derived() && !replaced.containsKey(key(s))) {
+                if (s.derived() && !AdaptedCopies.atBind(s, t) && !replaced.containsKey(key(s))) {
                     TensorSource view = s.edit() == null ? prefixView(s) : null;
                     if (view != null) {
                         replaced.put(key(s), view);

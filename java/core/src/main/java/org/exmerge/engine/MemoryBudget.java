@@ -28,7 +28,10 @@ import org.exmerge.text.Plain;
  *       ahead lets a pass run while the previous tensor's pass still holds its pages; a run does
  *       so only where the budget holds both ({@link Fit#bindAhead}). A model pass (before any
  *       chunk) holds per worker the state and the input pages of one piece, and one running
- *       total, as the pass declares them (see {@link org.exmerge.method.ModelPass}).
+ *       total, as the pass declares them (see {@link org.exmerge.method.ModelPass});
+ *   <li>a LoRA-adapted input is worked out whole when its tensor is bound and held until the
+ *       tensor is written ({@link AdaptedCopies}): counted as that tensor's pass, with its
+ *       neighbour's when binding ahead.
  * </ul>
  *
  * The JVM itself (code, heap for the plan) comes on top; it does not grow with threads or model size.
@@ -57,7 +60,8 @@ public final class MemoryBudget {
      *
      * @param inputPerOutputByte largest, over tensors, of the distinct inputs' element bytes per output element byte
      * @param rangesPerChunk largest number of distinct input ranges one chunk reads
-     * @param passBytes largest whole-tensor pass: a tensor's distinct input bytes, for tensors read at bind time
+     * @param passBytes largest whole-tensor pass: a tensor's distinct input bytes, for tensors read at bind time,
+     *                  plus the copies of its adapted inputs worked out at bind ({@link AdaptedCopies})
      *                  (and a model pass's running total, for tensors whose plan waits for one)
      * @param passTensor the tensor behind {@code passBytes} (null when none)
      * @param passHeapPerThread what each worker holds during a pass (histograms; a model pass's piece state and input)

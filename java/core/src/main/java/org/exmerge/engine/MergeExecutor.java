@@ -93,12 +93,15 @@ public final class MergeExecutor {
         Map<Integer, MemorySegment[]> bound = new ConcurrentHashMap<>();
         // One pool for the whole run: model passes first (before any output exists, so a pass's
         // error leaves nothing behind), then bind-time passes and chunks.
-        try (Workers workers = new Workers(run.threads())) {
+        try (Workers workers = new Workers(run.threads()); AdaptedCopies copies = new AdaptedCopies()) {
             List<TensorPlan> plans = ModelPassRunner.resolve(plan.tensors(), kernels, workers, cancel);
             Map<String, String> metadata = withRunMetadata(plan.metadata(), plans, plan.seed());
-            return OutputRun.write(out, specs, (i, parallel) -> bind(plan.tensors().get(i), plans.get(i), kernels, plan.seed(), bound, i,
-                            parallel, run.allowNonfinite()),
-                    i -> release(bound.remove(i)), metadata,
+            return OutputRun.write(out, specs, (i, parallel) -> bind(copies.bind(plan.tensors().get(i), i, parallel), plans.get(i),
+                            kernels, plan.seed(), bound, i, parallel, run.allowNonfinite()),
+                    i -> {
+                        release(bound.remove(i));
+                        copies.release(i);
+                    }, metadata,
                     dir -> {
                         AuxFiles.copy(plan.configSource(), plan.tokenizerSource(), dir, dtype, plan.layerCount(), plan.vocab());
                         if (plan.chatTemplate() != null) {
@@ -151,18 +154,24 @@ public final class MergeExecutor {
             long perElement = distinctElementBytes(t);
             ratio = Math.max(ratio, (double) perElement / t.type().size());
             ranges = Math.max(ranges, distinct.length);
+            long copies = AdaptedCopies.bytes(t);
             if (!t.plan().readsAtBind()) {
-                before = 0;
+                if (copies > 0 && copies > pass) {
+                    pass = copies;
+                    passTensor = t.name();
+                }
+                ahead = Math.max(ahead, before + copies);
+                before = copies;
                 continue;
             }
-            long held = bytes;
+            long held = bytes + copies;
             long heap = MemoryBudget.HISTOGRAM_BYTES;
             if (t.plan() instanceof PassPlan<?> pp) {
                 ModelPass<?> mp = pp.pass();
                 long pieceBytes = Math.min(mp.pieceElements(), t.elements())
                         * ModelPassRunner.Ranges.readBy(t, mp).bytesPerElement();
                 heap = Math.max(heap, mp.stateBytes() + pieceBytes);
-                held = bytes + mp.stateBytes();
+                held = bytes + copies + mp.stateBytes();
             }
             if (held > pass) {
                 pass = held;
@@ -170,7 +179,7 @@ public final class MergeExecutor {
             }
             ahead = Math.max(ahead, before + held);
             passHeap = Math.max(passHeap, heap);
-            before = bytes;
+            before = bytes + copies;
         }
         return new MemoryBudget.Demand(ratio, ranges, pass, passTensor, passHeap, ahead);
     }
@@ -189,21 +198,21 @@ public final class MergeExecutor {
         Map<Object, MemorySegment> byAddress = new LinkedHashMap<>();
         for (TensorSource s : sources(t)) {
             MemorySegment seg = segmentOf(s);
-            byAddress.merge(rangeKey(s, seg), seg, (a, b) -> a.byteSize() >= b.byteSize() ? a : b);
+            byAddress.merge(rangeKey(s), seg, (a, b) -> a.byteSize() >= b.byteSize() ? a : b);
         }
         return byAddress.values().toArray(MemorySegment[]::new);
     }
 
     /** Inputs read in place share a range by address; a derived input is a copy of its own (a model and its adapted self are two). */
-    private static Object rangeKey(TensorSource s, MemorySegment seg) {
-        return s.derived() ? s.model() + "\0" + s.info().name() : seg.address();
+    static Object rangeKey(TensorSource s) {
+        return s.derived() ? s.model() + "\0" + s.info().name() : segmentOf(s).address();
     }
 
     /**
      * The source's mapped bytes; before a run has derived an input ({@link DerivedInputs}), the model's
      * own tensor, which stands in for its copy (the same size, or a few rows apart) in the memory estimate.
      */
-    private static MemorySegment segmentOf(TensorSource s) {
+    static MemorySegment segmentOf(TensorSource s) {
         return s.derived() ? s.checkpoint().data(s.info().name()) : s.operand().segment();
     }
 
@@ -211,7 +220,7 @@ public final class MergeExecutor {
     private static long distinctElementBytes(PlannedTensor t) {
         Map<Object, Integer> byAddress = new LinkedHashMap<>();
         for (TensorSource s : sources(t)) {
-            byAddress.put(rangeKey(s, segmentOf(s)), s.info().dtype().size());
+            byAddress.put(rangeKey(s), s.info().dtype().size());
         }
         long sum = 0;
         for (int size : byAddress.values()) {

@@ -151,21 +151,22 @@ final class ModelPassRunner {
     /** The distinct mapped ranges a pass reads of one tensor, with their element sizes. */
     record Ranges(MemorySegment[] segments, int[] elementBytes) {
 
+        /** Before the run has derived an input (the memory estimate), the model's own tensor stands in for its copy. */
         static Ranges readBy(PlannedTensor t, ModelPass<?> pass) {
-            Map<Long, TensorSource> byAddress = new LinkedHashMap<>();
+            Map<Object, TensorSource> byRange = new LinkedHashMap<>();
             if (t.base() != null && pass.reads(0)) {
-                byAddress.put(t.base().operand().segment().address(), t.base());
+                byRange.put(MergeExecutor.rangeKey(t.base()), t.base());
             }
             for (int i = 0; i < t.models().length; i++) {
                 if (pass.reads(i + 1)) {
-                    byAddress.putIfAbsent(t.models()[i].operand().segment().address(), t.models()[i]);
+                    byRange.putIfAbsent(MergeExecutor.rangeKey(t.models()[i]), t.models()[i]);
                 }
             }
-            MemorySegment[] segments = new MemorySegment[byAddress.size()];
-            int[] sizes = new int[byAddress.size()];
+            MemorySegment[] segments = new MemorySegment[byRange.size()];
+            int[] sizes = new int[byRange.size()];
             int k = 0;
-            for (TensorSource s : byAddress.values()) {
-                segments[k] = s.operand().segment();
+            for (TensorSource s : byRange.values()) {
+                segments[k] = MergeExecutor.segmentOf(s);
                 sizes[k++] = s.info().dtype().size();
             }
             return new Ranges(segments, sizes);
