@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.exmerge.format.TensorInfo;
+import org.exmerge.kernel.Kernels;
 import org.exmerge.lora.AdaptedRows;
 import org.exmerge.method.Parallel;
 import org.exmerge.method.PassPlan;
@@ -50,7 +51,7 @@ final class AdaptedCopies implements AutoCloseable {
      * {@code t} with each adapted input read from a copy worked out now (t itself when it has none);
      * the copies are held for {@code index} until {@link #release(int)}.
      */
-    PlannedTensor bind(PlannedTensor t, int index, Parallel parallel) {
+    PlannedTensor bind(PlannedTensor t, int index, Parallel parallel, Kernels kernels) {
         Map<String, TensorSource> adapted = adapted(t);
         if (adapted.isEmpty()) {
             return t;
@@ -64,7 +65,7 @@ final class AdaptedCopies implements AutoCloseable {
             Buffer b = take(info.byteSize());
             mine.add(b);
             MemorySegment copy = b.segment().asSlice(0, info.byteSize());
-            work(s, copy, parallel);
+            work(s, copy, parallel, kernels);
             copies.put(e.getKey(), new TensorSource(s.model(), s.checkpoint(),
                     new TensorInfo(info.name(), info.dtype(), info.shape(), 0, info.byteSize()), null, null, copy));
         }
@@ -91,7 +92,7 @@ final class AdaptedCopies implements AutoCloseable {
     }
 
     /** Rows in pieces of about {@link #PIECE_BYTES}; every element is computed on its own, so the bytes do not depend on the split. */
-    private static void work(TensorSource s, MemorySegment copy, Parallel parallel) {
+    private static void work(TensorSource s, MemorySegment copy, Parallel parallel, Kernels kernels) {
         TensorInfo info = s.info();
         long rows = info.rank() == 0 ? 1 : info.dim(0);
         long rowBytes = rows == 0 ? 0 : info.byteSize() / rows;
@@ -103,9 +104,10 @@ final class AdaptedCopies implements AutoCloseable {
             if (n <= 0) {
                 return;
             }
-            AdaptedRows a = AdaptedRows.of(s.checkpoint(), info.name(), s.edit());
-            a.read(first, n, copy, first * rowBytes);
-            a.release(first, n);
+            try (AdaptedRows a = AdaptedRows.of(s.checkpoint(), info.name(), s.edit(), kernels)) {
+                a.read(first, n, copy, first * rowBytes);
+                a.release(first, n);
+            }
         });
     }
 

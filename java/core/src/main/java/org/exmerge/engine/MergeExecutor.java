@@ -96,7 +96,7 @@ public final class MergeExecutor {
         try (Workers workers = new Workers(run.threads()); AdaptedCopies copies = new AdaptedCopies()) {
             List<TensorPlan> plans = ModelPassRunner.resolve(plan.tensors(), kernels, workers, cancel);
             Map<String, String> metadata = withRunMetadata(plan.metadata(), plans, plan.seed());
-            return OutputRun.write(out, specs, (i, parallel) -> bind(copies.bind(plan.tensors().get(i), i, parallel), plans.get(i),
+            return OutputRun.write(out, specs, (i, parallel) -> bind(copies.bind(plan.tensors().get(i), i, parallel, kernels), plans.get(i),
                             kernels, plan.seed(), bound, i, parallel, run.allowNonfinite()),
                     i -> {
                         release(bound.remove(i));

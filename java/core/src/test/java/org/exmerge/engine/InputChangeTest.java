@@ -9,16 +9,10 @@ import static org.exmerge.testing.InputChanges.file;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
-import java.util.List;
 import org.exmerge.error.ExmergeException;
 import org.exmerge.error.InputChangedException;
-import org.exmerge.format.DType;
 import org.exmerge.kernel.Backends;
 import org.exmerge.testing.InputChanges;
-import org.exmerge.testing.LoraAdapters;
-import org.exmerge.testing.TestModels;
-import org.exmerge.testing.TestModels.T;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -127,14 +121,9 @@ class InputChangeTest {
     /** sft1's tensors are LoRA-adapted, worked out as each is bound: the fault comes in that work, on a worker. */
     @Test
     void truncatedUnderAnAdaptedModelIsTheInputThatChanged() throws Exception {
-        List<T> factors = new ArrayList<>();
-        for (int t = 0; t < InputChanges.TENSORS; t++) {
-            factors.add(new T("model.layers." + t + ".lora_A.weight", DType.BF16, new long[] {2, 256}, TestModels.random(100 + t, 512, 0.1f)));
-            factors.add(new T("model.layers." + t + ".lora_B.weight", DType.BF16, new long[] {256, 2}, TestModels.random(200 + t, 512, 0.1f)));
-        }
-        LoraAdapters.write(dir.resolve("lora"), "\"r\": 2, \"lora_alpha\": 4", factors.toArray(T[]::new));
+        InputChanges.writeAdapter(dir);
         Path sft = file(dir, "sft1");
-        InputChangedException e = InputChanges.mergeFails(dir, EXME.replace("model: sft1", "model: sft1+lora"), "out", "java",
+        InputChangedException e = InputChanges.mergeFails(dir, InputChanges.EXME_ADAPTED, "out", "java",
                 InputChanges.at(1, () -> InputChanges.truncate(sft, 4096)));
         InputChanges.assertNames(e, sft);
         assertThat(e.kind().exitCode()).isEqualTo(3);

@@ -71,7 +71,22 @@ public final class InputChanges {
         parameters: {density: 0.2, scope: model}
         """;
 
+    /** {@link #EXME} with sft1 adapted by {@link #writeAdapter}'s adapter. */
+    public static final String EXME_ADAPTED = EXME.replace("model: sft1", "model: sft1+lora");
+
     private InputChanges() {}
+
+    /** {@code dir/lora}: a rank-2 LoRA adapter on every tensor of {@link #writeModels}' models. */
+    public static void writeAdapter(Path dir) throws IOException {
+        List<T> factors = new ArrayList<>();
+        for (int t = 0; t < TENSORS; t++) {
+            factors.add(new T("model.layers." + t + ".lora_A.weight", DType.BF16, new long[] {2, SHAPE[1]},
+                    TestModels.random(100 + t, (int) (2 * SHAPE[1]), 0.1f)));
+            factors.add(new T("model.layers." + t + ".lora_B.weight", DType.BF16, new long[] {SHAPE[0], 2},
+                    TestModels.random(200 + t, (int) (2 * SHAPE[0]), 0.1f)));
+        }
+        LoraAdapters.write(dir.resolve("lora"), "\"r\": 2, \"lora_alpha\": 4", factors.toArray(T[]::new));
+    }
 
     /** base, sft1 and sft2 under {@code dir}, every file the same size, last modified an hour ago. */
     public static void writeModels(Path dir) throws IOException {

@@ -52,6 +52,18 @@ class NativeInputChangeTest {
         assertThat(e.getCause()).isInstanceOf(NativeException.class);
     }
 
+    /** sft1's tensors are LoRA-adapted as each is bound: mk_lora_rows reads the truncated weights. */
+    @Test
+    void truncatedUnderAnAdaptedModelFaultsInTheKernel() throws Exception {
+        InputChanges.writeAdapter(dir);
+        Path sft = file(dir, "sft1");
+        InputChangedException e = InputChanges.mergeFails(dir, InputChanges.EXME_ADAPTED, "out", "native",
+                InputChanges.at(1, () -> InputChanges.truncate(sft, 4096)));
+        InputChanges.assertNames(e, sft);
+        assertThat(e.getCause()).as("the kernel's fault").isInstanceOfSatisfying(NativeException.class,
+                n -> assertThat(n.status()).isEqualTo(NativeException.Status.FAULT));
+    }
+
     @Test
     void truncatedDuringTheModelScopeSurvey() throws Exception {
         Path sft = file(dir, "sft2");
