@@ -25,6 +25,8 @@ import org.exmerge.method.PassPlan;
 final class AdaptedCopies implements AutoCloseable {
     /** The most bytes of an adapted tensor one piece works out. */
     private static final long PIECE_BYTES = 4L << 20;
+    /** Free buffers kept for reuse: a Llama layer's adapted weights come in three or four sizes. */
+    private static final int KEPT = 4;
 
     /** Buffers not in use, each in an arena of its own so that one can be freed alone. */
     private final List<Buffer> free = new ArrayList<>();
@@ -86,6 +88,7 @@ final class AdaptedCopies implements AutoCloseable {
                     mine.forEach(b -> b.arena().close());
                 } else {
                     free.addAll(mine);
+                    trim();
                 }
             }
         }
@@ -112,33 +115,33 @@ final class AdaptedCopies implements AutoCloseable {
     }
 
     /**
-     * The smallest free buffer of at least {@code bytes}; when none is, a new one, the largest free
-     * buffer being freed for it, so the pool never holds more buffers than were in use at once.
+     * The smallest free buffer of at least {@code bytes} and at most twice that (a large buffer
+     * lent to a small tensor would make the next large one allocate again), else a new one.
      */
     private Buffer take(long bytes) {
         synchronized (free) {
             Buffer best = null;
-            Buffer largest = null;
             for (Buffer b : free) {
                 long size = b.segment().byteSize();
-                if (size >= bytes && (best == null || size < best.segment().byteSize())) {
+                if (size >= bytes && size / 2 <= bytes && (best == null || size < best.segment().byteSize())) {
                     best = b;
-                }
-                if (largest == null || size > largest.segment().byteSize()) {
-                    largest = b;
                 }
             }
             if (best != null) {
                 free.remove(best);
                 return best;
             }
-            if (largest != null) {
-                free.remove(largest);
-                largest.arena().close();
-            }
         }
         Arena arena = Arena.ofShared();
         return new Buffer(arena, arena.allocate(Math.max(1, bytes), 64));
+    }
+
+    /** Keeps the {@link #KEPT} largest free buffers (a layer's few sizes come round again); frees the rest. */
+    private void trim() {
+        free.sort((a, b) -> Long.compare(b.segment().byteSize(), a.segment().byteSize()));
+        while (free.size() > KEPT) {
+            free.removeLast().arena().close();
+        }
     }
 
     /** Each input of {@code t} worked out at bind, by model and name. */

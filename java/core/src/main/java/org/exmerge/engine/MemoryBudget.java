@@ -30,8 +30,9 @@ import org.exmerge.text.Plain;
  *       chunk) holds per worker the state and the input pages of one piece, and one running
  *       total, as the pass declares them (see {@link org.exmerge.method.ModelPass});
  *   <li>a LoRA-adapted input is worked out whole when its tensor is bound and held until the
- *       tensor is written ({@link AdaptedCopies}): counted as that tensor's pass, with its
- *       neighbour's when binding ahead.
+ *       tensor is written ({@link AdaptedCopies}): the largest tensor's copies twice (the oldest
+ *       tensor with chunks in flight and the one handing them out; those between are within the
+ *       window's input pages), three times when binding ahead, added to the pass.
  * </ul>
  *
  * The JVM itself (code, heap for the plan) comes on top; it does not grow with threads or model size.
@@ -60,14 +61,15 @@ public final class MemoryBudget {
      *
      * @param inputPerOutputByte largest, over tensors, of the distinct inputs' element bytes per output element byte
      * @param rangesPerChunk largest number of distinct input ranges one chunk reads
-     * @param passBytes largest whole-tensor pass: a tensor's distinct input bytes, for tensors read at bind time,
-     *                  plus the copies of its adapted inputs worked out at bind ({@link AdaptedCopies})
-     *                  (and a model pass's running total, for tensors whose plan waits for one)
+     * @param passBytes largest whole-tensor pass: a tensor's distinct input bytes, for tensors read at bind time
+     *                  (and a model pass's running total, for tensors whose plan waits for one); plus twice
+     *                  the largest tensor's adapted copies ({@link AdaptedCopies})
      * @param passTensor the tensor behind {@code passBytes} (null when none)
      * @param passHeapPerThread what each worker holds during a pass (histograms; a model pass's piece state and input)
      * @param aheadBytes {@code passBytes} when the binding runs a tensor ahead: a tensor's pass may
      *                   then run while the previous tensor's pass still holds its pages, so the
-     *                   largest sum of two neighbours' (≥ {@code passBytes})
+     *                   largest sum of two neighbours'; plus three times the largest tensor's adapted
+     *                   copies (≥ {@code passBytes})
      */
     public record Demand(double inputPerOutputByte, int rangesPerChunk, long passBytes, String passTensor,
                          long passHeapPerThread, long aheadBytes) {

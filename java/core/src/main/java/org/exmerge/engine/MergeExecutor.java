@@ -145,6 +145,8 @@ public final class MergeExecutor {
         long ahead = 0;
         long passHeap = 0;
         long before = 0; // the input pages the previous tensor's pass left mapped (0 when it had none)
+        long copyMax = 0;
+        String copyTensor = null;
         for (PlannedTensor t : tensors) {
             MemorySegment[] distinct = distinct(t);
             long bytes = 0;
@@ -155,23 +157,22 @@ public final class MergeExecutor {
             ratio = Math.max(ratio, (double) perElement / t.type().size());
             ranges = Math.max(ranges, distinct.length);
             long copies = AdaptedCopies.bytes(t);
+            if (copies > copyMax) {
+                copyMax = copies;
+                copyTensor = t.name();
+            }
             if (!t.plan().readsAtBind()) {
-                if (copies > 0 && copies > pass) {
-                    pass = copies;
-                    passTensor = t.name();
-                }
-                ahead = Math.max(ahead, before + copies);
-                before = copies;
+                before = 0;
                 continue;
             }
-            long held = bytes + copies;
+            long held = bytes;
             long heap = MemoryBudget.HISTOGRAM_BYTES;
             if (t.plan() instanceof PassPlan<?> pp) {
                 ModelPass<?> mp = pp.pass();
                 long pieceBytes = Math.min(mp.pieceElements(), t.elements())
                         * ModelPassRunner.Ranges.readBy(t, mp).bytesPerElement();
                 heap = Math.max(heap, mp.stateBytes() + pieceBytes);
-                held = bytes + copies + mp.stateBytes();
+                held = bytes + mp.stateBytes();
             }
             if (held > pass) {
                 pass = held;
@@ -179,7 +180,15 @@ public final class MergeExecutor {
             }
             ahead = Math.max(ahead, before + held);
             passHeap = Math.max(passHeap, heap);
-            before = bytes + copies;
+            before = bytes;
+        }
+        if (copyMax > 0) {
+            // Copies are held whole until their tensor's last chunk is written: the oldest tensor with
+            // chunks in flight and the one handing them out (those between are in the window's input
+            // pages, counted per chunk), and the one bound ahead.
+            passTensor = copyMax * 2 > pass ? copyTensor : passTensor;
+            pass += 2 * copyMax;
+            ahead += 3 * copyMax;
         }
         return new MemoryBudget.Demand(ratio, ranges, pass, passTensor, passHeap, ahead);
     }
