@@ -10,6 +10,8 @@ import java.util.concurrent.Callable;
 import org.exmerge.format.Checkpoint;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorInfo;
+import org.exmerge.lora.LoraAdapter;
+import org.exmerge.lora.LoraConfig;
 import org.exmerge.text.Plain;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -17,7 +19,7 @@ import picocli.CommandLine.Model.PositionalParamSpec;
 
 final class InspectCommand implements Callable<Integer> {
     private final PositionalParamSpec model = Specs.positional(0, "MODEL", Path.class,
-            "A .safetensors or PyTorch .bin file, or a model directory (single or sharded).").build();
+            "A .safetensors or PyTorch .bin file, a model directory (single or sharded), or a PEFT LoRA adapter directory.").build();
     private final OptionSpec json = Specs.flag("--json", "Print one JSON object instead of a table.");
     private final OptionSpec summary = Specs.flag("--summary", "Totals only, no per-tensor lines.");
 
@@ -28,7 +30,9 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        try (Checkpoint c = Checkpoint.open(model.getValue())) {
+        Path path = model.getValue();
+        LoraConfig lora = LoraAdapter.isAdapter(path) ? LoraConfig.read(path) : null;
+        try (Checkpoint c = Checkpoint.open(lora != null ? LoraAdapter.weights(path) : path)) {
             Map<DType, long[]> byType = new TreeMap<>();
             long params = 0;
             for (TensorInfo t : c.tensors()) {
@@ -51,6 +55,11 @@ final class InspectCommand implements Callable<Integer> {
                 }
                 ObjectNode meta = root.putObject("metadata");
                 c.metadata().forEach(meta::put);
+                if (lora != null) {
+                    root.putObject("lora").put("config", lora.file().toString()).put("r", lora.r()).put("lora_alpha", lora.alpha())
+                            .put("use_rslora", lora.rslora()).put("rank_pattern", lora.rankPattern().size())
+                            .put("alpha_pattern", lora.alphaPattern().size());
+                }
                 CliProgress.emit(root);
                 return ExitCodes.OK;
             }
@@ -61,6 +70,12 @@ final class InspectCommand implements Callable<Integer> {
             }
             System.out.print(Plain.format("%s: %d tensors, %,d parameters, %s%n", c.path(), c.tensors().size(), params, Sizes.human(c.totalBytes())));
             byType.forEach((t, acc) -> System.out.print(Plain.format("  %-8s %,d parameters, %s%n", t, acc[0], Sizes.human(acc[1]))));
+            if (lora != null) {
+                System.out.print(Plain.format("  LoRA adapter (%s): r=%d, lora_alpha=%s%s%s%n", lora.file().getFileName(), lora.r(),
+                        lora.alpha() == Math.rint(lora.alpha()) ? Long.toString((long) lora.alpha()) : Double.toString(lora.alpha()), lora.rslora() ? ", rsLoRA" : "",
+                        lora.rankPattern().isEmpty() && lora.alphaPattern().isEmpty() ? ""
+                                : Plain.format(", %d rank_pattern and %d alpha_pattern keys", lora.rankPattern().size(), lora.alphaPattern().size())));
+            }
             c.metadata().forEach((k, v) -> System.out.print(Plain.format("  metadata %s = %s%n", printable(k),
                     v.length() > 120 ? printable(v.substring(0, 117).replace('\n', ' ')) + "..." : printable(v.replace('\n', ' ')))));
             return ExitCodes.OK;

@@ -35,6 +35,14 @@ class SynthLoraCliTest {
         assertThat(plan.exit()).as(plan.err()).isZero();
         assertThat(plan.out()).contains("model models/base+models/lora-1: LoRA adapter " + models.resolve("lora-1")
                 + ", 7 tensors, r=4, alpha=8");
+        // inspect reads an adapter directory as the adapter's weights and settings.
+        Cli.Result table = Cli.run("inspect", models.resolve("lora-1").toString(), "--summary");
+        assertThat(table.exit()).as(table.err()).isZero();
+        assertThat(table.out()).contains("adapter_model.safetensors: 14 tensors")
+                .contains("  LoRA adapter (adapter_config.json): r=4, lora_alpha=8\n");
+        Cli.Result json = Cli.run("inspect", models.resolve("lora-1").toString(), "--json");
+        assertThat(json.exit()).as(json.err()).isZero();
+        assertThat(json.out()).contains("\"lora\":{\"config\":").contains("\"r\":4,\"lora_alpha\":8.0,\"use_rslora\":false");
     }
 
     /** Two JVMs, each with its own Map.of order: the same command still writes the same bytes, headers too. */

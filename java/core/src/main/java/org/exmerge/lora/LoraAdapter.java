@@ -56,6 +56,24 @@ public final class LoraAdapter implements AutoCloseable {
         this.file = file;
     }
 
+    /** Whether {@code dir} is an adapter directory rather than a model's: adapter_config.json and no model weights. */
+    public static boolean isAdapter(Path dir) {
+        return Files.isDirectory(dir) && Files.isRegularFile(dir.resolve(LoraConfig.FILE_NAME)) && !Checkpoint.holdsModel(dir);
+    }
+
+    /** The adapter's weights file in {@code dir}: adapter_model.safetensors, else peft's adapter_model.bin. */
+    public static Path weights(Path dir) throws InputException {
+        Path weights = dir.resolve(WEIGHTS);
+        if (!Files.isRegularFile(weights) && Files.isRegularFile(dir.resolve(TORCH_WEIGHTS))) {
+            weights = dir.resolve(TORCH_WEIGHTS); // peft's file without safe_serialization
+        }
+        if (!Files.isRegularFile(weights)) {
+            throw new InputException(weights + ": no such file (a PEFT LoRA adapter directory holds it, or "
+                    + TORCH_WEIGHTS + ", beside " + LoraConfig.FILE_NAME + ")");
+        }
+        return weights;
+    }
+
     /**
      * Opens the adapter in {@code dir} and checks it against {@code model} ({@code name}, as the recipe
      * names it, for messages).
@@ -66,15 +84,7 @@ public final class LoraAdapter implements AutoCloseable {
                     + (Files.exists(dir) ? "not a directory" : "no such directory") + " (exmerge reads local adapters only)");
         }
         LoraConfig config = LoraConfig.read(dir);
-        Path weights = dir.resolve(WEIGHTS);
-        if (!Files.isRegularFile(weights) && Files.isRegularFile(dir.resolve(TORCH_WEIGHTS))) {
-            weights = dir.resolve(TORCH_WEIGHTS); // peft's file without safe_serialization
-        }
-        if (!Files.isRegularFile(weights)) {
-            throw new InputException(weights + ": no such file (a PEFT LoRA adapter directory holds it, or "
-                    + TORCH_WEIGHTS + ", beside " + LoraConfig.FILE_NAME + ")");
-        }
-        LoraAdapter a = new LoraAdapter(dir, config, Checkpoint.open(weights));
+        LoraAdapter a = new LoraAdapter(dir, config, Checkpoint.open(weights(dir)));
         try {
             a.read(model, name);
             return a;
