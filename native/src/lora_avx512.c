@@ -105,25 +105,5 @@ MK_INLINE void block1(const mk_lora_args *a, int64_t r, int64_t j, const double 
     finish16(a, r * a->columns + j, s0, s1);
 }
 
-void mk_lora_block_avx512(const mk_lora_args *a, int64_t r0, int64_t rows, int64_t c0, int64_t cols,
-                          const double *pack) {
-    const int64_t groups = cols / W;
-    const int64_t stride = pack != NULL ? W : a->columns;
-    const int64_t end = r0 + rows;
-    int64_t r = r0;
-    for (; r + 4 <= end; r += 4) {
-        for (int64_t g = 0; g < groups; g++) {
-            block4(a, r, c0 + g * W, pack != NULL ? pack + g * a->rank * W : a->right + c0 + g * W, stride);
-        }
-    }
-    for (; r < end; r++) {
-        for (int64_t g = 0; g < groups; g++) {
-            block1(a, r, c0 + g * W, pack != NULL ? pack + g * a->rank * W : a->right + c0 + g * W, stride);
-        }
-    }
-    for (r = r0; r < end; r++) {
-        for (int64_t j = c0 + groups * W; j < c0 + cols; j++) {
-            mk_lora_element(a, r, j);
-        }
-    }
-}
+#define MK_LORA_BLOCK mk_lora_block_avx512
+#include "lora_blocks.h"
