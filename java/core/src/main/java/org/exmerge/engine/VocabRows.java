@@ -68,26 +68,36 @@ final class VocabRows {
         MemorySegment buf = direct != null ? direct : arena.allocate(perBuffer * rowBytes, 8);
         int filled = 0;
         long bufStart = at;
-        for (int r = 0; r < from.length; r++) {
+        for (int r = 0; r < from.length; ) {
             int f = from[r];
             long slot = (direct != null ? r : filled) * rowBytes;
-            long slotElems = slot / t.size();
+            int n = 1;
             if (f >= 0) {
-                in.read(f, 1, buf, slot);
+                // A run of the model's rows in order (most of a vocabulary) is one read: one kernel call
+                // for an adapted embedding instead of one per row.
+                int room = perBuffer - filled;
+                while (n < room && from[r + n] == f + n) {
+                    n++;
+                }
+                in.read(f, n, buf, slot);
             } else if (f != VocabPlan.PAD_MEAN) {
                 double[] sum = new double[Math.toIntExact(rowElems)];
                 List<VocabPlan.ModelRow> rows = vp.defaultRows(-2 - f);
                 for (VocabPlan.ModelRow mr : rows) {
                     add(rowOf(s, mr, rowElems, kernels), sum);
                 }
-                store(sum, rows.isEmpty() ? 1 : rows.size(), buf, slotElems, t);
+                store(sum, rows.isEmpty() ? 1 : rows.size(), buf, slot / t.size(), t);
             }
-            if (padMean && vp.tokenAt(r) != null) {
-                Widen.toDoubles(buf, t, slotElems, row.length, row);
-                add(row, tokenSum);
-                tokenCount++;
+            for (int i = 0; i < n; i++) {
+                if (padMean && vp.tokenAt(r + i) != null) {
+                    Widen.toDoubles(buf, t, slot / t.size() + i * rowElems, row.length, row);
+                    add(row, tokenSum);
+                    tokenCount++;
+                }
             }
-            if (++filled == perBuffer || r == from.length - 1) {
+            filled += n;
+            r += n;
+            if (filled == perBuffer || r == from.length) {
                 cancel.check();
                 if (direct == null) {
                     sink.put(buf.asSlice(0, filled * rowBytes), bufStart);
