@@ -9,6 +9,7 @@ import org.exmerge.engine.MergeExecutor;
 import org.exmerge.engine.MergePlan;
 import org.exmerge.engine.MergePlanner;
 import org.exmerge.engine.MergeStats;
+import org.exmerge.engine.ModelLocator;
 import org.exmerge.engine.ModelSet;
 import org.exmerge.engine.PlanException;
 import org.exmerge.engine.ProgressListener;
@@ -53,7 +54,7 @@ public final class Exmerge {
      */
     public static void plan(Source src, Path out, MergeOptions opts, Consumer<MergePlan> use)
             throws IOException, ConfigException, PlanException {
-        try (ModelSet models = new ModelSet(opts.modelsDir())) {
+        try (ModelSet models = new ModelSet(new ModelLocator(opts.modelsDir(), opts.hubCache()))) {
             MergePlan plan = MergePlanner.plan(src.recipe(), src.text(), models, opts.outType(), opts.seed());
             if (out != null) {
                 checkTarget(src, out, opts, models);
@@ -82,7 +83,7 @@ public final class Exmerge {
      */
     public static MergeStats merge(Source src, Path out, MergeOptions opts, ProgressListener listener)
             throws IOException, ConfigException, PlanException {
-        try (ModelSet models = new ModelSet(opts.modelsDir())) {
+        try (ModelSet models = new ModelSet(new ModelLocator(opts.modelsDir(), opts.hubCache()))) {
             MergePlan plan = MergePlanner.plan(src.recipe(), src.text(), models, opts.outType(), opts.seed());
             checkTarget(src, out, opts, models);
             Kernels kernels = Backends.select(opts.backend());

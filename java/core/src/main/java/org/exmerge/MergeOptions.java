@@ -2,6 +2,7 @@ package org.exmerge;
 
 import java.nio.file.Path;
 import org.exmerge.engine.CancelToken;
+import org.exmerge.engine.ModelLocator;
 import org.exmerge.engine.RunOptions;
 import org.exmerge.format.DType;
 
@@ -9,19 +10,21 @@ import org.exmerge.format.DType;
  * Options of a merge through the Java API.
  *
  * @param modelsDir directory relative model paths resolve against
+ * @param hubCache the Hugging Face hub cache that model names which are no local path resolve in
+ *                 (null: none); defaults to where huggingface_hub keeps it ({@link ModelLocator#defaultHubCache})
  * @param outType output type for every float tensor (null: the recipe's, else each base tensor's)
  * @param seed overrides the recipe's seed (null: recipe, else 0)
  * @param backend auto or a provider's name (java, native); null: the {@code exmerge.backend} system
  *                property, else auto
  */
-public record MergeOptions(Path modelsDir, DType outType, Long seed, String backend, RunOptions run, CancelToken cancel) {
+public record MergeOptions(Path modelsDir, Path hubCache, DType outType, Long seed, String backend, RunOptions run, CancelToken cancel) {
 
     public static MergeOptions defaults() {
-        return new MergeOptions(Path.of(""), null, null, null, RunOptions.defaults(), new CancelToken());
+        return new MergeOptions(Path.of(""), ModelLocator.defaultHubCache(), null, null, null, RunOptions.defaults(), new CancelToken());
     }
 
     public MergeOptions withRun(RunOptions r) {
-        return new MergeOptions(modelsDir, outType, seed, backend, r, cancel);
+        return new MergeOptions(modelsDir, hubCache, outType, seed, backend, r, cancel);
     }
 
     /** The memory budget threads and chunks are fitted to, in bytes (0: half of physical memory); see {@code RunOptions}. */
@@ -30,22 +33,26 @@ public record MergeOptions(Path modelsDir, DType outType, Long seed, String back
     }
 
     public MergeOptions withModelsDir(Path d) {
-        return new MergeOptions(d, outType, seed, backend, run, cancel);
+        return new MergeOptions(d, hubCache, outType, seed, backend, run, cancel);
+    }
+
+    public MergeOptions withHubCache(Path d) {
+        return new MergeOptions(modelsDir, d, outType, seed, backend, run, cancel);
     }
 
     public MergeOptions withOutType(DType t) {
-        return new MergeOptions(modelsDir, t, seed, backend, run, cancel);
+        return new MergeOptions(modelsDir, hubCache, t, seed, backend, run, cancel);
     }
 
     public MergeOptions withBackend(String b) {
-        return new MergeOptions(modelsDir, outType, seed, b, run, cancel);
+        return new MergeOptions(modelsDir, hubCache, outType, seed, b, run, cancel);
     }
 
     public MergeOptions withSeed(Long s) {
-        return new MergeOptions(modelsDir, outType, s, backend, run, cancel);
+        return new MergeOptions(modelsDir, hubCache, outType, s, backend, run, cancel);
     }
 
     public MergeOptions withCancel(CancelToken c) {
-        return new MergeOptions(modelsDir, outType, seed, backend, run, c);
+        return new MergeOptions(modelsDir, hubCache, outType, seed, backend, run, c);
     }
 }

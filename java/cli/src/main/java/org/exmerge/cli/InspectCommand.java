@@ -2,11 +2,13 @@ package org.exmerge.cli;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
+import org.exmerge.engine.ModelLocator;
 import org.exmerge.format.Checkpoint;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorInfo;
@@ -19,7 +21,8 @@ import picocli.CommandLine.Model.PositionalParamSpec;
 
 final class InspectCommand implements Callable<Integer> {
     private final PositionalParamSpec model = Specs.positional(0, "MODEL", Path.class,
-            "A .safetensors or PyTorch .bin file, a model directory (single or sharded), or a PEFT LoRA adapter directory.").build();
+            "A .safetensors or PyTorch .bin file, a model directory (single or sharded), a PEFT LoRA adapter directory,"
+                    + " or a hub name (org/name[@revision]) the Hugging Face cache holds.").build();
     private final OptionSpec json = Specs.flag("--json", "Print one JSON object instead of a table.");
     private final OptionSpec summary = Specs.flag("--summary", "Totals only, no per-tensor lines.");
 
@@ -31,6 +34,9 @@ final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Path path = model.getValue();
+        if (Files.notExists(path)) { // a hub name (org/name[@revision]) in the Hugging Face cache
+            path = new ModelLocator(Path.of(""), ModelLocator.defaultHubCache()).locate("model", path.toString());
+        }
         LoraConfig lora = LoraAdapter.isAdapter(path) ? LoraConfig.read(path) : null;
         try (Checkpoint c = Checkpoint.open(lora != null ? LoraAdapter.weights(path) : path)) {
             Map<DType, long[]> byType = new TreeMap<>();

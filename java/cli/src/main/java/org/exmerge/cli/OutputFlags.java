@@ -1,6 +1,7 @@
 package org.exmerge.cli;
 
 import java.nio.file.Path;
+import org.exmerge.engine.ModelLocator;
 import org.exmerge.engine.RunOptions;
 import org.exmerge.format.DType;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,10 +16,13 @@ final class OutputFlags {
     private final OptionSpec dryRun = Specs.flag("--dry-run", "Check everything and print the plan; write nothing.");
     private final OptionSpec modelsDir = Specs.option("--models-dir", "DIR", Path.class, Path.of(""),
             "Resolve relative model paths here (default: the working directory).").build();
+    private final OptionSpec hubCache = Specs.option("--hub-cache", "DIR", Path.class, null,
+            "Hugging Face cache that model names which are no local path (org/name[@revision]) resolve in; nothing is"
+                    + " downloaded (default: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub).").build();
 
     /** Adds these flags to {@code spec}. */
     CommandSpec addTo(CommandSpec spec) {
-        return Specs.add(spec, shardBytes, outType, dryRun, modelsDir);
+        return Specs.add(spec, shardBytes, outType, dryRun, modelsDir, hubCache);
     }
 
     long shardBytes() {
@@ -36,5 +40,11 @@ final class OutputFlags {
 
     Path modelsDir() {
         return modelsDir.getValue();
+    }
+
+    /** The hub cache --hub-cache names, else huggingface_hub's. */
+    Path hubCache() {
+        Path p = hubCache.getValue();
+        return p != null ? p : ModelLocator.defaultHubCache();
     }
 }

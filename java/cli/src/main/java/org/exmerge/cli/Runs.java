@@ -19,7 +19,7 @@ final class Runs {
     private Runs() {}
 
     static int mergeOrPlan(Exmerge.Source src, Path out, RunFlags run, OutputFlags output, Long seed) throws Exception {
-        MergeOptions opts = MergeOptions.defaults().withModelsDir(output.modelsDir()).withOutType(output.outType())
+        MergeOptions opts = MergeOptions.defaults().withModelsDir(output.modelsDir()).withHubCache(output.hubCache()).withOutType(output.outType())
                 .withSeed(seed).withBackend(run.backend()).withRun(run.run(output.shardBytes()));
         if (output.dryRun()) {
             long[] outputBytes = {0};

@@ -13,21 +13,22 @@ import org.exmerge.tokenizer.Vocabulary;
 
 /**
  * The distinct input models of a recipe, each opened (mapped and validated) once. Relative model
- * paths resolve against one directory (the working directory by default, as mergekit does). Names
+ * paths resolve against one directory (the working directory by default, as mergekit does), and a
+ * name that is no local path against the Hugging Face cache ({@link ModelLocator}). Names
  * that resolve to the same file or directory (the same path repeated, {@code ./a} and {@code a}, a
  * link and its target) share one {@link Checkpoint}, so a soup of a thousand entries over two files
  * maps two files; the plan still has one input per entry. A model named {@code model+adapter} is the
  * model's checkpoint with a LoRA adapter ({@link LoraAdapter}) that the merge applies to it.
  */
 public final class ModelSet implements AutoCloseable {
-    private final Path root;
+    private final ModelLocator locator;
     private final Map<String, Checkpoint> open = new LinkedHashMap<>();
     private final Map<Path, Checkpoint> byRealPath = new LinkedHashMap<>();
     private final Map<String, LoraAdapter> adapters = new LinkedHashMap<>();
     private final Map<List<Path>, LoraAdapter> adaptersByRealPath = new LinkedHashMap<>();
 
-    public ModelSet(Path root) {
-        this.root = root;
+    public ModelSet(ModelLocator locator) {
+        this.locator = locator;
     }
 
     /**
@@ -54,13 +55,7 @@ public final class ModelSet implements AutoCloseable {
     }
 
     private Checkpoint checkpoint(String model, String path) throws IOException, PlanException {
-        Path p = resolve(path);
-        // notExists, not !exists: a path that cannot be looked up (permission denied on a
-        // parent) is neither, and Checkpoint.open reports its real reason.
-        if (Files.notExists(p)) {
-            throw new PlanException("model '" + model + "': no such file or directory: " + p
-                    + " (exmerge reads local safetensors or PyTorch .bin checkpoints only; download hub models first)");
-        }
+        Path p = locator.locate("model", path);
         Path real = p.toRealPath();
         Checkpoint c = byRealPath.get(real);
         if (c == null) {
@@ -71,8 +66,8 @@ public final class ModelSet implements AutoCloseable {
     }
 
     /** One adapter per (model file, adapter directory): the same pair named twice is read once. */
-    private LoraAdapter adapter(String model, Checkpoint c, String lora) throws IOException {
-        Path dir = resolve(lora);
+    private LoraAdapter adapter(String model, Checkpoint c, String lora) throws IOException, PlanException {
+        Path dir = locator.locate("LoRA adapter", lora);
         List<Path> key = List.of(c.path().toRealPath(), Files.exists(dir) ? dir.toRealPath() : dir);
         LoraAdapter a = adaptersByRealPath.get(key);
         if (a == null) {
@@ -87,7 +82,12 @@ public final class ModelSet implements AutoCloseable {
      * source need not be a model, as in mergekit), else null.
      */
     public Path tokenizerOnly(String name) {
-        Path p = resolve(name);
+        Path p;
+        try {
+            p = locator.locate("tokenizer source", name);
+        } catch (PlanException e) {
+            return null;
+        }
         return Files.isDirectory(p) && !Checkpoint.holdsModel(p) && Vocabulary.present(p) ? p : null;
     }
 
@@ -99,10 +99,6 @@ public final class ModelSet implements AutoCloseable {
     /** The directories of the LoRA adapters opened so far. */
     public List<Path> adapterPaths() {
         return adaptersByRealPath.values().stream().map(LoraAdapter::directory).toList();
-    }
-
-    public Path resolve(String model) {
-        return root.resolve(model).toAbsolutePath().normalize();
     }
 
     @Override

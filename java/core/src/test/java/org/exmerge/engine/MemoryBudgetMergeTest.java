@@ -46,7 +46,7 @@ class MemoryBudgetMergeTest {
 
     @Test
     void namesOfOneFileShareOneCheckpoint() throws Exception {
-        try (ModelSet set = new ModelSet(dir)) {
+        try (ModelSet set = new ModelSet(new ModelLocator(dir, null))) {
             Checkpoint a = set.get("sft1");
             assertThat(set.get("./sft1")).isSameAs(a);
             assertThat(set.get("link1")).isSameAs(a);

@@ -166,7 +166,7 @@ class ModelPassRunnerTest {
 
     @Test
     void theResultIsTheFixedFoldWhateverTheThreads() throws Exception {
-        try (ModelSet models = new ModelSet(dir)) {
+        try (ModelSet models = new ModelSet(new ModelLocator(dir, null))) {
             ModelPass<Found> pass = new SumPass("sum");
             MergePlan plan = planWith(i -> PassPlan.of("sum", pass, Resolved::new), models);
             float expected = serialSum(plan);
@@ -191,7 +191,7 @@ class ModelPassRunnerTest {
 
     @Test
     void plansSharingAKeyShareOneRunAndOthersAreLeftAlone() throws Exception {
-        try (ModelSet models = new ModelSet(dir)) {
+        try (ModelSet models = new ModelSet(new ModelLocator(dir, null))) {
             TensorPlan plain = new Resolved(null);
             MergePlan plan = planWith(i -> switch (i % 3) {
                 case 0 -> PassPlan.of("a", new SumPass("a"), Resolved::new);
@@ -211,7 +211,7 @@ class ModelPassRunnerTest {
 
     @Test
     void cancellingStopsThePassAndNoPieceRunsAfterIt() throws Exception {
-        try (ModelSet models = new ModelSet(dir)) {
+        try (ModelSet models = new ModelSet(new ModelLocator(dir, null))) {
             CancelToken cancel = new CancelToken();
             AtomicInteger counted = new AtomicInteger();
             AtomicInteger running = new AtomicInteger();
@@ -245,7 +245,7 @@ class ModelPassRunnerTest {
 
     @Test
     void aFailingPieceIsRethrownAsItselfOnceEveryPieceHasStopped() throws Exception {
-        try (ModelSet models = new ModelSet(dir)) {
+        try (ModelSet models = new ModelSet(new ModelLocator(dir, null))) {
             AtomicInteger running = new AtomicInteger();
             ModelPass<Found> pass = new SumPass("sum", (round, start) -> {
                 running.incrementAndGet();
@@ -267,7 +267,7 @@ class ModelPassRunnerTest {
     @Test
     void anInputTruncatedUnderThePassIsTheInputThatChanged() throws Exception {
         Path base = file(dir, "base");
-        try (ModelSet models = new ModelSet(dir)) {
+        try (ModelSet models = new ModelSet(new ModelLocator(dir, null))) {
             ModelPass<Found> pass = new SumPass("sum", (round, start) -> {
                 if (round == 0 && start == 0) {
                     InputChanges.truncate(base, 4096);
@@ -284,7 +284,7 @@ class ModelPassRunnerTest {
 
     @Test
     void theMemoryBudgetCountsWhatThePassDeclares() throws Exception {
-        try (ModelSet models = new ModelSet(dir)) {
+        try (ModelSet models = new ModelSet(new ModelLocator(dir, null))) {
             MergePlan plan = planWith(i -> PassPlan.of("sum", new SumPass("sum"), Resolved::new), models);
             MemoryBudget.Demand d = MergeExecutor.demand(plan.tensors());
             // Per worker: the declared 1 MiB state and a piece of the base (1,000 BF16 elements).

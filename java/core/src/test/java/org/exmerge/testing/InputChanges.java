@@ -21,6 +21,7 @@ import org.exmerge.engine.CancelToken;
 import org.exmerge.engine.MergeExecutor;
 import org.exmerge.engine.MergePlan;
 import org.exmerge.engine.MergePlanner;
+import org.exmerge.engine.ModelLocator;
 import org.exmerge.engine.ModelSet;
 import org.exmerge.engine.ProgressListener;
 import org.exmerge.engine.RunOptions;
@@ -182,7 +183,7 @@ public final class InputChanges {
     /** As {@link #mergeFails}, through the executor with {@code kernels} (e.g. {@link #hooked}). */
     public static InputChangedException executeFails(Path dir, String yaml, String out, Kernels kernels)
             throws Exception {
-        try (ModelSet models = new ModelSet(dir)) {
+        try (ModelSet models = new ModelSet(new ModelLocator(dir, null))) {
             MergePlan plan = MergePlanner.plan(Exmerge.Source.parse(yaml, out).recipe(), yaml, models, null, null);
             InputChangedException e = catchThrowableOfType(InputChangedException.class,
                     () -> MergeExecutor.run(plan, dir.resolve(out), opts(dir, "java").run(), kernels,
