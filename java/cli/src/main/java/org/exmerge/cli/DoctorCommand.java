@@ -15,8 +15,9 @@ import picocli.CommandLine.Model.CommandSpec;
  */
 final class DoctorCommand implements Callable<Integer> {
     CommandSpec spec() {
-        return Specs.command(this, "doctor", "Show each kernel backend's state (available, or why not), the CPU features found,",
-                "the instruction-set path the native kernels use, and where the native library was loaded from.");
+        return Specs.command(this, "doctor", "Show each kernel backend's state, the CPU features and the native library in use.",
+                "Each backend: available, or why not; the instruction-set path the native kernels use, and where the native"
+                        + " library was loaded from.");
     }
 
     @Override

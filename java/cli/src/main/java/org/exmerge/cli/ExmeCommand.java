@@ -23,7 +23,8 @@ final class ExmeCommand implements Callable<Integer> {
             "β: one value for two SFTs (β, 1−β), or one per SFT summing to 1.").splitRegex(",").build();
     private final OptionSpec tokenizerSource = Specs.option("--tokenizer-source", "SRC", String.class, null,
             "Merge across differing vocabularies: base, union, a model or a tokenizer directory (as tokenizer_source in a recipe).").build();
-    private final OptionSpec printConfig = Specs.flag("--print-config", "Print the recipe this builds and exit.");
+    private final OptionSpec printConfig = Specs.flag("--print-config",
+            "Print the recipe this builds and exit (model paths as given: run it with the same --models-dir).");
     private final PositionalParamSpec out = Specs.positional(0, "OUT", Path.class, "Output model directory.").arity("0..1").required(false).build();
     private final RunFlags run = new RunFlags();
     private final OutputFlags output = new OutputFlags();
@@ -83,6 +84,9 @@ final class ExmeCommand implements Callable<Integer> {
         }
         if (tokenizerSource.getValue() != null) {
             y.append("tokenizer_source: ").append(YamlText.quoted(tokenizerSource.getValue())).append('\n');
+        }
+        if (output.outType() != null) { // in the recipe, so that the printed recipe writes what the flags do
+            y.append("out_dtype: ").append(YamlText.quoted(output.outType().configName())).append('\n');
         }
         return y.toString();
     }

@@ -80,6 +80,28 @@ class CliTest {
         }
     }
 
+    /** The printed recipe, merged, writes the quick form's files byte for byte, --out-dtype included. */
+    @Test
+    void exmePrintConfigWritesWhatTheQuickFormDoes() throws Exception {
+        String[] flags = {"exme", "--base", m("base"), "--sft", m("sft-1"), "--sft", m("sft-2"), "--alpha", "0.5,0.1", "--beta", "0.1",
+            "--out-dtype", "float16", "--no-sync"};
+        Path quick = dir.resolve("quick-f16");
+        Cli.Result r = Cli.run(concat(flags, quick.toString()));
+        assertThat(r.exit()).as(r.err()).isZero();
+        Cli.Result printed = Cli.run(concat(flags, "--print-config"));
+        assertThat(printed.out()).contains("out_dtype: \"float16\"\n");
+        Path yaml = Files.writeString(dir.resolve("printed.yaml"), printed.out());
+        Path fed = dir.resolve("fed-f16");
+        r = Cli.run("merge", yaml.toString(), fed.toString(), "--no-sync");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(fed.resolve("model.safetensors")).hasSameBinaryContentAs(quick.resolve("model.safetensors"));
+        assertThat(fed.resolve("config.json")).hasSameBinaryContentAs(quick.resolve("config.json"));
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        return java.util.stream.Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b)).toArray(String[]::new);
+    }
+
     @Test
     void exmePrintConfigIsTheRecipeInConfigOrder() {
         Cli.Result r = Cli.run("exme", "--base", "B", "--sft", "S1", "--sft", "S2", "--alpha", "0.5,0.1", "--beta", "0.1",

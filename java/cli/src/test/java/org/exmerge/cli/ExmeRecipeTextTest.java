@@ -22,6 +22,7 @@ class ExmeRecipeTextTest {
             {"--base", "B", "--sft", "S1", "--alpha", "NaN"},
             {"--base", "B", "--sft", "S1", "--sft", "S2", "--alpha", "0.5,0.1", "--beta", "0.1", "--tokenizer-source", "union"},
             {"--base", "B", "--sft", "S1", "--alpha", "0.5", "--tokenizer-source", "/m/sft: one"},
+            {"--base", "B", "--sft", "S1", "--sft", "S2", "--alpha", "0.5,0.1", "--beta", "0.1", "--out-dtype", "fp16"},
         };
         for (String[] args : cases) {
             ExmeCommand c = new ExmeCommand();
@@ -37,6 +38,7 @@ class ExmeRecipeTextTest {
         List<Double> betas = null;
         String base = null;
         String tokenizer = null;
+        String outType = null;
         for (int i = 0; i < args.length; i += 2) {
             switch (args[i]) {
                 case "--base" -> base = args[i + 1];
@@ -44,6 +46,7 @@ class ExmeRecipeTextTest {
                 case "--alpha" -> alphas = List.of(args[i + 1].split(",")).stream().map(Double::valueOf).toList();
                 case "--beta" -> betas = List.of(args[i + 1].split(",")).stream().map(Double::valueOf).toList();
                 case "--tokenizer-source" -> tokenizer = args[i + 1];
+                case "--out-dtype" -> outType = org.exmerge.format.DType.fromConfig(args[i + 1]).configName();
                 default -> throw new IllegalArgumentException(args[i]);
             }
         }
@@ -70,6 +73,9 @@ class ExmeRecipeTextTest {
         }
         if (tokenizer != null) {
             r.put("tokenizer_source", tokenizer);
+        }
+        if (outType != null) {
+            r.put("out_dtype", outType);
         }
         return r;
     }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Locale;
 import org.exmerge.format.DType;
 import org.exmerge.tokenizer.TokenizerFiles;
 import org.exmerge.tokenizer.VocabPlan;
@@ -38,7 +37,7 @@ final class AuxFiles {
         copyPresent(configFrom, CONFIG, to);
         Path config = configFrom.resolve("config.json");
         if (Files.isRegularFile(config)) {
-            ConfigJson.rewrite(config, to.resolve("config.json"), dtype == null ? null : torchName(dtype), layerCount,
+            ConfigJson.rewrite(config, to.resolve("config.json"), dtype == null ? null : dtype.configName(), layerCount,
                     LAYER_COUNT_KEYS, vocab == null ? -1 : vocab.rows());
         }
     }
@@ -58,15 +57,4 @@ final class AuxFiles {
     /** The keys architectures store their layer count under (Llama and most: the first; GPT-2, MPT, Falcon: the others). */
     static final List<String> LAYER_COUNT_KEYS = List.of("num_hidden_layers", "n_layer", "num_layers", "n_layers");
 
-    static String torchName(DType t) {
-        return switch (t) {
-            case BF16 -> "bfloat16";
-            case F16 -> "float16";
-            case F32 -> "float32";
-            case F64 -> "float64";
-            case F8_E4M3 -> "float8_e4m3fn";
-            case F8_E5M2 -> "float8_e5m2";
-            default -> t.name().toLowerCase(Locale.ROOT);
-        };
-    }
 }

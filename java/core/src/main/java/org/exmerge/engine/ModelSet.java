@@ -67,7 +67,7 @@ public final class ModelSet implements AutoCloseable {
 
     /** One adapter per (model file, adapter directory): the same pair named twice is read once. */
     private LoraAdapter adapter(String model, Checkpoint c, String lora) throws IOException, PlanException {
-        Path dir = locator.locate("LoRA adapter", lora);
+        Path dir = locator.locate("model '" + model + "': LoRA adapter", lora);
         List<Path> key = List.of(c.path().toRealPath(), Files.exists(dir) ? dir.toRealPath() : dir);
         LoraAdapter a = adaptersByRealPath.get(key);
         if (a == null) {

@@ -39,6 +39,19 @@ public enum DType {
      * The type for a config value: safetensors names and the torch-style names mergekit configs use
      * (float32, bfloat16, float16, float64, fp16, bf16...). Null when unknown.
      */
+    /** The name torch, config.json's torch_dtype and mergekit's dtype use for this type. */
+    public String configName() {
+        return switch (this) {
+            case BF16 -> "bfloat16";
+            case F16 -> "float16";
+            case F32 -> "float32";
+            case F64 -> "float64";
+            case F8_E4M3 -> "float8_e4m3fn";
+            case F8_E5M2 -> "float8_e5m2";
+            default -> name().toLowerCase(Locale.ROOT);
+        };
+    }
+
     public static DType fromConfig(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT);
         return switch (n) {

@@ -191,8 +191,8 @@ public final class LoraAdapter implements AutoCloseable {
         }
         int configured = config.rank(module);
         if (rank != configured) {
-            throw error(a.name(), "has rank " + rank + ", but " + LoraConfig.FILE_NAME + " gives r=" + configured
-                    + " for module '" + module + "'");
+            throw error(a.name(), "has rank " + rank + ", but " + LoraConfig.FILE_NAME + " means r=" + configured
+                    + " for module '" + module + "' (by its rank_pattern, else its r, else peft's default 8)");
         }
         // Linear: W is [out, in] = [B rows, A columns]; Conv1D and embeddings hold it the other way round.
         boolean straight = !isEmbedding && w.dim(0) == b.dim(0) && w.dim(1) == a.dim(1);

@@ -96,7 +96,7 @@ class LoraErrorsTest {
         Files.delete(dir.resolve("noweights/adapter_model.safetensors"));
         refused("noweights", dir.resolve("noweights/adapter_model.safetensors") + ": no such file (a PEFT LoRA adapter directory"
                 + " holds it, or adapter_model.bin, beside adapter_config.json)");
-        refused("nowhere", "model 'base+nowhere': LoRA adapter " + dir.resolve("nowhere") + ": no such directory");
+        refused("nowhere", "model 'base+nowhere': LoRA adapter 'nowhere': no such file or directory: " + dir.resolve("nowhere"));
     }
 
     @Test
@@ -117,7 +117,7 @@ class LoraErrorsTest {
         refused("shape", file("shape") + Q + ".lora_B.weight': has shape [5, 2] and base_model.model." + Q
                 + ".lora_A.weight [2, 4], which do not fit '" + Q + ".weight' [4, 4] of model 'base+shape'");
         LoraAdapters.write(dir.resolve("rank"), "\"r\": 8", a(Q, 2, 4), b(Q, 4, 2));
-        refused("rank", file("rank") + Q + ".lora_A.weight': has rank 2, but adapter_config.json gives r=8 for module '" + Q + "'");
+        refused("rank", file("rank") + Q + ".lora_A.weight': has rank 2, but adapter_config.json means r=8 for module '" + Q + "' (by its rank_pattern, else its r, else peft's default 8)");
         LoraAdapters.write(dir.resolve("inner"), "\"r\": 2", a(Q, 2, 4), b(Q, 4, 3));
         refused("inner", file("inner") + Q + ".lora_B.weight': has shape [4, 3], but base_model.model." + Q + ".lora_A.weight has rank 2");
         LoraAdapters.write(dir.resolve("half"), "\"r\": 2", a(Q, 2, 4));
