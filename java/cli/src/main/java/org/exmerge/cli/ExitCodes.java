@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.concurrent.CancellationException;
 import org.exmerge.error.ExmergeException;
 import org.exmerge.method.ParameterException;
+import org.exmerge.text.Printable;
 import picocli.CommandLine;
 
 /** The CLI's exit codes, and which failure maps to which. */
@@ -46,6 +47,6 @@ final class ExitCodes {
         if (m == null || m.isBlank() || ExitCodes.of(e) == INTERNAL) {
             m = e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
         }
-        return m.replace('\n', ' ');
+        return Printable.of(m.replace('\n', ' ')); // an internal error's text may quote a raw input name
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.exmerge.error.InputFiles;
 import org.exmerge.format.DType;
 import org.exmerge.tokenizer.TokenizerFiles;
 import org.exmerge.tokenizer.VocabPlan;
@@ -19,6 +20,28 @@ final class AuxFiles {
     static final List<String> CONFIG = List.of("generation_config.json", "preprocessor_config.json");
 
     private AuxFiles() {}
+
+    /**
+     * Refuses, while planning, the files {@link #copy} would carry but could not: one that is there
+     * but is no readable file (a directory, a dangling link, a FIFO), which copying would skip as if
+     * the model had none, and a config.json that is not a JSON object. Arguments as {@link #copy}'s.
+     */
+    static void check(Path configFrom, Path tokenizerFrom) throws IOException {
+        if (tokenizerFrom != null) {
+            for (String name : TOKENIZER) {
+                InputFiles.present(tokenizerFrom.resolve(name));
+            }
+        }
+        if (configFrom != null) {
+            for (String name : CONFIG) {
+                InputFiles.present(configFrom.resolve(name));
+            }
+            Path config = configFrom.resolve("config.json");
+            if (InputFiles.present(config)) {
+                ConfigJson.check(config);
+            }
+        }
+    }
 
     /**
      * @param configFrom where config.json and its companions come from (null: none)

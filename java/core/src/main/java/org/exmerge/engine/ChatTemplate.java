@@ -1,5 +1,6 @@
 package org.exmerge.engine;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
@@ -10,6 +11,9 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.exmerge.error.InputException;
+import org.exmerge.error.InputFiles;
+import org.exmerge.error.JsonErrors;
 import org.exmerge.recipe.ConfigException;
 
 /**
@@ -68,30 +72,45 @@ final class ChatTemplate {
     /** The template a model directory carries: chat_template.jinja first (as transformers reads it), else tokenizer_config.json's. */
     private static String carried(Path dir) throws IOException {
         Path jinja = dir.resolve("chat_template.jinja");
-        if (Files.isRegularFile(jinja)) {
+        if (InputFiles.present(jinja)) {
             return Files.readString(jinja);
         }
         Path config = dir.resolve("tokenizer_config.json");
-        if (!Files.isRegularFile(config)) {
+        if (!InputFiles.present(config)) {
             return null;
         }
-        JsonNode t = Json.MAPPER.readTree(config.toFile()).path("chat_template");
+        JsonNode t = readObject(config).path("chat_template");
         return t.isTextual() ? t.asText() : null;
+    }
+
+    /**
+     * Refuses, while planning, a tokenizer_config.json of {@code tokenizerDir} that {@link #apply}
+     * could not edit, so the error names the input rather than the output's copy of it.
+     */
+    static void check(Path tokenizerDir) throws IOException {
+        Path config = tokenizerDir.resolve("tokenizer_config.json");
+        if (InputFiles.present(config)) {
+            readObject(config);
+        }
+    }
+
+    private static ObjectNode readObject(Path file) throws IOException {
+        JsonNode read;
+        try {
+            read = Json.MAPPER.readTree(file.toFile());
+        } catch (JsonProcessingException e) {
+            throw JsonErrors.input(file, e);
+        }
+        if (!(read instanceof ObjectNode o)) {
+            throw new InputException(file + ": not a JSON object");
+        }
+        return o;
     }
 
     /** Writes {@code template} into the output directory's tokenizer files. */
     static void apply(String template, Path out) throws IOException {
         Path config = out.resolve("tokenizer_config.json");
-        ObjectNode node;
-        if (Files.isRegularFile(config)) {
-            JsonNode read = Json.MAPPER.readTree(config.toFile());
-            if (!(read instanceof ObjectNode o)) {
-                throw new IOException(config + ": not a JSON object");
-            }
-            node = o;
-        } else {
-            node = Json.MAPPER.createObjectNode();
-        }
+        ObjectNode node = Files.isRegularFile(config) ? readObject(config) : Json.MAPPER.createObjectNode();
         node.put("chat_template", template);
         Json.MAPPER.writeValue(config.toFile(), node);
         Path jinja = out.resolve("chat_template.jinja");

@@ -13,6 +13,8 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import org.exmerge.error.InputException;
+import org.exmerge.error.JsonErrors;
 
 /**
  * Copies a model's config.json with {@code torch_dtype} and the layer count set, token by token with
@@ -36,16 +38,26 @@ final class ConfigJson {
         rewrite(from, to, torchDtype, layers, layerKeys, -1);
     }
 
-    /** As above, and the top-level {@code vocab_size} set (or added) to {@code vocabSize} unless it is negative. */
-    static void rewrite(Path from, Path to, String torchDtype, int layers, List<String> layerKeys, long vocabSize) throws IOException {
-        byte[] text = Files.readAllBytes(from);
+    /**
+     * Refuses a config.json that is not a JSON object, naming the file: run while planning, so that a
+     * broken input stops the merge before any work rather than when its output is being finished.
+     */
+    static void check(Path config) throws IOException {
+        scan(config, Files.readAllBytes(config), AuxFiles.LAYER_COUNT_KEYS);
+    }
+
+    /** What the first pass found: which keys are there, and which layer-count keys hold integers. */
+    private record Scan(Set<String> integral, boolean hasDtype, boolean hasFirstKey, boolean hasVocab) {}
+
+    private static Scan scan(Path from, byte[] text, List<String> layerKeys) throws IOException {
         Set<String> integral = new HashSet<>();
         boolean hasDtype = false;
         boolean hasFirstKey = false;
         boolean hasVocab = false;
         try (JsonParser p = FACTORY.createParser(text)) {
             start(p, from);
-            while (p.nextToken() == JsonToken.FIELD_NAME) {
+            JsonToken t;
+            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 JsonToken value = p.nextToken();
                 hasDtype |= name.equals("torch_dtype");
@@ -56,9 +68,23 @@ final class ConfigJson {
                 }
                 p.skipChildren();
             }
+            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
+                throw new InputException(from + ": not valid JSON: more after the top-level object");
+            }
         } catch (JsonProcessingException e) {
-            throw notAnObject(from, e.getOriginalMessage(), e);
+            throw JsonErrors.input(from, e);
         }
+        return new Scan(integral, hasDtype, hasFirstKey, hasVocab);
+    }
+
+    /** As above, and the top-level {@code vocab_size} set (or added) to {@code vocabSize} unless it is negative. */
+    static void rewrite(Path from, Path to, String torchDtype, int layers, List<String> layerKeys, long vocabSize) throws IOException {
+        byte[] text = Files.readAllBytes(from);
+        Scan scan = scan(from, text, layerKeys);
+        Set<String> integral = scan.integral();
+        boolean hasDtype = scan.hasDtype();
+        boolean hasFirstKey = scan.hasFirstKey();
+        boolean hasVocab = scan.hasVocab();
         try (JsonParser p = FACTORY.createParser(text);
              JsonGenerator g = FACTORY.createGenerator(to.toFile(), JsonEncoding.UTF8)) {
             g.setPrettyPrinter(new DefaultPrettyPrinter());
@@ -96,11 +122,7 @@ final class ConfigJson {
     private static void start(JsonParser p, Path from) throws IOException {
         JsonToken first = p.nextToken();
         if (first != JsonToken.START_OBJECT) {
-            throw notAnObject(from, first == null ? "empty" : "starts with " + first, null);
+            throw new InputException(from + ": not a JSON object: " + (first == null ? "empty" : "starts with " + first));
         }
-    }
-
-    private static IOException notAnObject(Path file, String why, Exception cause) {
-        return new IOException(file + ": not a JSON object: " + why, cause);
     }
 }

@@ -82,11 +82,15 @@ public final class MergePlanner {
                 tokenizerFrom = configFrom;
             }
         }
+        AuxFiles.check(configFrom, tokenizerFrom);
         List<Path> dirs = new ArrayList<>();
         for (Path p : models.paths()) {
             dirs.add(Files.isDirectory(p) ? p : p.getParent());
         }
         String chatTemplate = ChatTemplate.resolve(recipe.chatTemplate(), dirs);
+        if (chatTemplate != null || vocab != null && !vocab.plan().newTokens().isEmpty()) {
+            ChatTemplate.check(tokenizerFrom); // the output's copy of it is edited
+        }
         return new MergePlan(method.name(), planned, meta, configFrom, tokenizerFrom, layout.outputLayers(), seed,
                 chatTemplate, vocab == null ? null : vocab.plan());
     }

@@ -1,7 +1,6 @@
 package org.exmerge.engine;
 
 import org.exmerge.error.ExmergeException;
-import org.exmerge.text.Plain;
 
 /**
  * A merged tensor holds an infinity or NaN: the recipe's weights pushed a value out of the output
@@ -15,7 +14,7 @@ public final class NonFiniteException extends ExmergeException {
     private final long element;
 
     public NonFiniteException(String tensor, long element, String value, String type) {
-        super("tensor '" + printable(tensor) + "': merged value " + value + " at element " + element + " (" + type
+        super("tensor '" + tensor + "': merged value " + value + " at element " + element + " (" + type
                 + "); the recipe's weights take it out of range, or an input holds NaN/inf there; change the recipe,"
                 + " or pass --allow-nonfinite (RunOptions.withAllowNonfinite) to write non-finite values");
         this.tensor = tensor;
@@ -35,17 +34,5 @@ public final class NonFiniteException extends ExmergeException {
     @Override
     public Kind kind() {
         return Kind.RECIPE;
-    }
-
-    private static String printable(String s) {
-        StringBuilder b = new StringBuilder(s.length());
-        s.codePoints().forEach(c -> {
-            if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) {
-                b.append(Plain.format("\\u%04x", c));
-            } else {
-                b.appendCodePoint(c);
-            }
-        });
-        return b.toString();
     }
 }

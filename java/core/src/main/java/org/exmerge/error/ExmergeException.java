@@ -1,6 +1,7 @@
 package org.exmerge.error;
 
 import java.io.IOException;
+import org.exmerge.text.Printable;
 
 /**
  * Every failure the library reports, in three kinds ({@link #kind()}), which the CLI maps to exit
@@ -18,7 +19,9 @@ import java.io.IOException;
  * </ul>
  * {@code org.exmerge.search.SearchException} carries whichever kind its cause has. The message is
  * one line naming the file (and tensor or key path) and the reason, so a caller needs one
- * {@code catch}.
+ * {@code catch}. Names in it come from the inputs (a header's tensor names, a recipe's keys) and may
+ * hold line breaks or terminal escapes; the constructors escape every control character
+ * ({@link Printable}), so no subtype's message can break the line or reach a terminal raw.
  *
  * <p>It is an {@link IOException} (as Jackson's processing errors are) because every API call that
  * can fail also reads or writes files, and a caller's existing {@code catch (IOException e)} then
@@ -49,11 +52,11 @@ public abstract class ExmergeException extends IOException {
 
     /** Leaves the cause unset, so a subtype may still {@link #initCause} it. */
     protected ExmergeException(String message) {
-        super(message);
+        super(Printable.of(String.valueOf(message)));
     }
 
     protected ExmergeException(String message, Throwable cause) {
-        super(message, cause);
+        super(Printable.of(String.valueOf(message)), cause);
     }
 
     public abstract Kind kind();

@@ -1,5 +1,5 @@
 /**
  * The library's exception hierarchy: {@link org.exmerge.error.ExmergeException} and its kinds. Imports
- * nothing of exmerge, so every package may use it.
+ * nothing of exmerge but {@code org.exmerge.text}, so every package may use it.
  */
 package org.exmerge.error;

@@ -3,6 +3,7 @@ package org.exmerge.format;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
@@ -16,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.exmerge.error.ExmergeException;
+import org.exmerge.error.InputFiles;
 import org.exmerge.error.IoErrors;
 import org.exmerge.error.InputChangedException;
 
@@ -97,10 +99,27 @@ public final class Checkpoint implements AutoCloseable {
             c = fromDirectory(p, TORCH_FILE, ShardIndex.TORCH_FILE_NAME);
         }
         if (c == null) {
+            unreadableModelFile(p);
             throw new SafetensorsFormatException(p, null, "directory holds neither " + SINGLE_FILE + " nor "
                     + ShardIndex.FILE_NAME + " (nor PyTorch's " + TORCH_FILE + " or " + ShardIndex.TORCH_FILE_NAME + ")");
         }
         return c;
+    }
+
+    /**
+     * When a model file's name is there but is no readable file (a directory, a dangling or looping
+     * link, a FIFO), that is the reason the directory holds no model, not that it holds none.
+     */
+    private static void unreadableModelFile(Path dir) throws SafetensorsFormatException {
+        for (String name : List.of(SINGLE_FILE, ShardIndex.FILE_NAME, TORCH_FILE, ShardIndex.TORCH_FILE_NAME)) {
+            Path f = dir.resolve(name);
+            if (Files.exists(f, LinkOption.NOFOLLOW_LINKS)) {
+                String why = InputFiles.problem(f);
+                if (why != null) {
+                    throw new SafetensorsFormatException(f, null, why);
+                }
+            }
+        }
     }
 
     /** The checkpoint of {@code single} or {@code index} in {@code dir}; null when it holds neither. */
@@ -124,7 +143,7 @@ public final class Checkpoint implements AutoCloseable {
     /** Whether {@code dir} holds a file {@link #open} would read a model from (valid or not). */
     public static boolean holdsModel(Path dir) {
         return Stream.of(SINGLE_FILE, ShardIndex.FILE_NAME, TORCH_FILE, ShardIndex.TORCH_FILE_NAME)
-                .anyMatch(name -> Files.exists(dir.resolve(name)));
+                .anyMatch(name -> Files.exists(dir.resolve(name), LinkOption.NOFOLLOW_LINKS));
     }
 
     private static Checkpoint single(Path path, Path file, Path directory) throws IOException {

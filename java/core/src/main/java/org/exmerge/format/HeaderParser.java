@@ -3,10 +3,8 @@ package org.exmerge.format;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
-import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -18,9 +16,12 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import org.exmerge.error.JsonErrors;
 
 /**
  * Streams a safetensors header through Jackson and checks every rule of numerics §8 that concerns the
@@ -36,12 +37,13 @@ final class HeaderParser {
     static final int MAX_RANK = 1024;
 
     /**
-     * Strict duplicate detection is the "no duplicate names" rule. Jackson's default string and name
-     * limits (20 MB, 50 kB) are lifted to the header limit so any header under 100 MB that is valid
-     * JSON parses; depth needs no lift because the parser rejects nesting deeper than 3 itself.
+     * Jackson's default string and name limits (20 MB, 50 kB) are lifted to the header limit so any
+     * header under 100 MB that is valid JSON parses; depth needs no lift because the parser rejects
+     * nesting deeper than 3 itself. Duplicate names are found here rather than by Jackson's strict
+     * detection, whose error arrives before the parser knows the new name, so it could not say which
+     * tensor is duplicated.
      */
     private static final JsonFactory JSON = JsonFactory.builder()
-            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
             .streamReadConstraints(StreamReadConstraints.builder()
                     .maxStringLength((int) SafetensorsHeader.MAX_HEADER_BYTES)
                     .maxNameLength((int) SafetensorsHeader.MAX_HEADER_BYTES)
@@ -54,7 +56,10 @@ final class HeaderParser {
     private final Path file;
     private final List<TensorInfo> tensors = new ArrayList<>();
     private final Map<String, String> metadata = new LinkedHashMap<>();
-    /** The entry being read, so that errors, Jackson's included, name their tensor. */
+    /**
+     * The entry being read, so that errors, Jackson's included, name their tensor; null between
+     * entries, where a broken name belongs to no tensor yet and the error gives its place instead.
+     */
     private String entry;
 
     private HeaderParser(Path file) {
@@ -100,10 +105,7 @@ final class HeaderParser {
         } catch (CharacterCodingException e) {
             throw new SafetensorsFormatException(file, entry, "header is not valid UTF-8", e);
         } catch (JsonProcessingException e) {
-            String name = entry != null ? entry : rootEntryName(p);
-            long at = e.getLocation() == null ? -1 : e.getLocation().getCharOffset();
-            throw new SafetensorsFormatException(file, name, "header is not valid JSON: "
-                    + e.getOriginalMessage() + (at >= 0 ? " (at header character " + at + ")" : ""), e);
+            throw new SafetensorsFormatException(file, entry, "header is " + JsonErrors.reason(e), e);
         } catch (IOException e) {
             // The source is an in-memory array, so any other I/O error is still about the bytes.
             throw new SafetensorsFormatException(file, entry, "cannot read header: " + e.getMessage(), e);
@@ -118,19 +120,6 @@ final class HeaderParser {
         }
     }
 
-    /** For an error between entries (a duplicate name, say): the name the root object is at. */
-    private static String rootEntryName(JsonParser p) {
-        if (p == null) {
-            return null;
-        }
-        JsonStreamContext c = p.getParsingContext();
-        while (c != null && c.getParent() != null && !c.getParent().inRoot()) {
-            c = c.getParent();
-        }
-        String name = c != null && c.inObject() ? c.getCurrentName() : null;
-        return METADATA.equals(name) ? null : name; // metadata errors concern the file, not a tensor
-    }
-
     private void readRoot(JsonParser p) throws IOException {
         JsonToken t = p.nextToken();
         if (t == null) {
@@ -139,8 +128,12 @@ final class HeaderParser {
         if (t != JsonToken.START_OBJECT) {
             throw fail(null, "header is not a JSON object but " + describe(t));
         }
+        Set<String> names = new HashSet<>();
         while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
             entry = p.currentName();
+            if (!names.add(entry)) {
+                throw entry.equals(METADATA) ? fail(null, METADATA + " appears twice") : fail(entry, "is named twice in the header");
+            }
             if (entry.equals(METADATA)) {
                 entry = null; // metadata errors concern the file, not a tensor
                 readMetadata(p);
@@ -161,6 +154,9 @@ final class HeaderParser {
         }
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String key = p.currentName();
+            if (metadata.containsKey(key)) {
+                throw fail(null, "__metadata__ has key '" + key + "' twice");
+            }
             if (p.nextToken() != JsonToken.VALUE_STRING) {
                 throw fail(null, "__metadata__ value for '" + key + "' is " + describe(p.currentToken())
                         + ", not a string");
@@ -178,6 +174,10 @@ final class HeaderParser {
         long[] offsets = null;
         while (p.nextToken() == JsonToken.FIELD_NAME) {
             String key = p.currentName();
+            if (key.equals("dtype") && dtype != null || key.equals("shape") && shape != null
+                    || key.equals("data_offsets") && offsets != null) {
+                throw fail(name, "entry has key '" + key + "' twice");
+            }
             switch (key) {
                 case "dtype" -> {
                     if (p.nextToken() != JsonToken.VALUE_STRING) {

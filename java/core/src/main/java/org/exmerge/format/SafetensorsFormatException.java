@@ -2,7 +2,6 @@ package org.exmerge.format;
 
 import org.exmerge.error.InputException;
 import java.nio.file.Path;
-import org.exmerge.text.Plain;
 
 /**
  * The one exception for a malformed safetensors file or checkpoint. Every validation failure in this
@@ -47,31 +46,7 @@ public final class SafetensorsFormatException extends InputException {
     }
 
     private static String format(Path file, String tensor, String reason) {
-        String where = String.valueOf(file);
-        String what = tensor == null ? "" : "tensor '" + printable(tensor) + "': ";
-        return printable(where) + ": " + what + printable(String.valueOf(reason));
-    }
-
-    /**
-     * Names come from untrusted headers and may hold newlines or control characters; the message
-     * must stay one line so log parsers and terminals show exactly one error.
-     */
-    static String printable(String s) {
-        StringBuilder b = null;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean bad = Character.isISOControl(c) || c == '\u2028' || c == '\u2029';
-            if (bad && b == null) {
-                b = new StringBuilder(s.length() + 8).append(s, 0, i);
-            }
-            if (b != null) {
-                if (bad) {
-                    b.append(Plain.format("\\u%04x", (int) c));
-                } else {
-                    b.append(c);
-                }
-            }
-        }
-        return b == null ? s : b.toString();
+        String what = tensor == null ? "" : "tensor '" + tensor + "': ";
+        return file + ": " + what + reason; // ExmergeException escapes what the header put in the name
     }
 }

@@ -8,29 +8,31 @@ final class Shapes {
     }
 
     /**
-     * Bytes a tensor of this shape occupies, or -1 when a dimension is negative or the size does not
-     * fit in a long. The product of the non-zero dimensions times the element size must fit, even
-     * when a zero dimension makes the true size 0: then every partial product that later code forms
-     * (row lengths, strides) is representable too.
+     * Bytes a tensor of this shape occupies, or -1 when a dimension is negative or a non-empty
+     * tensor's size does not fit in a long. A zero dimension makes the size 0 whatever the others
+     * are: a tensor with no elements has no bytes, and torch and the safetensors reference both
+     * accept {@code [0, 2^61]}.
      */
     static long byteSizeOrMinusOne(long[] shape, DType dtype) {
-        long product = dtype.size();
         boolean empty = false;
         for (long d : shape) {
             if (d < 0) {
                 return -1;
             }
-            if (d == 0) {
-                empty = true;
-                continue;
-            }
+            empty |= d == 0;
+        }
+        if (empty) {
+            return 0;
+        }
+        long product = dtype.size();
+        for (long d : shape) {
             try {
                 product = Math.multiplyExact(product, d);
             } catch (ArithmeticException overflow) {
                 return -1;
             }
         }
-        return empty ? 0 : product;
+        return product;
     }
 
     /** Validated byte size for in-memory specs, where a bad shape is a programming error. */

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
+import org.exmerge.error.JsonErrors;
 
 /**
  * Reads {@code model.safetensors.index.json} (or {@code pytorch_model.bin.index.json}, the same JSON): {@code {"metadata": {...}, "weight_map": {tensor: shard}}}.
@@ -70,6 +71,7 @@ final class ShardIndex {
                     String shard = p.getText();
                     checkShardName(index, tensor, shard);
                     weightMap.put(tensor, shard);
+                    tensor = null; // an error in the next name is not this tensor's
                 }
                 tensor = null;
             }
@@ -81,7 +83,7 @@ final class ShardIndex {
         } catch (CharacterCodingException e) {
             throw new SafetensorsFormatException(index, tensor, "index is not valid UTF-8", e);
         } catch (JsonProcessingException e) {
-            throw new SafetensorsFormatException(index, tensor, "index is not valid JSON: " + e.getOriginalMessage(), e);
+            throw new SafetensorsFormatException(index, tensor, "index is " + JsonErrors.reason(e), e);
         }
         if (weightMap == null) {
             throw new SafetensorsFormatException(index, null, "index has no weight_map");

@@ -128,7 +128,7 @@ public final class TorchFile implements WeightsFile {
     private static TorchFile build(Path file, FileIdentity identity, Arena arena, MemorySegment whole, Object top,
                                    Storages storages) throws IOException {
         if (!(top instanceof Map<?, ?> dict)) {
-            throw new SafetensorsFormatException(file, null, "holds a " + Unpickler.describe(top)
+            throw new SafetensorsFormatException(file, null, "holds " + Unpickler.described(top)
                     + ", not a dict of tensors; exmerge reads a state dict (name to tensor), as save_pretrained writes");
         }
         Map<String, TensorInfo> infos = HashMap.newHashMap(dict.size());
@@ -136,11 +136,11 @@ public final class TorchFile implements WeightsFile {
         long copied = 0;
         for (Map.Entry<?, ?> e : dict.entrySet()) {
             if (!(e.getKey() instanceof String name)) {
-                throw new SafetensorsFormatException(file, null, "the state dict has a key that is a "
-                        + Unpickler.describe(e.getKey()) + ", not a tensor name");
+                throw new SafetensorsFormatException(file, null, "the state dict has a key that is "
+                        + Unpickler.described(e.getKey()) + ", not a tensor name");
             }
             if (!(e.getValue() instanceof Rebuild r)) {
-                throw new SafetensorsFormatException(file, name, "is a " + Unpickler.describe(e.getValue())
+                throw new SafetensorsFormatException(file, name, "is " + Unpickler.described(e.getValue())
                         + ", not a tensor; exmerge reads a flat state dict of tensors (a checkpoint that nests one,"
                         + " e.g. under 'state_dict', or holds other values must be re-saved as the state dict alone)");
             }

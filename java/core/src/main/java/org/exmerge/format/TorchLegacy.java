@@ -76,15 +76,15 @@ final class TorchLegacy {
         Unpickler.Result main = Unpickler.load(head, info.end(), head.length, pickle);
         Unpickler.Result keys = Unpickler.load(head, main.end(), head.length, pickle);
         if (!(keys.value() instanceof ArrayList<?> list)) {
-            throw new SafetensorsFormatException(file, null, "legacy torch format: the storage list is a "
-                    + Unpickler.describe(keys.value()) + ", not a list of keys");
+            throw new SafetensorsFormatException(file, null, "legacy torch format: the storage list is "
+                    + Unpickler.described(keys.value()) + ", not a list of keys");
         }
         Map<String, Span> spans = new HashMap<>();
         long pos = keys.end();
         for (Object k : list) {
             if (!(k instanceof String key)) {
-                throw new SafetensorsFormatException(file, null, "legacy torch format: the storage list holds a "
-                        + Unpickler.describe(k) + ", not a key");
+                throw new SafetensorsFormatException(file, null, "legacy torch format: the storage list holds "
+                        + Unpickler.described(k) + ", not a key");
             }
             TorchPickle.StorageRef ref = pickle.storages().get(key);
             if (ref == null) {

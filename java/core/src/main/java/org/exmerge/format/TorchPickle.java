@@ -1,5 +1,6 @@
 package org.exmerge.format;
 
+import java.math.BigInteger;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.exmerge.format.Unpickler.PickleException;
@@ -61,8 +62,11 @@ final class TorchPickle implements Unpickler.Calls {
         }
     }
 
-    /** A persistent id: the storage {@code key} of {@code bytes} bytes. */
-    record StorageRef(StorageType type, String key, long bytes) {
+    /**
+     * A persistent id: the storage {@code key} of {@code bytes} bytes, as {@code type}; {@code first}
+     * is the type the key's first reference gave it, the one torch.load keeps for every later use.
+     */
+    record StorageRef(StorageType type, String key, long bytes, StorageType first) {
         @Override
         public String toString() {
             return "storage '" + key + "'";
@@ -89,12 +93,18 @@ final class TorchPickle implements Unpickler.Calls {
                 throw new PickleException(via + " with " + n + " arguments, not as torch writes it");
             }
             if (!(args.get(0) instanceof StorageRef storage)) {
-                throw new PickleException(via + " of a " + Unpickler.describe(args.get(0)) + ", not a storage");
+                throw new PickleException(via + " of " + Unpickler.described(args.get(0)) + ", not a storage");
+            }
+            if (!storage.type().equals(storage.first())) {
+                // torch.load caches a storage by key and hands the first type to every later use,
+                // so the bytes would be read as a type this reference does not say.
+                throw new PickleException(storage + " is used as " + storage.first() + " and as " + storage.type()
+                        + "; a storage has one type");
             }
             DType dtype;
             if (via == Function.REBUILD_TENSOR_V3) {
                 if (!(args.get(6) instanceof DTypeRef d)) {
-                    throw new PickleException(via + " with a " + Unpickler.describe(args.get(6)) + " as its dtype");
+                    throw new PickleException(via + " with " + Unpickler.described(args.get(6)) + " as its dtype");
                 }
                 dtype = d.dtype();
             } else if (storage.type().dtype() == null) {
@@ -110,8 +120,7 @@ final class TorchPickle implements Unpickler.Calls {
                         + ", e.g. a lazy negation bit), which exmerge does not apply; save it with .resolve_neg()");
             }
             if (!(args.get(1) instanceof Long offset) || offset < 0) {
-                throw new PickleException("storage offset is a " + Unpickler.describe(args.get(1))
-                        + ", not a non-negative int");
+                throw new PickleException("storage offset is " + notACount(args.get(1)));
             }
             long[] shape = ints(args.get(2), "size");
             long[] stride = ints(args.get(3), "stride");
@@ -123,18 +132,29 @@ final class TorchPickle implements Unpickler.Calls {
 
         private static long[] ints(Object o, String what) throws PickleException {
             if (!(o instanceof Tuple t)) {
-                throw new PickleException(what + " is a " + Unpickler.describe(o) + ", not a tuple of ints");
+                throw new PickleException(what + " is " + Unpickler.described(o) + ", not a tuple of ints");
             }
             long[] v = new long[t.size()];
             for (int i = 0; i < v.length; i++) {
                 if (!(t.get(i) instanceof Long x) || x < 0) {
-                    throw new PickleException(what + " holds a " + (t.get(i) instanceof Long ? "negative int"
-                            : Unpickler.describe(t.get(i))) + " at dimension " + i);
+                    throw new PickleException(what + " at dimension " + i + " is " + notACount(t.get(i)));
                 }
                 v[i] = x;
             }
             return v;
         }
+    }
+
+    /**
+     * Why a pickled value is not a count (a size, an offset: an int from 0 to 2^63-1), to follow
+     * "is": "negative: -1", "1180591620717411303424, beyond 2^63-1", "a str, not an int".
+     */
+    static String notACount(Object o) {
+        return switch (o) {
+            case Long l -> "negative: " + l;
+            case BigInteger b -> b.signum() < 0 ? "negative: " + b : b + ", beyond 2^63-1";
+            default -> Unpickler.described(o) + ", not an int";
+        };
     }
 
     /** A tensor's place in its storage, in elements of {@code dtype}. */
@@ -224,7 +244,7 @@ final class TorchPickle implements Unpickler.Calls {
             case REBUILD_PARAMETER, REBUILD_PARAMETER_WITH_STATE -> {
                 // An nn.Parameter is its tensor; requires_grad, hooks and Python state do not change the values.
                 if (args.size() < 1 || !(args.get(0) instanceof Rebuild r)) {
-                    throw new PickleException(f + " of a " + (args.size() < 1 ? "nothing" : Unpickler.describe(args.get(0)))
+                    throw new PickleException(f + " of " + (args.size() < 1 ? "nothing" : Unpickler.described(args.get(0)))
                             + ", not a tensor");
                 }
                 yield r;
@@ -241,13 +261,13 @@ final class TorchPickle implements Unpickler.Calls {
                     + (legacy ? ", view)" : ")") + " as torch writes it");
         }
         if (!(t.get(1) instanceof StorageType type)) {
-            throw new PickleException("persistent id names a " + Unpickler.describe(t.get(1)) + " as its storage type");
+            throw new PickleException("persistent id names " + Unpickler.described(t.get(1)) + " as its storage type");
         }
         if (!(t.get(2) instanceof String key) || !(t.get(3) instanceof String)) {
             throw new PickleException("persistent id's storage key or location is not a string");
         }
         if (!(t.get(4) instanceof Long numel) || numel < 0) {
-            throw new PickleException("storage '" + key + "' has a size that is not a non-negative int");
+            throw new PickleException("storage '" + key + "' has a size that is " + notACount(t.get(4)));
         }
         if (legacy && t.get(5) != Unpickler.NONE) {
             throw new PickleException("storage '" + key + "' is a storage view, which only torch before 1.0 wrote;"
@@ -259,7 +279,8 @@ final class TorchPickle implements Unpickler.Calls {
         } catch (ArithmeticException e) {
             throw new PickleException("storage '" + key + "' declares " + numel + " elements, beyond 2^63-1 bytes");
         }
-        StorageRef ref = new StorageRef(type, key, bytes);
+        StorageRef earlier = storages.get(key);
+        StorageRef ref = new StorageRef(type, key, bytes, earlier == null ? type : earlier.type());
         storages.putIfAbsent(key, ref);
         return ref;
     }
@@ -268,7 +289,7 @@ final class TorchPickle implements Unpickler.Calls {
     public void build(Object target, Object state) throws PickleException {
         // A state dict is an OrderedDict whose _metadata attribute (module versions) arrives by BUILD.
         if (!(target instanceof LinkedHashMap<?, ?>)) {
-            throw new PickleException("sets the state of a " + Unpickler.describe(target) + ", which torch never writes");
+            throw new PickleException("sets the state of " + Unpickler.described(target) + ", which torch never writes");
         }
     }
 }

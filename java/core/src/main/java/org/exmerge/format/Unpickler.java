@@ -192,7 +192,7 @@ final class Unpickler {
                     Object name = pop();
                     Object module = pop();
                     if (!(module instanceof String m) || !(name instanceof String n)) {
-                        throw error("STACK_GLOBAL with a " + describe(module) + " and a " + describe(name)
+                        throw error("STACK_GLOBAL with " + described(module) + " and " + described(name)
                                 + ", not two strings");
                     }
                     stack.add(calls.global(m, n));
@@ -359,7 +359,7 @@ final class Unpickler {
         if (o instanceof ArrayList<?> l) {
             return (ArrayList<Object>) l;
         }
-        throw error("appends to a " + describe(o) + ", not a list");
+        throw error("appends to " + described(o) + ", not a list");
     }
 
     @SuppressWarnings("unchecked")
@@ -367,7 +367,7 @@ final class Unpickler {
         if (o instanceof LinkedHashMap<?, ?> d) {
             return (LinkedHashMap<Object, Object>) d;
         }
-        throw error("sets an item of a " + describe(o) + ", not a dict");
+        throw error("sets an item of " + described(o) + ", not a dict");
     }
 
     /**
@@ -382,7 +382,7 @@ final class Unpickler {
             Object k = kv.get(i);
             if (!(k instanceof String || k instanceof Long || k instanceof Boolean || k instanceof Double
                     || k instanceof BigInteger || k == NONE)) {
-                throw error("a dict key that is a " + describe(k) + "; only strings and numbers are read as keys");
+                throw error("a dict key that is " + described(k) + "; only strings and numbers are read as keys");
             }
             d.put(k, kv.get(i + 1));
         }
@@ -396,6 +396,16 @@ final class Unpickler {
     }
 
     /** A value's type in Python's words, for messages (never its contents: they are untrusted). */
+    /** {@link #describe} with its article, as a noun in a sentence: "an int", "a str", "None". */
+    static String described(Object o) {
+        String d = describe(o);
+        return switch (d) {
+            case "int" -> "an int";
+            case "str", "float", "bool", "tuple", "list", "dict" -> "a " + d;
+            default -> d; // nothing, None, MARK, bytes, a global's own name
+        };
+    }
+
     static String describe(Object o) {
         return switch (o) {
             case null -> "nothing";

@@ -1,6 +1,6 @@
 package org.exmerge.lora;
 
-import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.exmerge.error.InputException;
 import org.exmerge.error.IoErrors;
+import org.exmerge.error.JsonErrors;
 
 /**
  * What {@code adapter_config.json} says about how a LoRA adapter's factors scale (numerics §12):
@@ -56,8 +57,8 @@ public record LoraConfig(Path file, int r, double alpha, boolean rslora, Map<Pat
         } catch (NoSuchFileException e) {
             throw new InputException(file + ": no such file (a PEFT LoRA adapter directory holds " + FILE_NAME
                     + " and adapter_model.safetensors or adapter_model.bin)");
-        } catch (JacksonException e) {
-            throw new InputException(file + ": not valid JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""));
+        } catch (JsonProcessingException e) {
+            throw JsonErrors.input(file, e);
         } catch (IOException e) {
             throw IoErrors.input(file, e);
         }

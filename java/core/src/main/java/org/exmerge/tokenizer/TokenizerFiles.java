@@ -16,6 +16,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.exmerge.error.JsonErrors;
 
 /**
  * Adds tokens to a model's tokenizer files the way transformers' {@code add_tokens} and
@@ -143,7 +144,7 @@ public final class TokenizerFiles {
             }
             g.writeEndObject();
         } catch (JsonProcessingException e) {
-            throw error(file, "not a JSON object: " + e.getOriginalMessage());
+            throw error(file, JsonErrors.reason(e));
         }
     }
 
@@ -180,7 +181,7 @@ public final class TokenizerFiles {
             }
             return scan.maxId(p, file);
         } catch (JsonProcessingException e) {
-            throw error(file, "not a JSON object: " + e.getOriginalMessage());
+            throw error(file, JsonErrors.reason(e));
         }
     }
 

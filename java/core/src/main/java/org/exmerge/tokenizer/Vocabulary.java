@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.RandomAccess;
+import org.exmerge.error.InputFiles;
+import org.exmerge.error.JsonErrors;
 
 /**
  * A model directory's tokenizer vocabulary as transformers' {@code tokenizer.get_vocab()} returns it:
@@ -102,21 +104,21 @@ public final class Vocabulary {
      * @param dir a model directory
      * @return null when dir holds none of the three files
      * @throws IOException "&lt;file&gt;: &lt;why&gt;" for a malformed file (not JSON, vocab of the wrong shape, a
-     *     negative or non-integer id, truncated protobuf)
+     *     negative or non-integer id, truncated protobuf) or one that cannot be read (a directory, a dangling link)
      */
     public static Vocabulary read(Path dir) throws IOException {
         Path tokenizer = dir.resolve("tokenizer.json").toAbsolutePath();
-        if (Files.isRegularFile(tokenizer)) {
+        if (InputFiles.present(tokenizer)) {
             return readTokenizerJson(tokenizer);
         }
         Path vocabJson = dir.resolve("vocab.json").toAbsolutePath();
         Path model = dir.resolve("tokenizer.model").toAbsolutePath();
         Entries vocab = new Entries();
         Path file;
-        if (Files.isRegularFile(vocabJson)) {
+        if (InputFiles.present(vocabJson)) {
             file = vocabJson;
             parse(vocabJson, p -> readIdObject(p, vocabJson, "", vocab));
-        } else if (Files.isRegularFile(model)) {
+        } else if (InputFiles.present(model)) {
             file = model;
             for (String piece : SentencePieceModel.pieces(model)) {
                 vocab.add(piece, vocab.size());
@@ -126,7 +128,7 @@ public final class Vocabulary {
         }
         List<AddedToken> added = new ArrayList<>();
         Path addedJson = dir.resolve("added_tokens.json").toAbsolutePath();
-        if (Files.isRegularFile(addedJson)) {
+        if (InputFiles.present(addedJson)) {
             Entries e = new Entries();
             parse(addedJson, p -> readIdObject(p, addedJson, "", e));
             // transformers' defaults for a token this file alone names
@@ -135,7 +137,7 @@ public final class Vocabulary {
             }
         }
         Path config = dir.resolve("tokenizer_config.json").toAbsolutePath();
-        if (Files.isRegularFile(config)) {
+        if (InputFiles.present(config)) {
             parse(config, p -> readConfig(p, config, added));
         }
         return build(file, vocab, added);
@@ -291,7 +293,7 @@ public final class Vocabulary {
                 throw error(file, "not JSON: more after the top-level object");
             }
         } catch (JsonProcessingException e) {
-            throw new IOException(file + ": not JSON: " + e.getOriginalMessage().replace('\n', ' '), e);
+            throw JsonErrors.input(file, e);
         }
     }
 

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.exmerge.error.InputException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -55,12 +56,17 @@ class ConfigJsonTest {
 
     @Test
     void aConfigThatIsNotAnObjectIsAnErrorNamingTheFile() throws IOException {
-        for (String bad : new String[] {"[1, 2]", "", "{\"a\": ", "\"s\""}) {
+        for (String bad : new String[] {"[1, 2]", "", "\"s\""}) {
             Path in = dir.resolve("config.json");
             Files.writeString(in, bad);
             assertThatThrownBy(() -> ConfigJson.rewrite(in, dir.resolve("out.json"), "bfloat16", 3, AuxFiles.LAYER_COUNT_KEYS))
                     .as(bad).isInstanceOf(IOException.class).hasMessageStartingWith(in + ": not a JSON object: ");
         }
+        Path in = dir.resolve("config.json");
+        Files.writeString(in, "{\"a\": ");
+        assertThatThrownBy(() -> ConfigJson.rewrite(in, dir.resolve("out.json"), "bfloat16", 3, AuxFiles.LAYER_COUNT_KEYS))
+                .isInstanceOf(InputException.class).hasMessage(in + ": not valid JSON at line 1, column 7:"
+                        + " Unexpected end-of-input within/between Object entries");
     }
 
     /** What AuxFiles wrote before ConfigJson: the tree, torch_dtype put, every integral layer key set (else the first). */

@@ -38,6 +38,8 @@ class RunErrorsTest {
         TestModels.write(dir.resolve("bf"), new T("w", DType.BF16, SHAPE, ones(2)), new T("ids", DType.BF16, new long[] {4}, new float[] {0, 1, 2, 3}));
         float[] nan = ones(1);
         nan[7] = Float.NaN;
+        TestModels.write(dir.resolve("esc"), new T("w", DType.BF16, SHAPE, ones(1)), new T("w\u001b[31m\nx", DType.BF16, SHAPE, ones(1)),
+                new T("ids", DType.I32, new long[] {4}, new float[] {0, 1, 2, 3}));
         TestModels.write(dir.resolve("nan"), new T("w", DType.BF16, SHAPE, nan), new T("ids", DType.I32, new long[] {4}, new float[] {0, 1, 2, 3}));
     }
 
@@ -59,6 +61,14 @@ class RunErrorsTest {
                 + " the reference model has I32 for 'ids'; non-float tensors are copied, not merged, so every model must"
                 + " hold them with the same dtype");
         assertThat(dir.resolve("int-vs-float")).doesNotExist();
+    }
+
+    @Test
+    void controlCharactersInATensorNameAreEscapedInTheError() {
+        // The reference names a tensor with a terminal escape and a line break; the other model lacks it.
+        PlanException e = catchThrowableOfType(PlanException.class,
+                () -> EngineRuns.merge(dir, linear("esc", "a", 0.5, 0.5), "escaped", opts()));
+        assertThat(e.getMessage()).contains("w\\u001b[31m\\u000ax").doesNotContain("\u001b").doesNotContain("\n");
     }
 
     @Test

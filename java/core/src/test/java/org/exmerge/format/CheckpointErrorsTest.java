@@ -66,6 +66,20 @@ class CheckpointErrorsTest {
     }
 
     @Test
+    void aModelFileThatIsNoFileSaysWhyNotThatThereIsNone() throws Exception {
+        Path f = dir.resolve("model.safetensors");
+        Files.createDirectory(f);
+        assertThat(reject(dir).getMessage()).isEqualTo(f + ": is a directory");
+        Files.delete(f);
+        Files.createSymbolicLink(f, dir.resolve("gone.safetensors"));
+        assertThat(reject(dir).getMessage()).isEqualTo(f + ": dangling symbolic link to '" + dir.resolve("gone.safetensors")
+                + "', which does not exist");
+        Files.delete(f);
+        Files.createSymbolicLink(f, f.getFileName());
+        assertThat(reject(dir).getMessage()).startsWith(f + ": too many levels of symbolic links");
+    }
+
+    @Test
     void openingADirectoryAsAFileSaysSo() throws Exception {
         Path d = Files.createDirectory(dir.resolve("model.safetensors"));
         SafetensorsFormatException e = catchThrowableOfType(SafetensorsFormatException.class, () -> SafetensorsFile.open(d).close());

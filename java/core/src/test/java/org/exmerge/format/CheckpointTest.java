@@ -151,9 +151,18 @@ class CheckpointTest {
     }
 
     @Test
+    void aBrokenNameInTheIndexIsNotBlamedOnTheTensorBeforeIt() throws Exception {
+        shards();
+        SafetensorsFormatException e = rejectIndex("{\"x\": \"" + A + "\", \"y\\ud800z\": \"" + A + "\"}");
+        assertThat(e.tensor()).isNull();
+        assertThat(e.reason()).startsWith("index is not valid JSON at line 1, column ").contains("surrogate");
+    }
+
+    @Test
     void indexNotJsonOrNotUtf8() throws Exception {
         Files.writeString(dir.resolve("model.safetensors.index.json"), "{\"weight_map\": {");
-        assertThat(reject(dir).reason()).contains("not valid JSON");
+        assertThat(reject(dir).reason()).isEqualTo("index is not valid JSON at line 1, column 17: Unexpected end-of-input:"
+                + " expected close marker for Object (start marker at line 1, column 16)");
         Files.write(dir.resolve("model.safetensors.index.json"), new byte[] {'{', '"', (byte) 0xFE, '"', ':', '1', '}'});
         assertThat(reject(dir).reason()).isEqualTo("index is not valid UTF-8");
         Files.writeString(dir.resolve("model.safetensors.index.json"), "[]");

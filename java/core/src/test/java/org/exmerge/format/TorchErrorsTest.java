@@ -226,7 +226,7 @@ class TorchErrorsTest {
     void aValueThatIsNotATensor() throws Exception {
         byte[] step = new Pickle().proto(2).op('}').str("step").integer(5).op('s', '.').bytes();
         Path f = archive(step);
-        assertThat(reject(f).getMessage()).startsWith(f.toAbsolutePath() + ": tensor 'step': is a int, not a tensor;"
+        assertThat(reject(f).getMessage()).startsWith(f.toAbsolutePath() + ": tensor 'step': is an int, not a tensor;"
                 + " exmerge reads a flat state dict of tensors");
         // A training checkpoint nesting the state dict.
         Pickle nested = new Pickle().proto(2).op('}').str("state_dict").op('}').str("w");
@@ -240,7 +240,31 @@ class TorchErrorsTest {
         Pickle p = new Pickle().proto(2).op('}').integer(3);
         TorchFiles.tensor(p, Stored.whole("w", DType.F32, "0", 2));
         Path f = archive(p.op('s', '.').bytes(), new byte[8]);
-        assertThat(reject(f).getMessage()).contains("the state dict has a key that is a int, not a tensor name");
+        assertThat(reject(f).getMessage()).contains("the state dict has a key that is an int, not a tensor name");
+    }
+
+    @Test
+    void oneStorageUsedAsTwoTypesIsRefused() throws Exception {
+        // torch.load keeps the key's first type (float) for both; reading 'v' as half would differ from it.
+        Path f = archive(TorchFiles.stateDict(List.of(new Stored("w", DType.F32, "0", 12, 0, new long[] {2, 3},
+                new long[] {3, 1}), new Stored("v", DType.F16, "0", 24, 0, new long[] {2}, new long[] {1}))), new byte[48]);
+        assertThat(reject(f).getMessage()).isEqualTo(f.toAbsolutePath() + ": tensor 'v': storage '0' is used as"
+                + " torch.FloatStorage and as torch.HalfStorage; a storage has one type");
+    }
+
+    @Test
+    void countsThatAreNegativeOrTooLargeSaySo() throws Exception {
+        Path f = archive(TorchFiles.stateDict(List.of(new Stored("w", DType.F32, "0", 6, -1, new long[] {2, 3},
+                new long[] {3, 1}))), new byte[24]);
+        assertThat(reject(f).getMessage()).isEqualTo(f.toAbsolutePath() + ": tensor 'w': storage offset is negative: -1");
+        // size (2^70,): LONG1 of 9 bytes, little-endian
+        Pickle p = new Pickle().proto(2).op('}').str("w").global("torch._utils", "_rebuild_tensor_v2").mark();
+        p.mark().str("storage").global("torch", "FloatStorage").str("0").str("cpu").integer(6).op('t', 'Q');
+        p.integer(0).mark().op(0x8a, 9).raw(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0x40}).op('t').tuple(1).op(0x89);
+        p.global("collections", "OrderedDict").op(')', 'R').op('t', 'R', 's', '.');
+        Path g = archive(p.bytes(), new byte[24]);
+        assertThat(reject(g).getMessage()).isEqualTo(g.toAbsolutePath()
+                + ": tensor 'w': size at dimension 0 is 1180591620717411303424, beyond 2^63-1");
     }
 
     @Test

@@ -244,7 +244,7 @@ class TokenizerFilesTest {
                 Arguments.of(TOKENIZER_JSON, highDecoder, List.of(token("x", 7)), "tokenizer_config.json", "new token \"x\" has id 7, not above 12"),
                 Arguments.of("[1, 2]", TOKENIZER_CONFIG, NEW, "tokenizer.json", "not a JSON object: starts with START_ARRAY"),
                 Arguments.of("", TOKENIZER_CONFIG, NEW, "tokenizer.json", "not a JSON object: empty"),
-                Arguments.of("{\"added_tokens\": [", TOKENIZER_CONFIG, NEW, "tokenizer.json", "not a JSON object: "),
+                Arguments.of("{\"added_tokens\": [", TOKENIZER_CONFIG, NEW, "tokenizer.json", "not valid JSON at line 1, column 19: "),
                 Arguments.of(nonArray, TOKENIZER_CONFIG, NEW, "tokenizer.json", "added_tokens is not an array"),
                 Arguments.of(TOKENIZER_JSON, "\"config\"", NEW, "tokenizer_config.json", "not a JSON object: starts with VALUE_STRING"),
                 Arguments.of(TOKENIZER_JSON, "{\"added_tokens_decoder\": []}", NEW, "tokenizer_config.json", "added_tokens_decoder is not an object"),

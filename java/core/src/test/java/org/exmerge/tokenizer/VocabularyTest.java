@@ -237,8 +237,8 @@ class VocabularyTest {
 
     @ParameterizedTest
     @ValueSource(strings = {
-        "not json {|not JSON: ",
-        "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}}|not JSON: ",
+        "not json {|not valid JSON at line 1, column ",
+        "{\"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0}}|not valid JSON at line 1, column ",
         "{\"model\": {\"type\": \"BPE\", \"vocab\": {}}} {}|not JSON: more after the top-level object",
         "|not JSON: empty",
         "[1, 2]|not a JSON object: it is a list",
@@ -276,7 +276,7 @@ class VocabularyTest {
         Path vocab = write("vocab.json", "{\"a\": 0, \"b\": -1}");
         assertThatThrownBy(() -> Vocabulary.read(dir)).hasMessage(vocab + ": \"b\" has a negative id -1");
         write("vocab.json", "{\"a\": 0,");
-        assertThatThrownBy(() -> Vocabulary.read(dir)).hasMessageStartingWith(vocab + ": not JSON: ");
+        assertThatThrownBy(() -> Vocabulary.read(dir)).hasMessageStartingWith(vocab + ": not valid JSON at line 1, column 9: ");
         write("vocab.json", "{\"a\": 0}");
 
         Path addedJson = write("added_tokens.json", "{\"<x>\": 1.0}");
