@@ -44,7 +44,11 @@ class ChatTemplateTest {
     void eachFormOfTheSettingWritesItsTemplate() throws Exception {
         assertThat(template(null, "none")).isEqualTo("{{ 'A' }}"); // the tokenizer source's, as copied
         assertThat(template("auto", "auto")).isEqualTo("{{ 'B' }}"); // two of three models carry B
-        assertThat(template("chatml", "chatml")).contains("<|im_start|>").contains("add_generation_prompt");
+        assertThat(template("chatml", "chatml")).isEqualTo(ChatTemplate.CHATML).contains("<|im_start|>").contains("add_generation_prompt");
+        assertThat(template("llama3", "llama3")).isEqualTo(ChatTemplate.LLAMA3).contains("<|start_header_id|>");
+        assertThat(template("mistral", "mistral")).isEqualTo(ChatTemplate.MISTRAL).contains(" [INST] ");
+        assertThat(template("alpaca", "alpaca")).isEqualTo(ChatTemplate.ALPACA).contains("### ");
+        assertThat(template("exaone", "exaone")).isEqualTo(ChatTemplate.EXAONE).contains("[|endofturn|]");
         assertThat(template("\"{% for m in messages %}{{ m['content'] }}{% endfor %}\"", "jinja"))
                 .isEqualTo("{% for m in messages %}{{ m['content'] }}{% endfor %}");
     }
