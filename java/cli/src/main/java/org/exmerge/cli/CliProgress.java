@@ -55,6 +55,7 @@ final class CliProgress implements ProgressListener {
 
     @Override
     public void started(int tensors, long outputBytes, long inputBytes, String backend, int threads) {
+        abandon(); // synth's models are finished only when all are in place: the previous one's bar ends here
         this.total = outputBytes;
         this.tensors = tensors;
         this.startNanos = System.nanoTime();

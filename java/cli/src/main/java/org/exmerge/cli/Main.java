@@ -35,14 +35,18 @@ public final class Main implements Runnable {
             e.getCommandLine().usage(System.err);
             return ExitCodes.USAGE;
         });
-        int code = cli.execute(args);
-        // System.out is a PrintStream: a failed write (stdout on a full disk, a closed pipe) sets a
-        // flag instead of throwing, and a --json consumer would get a cut stream with exit 0.
-        if (System.out.checkError() && code != ExitCodes.CANCELLED) {
-            System.err.println("exmerge: error: standard output: write failed (disk full or closed pipe); what was printed is incomplete");
-            return code == ExitCodes.OK ? ExitCodes.OUTPUT : code;
+        try {
+            int code = cli.execute(args);
+            // System.out is a PrintStream: a failed write (stdout on a full disk, a closed pipe) sets a
+            // flag instead of throwing, and a --json consumer would get a cut stream with exit 0.
+            if (System.out.checkError() && code != ExitCodes.CANCELLED) {
+                System.err.println("exmerge: error: standard output: write failed (disk full or closed pipe); what was printed is incomplete");
+                return code == ExitCodes.OK ? ExitCodes.OUTPUT : code;
+            }
+            return code;
+        } finally {
+            CtrlC.reported();
         }
-        return code;
     }
 
     /**

@@ -55,13 +55,12 @@ final class SynthCommand implements Callable<Integer> {
                     + " (the smallest dimension of the adapted weights at this --size), not " + rank);
         }
         System.err.print(Plain.format("synth: Llama shape %s, %,d parameters per model%n", shape, shape.params()));
+        CliProgress progress = new CliProgress("synth", run.json());
         try (CtrlC ctrlC = new CtrlC()) {
-            Synth.write(out, shape, dtype, finetunes, rank == null ? 0 : rank, seed, run.run(shardBytes),
-                    new CliProgress("synth", run.json()), ctrlC.token());
-            if (target.<Boolean>getValue()) {
-                Synth.writeTarget(out, shape, dtype, finetunes, seed, run.run(shardBytes), new CliProgress("synth", run.json()),
-                        ctrlC.token());
-            }
+            Synth.write(out, shape, dtype, finetunes, rank == null ? 0 : rank, target.<Boolean>getValue(), seed, run.run(shardBytes),
+                    progress, ctrlC.token());
+        } finally {
+            progress.abandon();
         }
         return ExitCodes.OK;
     }

@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.SequencedMap;
 import org.exmerge.format.Version;
 import org.exmerge.engine.CancelToken;
-import org.exmerge.engine.MemoryBudget;
 import org.exmerge.engine.MergeStats;
 import org.exmerge.engine.OutputRun;
 import org.exmerge.engine.ProgressListener;
@@ -47,43 +47,45 @@ public final class Synth {
     /** Writes {@code out/base} and {@code out/sft-1..n}; returns one stats entry per model. */
     public static List<MergeStats> write(Path out, LlamaShape shape, DType dtype, int finetunes, long seed,
                                          RunOptions opts, ProgressListener listener, CancelToken cancel) throws IOException {
-        return write(out, shape, dtype, finetunes, 0, seed, opts, listener, cancel);
+        return write(out, shape, dtype, finetunes, 0, false, seed, opts, listener, cancel);
+    }
+
+    /** As above, and with {@code loraRank} ≥ 1 also {@code out/lora-1} ({@link #write(Path, LlamaShape, DType, int, int, boolean, long, RunOptions, ProgressListener, CancelToken)}). */
+    public static List<MergeStats> write(Path out, LlamaShape shape, DType dtype, int finetunes, int loraRank, long seed,
+                                         RunOptions opts, ProgressListener listener, CancelToken cancel) throws IOException {
+        return write(out, shape, dtype, finetunes, loraRank, false, seed, opts, listener, cancel);
     }
 
     /**
-     * As above, and with {@code loraRank} ≥ 1 also {@code out/lora-1}, a LoRA adapter of that rank for
-     * {@code out/base} ({@link SynthLora}); every target is checked before anything is written.
+     * Writes {@code out/base} and {@code out/sft-1..n}; with {@code loraRank} ≥ 1 also {@code out/lora-1},
+     * a LoRA adapter of that rank for {@code out/base} ({@link SynthLora}); with {@code target} also
+     * {@code out/target} ({@link #writeTarget}). All or nothing: every path is checked before anything
+     * is written, and the models are published together once all are complete ({@link StagedModels}),
+     * so a failed or cancelled run leaves every model of {@code out} as it was. Returns one stats
+     * entry per model.
      */
-    public static List<MergeStats> write(Path out, LlamaShape shape, DType dtype, int finetunes, int loraRank, long seed,
-                                         RunOptions opts, ProgressListener listener, CancelToken cancel) throws IOException {
+    public static List<MergeStats> write(Path out, LlamaShape shape, DType dtype, int finetunes, int loraRank, boolean target,
+                                         long seed, RunOptions opts, ProgressListener listener, CancelToken cancel) throws IOException {
         if (loraRank != 0) {
             SynthLora.checkRank(shape, loraRank);
         }
-        MemoryBudget.Fit fit = MemoryBudget.fit(MemoryBudget.budgetOf(opts), opts.threads(), opts.chunkBytes(),
-                Runtime.getRuntime().availableProcessors(), MemoryBudget.Demand.NONE);
-        fit.notices().forEach(listener::notice);
-        RunOptions run = fit.apply(opts);
-        Files.createDirectories(out);
         List<TensorSpec> specs = shape.tensors(dtype);
-        List<MergeStats> stats = new ArrayList<>();
+        SequencedMap<String, StagedModels.Model> models = new LinkedHashMap<>();
         List<String> names = modelNames(finetunes);
-        for (String name : names) {
-            OutputRun.checkTarget(out.resolve(name), opts.overwrite(), List.of());
-        }
-        if (loraRank != 0) {
-            OutputRun.checkTarget(out.resolve(SynthLora.NAME), opts.overwrite(), List.of());
-        }
         for (int m = 0; m < names.size(); m++) {
             int model = m;
             Map<String, String> meta = metadata("seed=" + seed + " model=" + names.get(m));
-            stats.add(OutputRun.write(out.resolve(names.get(m)), specs, (i, parallel) -> generator(specs.get(i), seed, model), i -> { },
-                    meta, dir -> writeExtras(dir, shape, dtype), run, listener, cancel, "synth", Map::of, 0));
+            models.put(names.get(m), (dir, run, l, c) -> OutputRun.write(dir, specs, (i, parallel) -> generator(specs.get(i), seed, model),
+                    i -> { }, meta, d -> writeExtras(d, shape, dtype), run, l, c, "synth", Map::of, 0));
         }
         if (loraRank != 0) {
-            stats.add(SynthLora.write(out.resolve(SynthLora.NAME), out.resolve("base").toString(), shape, loraRank, seed, run,
-                    listener, cancel));
+            String base = out.resolve("base").toString(); // where the adapter's base will be, not where it is written
+            models.put(SynthLora.NAME, (dir, run, l, c) -> SynthLora.write(dir, base, shape, loraRank, seed, run, l, c));
         }
-        return stats;
+        if (target) {
+            models.put("target", targetModel(shape, dtype, finetunes, seed));
+        }
+        return StagedModels.write(out, models, opts, listener, cancel);
     }
 
     /** How far the target reaches along the fine-tunes' shared delta (more than the fine-tunes' 1). */
@@ -105,11 +107,16 @@ public final class Synth {
      */
     public static MergeStats writeTarget(Path out, LlamaShape shape, DType dtype, int finetunes, long seed,
                                          RunOptions opts, ProgressListener listener, CancelToken cancel) throws IOException {
-        Files.createDirectories(out);
+        SequencedMap<String, StagedModels.Model> models = new LinkedHashMap<>();
+        models.put("target", targetModel(shape, dtype, finetunes, seed));
+        return StagedModels.write(out, models, opts, listener, cancel).getFirst();
+    }
+
+    private static StagedModels.Model targetModel(LlamaShape shape, DType dtype, int finetunes, long seed) {
         List<TensorSpec> specs = shape.tensors(dtype);
         Map<String, String> meta = metadata("seed=" + seed + " model=target finetunes=" + finetunes);
-        return OutputRun.write(out.resolve("target"), specs, (i, parallel) -> target(specs.get(i), seed, finetunes), i -> { },
-                meta, dir -> writeExtras(dir, shape, dtype), opts, listener, cancel, "synth", Map::of, 0);
+        return (dir, run, l, c) -> OutputRun.write(dir, specs, (i, parallel) -> target(specs.get(i), seed, finetunes), i -> { },
+                meta, d -> writeExtras(d, shape, dtype), run, l, c, "synth", Map::of, 0);
     }
 
     /**

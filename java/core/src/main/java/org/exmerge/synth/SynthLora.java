@@ -105,8 +105,9 @@ public final class SynthLora {
     }
 
     /**
-     * Writes {@code out} (synth's {@code OUT/lora-1}) for the base model at {@code base}, in one file
-     * whatever the shard size, since peft reads no sharded adapter; the caller has checked the target.
+     * Writes the adapter at {@code out} (where synth stages {@code OUT/lora-1}) for the base model at
+     * {@code base}, in one file whatever the shard size, since peft reads no sharded adapter; the
+     * caller has checked the target.
      */
     static MergeStats write(Path out, String base, LlamaShape shape, int r, long seed, RunOptions opts,
                             ProgressListener listener, CancelToken cancel) throws IOException {
