@@ -58,6 +58,11 @@ public final class ModelSet implements AutoCloseable {
         // notExists, not !exists: a path that cannot be looked up (permission denied on a
         // parent) is neither, and Checkpoint.open reports its real reason.
         if (Files.notExists(p)) {
+            if (!path.equals(model) && Files.exists(resolve(model))) {
+                throw new PlanException("model '" + model + "': a '+' in a model name means model+adapter (here model '" + path
+                        + "', which does not exist), so a directory whose name holds '+' cannot be named; rename it or link it"
+                        + " under a name without '+'");
+            }
             throw new PlanException("model '" + model + "': no such file or directory: " + p
                     + " (exmerge reads local safetensors or PyTorch .bin checkpoints only; download hub models first)");
         }
