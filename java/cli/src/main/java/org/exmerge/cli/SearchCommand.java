@@ -61,7 +61,7 @@ public final class SearchCommand implements Runnable {
                 "Evaluations at once; at most N candidates on disk besides best (default 1).").build();
         private final OptionSpec keep = Specs.flag("--keep", "Keep every candidate's model directory (default: deleted once scored).");
         private final OptionSpec evalTimeout = Specs.option("--eval-timeout", "DUR", Duration.class, null,
-                "Limit per evaluation (90s, 30m, 2h); past it the evaluator's process tree is killed and the candidate fails.").converters(new Durations()).build();
+                "Limit per evaluation (90s, 30m, 2h; at most 366 days); past it the evaluator and what it started are killed and the candidate fails.").converters(new Durations()).build();
         private final OptionSpec rescore = Specs.flag("--rescore",
                 "Reuse a working directory whose settings differ: its earlier results are set aside, all is scored afresh.");
         private final OptionSpec lmEvalProgram = Specs.option("--lm-eval-program", "CMD", String.class, null,
@@ -258,7 +258,7 @@ public final class SearchCommand implements Runnable {
                 CliProgress.emit(CliProgress.event("stage").put("stage", stage).put("candidates", candidates).put("scored_earlier", done));
             } else {
                 close();
-                System.err.print(Plain.format("search: stage %s, %d candidates%s%n", stage, candidates,
+                System.err.print(Plain.format("search: stage %s, %d candidate%s%s%n", stage, candidates, candidates == 1 ? "" : "s",
                         done > 0 ? " (" + done + " scored by an earlier run)" : ""));
             }
         }
@@ -331,8 +331,14 @@ public final class SearchCommand implements Runnable {
         @Override
         public Duration convert(String value) {
             String v = value.strip().toLowerCase(Locale.ROOT);
-            if (v.startsWith("pt") || v.startsWith("p")) {
-                return Duration.parse(value.strip());
+            if (v.startsWith("p")) {
+                Duration d;
+                try {
+                    d = Duration.parse(value.strip());
+                } catch (java.time.format.DateTimeParseException e) {
+                    throw new CommandLine.TypeConversionException("'" + value + "' is not a duration (e.g. 90s, 30m, 2h, PT1H30M)");
+                }
+                return checked(value, d);
             }
             Matcher m = PART.matcher(v);
             double secs = 0;
@@ -349,10 +355,22 @@ public final class SearchCommand implements Runnable {
                 };
                 at = m.end();
             }
-            if (at != v.length() || v.isEmpty() || secs <= 0) {
+            if (at != v.length() || v.isEmpty()) {
                 throw new CommandLine.TypeConversionException("'" + value + "' is not a duration (e.g. 90s, 30m, 2h)");
             }
-            return Duration.ofMillis(Math.round(secs * 1000));
+            return checked(value, secs > SearchOptions.MAX_EVAL_TIMEOUT.toSeconds() ? SearchOptions.MAX_EVAL_TIMEOUT.plusSeconds(1)
+                    : Duration.ofMillis(Math.round(secs * 1000)));
+        }
+
+        private static Duration checked(String value, Duration d) {
+            if (d.isNegative() || d.isZero()) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is not a positive duration");
+            }
+            if (d.compareTo(SearchOptions.MAX_EVAL_TIMEOUT) > 0) {
+                throw new CommandLine.TypeConversionException("'" + value + "' is longer than " + SearchOptions.MAX_EVAL_TIMEOUT.toDays()
+                        + " days; leave --eval-timeout out for no limit");
+            }
+            return d;
         }
     }
 }

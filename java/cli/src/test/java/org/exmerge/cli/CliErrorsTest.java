@@ -91,6 +91,16 @@ class CliErrorsTest {
     }
 
     @Test
+    void aModelDirectoryWhoseNameHoldsAPlusIsExplained() throws IOException {
+        TestModels.write(dir.resolve("c+v2"), new T("w", DType.BF16, new long[] {3, 4}, values(1)),
+                new T("ids", DType.I32, new long[] {2}, new float[] {0, 1}));
+        Path f = Files.writeString(dir.resolve("plus.yaml"), linear("c+v2", "b"));
+        assertThat(fails(3, "merge", f.toString(), out("o"))).isEqualTo("model 'c+v2': a '+' in a model name means model+adapter"
+                + " (here model 'c', which does not exist), so a directory whose name holds '+' cannot be named; rename it or link it"
+                + " under a name without '+'");
+    }
+
+    @Test
     void modelThatIsAConfigJson() throws IOException {
         Files.createDirectories(dir.resolve("cfg"));
         Files.writeString(dir.resolve("cfg/config.json"), "{\"architectures\": [\"LlamaForCausalLM\"]}");

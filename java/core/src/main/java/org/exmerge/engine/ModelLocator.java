@@ -94,6 +94,11 @@ public final class ModelLocator {
                 + " huggingface-cli download first)");
     }
 
+    /** Whether {@code name}, taken whole as a local path, exists (a '+' or '@' in it read literally). */
+    public boolean existsLocally(String name) {
+        return Files.exists(root.resolve(name));
+    }
+
     private static Path snapshot(String what, String name, Path repo, String revision) throws PlanException {
         if (revision.contains("..") || revision.startsWith("/") || revision.contains("\\")) {
             throw new PlanException(what + " '" + name + "': revision '" + revision + "' is not a branch, tag or commit name");

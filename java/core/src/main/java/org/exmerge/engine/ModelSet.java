@@ -55,7 +55,17 @@ public final class ModelSet implements AutoCloseable {
     }
 
     private Checkpoint checkpoint(String model, String path) throws IOException, PlanException {
-        Path p = locator.locate("model", path);
+        Path p;
+        try {
+            p = locator.locate("model", path);
+        } catch (PlanException e) {
+            if (!path.equals(model) && locator.existsLocally(model)) {
+                throw new PlanException("model '" + model + "': a '+' in a model name means model+adapter (here model '" + path
+                        + "', which does not exist), so a directory whose name holds '+' cannot be named; rename it or link it"
+                        + " under a name without '+'");
+            }
+            throw e;
+        }
         Path real = p.toRealPath();
         Checkpoint c = byRealPath.get(real);
         if (c == null) {

@@ -1,7 +1,11 @@
 package org.exmerge.search;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +21,9 @@ import java.util.Map;
  * A non-zero exit, a timeout or anything else is a failed evaluation.
  */
 public final class CommandEvaluator implements Evaluator {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Strict: one object and nothing after it, each key once (a second "score" would silently win). */
+    private static final ObjectReader JSON = JsonMapper.builder().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build().readerFor(JsonNode.class);
     private final String template;
 
     public CommandEvaluator(String template) {
@@ -81,9 +87,11 @@ public final class CommandEvaluator implements Evaluator {
     static Score parse(String text) {
         JsonNode n;
         try {
-            n = JSON.readTree(text);
+            n = JSON.readValue(text);
         } catch (IOException e) {
-            throw new IllegalArgumentException("evaluator output is not JSON: " + abbreviate(text));
+            String why = e instanceof JsonProcessingException j ? j.getOriginalMessage() : "";
+            throw new IllegalArgumentException("evaluator output is " + (why.startsWith("Trailing token") ? "more than one JSON value"
+                    : why.startsWith("Duplicate field") ? "JSON with a key given twice" : "not JSON") + ": " + abbreviate(text));
         }
         if (n == null || !n.isObject()) {
             throw new IllegalArgumentException("evaluator output is not a JSON object: " + abbreviate(text));
@@ -99,8 +107,8 @@ public final class CommandEvaluator implements Evaluator {
                 throw new IllegalArgumentException("\"tasks\" must be an object of numbers: " + abbreviate(text));
             }
             for (Map.Entry<String, JsonNode> e : t.properties()) {
-                if (!e.getValue().isNumber()) {
-                    throw new IllegalArgumentException("task \"" + e.getKey() + "\" is not a number: " + abbreviate(text));
+                if (!e.getValue().isNumber() || !Double.isFinite(e.getValue().asDouble())) {
+                    throw new IllegalArgumentException("task \"" + e.getKey() + "\" is not a finite number: " + abbreviate(text));
                 }
                 tasks.put(e.getKey(), e.getValue().asDouble());
             }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import org.exmerge.error.ExmergeException;
@@ -66,10 +67,14 @@ public final class ExmeSearch {
                 throw new IllegalArgumentException("every α must be a finite number, got " + a);
             }
         }
-        this.base = base.toAbsolutePath().normalize();
-        this.checkpoints = checkpoints.stream().map(Recipes::absolute).toList();
-        this.alphas = List.copyOf(alphas);
-        this.betas = List.copyOf(betas);
+        this.base = Recipes.named(base);
+        this.checkpoints = checkpoints.stream().map(Recipes::named).toList();
+        if (new LinkedHashSet<>(this.checkpoints).size() < this.checkpoints.size()) {
+            throw new IllegalArgumentException("--checkpoints lists a model twice: " + this.checkpoints);
+        }
+        // A value given twice would be the same candidate twice (one hash, one directory): once is enough.
+        this.alphas = List.copyOf(new LinkedHashSet<>(alphas));
+        this.betas = List.copyOf(new LinkedHashSet<>(betas));
         this.top = Math.min(top, checkpoints.size());
         this.tokenizerSource = tokenizerSource;
     }
@@ -92,7 +97,22 @@ public final class ExmeSearch {
         return n;
     }
 
+    /** Plans one EXPO per checkpoint (each against the base) and one ExMe before any work; see {@link SearchInputs}. */
+    private void check(SearchOptions opts) throws IOException {
+        for (Path c : checkpoints) {
+            SearchInputs.notTheBase(base, c);
+        }
+        for (Path c : checkpoints) {
+            SearchInputs.plan(Recipes.expo(base, c, alphas.getFirst(), tokenizerSource), "search exme, " + Recipes.name(c), opts);
+        }
+        if (top > 1) {
+            SearchInputs.plan(Recipes.exme(base, checkpoints.get(0), alphas.getFirst(), checkpoints.get(1), alphas.getFirst(),
+                    betas.getFirst(), tokenizerSource), "search exme", opts);
+        }
+    }
+
     public SearchOutcome run(SearchOptions opts, SearchListener listener) throws IOException {
+        check(opts);
         List<String> notes = StageRunner.begin(opts, settings(opts.evaluator()), listener);
         Map<String, List<Result>> stages = new LinkedHashMap<>();
         Map<String, Object> chosen = new LinkedHashMap<>();
@@ -115,7 +135,7 @@ public final class ExmeSearch {
             }
             List<Result> kept = ranked.subList(0, Math.min(top, ranked.size()));
             if (kept.size() < top) {
-                notes.add("only " + kept.size() + " checkpoint scored; ExMe's merging stage is skipped");
+                note(notes, listener, "only " + kept.size() + " checkpoint scored; ExMe's merging stage is skipped");
                 runner.total(checkpoints.size() + kept.size() * alphas.size());
             }
 
@@ -134,7 +154,7 @@ public final class ExmeSearch {
             for (int k = 0; k < kept.size(); k++) {
                 List<Result> mine = ranked(r2.subList(k * alphas.size(), (k + 1) * alphas.size()));
                 if (mine.isEmpty()) {
-                    notes.add("every extrapolation of " + kept.get(k).candidate().label() + " failed; it is dropped");
+                    note(notes, listener, "every extrapolation of " + kept.get(k).candidate().label() + " failed; it is dropped");
                 } else {
                     bestExpo.add(mine.getFirst());
                 }
@@ -150,7 +170,7 @@ public final class ExmeSearch {
             Result winner;
             if (bestExpo.size() < 2) {
                 if (kept.size() > 1) {
-                    notes.add("only one checkpoint has a scored extrapolation; ExMe's merging stage is skipped");
+                    note(notes, listener, "only one checkpoint has a scored extrapolation; ExMe's merging stage is skipped");
                 }
                 winner = bestExpo.getFirst();
             } else {
@@ -177,6 +197,12 @@ public final class ExmeSearch {
             }
             return Winner.finish("exme", winner, stages, chosen, notes, opts, listener);
         }
+    }
+
+    /** Records a note for the report and tells the listener now. */
+    static void note(List<String> notes, SearchListener listener, String message) {
+        notes.add(message);
+        listener.note(message);
     }
 
     /** Successful results, best first; equal scores keep candidate order. */

@@ -1,7 +1,10 @@
 package org.exmerge.search;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,12 +25,15 @@ import org.exmerge.format.FileTrees;
  * {@code "acc_norm,none"} and {@code "alias"}. A task's score is the chosen metric: {@code metric}
  * when given (a bare name means its {@code ",none"} filter), else {@code acc,none}, else
  * {@code acc_norm,none}, else the first numeric field that is not a standard error. The score is the
- * average over the requested tasks (over every task in the file when none of them is named there).
+ * average over the requested tasks (over every task in the file when none of them is named there, as
+ * for a group; a file that names some of them but not all fails the evaluation). A used metric that is
+ * NaN or infinite fails it too; elsewhere in the file such values (Python writes them) are read.
  * {@code {slot}} in the program words is replaced by the evaluation's slot (e.g.
  * {@code lm_eval --device cuda:{slot}}).
  */
 public final class LmEvalEvaluator implements Evaluator {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Python's json.dump writes NaN and Infinity (a NaN standard error is common): read them; a used one is refused below. */
+    private static final ObjectMapper JSON = JsonMapper.builder().enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
     private final String tasks;
     private final List<String> program;
     private final String metric;
@@ -82,6 +88,9 @@ public final class LmEvalEvaluator implements Evaluator {
         }
         try {
             return read(Files.readString(results), Arrays.asList(tasks.split(",")), metric);
+        } catch (JsonProcessingException e) {
+            throw new EvaluationException(results + ": not JSON: " + e.getOriginalMessage().lines().findFirst().orElse(""),
+                    o.stderrTail());
         } catch (IOException | IllegalArgumentException e) {
             throw new EvaluationException(results + ": " + e.getMessage(), o.stderrTail());
         }
@@ -95,13 +104,16 @@ public final class LmEvalEvaluator implements Evaluator {
             throw new IllegalArgumentException("no \"results\" object");
         }
         List<String> names = new ArrayList<>();
+        List<String> missing = new ArrayList<>();
         for (String t : requested) {
-            if (results.has(t.strip())) {
-                names.add(t.strip());
-            }
+            (results.has(t.strip()) ? names : missing).add(t.strip());
         }
         if (names.isEmpty()) {
             results.fieldNames().forEachRemaining(names::add);
+        } else if (!missing.isEmpty()) {
+            // averaging the others would compare candidates over different task sets
+            throw new IllegalArgumentException("no results for the requested task" + (missing.size() > 1 ? "s " : " ")
+                    + String.join(", ", missing));
         }
         Map<String, Double> scores = new LinkedHashMap<>();
         double sum = 0;
@@ -121,7 +133,7 @@ public final class LmEvalEvaluator implements Evaluator {
         for (String k : keys) {
             JsonNode v = m.get(k);
             if (v != null && v.isNumber()) {
-                return v.asDouble();
+                return finite(task, k, v);
             }
         }
         if (metric != null) {
@@ -129,9 +141,17 @@ public final class LmEvalEvaluator implements Evaluator {
         }
         for (Map.Entry<String, JsonNode> e : m.properties()) {
             if (!e.getKey().contains("stderr") && e.getValue().isNumber()) {
-                return e.getValue().asDouble();
+                return finite(task, e.getKey(), e.getValue());
             }
         }
         throw new IllegalArgumentException("task " + task + " has no numeric metric");
+    }
+
+    private static double finite(String task, String key, JsonNode v) {
+        double d = v.asDouble();
+        if (!Double.isFinite(d)) {
+            throw new IllegalArgumentException("task " + task + ": " + key + " is " + d + ", not a finite score");
+        }
+        return d;
     }
 }

@@ -25,7 +25,6 @@ public final class M3Search {
     public static final String STAGE = "m3";
     static final Set<String> METHODS = Set.of("task_arithmetic", "linear", "ties", "dare_ties", "dare_linear");
     private static final Pattern KEY = Pattern.compile("[a-z_][a-z0-9_]*");
-    private static final Pattern VALUE = Pattern.compile("-?[0-9.eE+-]+|true|false");
 
     private final List<Path> models;
     private final Path base;
@@ -42,8 +41,8 @@ public final class M3Search {
     }
 
     /**
-     * @param params extra global parameters of the base method ({@code density}, {@code lambda} …) as
-     *               key/value pairs; numbers and booleans only
+     * @param params extra global parameters of the base method ({@code density}, {@code lambda},
+     *               {@code consensus} …) as key/value pairs; the recipe reader checks their types
      * @param tokenizerSource every candidate's {@code tokenizer_source} (base, union or a model), or null for none
      */
     public M3Search(List<Path> models, Path base, String method, double alpha, int samples, long seed,
@@ -61,14 +60,20 @@ public final class M3Search {
         if (samples < 1) {
             throw new IllegalArgumentException("--samples must be at least 1");
         }
+        try {
+            Math.addExact(seed, samples - 1);
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("--seed " + seed + ": candidate k uses seed S+k, and " + seed + " + " + (samples - 1)
+                    + " does not fit in a 64-bit integer");
+        }
         for (String[] kv : params) {
-            if (!KEY.matcher(kv[0]).matches() || !VALUE.matcher(kv[1]).matches() || kv[0].equals("weight")) {
+            if (!KEY.matcher(kv[0]).matches() || kv[1].isEmpty() || kv[0].equals("weight")) {
                 throw new IllegalArgumentException("--param " + kv[0] + "=" + kv[1]
-                        + ": expected NAME=NUMBER (or true/false) for a parameter of " + method + " other than weight");
+                        + ": expected NAME=VALUE for a parameter of " + method + " other than weight");
             }
         }
-        this.models = models.stream().map(Recipes::absolute).toList();
-        this.base = base == null ? null : Recipes.absolute(base);
+        this.models = models.stream().map(Recipes::named).toList();
+        this.base = base == null ? null : Recipes.named(base);
         this.method = method;
         this.alpha = alpha;
         this.samples = samples;
@@ -101,17 +106,23 @@ public final class M3Search {
         return n;
     }
 
+    /** Candidate k: its recipe is the base method with weights (λ, 1 − λ) at seed S+k. */
+    private Candidate candidate(int k) {
+        long s = seedOf(seed, k);
+        double lambda = M3Lambda.draw(s, alpha);
+        return new Candidate(STAGE, "k=" + k + " λ=" + Plain.format("%.4f", lambda), ExmeSearch.params("k", k, "seed", s, "lambda", lambda),
+                Recipes.m3(method, base, models, lambda, alpha, k, s, params, tokenizerSource), null);
+    }
+
     public SearchOutcome run(SearchOptions opts, SearchListener listener) throws IOException {
+        // Candidates differ only in λ and seed: the first one planned checks the models and the --param values.
+        SearchInputs.plan(candidate(0).recipe(), "search m3 (--param and models)", opts);
         List<String> notes = StageRunner.begin(opts, settings(opts.evaluator()), listener);
         try (ResultsLog log = ResultsLog.open(opts.workdir().resolve(Settings.LOG))) {
             StageRunner runner = new StageRunner(opts, log, listener, base != null ? base : models.getFirst(), samples);
             List<Candidate> cands = new ArrayList<>();
             for (int k = 0; k < samples; k++) {
-                long s = seedOf(seed, k);
-                double lambda = M3Lambda.draw(s, alpha);
-                cands.add(new Candidate(STAGE, "k=" + k + " λ=" + Plain.format("%.4f", lambda),
-                        ExmeSearch.params("k", k, "seed", s, "lambda", lambda),
-                        Recipes.m3(method, base, models, lambda, alpha, k, s, params, tokenizerSource), null));
+                cands.add(candidate(k));
             }
             List<Result> rs = runner.run(STAGE, cands);
             List<Result> ranked = ExmeSearch.ranked(rs);

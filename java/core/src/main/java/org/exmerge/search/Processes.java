@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +15,12 @@ import org.exmerge.engine.CancelToken;
 /** Runs an evaluator's process with a timeout and a cancel token; on either, kills its whole tree. */
 final class Processes {
     static final int TAIL_BYTES = 4000;
+    /**
+     * setsid(1), where the system has it: the evaluator then leads a process group of its own, and
+     * killing that group also reaches what it started in the background and left to init, which
+     * {@link ProcessHandle#descendants()} no longer sees. Null where there is none.
+     */
+    private static final String SETSID = onPath("setsid");
 
     private Processes() {}
 
@@ -40,7 +47,12 @@ final class Processes {
         Process p;
         try {
             Files.createDirectories(out.toAbsolutePath().getParent());
-            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile())
+            List<String> words = new ArrayList<>();
+            if (SETSID != null) {
+                words.add(SETSID);
+            }
+            words.addAll(command);
+            ProcessBuilder pb = new ProcessBuilder(words).redirectOutput(out.toFile()).redirectError(err.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(nullDevice()));
             pb.environment().put("EXMERGE_SLOT", Integer.toString(req.slot()));
             p = pb.start();
@@ -70,9 +82,16 @@ final class Processes {
         }
     }
 
-    /** Kills the process and everything it started (children first seen, then the process). */
+    /**
+     * Kills the process and everything it started: its process group when it leads one (setsid),
+     * then its descendants (a child that left the group, or every child where there is no setsid),
+     * then the process. A child that made a session of its own and left the tree escapes.
+     */
     static void killTree(Process p) {
         List<ProcessHandle> kids = p.descendants().toList();
+        if (SETSID != null) {
+            killGroup(p.pid());
+        }
         p.destroyForcibly();
         kids.forEach(ProcessHandle::destroyForcibly);
         try {
@@ -80,6 +99,36 @@ final class Processes {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** SIGKILL to every process of group {@code pgid} (sh's kill: a negative pid is a group). */
+    private static void killGroup(long pgid) {
+        try {
+            Process k = new ProcessBuilder("sh", "-c", "kill -KILL -" + pgid).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            k.waitFor(5, TimeUnit.SECONDS);
+        } catch (IOException e) {
+            // the descendants are still killed one by one
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The program's absolute path if a directory of PATH holds it as an executable, else null. */
+    static String onPath(String program) {
+        String path = System.getenv("PATH");
+        if (path == null || System.getProperty("os.name").startsWith("Windows")) {
+            return null;
+        }
+        for (String dir : path.split(java.io.File.pathSeparator)) {
+            if (!dir.isEmpty()) {
+                Path f = Path.of(dir, program);
+                if (Files.isRegularFile(f) && Files.isExecutable(f)) {
+                    return f.toString();
+                }
+            }
+        }
+        return null;
     }
 
     private static java.io.File nullDevice() {

@@ -1,18 +1,22 @@
 package org.exmerge.search;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Pattern;
 import org.exmerge.recipe.ModelName;
 import org.exmerge.recipe.YamlText;
 import org.exmerge.text.Plain;
 
 /** Canonical recipe text: the same search always writes byte-identical recipes, so hashes identify candidates. */
 final class Recipes {
+    private static final Pattern NUMBER_OR_BOOLEAN = Pattern.compile("-?[0-9.eE+-]+|true|false");
+
     private Recipes() {}
 
-    /** A path as a double-quoted YAML scalar. */
+    /** A model as a double-quoted YAML scalar, named as {@link #named} names it. */
     static String quote(Path p) {
-        return YamlText.quoted(absolute(p).toString());
+        return YamlText.quoted(named(p).toString());
     }
 
     /** A number as YAML: Double.toString reads back to the same double. */
@@ -30,11 +34,37 @@ final class Recipes {
         return f == null ? p.toString() : f.toString();
     }
 
-    /** The model absolute, and so its adapter in {@code model+adapter} (each side resolved on its own). */
-    static Path absolute(Path p) {
-        ModelName n = ModelName.parse(p.toString());
-        Path model = Path.of(n.model()).toAbsolutePath().normalize();
-        return n.lora() == null ? model : Path.of(model + "+" + Path.of(n.lora()).toAbsolutePath().normalize());
+    /**
+     * How the search's recipes name a model given on the command line: absolute, each side of
+     * {@code model+adapter} resolved on its own, so best.yaml merges from anywhere. A recipe reads
+     * every '+' as model+adapter, so a side whose absolute path holds one (a working directory such as
+     * {@code ~/c++}) is named relative to the working directory instead, which is what relative names
+     * in a recipe resolve against; a side that holds a '+' either way cannot be named and is refused.
+     */
+    static Path named(Path p) {
+        String given = p.toString();
+        ModelName n = ModelName.parse(given);
+        if (n.lora() != null && Files.exists(p) && !Files.exists(Path.of(n.model()))) {
+            throw new IllegalArgumentException("model '" + given + "': a '+' in a model name means model+adapter (here model '"
+                    + n.model() + "', adapter '" + n.lora() + "'), so a directory whose name holds '+' cannot be named;"
+                    + " rename it or link it under a name without '+'");
+        }
+        String model = side(n.model(), given);
+        return Path.of(n.lora() == null ? model : model + "+" + side(n.lora(), given));
+    }
+
+    private static String side(String path, String given) {
+        Path abs = Path.of(path).toAbsolutePath().normalize();
+        if (abs.toString().indexOf('+') < 0) {
+            return abs.toString();
+        }
+        String rel = Path.of("").toAbsolutePath().normalize().relativize(abs).toString();
+        if (rel.indexOf('+') < 0) {
+            return rel.isEmpty() ? "." : rel;
+        }
+        throw new IllegalArgumentException("model '" + given + "': " + abs + " holds a '+', which a recipe reads as"
+                + " model+adapter, and so does its path from the working directory; rename the directory or link it under"
+                + " a name without '+'");
     }
 
     /** Whether the checkpoint is a model with a LoRA adapter, which must be merged to be scored. */
@@ -99,6 +129,11 @@ final class Recipes {
                 + tokenizer(tokenizerSource);
     }
 
+    /** A --param value as YAML: a number or boolean as it is (the reader types it), anything else a quoted string. */
+    static String scalar(String v) {
+        return NUMBER_OR_BOOLEAN.matcher(v).matches() ? v : YamlText.quoted(v);
+    }
+
     /** M3 candidate k as an explicit recipe: the base method with weights (λ, 1 − λ) and the candidate's seed. */
     static String m3(String method, Path base, List<Path> models, double lambda, double alphaShape, int k, long seed,
                      List<String[]> params, String tokenizerSource) {
@@ -119,7 +154,7 @@ final class Recipes {
         if (!params.isEmpty()) {
             b.append("parameters:\n");
             for (String[] kv : params) {
-                b.append("  ").append(kv[0]).append(": ").append(kv[1]).append('\n');
+                b.append("  ").append(kv[0]).append(": ").append(scalar(kv[1])).append('\n');
             }
         }
         b.append("seed: ").append(seed).append('\n');

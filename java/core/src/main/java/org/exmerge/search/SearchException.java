@@ -12,6 +12,11 @@ public final class SearchException extends ExmergeException {
         this.kind = kind;
     }
 
+    public SearchException(Kind kind, String message, Throwable cause) {
+        super(message, cause);
+        this.kind = kind;
+    }
+
     @Override
     public Kind kind() {
         return kind;

@@ -19,9 +19,16 @@ import org.exmerge.engine.CancelToken;
  */
 public record SearchOptions(Path workdir, Evaluator evaluator, int parallel, boolean keep, boolean rescore,
                             Duration evalTimeout, MergeOptions merge) {
+    /** The longest --eval-timeout: a year is already no limit, and its nanoseconds fit a deadline's long. */
+    public static final Duration MAX_EVAL_TIMEOUT = Duration.ofDays(366);
+
     public SearchOptions {
         if (parallel < 1) {
             throw new IllegalArgumentException("--parallel must be at least 1");
+        }
+        if (evalTimeout != null && (evalTimeout.isNegative() || evalTimeout.isZero() || evalTimeout.compareTo(MAX_EVAL_TIMEOUT) > 0)) {
+            throw new IllegalArgumentException("--eval-timeout must be positive and at most " + MAX_EVAL_TIMEOUT.toDays()
+                    + " days, got " + evalTimeout);
         }
         workdir = workdir.toAbsolutePath().normalize();
     }

@@ -216,7 +216,9 @@ final class StageRunner {
         MergeOptions m = opts.merge().withRun(opts.merge().run().withSync(false).withOverwrite(true));
         try {
             Exmerge.merge(Exmerge.Source.parse(c.recipe(), c.label()), dir, m, ProgressListener.NONE);
-        } catch (org.exmerge.recipe.ConfigException | org.exmerge.engine.PlanException e) {
+        } catch (org.exmerge.engine.PlanException e) {
+            throw SearchInputs.changed("stage " + c.stage() + ", candidate " + c.label(), e);
+        } catch (org.exmerge.recipe.ConfigException e) {
             throw new IllegalStateException("the search built a recipe the engine refuses (" + e.getMessage() + "):\n"
                     + c.recipe(), e);
         }

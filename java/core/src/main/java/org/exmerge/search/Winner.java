@@ -24,7 +24,9 @@ final class Winner {
         try {
             // The same recipe text as the candidate and as best.yaml: `exmerge merge best.yaml OUT` rebuilds it bit for bit.
             Exmerge.merge(Exmerge.Source.parse(winner.candidate().recipe(), yaml.toString()), best, m, ProgressListener.NONE);
-        } catch (ConfigException | PlanException e) {
+        } catch (PlanException e) {
+            throw SearchInputs.changed("the winner (" + winner.candidate().label() + ")", e);
+        } catch (ConfigException e) {
             throw new IllegalStateException("the winner's recipe no longer plans: " + e.getMessage(), e);
         }
         SearchFiles.writeDurably(yaml, winner.candidate().recipe());

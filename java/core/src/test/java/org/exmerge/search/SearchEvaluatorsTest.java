@@ -33,6 +33,18 @@ class SearchEvaluatorsTest {
     }
 
     @Test
+    void anythingBesidesOneScoreObjectIsRefused() {
+        for (String bad : List.of("{\"score\": 5} trailing", "{\"score\": 5}{\"score\": 6}", "{\"score\": 5, \"score\": 6}",
+                "{\"score\": 5, \"tasks\": {\"a\": 1e999}}", "{\"score\": 5, \"tasks\": {\"a\": -1e999}}", "{\"score\": 1e999}")) {
+            assertThatThrownBy(() -> CommandEvaluator.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class)
+                    .satisfies(e -> assertThat(e.getMessage()).doesNotContain("\n"));
+        }
+        assertThat(CommandEvaluator.parse("{\"score\": 5}  \n").score()).isEqualTo(5);
+        assertThatThrownBy(() -> CommandEvaluator.parse("{\"score\": 5} {}")).hasMessageStartingWith("evaluator output is more than one JSON value");
+        assertThatThrownBy(() -> CommandEvaluator.parse("{\"score\": 5, \"score\": 6}")).hasMessageContaining("a key given twice");
+    }
+
+    @Test
     void placeholdersAreShellQuotedAndTheLastStdoutLineIsTheScore() throws Exception {
         Path model = dir.resolve("a model's dir; rm -rf $HOME");
         Files.createDirectories(model);
@@ -76,6 +88,19 @@ class SearchEvaluatorsTest {
         assertThat(running(pid)).as("the background child").isFalse();
     }
 
+    @Test
+    void aTimeoutAlsoKillsWhatTheEvaluatorLeftToInit() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(Processes.onPath("setsid") != null, "needs setsid(1)");
+        Path pidFile = dir.resolve("orphan.pid");
+        // the subshell exits at once: its sleep is reparented to init, out of the evaluator's tree
+        CommandEvaluator ev = new CommandEvaluator("(sleep 60 & echo $! > " + pidFile + "); sleep 60");
+        assertThatThrownBy(() -> ev.evaluate(dir, request("orphan", 0, Duration.ofMillis(700))))
+                .isInstanceOf(EvaluationException.class).hasMessageContaining("timed out");
+        long pid = Long.parseLong(Files.readString(pidFile).strip());
+        Thread.sleep(200);
+        assertThat(running(pid)).as("the orphaned background child").isFalse();
+    }
+
     /** Alive and not a zombie (a container's init may never reap the killed orphan). */
     static boolean running(long pid) throws Exception {
         Path stat = Path.of("/proc", Long.toString(pid), "stat");
@@ -109,6 +134,34 @@ class SearchEvaluatorsTest {
         assertThat(LmEvalEvaluator.read(json, List.of("my_group"), null).tasks()).hasSize(3);
         assertThatThrownBy(() -> LmEvalEvaluator.read(json, List.of("gsm8k"), "acc")).hasMessageContaining("no numeric metric acc");
         assertThatThrownBy(() -> LmEvalEvaluator.read("{}", List.of("x"), null)).hasMessageContaining("results");
+    }
+
+    @Test
+    void lmEvalFailsWhenARequestedTaskIsMissing() {
+        String json = "{\"results\": {\"gsm8k\": {\"acc,none\": 0.5}}}";
+        assertThatThrownBy(() -> LmEvalEvaluator.read(json, List.of("gsm8k", "mmlu"), null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("no results for the requested task mmlu");
+    }
+
+    @Test
+    void lmEvalReadsPythonsNaNAndRefusesOnlyAUsedOne() throws Exception {
+        String json = "{\"results\": {\"gsm8k\": {\"acc,none\": 0.5, \"acc_stderr,none\": NaN}, \"arc\": {\"acc,none\": Infinity}}}";
+        assertThat(LmEvalEvaluator.read(json, List.of("gsm8k"), null).score()).isEqualTo(0.5);
+        assertThatThrownBy(() -> LmEvalEvaluator.read(json, List.of("gsm8k", "arc"), null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("arc").hasMessageContaining("not a finite score");
+        String nan = "{\"results\": {\"gsm8k\": {\"acc,none\": NaN, \"acc_norm,none\": 0.5}}}";
+        assertThatThrownBy(() -> LmEvalEvaluator.read(nan, List.of("gsm8k"), null)).hasMessageContaining("acc,none is NaN");
+    }
+
+    @Test
+    void lmEvalErrorsAreOneLine() throws Exception {
+        Path fake = dir.resolve("fake_lm_eval");
+        Files.writeString(fake, "#!/bin/sh\nout=\"\"; while [ $# -gt 0 ]; do case \"$1\" in --output_path) out=$2; shift;; esac; shift; done\n"
+                + "mkdir -p \"$out\"; echo '{\"results\": {\"gsm8k\": {\"acc,none\": 0.5,}}}' > \"$out/results_1.json\"\n");
+        fake.toFile().setExecutable(true);
+        LmEvalEvaluator ev = new LmEvalEvaluator("gsm8k", fake.toString(), null);
+        assertThatThrownBy(() -> ev.evaluate(dir, request("lm", 0, null))).isInstanceOf(EvaluationException.class)
+                .satisfies(e -> assertThat(e.getMessage()).contains("not JSON").doesNotContain("\n"));
     }
 
     @Test
