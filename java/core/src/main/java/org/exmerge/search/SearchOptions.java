@@ -23,6 +23,10 @@ public record SearchOptions(Path workdir, Evaluator evaluator, int parallel, boo
         if (parallel < 1) {
             throw new IllegalArgumentException("--parallel must be at least 1");
         }
+        if (workdir.toString().isBlank()) {
+            // caught here: made absolute, "" would silently be the working directory
+            throw new IllegalArgumentException("--workdir is empty (an unset shell variable?); name the search's working directory");
+        }
         workdir = workdir.toAbsolutePath().normalize();
     }
 
