@@ -46,24 +46,7 @@ public final class OutputGuard {
         if (out.toString().isBlank()) {
             throw new UsageException("output path is empty (an unset shell variable?); name the model directory to write");
         }
-        Path target = real(out);
-        if (target.getParent() == null) {
-            throw new UsageException(out + ": refusing to write a model over the root directory");
-        }
-        Path cwd = real(Path.of(""));
-        if (cwd.startsWith(target)) {
-            throw new UsageException(out + ": refusing to write a model over "
-                    + (cwd.equals(target) ? "the working directory" : "a parent of the working directory (" + target + ")"));
-        }
-        for (Path in : inputs) {
-            Path p = real(in);
-            if (p.equals(target)) {
-                throw new UsageException(out + ": is an input of this run (" + in + "); choose another output path");
-            }
-            if (p.startsWith(target)) {
-                throw new UsageException(out + ": holds an input of this run (" + in + "); choose another output path");
-            }
-        }
+        requireSafePlace(out, inputs, "write a model over", "output path");
         if (!Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
@@ -71,6 +54,35 @@ public final class OutputGuard {
             throw new FileAlreadyExistsException(out.toString(), null, "output exists; choose another path or allow overwriting (--overwrite)");
         }
         requireReplaceable(out);
+    }
+
+    /**
+     * The refusals that hold whatever is at {@code out}: the root, the working directory or one of
+     * its parents, and a path that equals or holds one of {@code inputs}.
+     *
+     * @param action what the run would do there ("write a model over"), for the message
+     * @param name   what the user names the path by ("output path", "--workdir"), for the message
+     * @throws UsageException naming the path and why it is refused
+     */
+    public static void requireSafePlace(Path out, Collection<Path> inputs, String action, String name) throws IOException {
+        Path target = real(out);
+        if (target.getParent() == null) {
+            throw new UsageException(out + ": refusing to " + action + " the root directory");
+        }
+        Path cwd = real(Path.of(""));
+        if (cwd.startsWith(target)) {
+            throw new UsageException(out + ": refusing to " + action + " "
+                    + (cwd.equals(target) ? "the working directory" : "a parent of the working directory (" + target + ")"));
+        }
+        for (Path in : inputs) {
+            Path p = real(in);
+            if (p.equals(target)) {
+                throw new UsageException(out + ": is an input of this run (" + in + "); choose another " + name);
+            }
+            if (p.startsWith(target)) {
+                throw new UsageException(out + ": holds an input of this run (" + in + "); choose another " + name);
+            }
+        }
     }
 
     /**

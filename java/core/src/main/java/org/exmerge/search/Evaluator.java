@@ -20,6 +20,11 @@ public interface Evaluator {
      */
     Score evaluate(Path model, Request request) throws EvaluationException;
 
+    /** The models or files it reads besides the candidate (a search's working directory may not hold them). */
+    default java.util.List<Path> inputs() {
+        return java.util.List.of();
+    }
+
     /** The evaluator's settings as one line (recorded in search.json and with every result). */
     String describe();
 

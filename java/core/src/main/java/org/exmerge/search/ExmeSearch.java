@@ -113,12 +113,15 @@ public final class ExmeSearch {
 
     public SearchOutcome run(SearchOptions opts, SearchListener listener) throws IOException {
         check(opts);
-        List<String> notes = StageRunner.begin(opts, settings(opts.evaluator()), listener);
         Map<String, List<Result>> stages = new LinkedHashMap<>();
         Map<String, Object> chosen = new LinkedHashMap<>();
-        try (ResultsLog log = ResultsLog.open(opts.workdir().resolve(Settings.LOG))) {
+        List<Path> inputs = new ArrayList<>(checkpoints);
+        inputs.add(base);
+        try (Workdir work = Workdir.open(opts, Recipes.inputs(inputs, tokenizerSource, opts.evaluator()), settings(opts.evaluator()), listener);
+             ResultsLog log = ResultsLog.open(opts.workdir().resolve(Settings.LOG))) {
+            List<String> notes = work.notes();
             int total = checkpoints.size() + top * alphas.size() + (top > 1 ? betas.size() : 0);
-            StageRunner runner = new StageRunner(opts, log, listener, base, total);
+            StageRunner runner = new StageRunner(opts, log, listener, total);
 
             // Stage 1: the checkpoints as they are.
             List<Candidate> sft = new ArrayList<>();

@@ -117,9 +117,14 @@ public final class M3Search {
     public SearchOutcome run(SearchOptions opts, SearchListener listener) throws IOException {
         // Candidates differ only in λ and seed: the first one planned checks the models and the --param values.
         SearchInputs.plan(candidate(0).recipe(), "search m3 (--param and models)", opts);
-        List<String> notes = StageRunner.begin(opts, settings(opts.evaluator()), listener);
-        try (ResultsLog log = ResultsLog.open(opts.workdir().resolve(Settings.LOG))) {
-            StageRunner runner = new StageRunner(opts, log, listener, base != null ? base : models.getFirst(), samples);
+        List<Path> inputs = new ArrayList<>(models);
+        if (base != null) {
+            inputs.add(base);
+        }
+        try (Workdir work = Workdir.open(opts, Recipes.inputs(inputs, tokenizerSource, opts.evaluator()), settings(opts.evaluator()), listener);
+             ResultsLog log = ResultsLog.open(opts.workdir().resolve(Settings.LOG))) {
+            List<String> notes = work.notes();
+            StageRunner runner = new StageRunner(opts, log, listener, samples);
             List<Candidate> cands = new ArrayList<>();
             for (int k = 0; k < samples; k++) {
                 cands.add(candidate(k));

@@ -2,8 +2,6 @@ package org.exmerge.search;
 
 import java.awt.BasicStroke;
 import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -195,10 +193,24 @@ final class Plots {
     }
 
     private static void save(XYChart c, Path file) throws IOException {
-        Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            BitmapEncoder.saveBitmap(c, out, BitmapEncoder.BitmapFormat.PNG);
-        }
-        Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        SearchFiles.requireOwn(file);
+        java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+        BitmapEncoder.saveBitmap(c, png, BitmapEncoder.BitmapFormat.PNG);
+        SearchFiles.write(file, marked(png.toByteArray()), false);
+    }
+
+    /**
+     * The PNG with a text chunk {@link SearchFiles#PLOT_MARK} right after its header chunk, so a
+     * later run knows the file as its own.
+     */
+    static byte[] marked(byte[] png) {
+        int ihdrEnd = 8 + 4 + 4 + 13 + 4; // signature, then IHDR: length, type, 13 bytes of data, CRC
+        byte[] data = ("tEXt" + SearchFiles.PLOT_MARK).getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(data);
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(png.length + data.length + 8);
+        b.put(png, 0, ihdrEnd).putInt(data.length - 4).put(data).putInt((int) crc.getValue());
+        b.put(png, ihdrEnd, png.length - ihdrEnd);
+        return b.array();
     }
 }

@@ -67,6 +67,26 @@ final class Recipes {
                 + " a name without '+'");
     }
 
+    /**
+     * Every path a search reads: each model (and adapter of a {@code model+adapter}), a tokenizer
+     * source that is a path, and the evaluator's own inputs.
+     */
+    static List<Path> inputs(List<Path> models, String tokenizerSource, Evaluator evaluator) {
+        List<Path> out = new java.util.ArrayList<>();
+        for (Path p : models) {
+            ModelName n = ModelName.parse(p.toString());
+            out.add(Path.of(n.model()));
+            if (n.lora() != null) {
+                out.add(Path.of(n.lora()));
+            }
+        }
+        if (tokenizerSource != null && !tokenizerSource.equals("base") && !tokenizerSource.equals("union")) {
+            out.add(Path.of(tokenizerSource));
+        }
+        out.addAll(evaluator.inputs());
+        return out;
+    }
+
     /** Whether the checkpoint is a model with a LoRA adapter, which must be merged to be scored. */
     static boolean adapted(Path checkpoint) {
         return ModelName.parse(checkpoint.toString()).lora() != null;

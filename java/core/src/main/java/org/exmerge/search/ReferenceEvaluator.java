@@ -32,6 +32,11 @@ public final class ReferenceEvaluator implements Evaluator {
     }
 
     @Override
+    public java.util.List<Path> inputs() {
+        return java.util.List.of(target);
+    }
+
+    @Override
     public String describe() {
         return "reference:" + target + (filters.length == 0 ? "" : " tensors=" + String.join(",", filters));
     }

@@ -22,7 +22,7 @@ final class Report {
     static void write(SearchOutcome o, SearchOptions opts) throws IOException {
         List<String> plots = Plots.draw(o, opts.workdir());
         StringBuilder b = new StringBuilder();
-        b.append("# exmerge search report: ").append(o.kind().equals("exme") ? "ExMe (extrapolation merging)" : "M3 (mixup model merge)")
+        b.append(SearchFiles.REPORT_TITLE).append(o.kind().equals("exme") ? "ExMe (extrapolation merging)" : "M3 (mixup model merge)")
                 .append("\n\n");
         b.append("- evaluator: `").append(opts.evaluator().describe()).append("` (higher is better)\n");
         b.append("- winner: **").append(o.winner().candidate().label()).append("**, score ").append(fmt(o.winner().value()))
@@ -69,6 +69,7 @@ final class Report {
             b.append('\n');
         }
         b.append("## Winner's recipe\n\n```yaml\n").append(o.winner().candidate().recipe()).append("```\n");
+        SearchFiles.requireOwn(o.report());
         SearchFiles.writeDurably(o.report(), b.toString());
     }
 

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.exmerge.engine.OutputException;
 
 /**
  * {@code results.jsonl}: one JSON object per scored (or failed) candidate, appended and forced to
@@ -46,7 +47,12 @@ public final class ResultsLog implements AutoCloseable {
                 }
             }
         }
-        FileChannel c = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        FileChannel c;
+        try {
+            c = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new OutputException(file, e);
+        }
         ResultsLog log = new ResultsLog(file, c);
         log.scored.putAll(earlier);
         if (needsNewline) {
@@ -119,12 +125,17 @@ public final class ResultsLog implements AutoCloseable {
         }
     }
 
+    /** A failure (a full disk) is an output error naming the log. */
     private void writeLine(String line) throws IOException {
         ByteBuffer b = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
-        while (b.hasRemaining()) {
-            channel.write(b);
+        try {
+            while (b.hasRemaining()) {
+                channel.write(b);
+            }
+            channel.force(false);
+        } catch (IOException e) {
+            throw new OutputException(file, e);
         }
-        channel.force(false);
     }
 
     @Override

@@ -30,6 +30,10 @@ public record SearchOptions(Path workdir, Evaluator evaluator, int parallel, boo
             throw new IllegalArgumentException("--eval-timeout must be positive and at most " + MAX_EVAL_TIMEOUT.toDays()
                     + " days, got " + evalTimeout);
         }
+        if (workdir.toString().isBlank()) {
+            // caught here: made absolute, "" would silently be the working directory
+            throw new IllegalArgumentException("--workdir is empty (an unset shell variable?); name the search's working directory");
+        }
         workdir = workdir.toAbsolutePath().normalize();
     }
 

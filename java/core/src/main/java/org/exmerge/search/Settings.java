@@ -9,7 +9,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.nio.charset.CharacterCodingException;
+import org.exmerge.engine.OutputException;
 import org.exmerge.error.ExmergeException;
+import org.exmerge.error.IoErrors;
+import org.exmerge.error.UsageException;
 
 /**
  * {@code search.json}: what a search is (kind, models, grids, method, evaluator). Re-running with the
@@ -24,11 +29,10 @@ final class Settings {
 
     /** Records or checks the settings; returns a note when a rescore set an old log aside, else null. */
     static String prepare(Path workdir, ObjectNode settings, boolean rescore) throws IOException {
-        Files.createDirectories(workdir);
         Path file = workdir.resolve(FILE);
         String note = null;
         if (Files.exists(file)) {
-            JsonNode old = ResultsLog.JSON.readTree(Files.readString(file));
+            JsonNode old = read(file);
             // compared as read back, so a long written small reads back equal to itself
             List<String> diffs = differences(old, ResultsLog.JSON.readTree(ResultsLog.JSON.writeValueAsString(settings)));
             if (diffs.isEmpty()) {
@@ -41,12 +45,38 @@ final class Settings {
             Path log = workdir.resolve(LOG);
             if (Files.exists(log)) {
                 Path aside = workdir.resolve("results-" + System.currentTimeMillis() + ".jsonl.old");
-                Files.move(log, aside);
+                try {
+                    Files.move(log, aside);
+                } catch (IOException e) {
+                    throw new OutputException(aside, e);
+                }
                 note = "settings changed (" + String.join("; ", diffs) + "): earlier results set aside in " + aside.getFileName();
             }
         }
         SearchFiles.writeDurably(file, ResultsLog.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(settings) + "\n");
         return note;
+    }
+
+    /**
+     * A search's settings as written by a search: a JSON object naming its kind. Anything else (a
+     * user's file of that name) means the directory is not a search's.
+     *
+     * @throws UsageException naming the file, in one line
+     */
+    static JsonNode read(Path file) throws IOException {
+        JsonNode n;
+        try {
+            n = ResultsLog.JSON.readTree(Files.readString(file));
+        } catch (JsonProcessingException | CharacterCodingException e) {
+            n = null;
+        } catch (IOException e) {
+            throw IoErrors.input(file, e);
+        }
+        if (n == null || !n.isObject() || !n.path("kind").isTextual()) {
+            throw new UsageException(file + ": is not a search's settings (" + (n == null ? "not JSON" : "no \"kind\"")
+                    + "), so its directory is not a search's working directory; choose another --workdir");
+        }
+        return n;
     }
 
     static List<String> differences(JsonNode old, JsonNode now) {

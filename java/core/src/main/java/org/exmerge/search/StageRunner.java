@@ -1,10 +1,7 @@
 package org.exmerge.search;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -21,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.exmerge.Exmerge;
 import org.exmerge.MergeOptions;
+import org.exmerge.engine.OutputException;
 import org.exmerge.engine.ProgressListener;
 import org.exmerge.format.FileTrees;
 
@@ -34,52 +32,18 @@ final class StageRunner {
     private final SearchOptions opts;
     private final ResultsLog log;
     private final SearchListener listener;
-    private final Path linkSource;
     private int finished;
     private int total;
 
-    /** @param linkSource the model whose tokenizer/config files candidates link to instead of copying */
-    StageRunner(SearchOptions opts, ResultsLog log, SearchListener listener, Path linkSource, int total) {
+    StageRunner(SearchOptions opts, ResultsLog log, SearchListener listener, int total) {
         this.opts = opts;
         this.log = log;
         this.listener = listener;
-        this.linkSource = linkSource;
         this.total = total;
     }
 
     void total(int t) {
         total = t;
-    }
-
-    /** Removes what an interrupted run left in candidates/ (every candidate unless kept; always the temporaries). */
-    /**
-     * Opens the workdir for a search with these settings (a different search's workdir is refused
-     * unless rescoring) and removes what an interrupted run left; returns the notes so far.
-     */
-    static List<String> begin(SearchOptions opts, ObjectNode settings, SearchListener listener)
-            throws IOException {
-        List<String> notes = new ArrayList<>();
-        String note = Settings.prepare(opts.workdir(), settings, opts.rescore());
-        if (note != null) {
-            notes.add(note);
-            listener.note(note);
-        }
-        clean(opts);
-        return notes;
-    }
-
-    static void clean(SearchOptions opts) throws IOException {
-        Path dir = opts.candidates();
-        if (!Files.isDirectory(dir)) {
-            return;
-        }
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-            for (Path p : s) {
-                if (!opts.keep() || p.getFileName().toString().startsWith(".")) {
-                    FileTrees.deleteTree(p);
-                }
-            }
-        }
     }
 
     /** Results in candidate order. */
@@ -132,7 +96,7 @@ final class StageRunner {
                 long t0 = System.nanoTime();
                 Path model;
                 try {
-                    model = c.merged() ? merge(c) : c.asIs();
+                    model = c.merged() ? merge(c) : CandidateDirs.scratch(CandidateDirs.of(opts, c), c.asIs());
                 } catch (CancellationException e) {
                     onDisk.release();
                     break;
@@ -157,9 +121,9 @@ final class StageRunner {
                     } catch (Throwable e) {
                         fatal.compareAndSet(null, e);
                     } finally {
-                        if (c.merged() && !(scored && opts.keep())) {
+                        if (!(scored && opts.keep())) {
                             try {
-                                FileTrees.deleteTree(model);
+                                FileTrees.deleteTree(CandidateDirs.of(opts, c));
                             } catch (IOException leftover) {
                                 // removed by the next run's clean-up
                             }
@@ -210,10 +174,11 @@ final class StageRunner {
         listener.candidate(r, ++finished, Math.max(total, finished));
     }
 
-    /** Writes a candidate into candidates/ as scratch: not forced to disk, tokenizer files linked. */
+    /** Writes a candidate into candidates/ as scratch: not forced to disk, marked as the search's. */
     private Path merge(Candidate c) throws IOException {
-        Path dir = opts.candidates().resolve(c.stage() + "-" + c.shortHash());
-        MergeOptions m = opts.merge().withRun(opts.merge().run().withSync(false).withOverwrite(true));
+        Path dir = CandidateDirs.of(opts, c);
+        CandidateDirs.clear(dir);
+        MergeOptions m = opts.merge().withRun(opts.merge().run().withSync(false).withOverwrite(false));
         try {
             Exmerge.merge(Exmerge.Source.parse(c.recipe(), c.label()), dir, m, ProgressListener.NONE);
         } catch (org.exmerge.engine.PlanException e) {
@@ -222,42 +187,20 @@ final class StageRunner {
             throw new IllegalStateException("the search built a recipe the engine refuses (" + e.getMessage() + "):\n"
                     + c.recipe(), e);
         }
-        linkAuxFiles(dir);
+        CandidateDirs.mark(dir);
         return dir;
-    }
-
-    /** Replaces copied side files (tokenizer, generation config) identical to the source's by links to it. */
-    private void linkAuxFiles(Path dir) {
-        if (linkSource == null || !Files.isDirectory(linkSource)) {
-            return;
-        }
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(dir)) {
-            for (Path f : s) {
-                String name = f.getFileName().toString();
-                if (name.endsWith(".safetensors") || name.endsWith(".index.json") || name.equals("config.json")
-                        || !Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS)) {
-                    continue;
-                }
-                Path src = linkSource.resolve(name).toAbsolutePath();
-                if (Files.isRegularFile(src) && Files.mismatch(f, src) == -1) {
-                    Files.delete(f);
-                    try {
-                        Files.createSymbolicLink(f, src);
-                    } catch (IOException | UnsupportedOperationException noLinksHere) {
-                        Files.copy(src, f);
-                    }
-                }
-            }
-        } catch (IOException e) {
-            // the copies stay; linking only saves space
-        }
     }
 
     private Result evaluate(Candidate c, Path model, int slot, long t0) throws IOException {
         Path evals = opts.workdir().resolve("evals");
         Path logs = opts.workdir().resolve("logs");
-        Files.createDirectories(evals);
-        Files.createDirectories(logs);
+        for (Path d : List.of(evals, logs)) {
+            try {
+                Files.createDirectories(d);
+            } catch (IOException e) {
+                throw new OutputException(d, e);
+            }
+        }
         String name = c.stage() + "-" + c.shortHash();
         Evaluator.Request req = new Evaluator.Request(evals.resolve(name + ".json"), opts.workdir(), slot,
                 opts.evalTimeout(), logs.resolve(name), opts.cancel());

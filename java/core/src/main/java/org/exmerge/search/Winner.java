@@ -19,6 +19,7 @@ final class Winner {
             throws IOException {
         Path best = opts.best();
         Path yaml = opts.workdir().resolve("best.yaml");
+        SearchFiles.requireOwn(yaml);
         listener.note("writing the winner (" + winner.candidate().label() + ") to " + best);
         MergeOptions m = opts.merge().withRun(opts.merge().run().withSync(true).withOverwrite(true));
         try {
