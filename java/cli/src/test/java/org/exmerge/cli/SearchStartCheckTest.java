@@ -109,7 +109,8 @@ class SearchStartCheckTest {
         }
         Cli.Result r = search("exme", "--base", m("base"), "--checkpoints", victim.toString(), m("sft-2"), "--alphas", "0.1",
                 "--betas", "0.5", "--workdir", dir.resolve("vanish").toString(),
-                "--evaluator", "command:case {model} in *victim*) rm -rf {model};; esac; echo '{\"score\": 1}'");
+                "--evaluator", "command:case {model} in *victim*) rm -rf " + victim + ";; esac; echo '{\"score\": 1}'");
+        // {model} is stage sft's scratch copy (named as the checkpoint): the evaluator removes the checkpoint itself
         assertThat(r.exit()).as(r.err()).isEqualTo(3);
         assertThat(r.err()).contains("an input changed during the search").contains(victim.toString()).doesNotContain("\tat ");
     }
