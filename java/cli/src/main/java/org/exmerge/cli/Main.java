@@ -13,11 +13,12 @@ public final class Main implements Runnable {
 
     public static void main(String[] args) {
         HeadStart.begin(args);
-        System.exit(run(args));
+        CtrlC.exit(run(args));
     }
 
     /** Runs the CLI and returns its exit code (tests call this instead of main). */
     public static int run(String... args) {
+        CtrlC.forget();
         CommandLine cli = commandLine(args);
         boolean json = java.util.Arrays.asList(args).contains("--json");
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -36,17 +37,28 @@ public final class Main implements Runnable {
             return ExitCodes.USAGE;
         });
         try {
-            int code = cli.execute(args);
-            // System.out is a PrintStream: a failed write (stdout on a full disk, a closed pipe) sets a
-            // flag instead of throwing, and a --json consumer would get a cut stream with exit 0.
-            if (System.out.checkError() && code != ExitCodes.CANCELLED) {
-                System.err.println("exmerge: error: standard output: write failed (disk full or closed pipe); what was printed is incomplete");
-                return code == ExitCodes.OK ? ExitCodes.OUTPUT : code;
-            }
-            return code;
+            return outcome(cli.execute(args));
         } finally {
             CtrlC.reported();
         }
+    }
+
+    private static int outcome(int code) {
+        // System.out is a PrintStream: a failed write (stdout on a full disk, a closed pipe) sets a
+        // flag instead of throwing, and a --json consumer would get a cut stream with exit 0.
+        if (System.out.checkError() && code != ExitCodes.CANCELLED) {
+            if (code == ExitCodes.OK && CtrlC.published() != null) {
+                // The exit code says what happened to the output, and it is in place: a non-zero
+                // status would tell a script the run failed and, with --overwrite, that the old
+                // model is still there.
+                System.err.println("exmerge: warning: standard output: write failed (disk full or closed pipe); what was printed is"
+                        + " incomplete, but the model is complete at " + CtrlC.published().toAbsolutePath().normalize());
+                return code;
+            }
+            System.err.println("exmerge: error: standard output: write failed (disk full or closed pipe); what was printed is incomplete");
+            return code == ExitCodes.OK ? ExitCodes.OUTPUT : code;
+        }
+        return code;
     }
 
     /**

@@ -25,7 +25,6 @@ final class Runs {
             long[] outputBytes = {0};
             BudgetException[] refused = new BudgetException[1];
             Exmerge.plan(src, out, opts, plan -> {
-                outputBytes[0] = plan.outputBytes();
                 MemoryBudget.Fit fit;
                 try {
                     fit = MergeExecutor.fit(plan, opts.run());
@@ -46,6 +45,8 @@ final class Runs {
                 List<TensorPlan> plans = plan.tensors().stream().map(PlannedTensor::plan).toList();
                 MergeExecutor.withRunMetadata(Map.of(), plans, plan.seed())
                         .forEach((k, v) -> System.out.print(Plain.format("records %s = %s%n", k, v)));
+                outputBytes[0] = OutputRun.fileBytes(plan.tensors().stream().map(PlannedTensor::spec).toList(), opts.run(),
+                        MergeExecutor.withRunMetadata(plan.metadata(), plans, plan.seed()));
                 for (PlannedTensor t : plan.tensors()) {
                     System.out.print(Plain.format("  %-56s %-5s %-16s %s%n", t.name(), t.type(), Arrays.toString(t.shape()),
                             t.plan().describe()));
@@ -54,7 +55,7 @@ final class Runs {
             if (refused[0] != null) {
                 throw refused[0];
             }
-            // The checks a real run makes before writing: a writable directory with room for OUT.
+            // The checks a real run makes before writing: a writable directory with room for OUT's files.
             long free = OutputRun.preflight(out, outputBytes[0]);
             System.out.print(Plain.format("output %s: %s to write, %s%n", out.toAbsolutePath().normalize(), Sizes.human(outputBytes[0]),
                     free < 0 ? "free space not reported by its file system" : Sizes.human(free) + " free: enough room"));
@@ -63,6 +64,7 @@ final class Runs {
         CliProgress progress = new CliProgress("merge", run.json());
         try (CtrlC ctrlC = new CtrlC()) {
             Exmerge.merge(src, out, opts.withCancel(ctrlC.token()), progress);
+            CtrlC.published(out);
             return ExitCodes.OK;
         } finally {
             progress.abandon();

@@ -97,13 +97,20 @@ class OverwriteSafetyTest {
 
     @Test
     void theNextRunRemovesWhatAKilledRunLeft() throws Exception {
+        Path big = dir.resolve("big");
+        assertThat(Cli.run("synth", big.toString(), "--size", "32MB", "--finetunes", "1").exit()).isZero();
         Path out = dir.resolve("killed");
-        Path temp = Files.createDirectory(dir.resolve(".killed.tmp-k1"));
-        Files.write(temp.resolve("model.safetensors"), new byte[4096]);
-        Files.writeString(dir.resolve(".killed.tmp-k1.lock"), "exmerge run, pid 999999\n"); // no one holds it
+        Process p = Cli.child(List.of("-Xmx128m"), "exme", "--base", big.resolve("base").toString(), "--sft",
+                big.resolve("sft-1").toString(), "--alpha", "0.5", "--threads", "1", "--chunk-size", "1024", "--json",
+                out.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream()))) {
+            assertThat(lines.readLine()).contains("\"start\"");
+            p.destroyForcibly(); // SIGKILL: no shutdown hook, no clean-up of its own
+        }
+        p.waitFor();
+        assertThat(names(dir)).as("what the killed run left").anyMatch(n -> n.startsWith(".killed.tmp-"));
         Cli.Result r = Cli.run("merge", recipe.toString(), out.toString());
         assertThat(r.exit()).as(r.err()).isZero();
-        assertThat(temp).doesNotExist();
-        assertThat(dir.resolve(".killed.tmp-k1.lock")).doesNotExist();
+        assertThat(names(dir)).noneMatch(n -> n.startsWith(".killed."));
     }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileStore;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 import java.util.function.IntConsumer;
 import org.exmerge.error.ExmergeException;
+import org.exmerge.error.IoErrors;
 import org.exmerge.format.OutputDirectory;
 import org.exmerge.format.OutputGuard;
 import org.exmerge.format.ShardWriter;
@@ -46,6 +48,13 @@ public final class OutputRun {
     private OutputRun() {}
 
     /**
+     * Room asked for beyond the shard files: the run's lock file and directories, the index and
+     * config files, and the shards' last partial blocks. Tokenizer files are not counted; should
+     * they fill the disk, the write fails with ENOSPC as any write may.
+     */
+    static final long SMALL_FILES_BYTES = 1 << 20;
+
+    /**
      * Fails before any work when the output's file system reports less usable space than the shards
      * need, rather than after most of a long merge. The disk may still fill meanwhile (the write then
      * fails with ENOSPC as before); a file system that reports no size at all is not checked.
@@ -58,25 +67,37 @@ public final class OutputRun {
         if (store.getTotalSpace() <= 0) {
             return -1;
         }
-        if (free < bytes) {
-            throw new IOException(Plain.format("not enough space: the model needs %,d bytes and %,d are free on %s", bytes, free, store));
+        long need = bytes > Long.MAX_VALUE - SMALL_FILES_BYTES ? Long.MAX_VALUE : bytes + SMALL_FILES_BYTES;
+        if (free < need) {
+            throw new IOException(Plain.format("not enough space: the model needs %,d bytes (%,d of weights, the rest for"
+                    + " its index, config and lock files) and %,d are free on %s", need, bytes, free, store));
         }
         return free;
     }
 
     /**
-     * What a run checks before writing, for an output that does not exist yet ({@code --dry-run}):
-     * that the directory a run would create its temporary sibling in can be written, and that its
-     * file system has room ({@link #requireSpace}'s rule). Both are checked on {@code out}'s
-     * nearest existing ancestor, where a real run creates its directories.
+     * The bytes a run's shard files take, headers included: what a run checks the free space
+     * against ({@link #write}) and what {@code --dry-run} checks ({@link #preflight}), one figure.
+     */
+    public static long fileBytes(List<TensorSpec> specs, RunOptions opts, Map<String, String> metadata) {
+        return ShardWriter.fileBytes(specs, opts.shardBytes(), metadata);
+    }
+
+    /**
+     * What a run checks before writing, and {@code --dry-run} in its place: that the directory a run would create its
+     * temporary sibling in can be written, and that its file system has room ({@link #requireSpace}'s
+     * rule). Both are checked on the nearest existing ancestor of {@code out}'s parent, where a real
+     * run creates its directories and writes the model (not on {@code out} itself, which may be
+     * another file system).
      *
-     * @param bytes what the output will take (the plan's tensor bytes)
+     * @param bytes what the output will take ({@link #fileBytes})
      * @return the usable bytes reported there, or -1 when the file system reports no size
      * @throws OutputException {@code out: permission denied (dir)} or {@code out: not enough space: ...}
      *                         (exit 4), as a real run would fail
      */
     public static long preflight(Path out, long bytes) throws OutputException {
-        Path p = out.toAbsolutePath().normalize();
+        Path abs = out.toAbsolutePath().normalize();
+        Path p = abs.getParent() == null ? abs : abs.getParent();
         while (p.getParent() != null && !Files.exists(p)) {
             p = p.getParent();
         }
@@ -91,6 +112,28 @@ public final class OutputRun {
         } catch (IOException e) {
             throw new OutputException(out, e);
         }
+    }
+
+    /**
+     * The error naming the output file it concerns where the model will be, not the hidden
+     * temporary directory: a file being written there, or a copy's target (Java names a failed
+     * copy by its source, which would blame an input for the output's full disk).
+     */
+    static IOException inOutput(IOException e, Path temp, Path out) {
+        if (!(e instanceof FileSystemException f)) {
+            return e;
+        }
+        Path inTemp = null;
+        for (String name : new String[] {f.getOtherFile(), f.getFile()}) {
+            if (inTemp == null && name != null && Path.of(name).toAbsolutePath().normalize().startsWith(temp)) {
+                inTemp = Path.of(name).toAbsolutePath().normalize();
+            }
+        }
+        if (inTemp == null) {
+            return e;
+        }
+        Path where = out.toAbsolutePath().normalize().resolve(temp.relativize(inTemp));
+        return (IOException) new FileSystemException(where.toString(), null, IoErrors.reason(e)).initCause(e);
     }
 
     /**
@@ -137,7 +180,9 @@ public final class OutputRun {
         for (TensorSpec s : specs) {
             outBytes += s.byteSize();
         }
+        long need = fileBytes(specs, opts, metadata);
         long t0 = System.nanoTime();
+        preflight(out, need); // as --dry-run checks it, before this run has created anything
         OutputDirectory dir;
         try {
             dir = OutputDirectory.create(out);
@@ -147,7 +192,6 @@ public final class OutputRun {
         try (dir; ChunkPipeline pipe = new ChunkPipeline(workers, opts.chunkBytes(), bindAhead)) {
             listener.started(specs.size(), outBytes, inputBytes, backend, opts.threads());
             try (ShardWriter w = new ShardWriter(dir.path(), specs, opts.shardBytes(), metadata, opts.sync())) {
-                requireSpace(dir.path(), w.fileBytes());
                 pipe.run(specs, binder, written, w, listener, cancel);
                 w.finish();
             } catch (ExmergeException e) {
@@ -160,15 +204,17 @@ public final class OutputRun {
                 }
                 throw e;
             } catch (IOException e) {
-                throw new OutputException(out, e);
+                throw new OutputException(out, inOutput(e, dir.path(), out));
             }
             try {
                 extras.write(dir.path());
+                // A Ctrl-C that came while the last files were written still means: not this output.
+                cancel.check();
                 dir.commit(opts.overwrite(), opts.sync());
             } catch (ExmergeException e) {
                 throw e;
             } catch (IOException e) {
-                throw new OutputException(out, e);
+                throw new OutputException(out, inOutput(e, dir.path(), out));
             }
         }
         MergeStats stats = new MergeStats(out, specs.size(), outBytes, inputBytes, System.nanoTime() - t0, backend, opts.threads(),

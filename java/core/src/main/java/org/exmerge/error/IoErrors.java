@@ -67,7 +67,9 @@ public final class IoErrors {
      */
     public static String describe(Path subject, IOException e) {
         Path f = file(e, subject);
-        String where = f.equals(subject) ? "" : " (" + f + ")";
+        // Another spelling of the subject (relative, or with ".." in it) is not another file.
+        boolean same = f.toAbsolutePath().normalize().equals(subject.toAbsolutePath().normalize());
+        String where = same ? "" : " (" + f + ")";
         return subject + ": " + reason(e) + where;
     }
 

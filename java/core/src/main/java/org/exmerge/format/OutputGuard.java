@@ -1,5 +1,9 @@
 package org.exmerge.format;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -9,6 +13,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.exmerge.error.UsageException;
 
@@ -17,10 +23,9 @@ import org.exmerge.error.UsageException;
  * something the user did not clearly ask to replace is the worst thing this tool could do, so a path
  * that is empty, the root, the working directory or one of its parents, or that equals or holds an
  * input or the recipe, is refused outright; an existing path is replaced only with {@code overwrite},
- * and then only when it is an empty directory or a model directory that exmerge wrote (its
- * safetensors metadata carries {@code exmerge.version}) holding nothing but the files a model
- * directory holds; a LoRA adapter directory that exmerge wrote ({@code exmerge synth --lora}) counts
- * as one.
+ * and then only when it is an empty directory or a model directory every file of which is proven
+ * exmerge's ({@link #requireReplaceable}); a LoRA adapter directory that exmerge wrote
+ * ({@code exmerge synth --lora}) counts as one. A mount point is never replaced: no rename can.
  */
 public final class OutputGuard {
     /** Names a model directory written by exmerge may hold: weights, index, config and tokenizer files. */
@@ -30,6 +35,9 @@ public final class OutputGuard {
                     + "|vocab\\.json|merges\\.txt|added_tokens\\.json|chat_template\\.(jinja|json)|preprocessor_config\\.json"
                     + "|adapter_model\\.safetensors|adapter_config\\.json");
     private static final String ADAPTER_WEIGHTS = "adapter_model.safetensors";
+    private static final String ADAPTER_CONFIG = "adapter_config.json";
+    private static final String CONFIG = "config.json";
+    private static final JsonFactory JSON = new JsonFactory();
     private static final String MARK = "exmerge.version";
 
     private OutputGuard() {}
@@ -47,6 +55,12 @@ public final class OutputGuard {
             throw new UsageException("output path is empty (an unset shell variable?); name the model directory to write");
         }
         requireSafePlace(out, inputs, "write a model over", "output path");
+        // A run that died while replacing this output may have left it aside: back in place before
+        // anything below looks at what is there.
+        Path abs = out.toAbsolutePath().normalize();
+        if (abs.getParent() != null && abs.getFileName() != null) {
+            RunLock.sweep(abs);
+        }
         if (!Files.exists(out, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
@@ -87,7 +101,10 @@ public final class OutputGuard {
 
     /**
      * Refuses to replace {@code out} unless it is an empty directory or a model directory exmerge
-     * wrote; the message says what is there instead.
+     * wrote, every file of which --overwrite would delete is proven exmerge's: each safetensors
+     * file carries {@code exmerge.version}, shards are the ones its index lists, and the other
+     * files are the config and tokenizer files exmerge writes beside such a model (or
+     * {@code adapter_config.json} beside its adapter). The message says what is there instead.
      */
     public static void requireReplaceable(Path out) throws IOException {
         if (Files.isSymbolicLink(out)) {
@@ -96,49 +113,120 @@ public final class OutputGuard {
         if (!Files.isDirectory(out, LinkOption.NOFOLLOW_LINKS)) {
             throw new UsageException(out + ": is a file, not a model directory; --overwrite replaces only a model directory exmerge wrote");
         }
+        if (MountPoints.isMountPoint(out)) {
+            throw new UsageException(out + ": is a mount point; --overwrite replaces a model by renaming a directory built beside it,"
+                    + " which cannot replace a mount point, so write the model into a directory inside it (such as "
+                    + out.resolve("model") + ")");
+        }
         List<String> foreign = new ArrayList<>();
-        boolean weights = false;
-        boolean adapter = false;
+        List<String> files = new ArrayList<>();
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(out)) {
             for (Path e : entries) {
                 String name = e.getFileName().toString();
                 boolean file = Files.isRegularFile(e) || Files.isSymbolicLink(e) && !Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS);
                 if (file && MODEL_FILE.matcher(name).matches()) {
-                    adapter |= name.equals(ADAPTER_WEIGHTS);
-                    weights |= name.endsWith(".safetensors") && !name.equals(ADAPTER_WEIGHTS);
+                    files.add(name);
                 } else {
                     foreign.add(Files.isDirectory(e, LinkOption.NOFOLLOW_LINKS) ? name + "/" : name);
                 }
             }
         }
         if (!foreign.isEmpty()) {
-            foreign.sort(null);
-            String shown = String.join(", ", foreign.subList(0, Math.min(5, foreign.size())))
-                    + (foreign.size() > 5 ? " and " + (foreign.size() - 5) + " more" : "");
-            throw new UsageException(out + ": holds files that are not part of a model (" + shown
+            throw new UsageException(out + ": holds files that are not part of a model (" + shown(foreign)
                     + "); --overwrite replaces only a model directory exmerge wrote, so remove them or choose another path");
         }
-        // Empty, or config/tokenizer files only, is nothing a user could lose by replacing it.
-        if (weights) {
-            requireOurs(out, out);
+        if (files.isEmpty()) {
+            return;
         }
+        files.sort(null);
+        if (files.stream().noneMatch(f -> f.endsWith(".safetensors"))) {
+            throw new UsageException(out + ": holds no model weights (" + shown(files)
+                    + "); --overwrite replaces only a model directory exmerge wrote, so remove them or choose another path");
+        }
+        boolean adapter = files.contains(ADAPTER_WEIGHTS);
+        List<String> weights = new ArrayList<>();
+        List<String> notPart = new ArrayList<>();
         if (adapter) {
-            requireOurs(out, out.resolve(ADAPTER_WEIGHTS));
+            // exmerge's adapter directory (synth --lora) holds its weights and their config, nothing else
+            for (String f : files) {
+                if (f.equals(ADAPTER_WEIGHTS)) {
+                    weights.add(f);
+                } else if (!f.equals(ADAPTER_CONFIG)) {
+                    notPart.add(f + " (beside an adapter)");
+                }
+            }
+        } else {
+            Set<String> listed = listedShards(out, files);
+            for (String f : files) {
+                if (f.equals(ADAPTER_CONFIG)) {
+                    notPart.add(f + " (beside a model)");
+                } else if (!f.endsWith(".safetensors")) {
+                    continue; // a config or tokenizer file: exmerge's if the model beside it is
+                } else if (listed == null ? f.equals(Checkpoint.SINGLE_FILE) : listed.contains(f)) {
+                    weights.add(f);
+                } else {
+                    notPart.add(f + (listed == null ? " (no index lists it)" : " (its index does not list it)"));
+                }
+            }
+        }
+        if (!notPart.isEmpty()) {
+            throw new UsageException(out + ": holds files that are not part of the model exmerge wrote there (" + shown(notPart)
+                    + "); --overwrite replaces only what exmerge wrote, so move them or choose another path");
+        }
+        List<String> notOurs = new ArrayList<>();
+        for (String w : weights) {
+            try (SafetensorsFile f = SafetensorsFile.open(out.resolve(w))) {
+                if (!f.metadata().containsKey(MARK)) {
+                    notOurs.add(w);
+                }
+            } catch (IOException notAModel) {
+                throw new UsageException(out + ": holds safetensors files that do not open as a model ("
+                        + notAModel.getMessage() + "); --overwrite replaces only a model directory exmerge wrote");
+            }
+        }
+        if (!notOurs.isEmpty()) {
+            throw new UsageException(out + ": holds a model exmerge did not write (no " + MARK + " in the metadata of "
+                    + shown(notOurs) + "); --overwrite replaces only exmerge's own outputs, so move it or choose another path");
+        }
+        for (String own : List.of(CONFIG, ADAPTER_CONFIG)) {
+            if (files.contains(own) && !isJsonObject(out.resolve(own))) {
+                throw new UsageException(out + ": holds a " + own + " exmerge did not write (not a JSON object)"
+                        + "; --overwrite replaces only what exmerge wrote, so move it or choose another path");
+            }
         }
     }
 
-    private static void requireOurs(Path out, Path weights) throws IOException {
-        boolean ours;
-        try (Checkpoint c = Checkpoint.open(weights)) {
-            ours = c.metadata().containsKey(MARK);
-        } catch (IOException notAModel) {
-            throw new UsageException(out + ": holds safetensors files that do not open as a model ("
-                    + notAModel.getMessage() + "); --overwrite replaces only a model directory exmerge wrote");
+    /** The shard names the directory's index lists; null without an index. */
+    private static Set<String> listedShards(Path out, List<String> files) throws IOException {
+        if (!files.contains(ShardIndex.FILE_NAME)) {
+            return null;
         }
-        if (!ours) {
-            throw new UsageException(out + ": holds a model exmerge did not write (no " + MARK
-                    + " in its metadata); --overwrite replaces only exmerge's own outputs, so move it or choose another path");
+        try {
+            return new TreeSet<>(ShardIndex.read(out.resolve(ShardIndex.FILE_NAME)).values());
+        } catch (IOException notAnIndex) {
+            throw new UsageException(out + ": holds an index that does not open (" + notAnIndex.getMessage()
+                    + "); --overwrite replaces only a model directory exmerge wrote");
         }
+    }
+
+    /** Whether the file is one JSON object and nothing else: what exmerge writes for the files it makes itself. */
+    private static boolean isJsonObject(Path file) throws IOException {
+        try (JsonParser p = JSON.createParser(file.toFile())) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return false;
+            }
+            p.skipChildren();
+            return p.nextToken() == null;
+        } catch (JsonProcessingException notJson) {
+            return false;
+        }
+    }
+
+    private static String shown(List<String> names) {
+        List<String> sorted = new ArrayList<>(names);
+        sorted.sort(null);
+        return String.join(", ", sorted.subList(0, Math.min(5, sorted.size())))
+                + (sorted.size() > 5 ? " and " + (sorted.size() - 5) + " more" : "");
     }
 
     /** The absolute path with every existing prefix's links resolved, so two names of one place compare equal. */

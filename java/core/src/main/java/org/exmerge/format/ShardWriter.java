@@ -10,6 +10,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.channels.ClosedChannelException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
@@ -26,6 +28,7 @@ import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
+import org.exmerge.error.IoErrors;
 import org.exmerge.text.Plain;
 
 /**
@@ -113,13 +116,7 @@ public final class ShardWriter implements AutoCloseable {
             }
             total += t.byteSize();
         }
-        Map<String, String> meta = new LinkedHashMap<>();
-        if (metadata == null || !metadata.containsKey("format")) {
-            meta.put("format", "pt");
-        }
-        if (metadata != null) {
-            meta.putAll(metadata);
-        }
+        Map<String, String> meta = withFormat(metadata);
         this.dir = dir;
         this.layout = layout(tensors, shardBytes);
         this.totalBytes = total;
@@ -186,6 +183,34 @@ public final class ShardWriter implements AutoCloseable {
     /** The bytes of all shard files together: length prefixes, headers and tensor data (not the index). */
     public long fileBytes() {
         return fileBytes;
+    }
+
+    /**
+     * What {@link #fileBytes()} will be for a writer of these arguments, without one: what a run
+     * checks the free space against, and what {@code --dry-run} checks, so the two never disagree.
+     */
+    public static long fileBytes(List<TensorSpec> tensors, long shardBytes, Map<String, String> metadata) {
+        Map<String, String> meta = withFormat(metadata);
+        long files = 0;
+        for (List<TensorSpec> shard : layout(tensors, shardBytes)) {
+            files += 8L + SafetensorsHeader.encode(shard, meta).length;
+            for (TensorSpec t : shard) {
+                files += t.byteSize();
+            }
+        }
+        return files;
+    }
+
+    /** {@code format: pt} first unless given (transformers refuses safetensors files without it), then the metadata. */
+    private static Map<String, String> withFormat(Map<String, String> metadata) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        if (metadata == null || !metadata.containsKey("format")) {
+            meta.put("format", "pt");
+        }
+        if (metadata != null) {
+            meta.putAll(metadata);
+        }
+        return meta;
     }
 
     /** The shard file names, in order. */
@@ -279,7 +304,11 @@ public final class ShardWriter implements AutoCloseable {
         try {
             for (int s = 0; s < layout.size(); s++) {
                 if (shardLeft.get(s) == 0) {
-                    channel(s); // a shard of empty tensors still needs its file
+                    try {
+                        channel(s); // a shard of empty tensors still needs its file
+                    } catch (IOException e) {
+                        throw named(dir.resolve(names.get(s)), e);
+                    }
                     syncInBackground(s);
                 }
             }
@@ -330,8 +359,12 @@ public final class ShardWriter implements AutoCloseable {
 
     private void checkWritable() throws IOException {
         Exception f = failure;
+        if (f instanceof FileSystemException fs) {
+            // a full disk stays an I/O error naming its file for every worker
+            throw (IOException) new FileSystemException(fs.getFile(), fs.getOtherFile(), fs.getReason()).initCause(fs);
+        }
         if (f instanceof IOException io) {
-            throw new IOException(io.getMessage(), io); // a full disk stays an I/O error for every worker
+            throw new IOException(io.getMessage(), io);
         }
         if (f != null) {
             throw new IllegalStateException("writer failed: " + f.getMessage(), f);
@@ -363,10 +396,25 @@ public final class ShardWriter implements AutoCloseable {
             } else if (sync && unflushed.addAndGet(n) >= EARLY_FLUSH_BYTES && flushing.compareAndSet(false, true)) {
                 flushEarly(c);
             }
-        } catch (IOException | RuntimeException e) {
-            fail(e); // the files no longer match any consistent state
+        } catch (IOException e) {
+            IOException named = named(dir.resolve(names.get(shard)), e);
+            fail(named); // the files no longer match any consistent state
+            throw named;
+        } catch (RuntimeException e) {
+            fail(e);
             throw e;
         }
+    }
+
+    /**
+     * The error as one about {@code file}: a channel's write or force fails with the bare
+     * operating-system reason ("No space left on device"), which names no file.
+     */
+    private static IOException named(Path file, IOException e) {
+        if (e instanceof FileSystemException || e instanceof ClosedChannelException || e instanceof InterruptedIOException) {
+            return e; // names its file already, or is how a cancelled run stops its writers
+        }
+        return (IOException) new FileSystemException(file.toString(), null, IoErrors.reason(e)).initCause(e);
     }
 
     /** The shard's file, created (never overwriting) with its header on first use. */
@@ -414,11 +462,14 @@ public final class ShardWriter implements AutoCloseable {
             handedOff[shard] = true;
             c = channels[shard];
         }
+        Path file = dir.resolve(names.get(shard));
         FutureTask<Void> sync = new FutureTask<>(() -> {
             try (c) {
                 if (this.sync) {
                     c.force(false);
                 }
+            } catch (IOException e) {
+                throw named(file, e);
             }
             return null;
         });
@@ -488,12 +539,14 @@ public final class ShardWriter implements AutoCloseable {
             g.writeEndObject();
         }
         out.write('\n');
-        try (FileChannel c = FileChannel.open(dir.resolve(INDEX_FILE),
-                StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+        Path index = dir.resolve(INDEX_FILE);
+        try (FileChannel c = FileChannel.open(index, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
             writeFully(c, ByteBuffer.wrap(out.toByteArray()), 0);
             if (sync) {
                 c.force(false);
             }
+        } catch (IOException e) {
+            throw named(index, e);
         }
     }
 

@@ -152,4 +152,29 @@ class RunErrorsTest {
         OutputException e = catchThrowableOfType(OutputException.class, () -> OutputRun.preflight(ro.resolve("a/b"), 1));
         assertThat(e.getMessage()).isEqualTo(ro.resolve("a/b") + ": permission denied (" + ro + ")");
     }
+
+    @Test
+    void anOutputErrorNamesTheOutputFileNotTheInputItCopiedOrTheTemporary() throws Exception {
+        Path out = dir.resolve("named/out");
+        Path temp = dir.resolve("named/.out.tmp-1");
+        // Java names a failed copy by its source: the input's tokenizer is not what ran out of room.
+        var copy = new java.nio.file.FileSystemException(dir.resolve("a/tokenizer.json").toString(),
+                temp.resolve("tokenizer.json").toString(), "No space left on device");
+        assertThat(new OutputException(out, OutputRun.inOutput(copy, temp, out)).getMessage())
+                .isEqualTo(out + ": no space left on device (" + out.resolve("tokenizer.json") + ")");
+        var shard = new java.nio.file.FileSystemException(temp.resolve("model.safetensors").toString(), null, "no space left on device");
+        assertThat(new OutputException(out, OutputRun.inOutput(shard, temp, out)).getMessage())
+                .isEqualTo(out + ": no space left on device (" + out.resolve("model.safetensors") + ")");
+        var elsewhere = new java.nio.file.AccessDeniedException(dir.resolve("named").toString());
+        assertThat(OutputRun.inOutput(elsewhere, temp, out)).isSameAs(elsewhere);
+    }
+
+    @Test
+    void anExistingOutputIsNamedOnceHoweverItWasSpelt() {
+        Path relative = Path.of("e_empty");
+        OutputException e = new OutputException(relative, new java.nio.file.FileAlreadyExistsException(relative.toString(), null,
+                "output exists; choose another path or allow overwriting (--overwrite)"));
+        assertThat(e.getMessage()).isEqualTo(relative.toAbsolutePath() + ": output exists; choose another path or allow"
+                + " overwriting (--overwrite)");
+    }
 }

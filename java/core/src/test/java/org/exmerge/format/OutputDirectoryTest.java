@@ -139,4 +139,93 @@ class OutputDirectoryTest {
         assertThat(Files.getPosixFilePermissions(target)).isEqualTo(Files.getPosixFilePermissions(plain));
         assertThat(Files.getPosixFilePermissions(target)).contains(PosixFilePermission.OWNER_WRITE);
     }
+
+    @Test
+    void createdParentsAreRemovedWhenNothingIsCommitted() throws Exception {
+        try (OutputDirectory out = OutputDirectory.create(root.resolve("a/b/model"))) {
+            assertThat(out.path().getParent()).isEqualTo(root.resolve("a/b"));
+        }
+        assertThat(entries()).isEmpty();
+        Files.createDirectory(root.resolve("a"));
+        Files.writeString(root.resolve("a/keep"), "x");
+        OutputDirectory.create(root.resolve("a/b/model")).abort();
+        assertThat(entries()).containsExactly("a"); // only what the run created goes
+        assertThat(root.resolve("a/keep")).exists();
+        try (OutputDirectory out = OutputDirectory.create(root.resolve("a/b/model"))) {
+            out.commit(false);
+        }
+        assertThat(root.resolve("a/b/model")).isDirectory();
+    }
+
+    @Test
+    void anyNameTheFileSystemTakesCanBeAnOutput() throws Exception {
+        for (String name : List.of("n".repeat(255), "é".repeat(127), "n".repeat(231))) {
+            Path target = root.resolve(name);
+            try (OutputDirectory out = OutputDirectory.create(target)) {
+                Files.writeString(out.path().resolve("config.json"), "{}");
+                out.commit(false);
+            }
+            assertThat(target.resolve("config.json")).hasContent("{}");
+            FileTrees.deleteTree(target);
+        }
+        assertThat(entries()).isEmpty();
+    }
+
+    @Test
+    void renameExchangeSwapsTwoDirectories() throws Exception {
+        assumeTrue(RenameExchange.available(), "renameat2 in this C library");
+        Path a = Files.createDirectory(root.resolve("a"));
+        Path b = Files.createDirectory(root.resolve("b"));
+        Files.writeString(a.resolve("x"), "was a");
+        Files.writeString(b.resolve("y"), "was b");
+        assumeTrue(RenameExchange.exchange(a, b), "RENAME_EXCHANGE on this file system");
+        assertThat(a.resolve("y")).hasContent("was b");
+        assertThat(b.resolve("x")).hasContent("was a");
+        assertThatThrownBy(() -> RenameExchange.exchange(a, root.resolve("missing")))
+                .isInstanceOf(java.nio.file.FileSystemException.class).hasMessageContaining("missing");
+    }
+
+    @Test
+    void overwriteSwapsTheModelsInOneStepThenDeletesTheOldOne() throws Exception {
+        assumeTrue(RenameExchange.available(), "renameat2 in this C library");
+        Path target = OutputGuardTest.exmergeModel(root.resolve("model"), "exmerge.version");
+        List<String> seen = new java.util.ArrayList<>();
+        RenameExchange.Swap watched = (temp, out) -> {
+            boolean swapped = RenameExchange.exchange(temp, out);
+            // The instant after the swap: both names hold a model, the target the new one.
+            seen.add(Files.readString(out.resolve("new")) + ", " + Files.exists(temp.resolve("model.safetensors")));
+            return swapped;
+        };
+        try (OutputDirectory out = OutputDirectory.create(target, watched)) {
+            Files.writeString(out.path().resolve("new"), "new");
+            out.commit(true);
+        }
+        assertThat(seen).containsExactly("new, true");
+        assertThat(target.resolve("new")).hasContent("new");
+        assertThat(entries()).containsExactly("model");
+    }
+
+    @Test
+    void withoutTheSwapCallOverwriteFallsBackToTwoRenames() throws Exception {
+        Path target = OutputGuardTest.exmergeModel(root.resolve("model"), "exmerge.version");
+        try (OutputDirectory out = OutputDirectory.create(target, (a, b) -> false)) {
+            Files.writeString(out.path().resolve("new"), "new");
+            out.commit(true);
+        }
+        assertThat(target.resolve("new")).hasContent("new");
+        assertThat(target.resolve("model.safetensors")).doesNotExist();
+        assertThat(entries()).containsExactly("model");
+    }
+
+    @Test
+    void aSwapTheFileSystemRefusesLeavesTheOldModel() throws Exception {
+        Path target = OutputGuardTest.exmergeModel(root.resolve("model"), "exmerge.version");
+        try (OutputDirectory out = OutputDirectory.create(target, (a, b) -> {
+            throw new java.nio.file.FileSystemException(b.toString(), null, "Device or resource busy");
+        })) {
+            assertThatThrownBy(() -> out.commit(true)).hasMessageContaining("busy");
+        }
+        assertThat(target.resolve("model.safetensors")).exists();
+        assertThat(entries()).containsExactly("model");
+    }
 }
