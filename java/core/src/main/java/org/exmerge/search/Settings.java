@@ -17,8 +17,8 @@ import org.exmerge.error.IoErrors;
 import org.exmerge.error.UsageException;
 
 /**
- * {@code search.json}: what a search is (kind, models, grids, method, evaluator). Re-running with the
- * same settings resumes; different settings are refused, naming what differs, unless rescoring, which
+ * {@code search.json}: what a search is (kind, models, grids, method, evaluator, and the
+ * {@link InputStamp} of its inputs). Re-running with the same settings resumes; different settings are refused, naming what differs, unless rescoring, which
  * sets the old results log aside and starts afresh.
  */
 final class Settings {
@@ -87,7 +87,11 @@ final class Settings {
         for (String k : keys) {
             JsonNode a = old.get(k);
             JsonNode b = now.get(k);
-            if (a == null || b == null || !a.equals(b)) {
+            if (k.equals(InputStamp.KEY)) {
+                if (a != null && b != null && !a.equals(b)) { // a workdir from before the stamp resumes as it did
+                    out.add("the input models' files changed since it scored them (a size or modification time)");
+                }
+            } else if (a == null || b == null || !a.equals(b)) {
                 out.add(k + " was " + (a == null ? "unset" : a.toString()) + ", now " + (b == null ? "unset" : b.toString()));
             }
         }

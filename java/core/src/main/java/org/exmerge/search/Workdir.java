@@ -66,6 +66,7 @@ final class Workdir implements AutoCloseable {
         FileChannel lock = lock(w);
         try {
             List<String> notes = new ArrayList<>();
+            settings.put(InputStamp.KEY, InputStamp.of(inputs));
             String note = Settings.prepare(w, settings, opts.rescore());
             if (note != null) {
                 notes.add(note);

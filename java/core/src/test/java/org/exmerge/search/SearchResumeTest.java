@@ -63,6 +63,32 @@ class SearchResumeTest {
         return Files.readAllBytes(model.resolve("model.safetensors"));
     }
 
+    /** A checkpoint saved again at its path is another model: its old scores are not reused without --rescore. */
+    @Test
+    void aResumeOverInputsThatChangedIsRefusedUnlessRescoring() throws Exception {
+        Path ckpt = dir.resolve("retrained");
+        Files.createDirectories(ckpt);
+        try (Stream<Path> s = Files.list(models.resolve("sft-1"))) {
+            for (Path f : s.toList()) {
+                Files.copy(f, ckpt.resolve(f.getFileName()));
+            }
+        }
+        ExmeSearch search = new ExmeSearch(models.resolve("base"), List.of(ckpt, models.resolve("sft-2")), List.of(0.1), List.of(0.5), 2);
+        Path work = dir.resolve("stamped");
+        search.run(options(work, new CancelToken(), 1), SearchListener.NONE);
+        search.run(options(work, new CancelToken(), 1), SearchListener.NONE); // unchanged: resumes, nothing to score
+
+        Files.copy(models.resolve("sft-3/model.safetensors"), ckpt.resolve("model.safetensors"),
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        assertThatThrownBy(() -> search.run(options(work, new CancelToken(), 1), SearchListener.NONE))
+                .isInstanceOfSatisfying(SearchException.class, e -> assertThat(e.kind()).isEqualTo(org.exmerge.error.ExmergeException.Kind.RECIPE))
+                .hasMessageContaining("the input models' files changed since it scored them");
+        SearchOptions rescore = new SearchOptions(work, new ReferenceEvaluator(models.resolve("target"), null), 1, false, true, null,
+                options(work, new CancelToken(), 1).merge());
+        SearchOutcome again = search.run(rescore, SearchListener.NONE);
+        assertThat(again.notes()).anySatisfy(n -> assertThat(n).contains("earlier results set aside"));
+    }
+
     @Test
     void interruptedThenResumedEqualsUninterrupted() throws Exception {
         Path once = dir.resolve("once");
