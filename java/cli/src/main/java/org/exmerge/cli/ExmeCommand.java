@@ -40,7 +40,11 @@ final class ExmeCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         String yaml = recipe();
         if (printConfig.<Boolean>getValue()) {
-            System.out.print(yaml);
+            if (run.json()) {
+                CliProgress.emit(CliProgress.event("config").put("recipe", yaml));
+            } else {
+                System.out.print(yaml);
+            }
             return ExitCodes.OK;
         }
         Path dir = out.getValue();

@@ -33,6 +33,9 @@ public final class Main implements Runnable {
         });
         cli.setParameterExceptionHandler((e, a) -> {
             System.err.println("exmerge: " + e.getMessage());
+            if (json) {
+                CliProgress.emit(CliProgress.event("error").put("message", e.getMessage()).put("exit", ExitCodes.USAGE));
+            }
             e.getCommandLine().usage(System.err);
             return ExitCodes.USAGE;
         });

@@ -1,5 +1,6 @@
 package org.exmerge.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -22,44 +23,7 @@ final class Runs {
         MergeOptions opts = MergeOptions.defaults().withModelsDir(output.modelsDir()).withHubCache(output.hubCache()).withOutType(output.outType())
                 .withSeed(seed).withBackend(run.backend()).withRun(run.run(output.shardBytes()));
         if (output.dryRun()) {
-            long[] outputBytes = {0};
-            BudgetException[] refused = new BudgetException[1];
-            Exmerge.plan(src, out, opts, plan -> {
-                MemoryBudget.Fit fit;
-                try {
-                    fit = MergeExecutor.fit(plan, opts.run());
-                } catch (BudgetException e) {
-                    refused[0] = e; // the run would stop here too: exit 2 as it would
-                    return;
-                }
-                System.out.print(Plain.format("method %s, seed %d, %d tensors, %s to write, %s to read%n", plan.method(), plan.seed(),
-                        plan.tensors().size(), Sizes.human(plan.outputBytes()), Sizes.human(plan.inputBytes())));
-                fit.notices().forEach(n -> System.err.println("merge: " + n));
-                System.out.print(Plain.format("memory: %d threads, %s chunks, %s of a %s budget%s%n", fit.threads(),
-                        Sizes.human(fit.chunkBytes()), Sizes.human(fit.needBytes()), Sizes.human(fit.budgetBytes()),
-                        fit.bindAhead() ? "" : "; tensors bound in turn"));
-                if (plan.vocab() != null) {
-                    System.out.print(Plain.format("%s%n", plan.vocab().describe()));
-                }
-                plan.adapters().forEach(line -> System.out.print(Plain.format("%s%n", line)));
-                List<TensorPlan> plans = plan.tensors().stream().map(PlannedTensor::plan).toList();
-                MergeExecutor.withRunMetadata(Map.of(), plans, plan.seed())
-                        .forEach((k, v) -> System.out.print(Plain.format("records %s = %s%n", k, v)));
-                outputBytes[0] = OutputRun.fileBytes(plan.tensors().stream().map(PlannedTensor::spec).toList(), opts.run(),
-                        MergeExecutor.withRunMetadata(plan.metadata(), plans, plan.seed()));
-                for (PlannedTensor t : plan.tensors()) {
-                    System.out.print(Plain.format("  %-56s %-5s %-16s %s%n", t.name(), t.type(), Arrays.toString(t.shape()),
-                            t.plan().describe()));
-                }
-            });
-            if (refused[0] != null) {
-                throw refused[0];
-            }
-            // The checks a real run makes before writing: a writable directory with room for OUT's files.
-            long free = OutputRun.preflight(out, outputBytes[0]);
-            System.out.print(Plain.format("output %s: %s to write, %s%n", out.toAbsolutePath().normalize(), Sizes.human(outputBytes[0]),
-                    free < 0 ? "free space not reported by its file system" : Sizes.human(free) + " free: enough room"));
-            return ExitCodes.OK;
+            return dryRun(src, out, opts, run.json());
         }
         CliProgress progress = new CliProgress("merge", run.json());
         try (CtrlC ctrlC = new CtrlC()) {
@@ -69,5 +33,67 @@ final class Runs {
         } finally {
             progress.abandon();
         }
+    }
+
+    /**
+     * Plans and checks without writing: the plan as text on stdout, or with {@code json} as one
+     * {@code plan} event (json-events.md), after a {@code notice} per decision the fit made.
+     */
+    private static int dryRun(Exmerge.Source src, Path out, MergeOptions opts, boolean json) throws Exception {
+        long[] outputBytes = {0};
+        BudgetException[] refused = new BudgetException[1];
+        ObjectNode event = CliProgress.event("plan");
+        Exmerge.plan(src, out, opts, plan -> {
+            MemoryBudget.Fit fit;
+            try {
+                fit = MergeExecutor.fit(plan, opts.run());
+            } catch (BudgetException e) {
+                refused[0] = e; // the run would stop here too: exit 2 as it would
+                return;
+            }
+            List<TensorPlan> plans = plan.tensors().stream().map(PlannedTensor::plan).toList();
+            outputBytes[0] = OutputRun.fileBytes(plan.tensors().stream().map(PlannedTensor::spec).toList(), opts.run(),
+                    MergeExecutor.withRunMetadata(plan.metadata(), plans, plan.seed()));
+            if (json) {
+                fit.notices().forEach(n -> CliProgress.emit(CliProgress.event("notice").put("message", n)));
+                event.put("task", "merge").put("method", plan.method()).put("seed", plan.seed()).put("tensors", plan.tensors().size())
+                        .put("output_bytes", plan.outputBytes()).put("input_bytes", plan.inputBytes()).put("threads", fit.threads())
+                        .put("chunk_bytes", fit.chunkBytes()).put("memory_bytes", fit.needBytes()).put("budget_bytes", fit.budgetBytes());
+                return;
+            }
+            System.out.print(Plain.format("method %s, seed %d, %d tensors, %s to write, %s to read%n", plan.method(), plan.seed(),
+                    plan.tensors().size(), Sizes.human(plan.outputBytes()), Sizes.human(plan.inputBytes())));
+            fit.notices().forEach(n -> System.err.println("merge: " + n));
+            System.out.print(Plain.format("memory: %d threads, %s chunks, %s of a %s budget%s%n", fit.threads(),
+                    Sizes.human(fit.chunkBytes()), Sizes.human(fit.needBytes()), Sizes.human(fit.budgetBytes()),
+                    fit.bindAhead() ? "" : "; tensors bound in turn"));
+            if (plan.vocab() != null) {
+                System.out.print(Plain.format("%s%n", plan.vocab().describe()));
+            }
+            plan.adapters().forEach(line -> System.out.print(Plain.format("%s%n", line)));
+            MergeExecutor.withRunMetadata(Map.of(), plans, plan.seed())
+                    .forEach((k, v) -> System.out.print(Plain.format("records %s = %s%n", k, v)));
+            for (PlannedTensor t : plan.tensors()) {
+                System.out.print(Plain.format("  %-56s %-5s %-16s %s%n", t.name(), t.type(), Arrays.toString(t.shape()),
+                        t.plan().describe()));
+            }
+        });
+        if (refused[0] != null) {
+            throw refused[0];
+        }
+        // The checks a real run makes before writing: a writable directory with room for OUT's files.
+        long free = OutputRun.preflight(out, outputBytes[0]);
+        Path where = out.toAbsolutePath().normalize();
+        if (json) {
+            event.put("output", where.toString()).put("file_bytes", outputBytes[0]);
+            if (free >= 0) {
+                event.put("free_bytes", free);
+            }
+            CliProgress.emit(event);
+            return ExitCodes.OK;
+        }
+        System.out.print(Plain.format("output %s: %s to write, %s%n", where, Sizes.human(outputBytes[0]),
+                free < 0 ? "free space not reported by its file system" : Sizes.human(free) + " free: enough room"));
+        return ExitCodes.OK;
     }
 }

@@ -98,7 +98,7 @@ class CliTest {
         assertThat(fed.resolve("config.json")).hasSameBinaryContentAs(quick.resolve("config.json"));
     }
 
-    private static String[] concat(String[] a, String... b) {
+    static String[] concat(String[] a, String... b) {
         return java.util.stream.Stream.concat(java.util.Arrays.stream(a), java.util.Arrays.stream(b)).toArray(String[]::new);
     }
 

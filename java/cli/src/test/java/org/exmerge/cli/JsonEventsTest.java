@@ -112,13 +112,38 @@ class JsonEventsTest {
         assertThat(r.exit()).isZero();
     }
 
+    /** --dry-run and --print-config keep stdout JSON too: one plan or config event, and nothing written. */
+    @Test
+    void aDryRunAndAPrintedConfigAreOneEventEach() throws Exception {
+        Path models = dir.resolve("plan-models");
+        assertThat(Cli.run("synth", models.toString(), "--size", "1MB", "--finetunes", "1").exit()).isZero();
+        String[] exme = {"exme", "--base", models.resolve("base").toString(), "--sft", models.resolve("sft-1").toString(), "--alpha", "0.5",
+            "--json"};
+        Path out = dir.resolve("planned");
+        Cli.Result plan = Cli.run(CliTest.concat(exme, "--dry-run", out.toString()));
+        assertThat(plan.exit()).as(plan.err()).isZero();
+        JsonNode p = checkedEvents(plan).getLast();
+        assertThat(p.get("event").asText()).isEqualTo("plan");
+        assertThat(p.get("method").asText()).isEqualTo("expo");
+        assertThat(p.get("output").asText()).isEqualTo(out.toString());
+        assertThat(p.get("file_bytes").asLong()).isGreaterThan(p.get("output_bytes").asLong());
+        assertThat(out).doesNotExist();
+
+        Cli.Result config = Cli.run(CliTest.concat(exme, "--print-config"));
+        assertThat(config.exit()).as(config.err()).isZero();
+        assertThat(checkedEvents(config)).singleElement().satisfies(e -> assertThat(e.get("recipe").asText())
+                .isEqualTo(Cli.run(CliTest.concat(java.util.Arrays.copyOf(exme, exme.length - 1), "--print-config")).out()));
+    }
+
     @Test
     void failuresEndWithAnErrorEventCarryingTheExitCode() throws Exception {
         Path recipe = Files.writeString(dir.resolve("bad.yaml"), "merge_method: no_such_method\nmodels: [{model: x}]\n");
         Cli.Result config = Cli.run("merge", recipe.toString(), dir.resolve("o1").toString(), "--json");
         Cli.Result input = Cli.run("exme", "--base", dir.resolve("absent").toString(), "--sft", dir.resolve("absent2").toString(),
                 "--alpha", "0.5", "--json", dir.resolve("o2").toString());
-        for (Cli.Result r : List.of(config, input)) {
+        Cli.Result option = Cli.run("merge", recipe.toString(), dir.resolve("o3").toString(), "--json", "--out-shard-size", "0");
+        assertThat(option.exit()).isEqualTo(2);
+        for (Cli.Result r : List.of(config, input, option)) {
             JsonNode last = checkedEvents(r).getLast();
             assertThat(last.get("event").asText()).isEqualTo("error");
             assertThat(last.get("exit").asInt()).isEqualTo(r.exit()).isNotZero();
