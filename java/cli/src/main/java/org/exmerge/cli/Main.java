@@ -32,11 +32,14 @@ public final class Main implements Runnable {
             return ExitCodes.of(e);
         });
         cli.setParameterExceptionHandler((e, a) -> {
-            System.err.println("exmerge: " + e.getMessage());
+            // One line, as every error: the usage text would bury it (--help prints that).
+            CommandLine at = e.getCommandLine();
+            String hint = at.getParent() == null ? "commands: " + String.join(", ", COMMANDS) + "; exmerge --help says more"
+                    : at.getCommandSpec().qualifiedName() + " --help lists the options";
+            System.err.println("exmerge: error: " + e.getMessage() + " (" + hint + ")");
             if (json) {
                 CliProgress.emit(CliProgress.event("error").put("message", e.getMessage()).put("exit", ExitCodes.USAGE));
             }
-            e.getCommandLine().usage(System.err);
             return ExitCodes.USAGE;
         });
         try {

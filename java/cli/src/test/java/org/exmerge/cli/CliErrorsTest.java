@@ -66,6 +66,27 @@ class CliErrorsTest {
         return dir.resolve(name).toString();
     }
 
+    /** A bad option is one error line like any other, not the command's whole usage text. */
+    @Test
+    void anOptionErrorIsOneLine() {
+        assertThat(fails(2, "merge", out("r.yaml"), out("o"), "--bogus")).isEqualTo("Unknown option: '--bogus' (exmerge merge --help lists the options)");
+        assertThat(fails(2, "merge", out("r.yaml"), out("o"), "--out-shard-size", "0")).endsWith("(exmerge merge --help lists the options)");
+    }
+
+    /** An evaluator setting the evaluator does not read is refused, not dropped. */
+    @Test
+    void settingsOfAnotherEvaluatorAreRefused() {
+        Cli.Result tensors = Cli.run("search", "exme", "--base", out("b"), "--checkpoints", out("c1"), out("c2"), "--workdir", out("w"),
+                "--evaluator", "command:true", "--eval-tensors", "q_proj");
+        assertThat(tensors.exit()).isEqualTo(2);
+        assertThat(tensors.err().strip()).isEqualTo("exmerge: error: --eval-tensors applies to the reference: evaluator only, not command:");
+        Cli.Result metric = Cli.run("search", "exme", "--base", out("b"), "--checkpoints", out("c1"), out("c2"), "--workdir", out("w"),
+                "--evaluator", "reference:" + out("t"), "--metric", "acc");
+        assertThat(metric.exit()).isEqualTo(2);
+        assertThat(metric.err().strip()).isEqualTo("exmerge: error: --metric applies to the lm-eval: evaluator only, not reference:");
+        assertThat(dir.resolve("w")).doesNotExist();
+    }
+
     @Test
     void missingConfig() {
         assertThat(fails(2, "merge", out("nope.yaml"), out("o"))).isEqualTo(out("nope.yaml") + ": no such file or directory");

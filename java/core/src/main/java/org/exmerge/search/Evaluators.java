@@ -28,6 +28,15 @@ public final class Evaluators {
         }
         String kind = spec.substring(0, colon);
         String arg = spec.substring(colon + 1);
+        // A setting the evaluator would not read is refused: dropped, it would leave a user believing
+        // the search scored what it asked for.
+        if (s.tensors() != null && !kind.equals("reference")) {
+            throw new IllegalArgumentException("--eval-tensors applies to the reference: evaluator only, not " + kind + ":");
+        }
+        if ((s.lmEvalProgram() != null || s.metric() != null) && !kind.equals("lm-eval") && !kind.equals("lm_eval")) {
+            throw new IllegalArgumentException((s.metric() != null ? "--metric" : "--lm-eval-program")
+                    + " applies to the lm-eval: evaluator only, not " + kind + ":");
+        }
         return switch (kind) {
             case "command" -> new CommandEvaluator(arg);
             case "lm-eval", "lm_eval" -> new LmEvalEvaluator(arg, s.lmEvalProgram(), s.metric());
