@@ -89,7 +89,7 @@ final class Settings {
             JsonNode b = now.get(k);
             if (k.equals(InputStamp.KEY)) {
                 if (a != null && b != null && !a.equals(b)) { // a workdir from before the stamp resumes as it did
-                    out.add("the input models' files changed since it scored them (a size or modification time)");
+                    out.add("the input models' files changed since it scored them (their sizes or sampled bytes)");
                 }
             } else if (a == null || b == null || !a.equals(b)) {
                 out.add(k + " was " + (a == null ? "unset" : a.toString()) + ", now " + (b == null ? "unset" : b.toString()));

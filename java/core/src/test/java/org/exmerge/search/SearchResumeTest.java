@@ -77,6 +77,10 @@ class SearchResumeTest {
         Path work = dir.resolve("stamped");
         search.run(options(work, new CancelToken(), 1), SearchListener.NONE);
         search.run(options(work, new CancelToken(), 1), SearchListener.NONE); // unchanged: resumes, nothing to score
+        Path weights = ckpt.resolve("model.safetensors");
+        Files.write(weights, Files.readAllBytes(weights)); // the same model written again (a new time) is the same model
+        Files.setLastModifiedTime(weights, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 3_600_000));
+        search.run(options(work, new CancelToken(), 1), SearchListener.NONE);
 
         Files.copy(models.resolve("sft-3/model.safetensors"), ckpt.resolve("model.safetensors"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
