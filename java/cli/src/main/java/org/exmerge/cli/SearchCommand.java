@@ -185,6 +185,7 @@ public final class SearchCommand implements Runnable {
             SearchOptions opts = flags.options(ctrlC);
             try {
                 SearchOutcome o = body.run(opts, progress);
+                CtrlC.published(o.best()); // the winner is in place: from here on the search has succeeded
                 progress.close();
                 if (!flags.json()) {
                     System.out.print(Plain.format("search: winner %s, score %s; model %s, report %s%n", o.winner().candidate().label(),

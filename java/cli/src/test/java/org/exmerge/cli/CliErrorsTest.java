@@ -239,5 +239,12 @@ class CliErrorsTest {
         assertThat(merge.exit()).as(merge.err()).isZero();
         assertThat(merge.err()).contains("exmerge: warning: standard output: write failed")
                 .contains("the model is complete at " + Path.of(out("json-full")).toAbsolutePath().normalize());
+        // So is a search's winner once W/best is written.
+        assertThat(Cli.run("synth", out("search-models"), "--size", "1MB", "--target").exit()).isZero();
+        Cli.Result search = intoAFullStdout("search", "exme", "--base", out("search-models/base"), "--checkpoints",
+                out("search-models/sft-1"), out("search-models/sft-2"), "--alphas", "0.1", "--betas", "0.5",
+                "--evaluator", "reference:" + out("search-models/target"), "--workdir", out("search-full"), "--json");
+        assertThat(search.exit()).as(search.err()).isZero();
+        assertThat(search.err()).contains("the model is complete at " + Path.of(out("search-full/best")).toAbsolutePath().normalize());
     }
 }
