@@ -3,8 +3,6 @@ package org.exmerge.format;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -193,13 +191,7 @@ final class RunLock {
                 } catch (NoSuchFileException goneMeanwhile) {
                     continue;
                 }
-                FileLock l;
-                try {
-                    l = ch.tryLock();
-                } catch (OverlappingFileLockException heldInThisJvm) {
-                    l = null;
-                }
-                if (l == null) {
+                if (FileLocks.tryLock(ch) == null) {
                     live = true;
                     ch.close();
                     continue;

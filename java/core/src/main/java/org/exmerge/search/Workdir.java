@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -22,6 +20,7 @@ import java.util.regex.Pattern;
 import org.exmerge.engine.OutputException;
 import org.exmerge.error.ExmergeException;
 import org.exmerge.error.UsageException;
+import org.exmerge.format.FileLocks;
 import org.exmerge.format.OutputGuard;
 
 /**
@@ -145,13 +144,7 @@ final class Workdir implements AutoCloseable {
             throw new OutputException(file, e);
         }
         try {
-            FileLock l;
-            try {
-                l = ch.tryLock();
-            } catch (OverlappingFileLockException heldInThisJvm) {
-                l = null;
-            }
-            if (l == null) {
+            if (FileLocks.tryLock(ch) == null) {
                 String owner = owner(file);
                 throw new SearchException(ExmergeException.Kind.OUTPUT, w + ": another search" + (owner == null ? "" : " (pid " + owner + ")")
                         + " is using this working directory; wait for it to end or choose another --workdir");
