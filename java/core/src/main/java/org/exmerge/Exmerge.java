@@ -9,6 +9,7 @@ import org.exmerge.engine.MergeExecutor;
 import org.exmerge.engine.MergePlan;
 import org.exmerge.engine.MergePlanner;
 import org.exmerge.engine.MergeStats;
+import org.exmerge.engine.ModelCard;
 import org.exmerge.engine.ModelLocator;
 import org.exmerge.engine.ModelSet;
 import org.exmerge.engine.PlanException;
@@ -83,11 +84,15 @@ public final class Exmerge {
      */
     public static MergeStats merge(Source src, Path out, MergeOptions opts, ProgressListener listener)
             throws IOException, ConfigException, PlanException {
-        try (ModelSet models = new ModelSet(new ModelLocator(opts.modelsDir(), opts.hubCache()))) {
+        ModelLocator locator = new ModelLocator(opts.modelsDir(), opts.hubCache());
+        try (ModelSet models = new ModelSet(locator)) {
             MergePlan plan = MergePlanner.plan(src.recipe(), src.text(), models, opts.outType(), opts.seed());
             checkTarget(src, out, opts, models);
             Kernels kernels = Backends.select(opts.backend());
-            return MergeExecutor.run(plan, out, opts.run(), kernels, listener, opts.cancel());
+            Path name = out.toAbsolutePath().normalize().getFileName();
+            ModelCard card = opts.modelCard()
+                    ? new ModelCard(name == null ? "merged model" : name.toString(), src.recipe(), src.text(), locator.hubNames()) : null;
+            return MergeExecutor.run(plan, out, opts.run(), kernels, listener, opts.cancel(), card);
         }
     }
 }

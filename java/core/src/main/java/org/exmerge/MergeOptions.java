@@ -16,15 +16,18 @@ import org.exmerge.format.DType;
  * @param seed overrides the recipe's seed (null: recipe, else 0)
  * @param backend auto or a provider's name (java, native); null: the {@code exmerge.backend} system
  *                property, else auto
+ * @param modelCard whether the output carries a model card ({@code README.md}) and its recipe
+ *                  ({@code mergekit_config.yml}), as mergekit writes them (default true)
  */
-public record MergeOptions(Path modelsDir, Path hubCache, DType outType, Long seed, String backend, RunOptions run, CancelToken cancel) {
+public record MergeOptions(Path modelsDir, Path hubCache, DType outType, Long seed, String backend, RunOptions run, CancelToken cancel,
+                           boolean modelCard) {
 
     public static MergeOptions defaults() {
-        return new MergeOptions(Path.of(""), ModelLocator.defaultHubCache(), null, null, null, RunOptions.defaults(), new CancelToken());
+        return new MergeOptions(Path.of(""), ModelLocator.defaultHubCache(), null, null, null, RunOptions.defaults(), new CancelToken(), true);
     }
 
     public MergeOptions withRun(RunOptions r) {
-        return new MergeOptions(modelsDir, hubCache, outType, seed, backend, r, cancel);
+        return new MergeOptions(modelsDir, hubCache, outType, seed, backend, r, cancel, modelCard);
     }
 
     /** The memory budget threads and chunks are fitted to, in bytes (0: half of physical memory); see {@code RunOptions}. */
@@ -33,26 +36,30 @@ public record MergeOptions(Path modelsDir, Path hubCache, DType outType, Long se
     }
 
     public MergeOptions withModelsDir(Path d) {
-        return new MergeOptions(d, hubCache, outType, seed, backend, run, cancel);
+        return new MergeOptions(d, hubCache, outType, seed, backend, run, cancel, modelCard);
     }
 
     public MergeOptions withHubCache(Path d) {
-        return new MergeOptions(modelsDir, d, outType, seed, backend, run, cancel);
+        return new MergeOptions(modelsDir, d, outType, seed, backend, run, cancel, modelCard);
     }
 
     public MergeOptions withOutType(DType t) {
-        return new MergeOptions(modelsDir, hubCache, t, seed, backend, run, cancel);
+        return new MergeOptions(modelsDir, hubCache, t, seed, backend, run, cancel, modelCard);
     }
 
     public MergeOptions withBackend(String b) {
-        return new MergeOptions(modelsDir, hubCache, outType, seed, b, run, cancel);
+        return new MergeOptions(modelsDir, hubCache, outType, seed, b, run, cancel, modelCard);
     }
 
     public MergeOptions withSeed(Long s) {
-        return new MergeOptions(modelsDir, hubCache, outType, s, backend, run, cancel);
+        return new MergeOptions(modelsDir, hubCache, outType, s, backend, run, cancel, modelCard);
+    }
+
+    public MergeOptions withModelCard(boolean write) {
+        return new MergeOptions(modelsDir, hubCache, outType, seed, backend, run, cancel, write);
     }
 
     public MergeOptions withCancel(CancelToken c) {
-        return new MergeOptions(modelsDir, hubCache, outType, seed, backend, run, c);
+        return new MergeOptions(modelsDir, hubCache, outType, seed, backend, run, c, modelCard);
     }
 }

@@ -9,7 +9,7 @@ final class DTypes implements CommandLine.ITypeConverter<DType> {
     public DType convert(String value) {
         DType t = DType.fromConfig(value);
         if (t == null || !t.isFloat()) {
-            throw new CommandLine.TypeConversionException("'" + value + "' is not a float type (bfloat16, float16, float32, float64)");
+            throw new CommandLine.TypeConversionException("'" + value + "' is not a floating-point type: " + DType.FLOAT_NAMES);
         }
         return t;
     }

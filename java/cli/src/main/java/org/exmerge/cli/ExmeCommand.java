@@ -2,8 +2,13 @@ package org.exmerge.cli;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.concurrent.Callable;
 import org.exmerge.Exmerge;
+import org.exmerge.error.ExmergeException;
+import org.exmerge.error.UsageException;
+import org.exmerge.recipe.ConfigException;
 import org.exmerge.recipe.YamlText;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -51,7 +56,43 @@ final class ExmeCommand implements Callable<Integer> {
         if (dir == null) {
             throw new IllegalArgumentException("missing OUT (the output model directory)");
         }
-        return Runs.mergeOrPlan(Exmerge.Source.parse(yaml, "exme flags"), dir, run, output, null);
+        try {
+            return Runs.mergeOrPlan(Exmerge.Source.parse(yaml, "exme flags"), dir, run, output, null);
+        } catch (ConfigException e) {
+            throw inFlags(e);
+        }
+    }
+
+    private static final Pattern KEYED_DETAIL = Pattern.compile("((?:models\\[\\d+]\\.)?parameters\\.[a-z_]+): (.*)", Pattern.DOTALL);
+    private static final Pattern MODEL_KEY = Pattern.compile("models\\[(\\d+)](\\.parameters\\.(alpha|beta)|\\.model)?");
+
+    /**
+     * A recipe error of the quick form, told by the flag that gave the value rather than by the
+     * recipe key it became (the user wrote no recipe). Keys no flag gives keep their names.
+     */
+    static ExmergeException inFlags(ConfigException e) {
+        String key = e.path();
+        String detail = e.detail();
+        Matcher keyed = KEYED_DETAIL.matcher(detail);
+        if (key.isEmpty() && keyed.matches()) { // a method's parameter check, told per tensor by the planner
+            key = keyed.group(1);
+            detail = keyed.group(2);
+        }
+        Matcher m = MODEL_KEY.matcher(key);
+        String flag;
+        if (m.matches()) {
+            int n = Integer.parseInt(m.group(1)) + 1;
+            flag = m.group(3) == null ? "--sft " + n : "--" + m.group(3) + " (value " + n + ")";
+        } else {
+            flag = switch (key) {
+                case "parameters.beta" -> "--beta";
+                case "base_model" -> "--base";
+                case "tokenizer_source" -> "--tokenizer-source";
+                case "out_dtype" -> "--out-dtype";
+                default -> null;
+            };
+        }
+        return flag == null ? e : new UsageException(flag + ": " + detail);
     }
 
     String recipe() throws Exception {
@@ -66,6 +107,10 @@ final class ExmeCommand implements Callable<Integer> {
         boolean splitBeta = betas != null && betas.size() == 1;
         if (!expo && betas == null) {
             throw new IllegalArgumentException("--beta is needed to merge " + sfts.size() + " extrapolations");
+        }
+        if (splitBeta && sfts.size() > 2) {
+            throw new IllegalArgumentException("--beta: one β splits exactly two extrapolations (β, 1−β); with "
+                    + sfts.size() + " --sft give one β per --sft, summing to 1");
         }
         if (!expo && !splitBeta && betas.size() != sfts.size()) {
             throw new IllegalArgumentException("--beta takes one value, or one per --sft");

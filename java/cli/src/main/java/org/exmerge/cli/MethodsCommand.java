@@ -39,7 +39,7 @@ final class MethodsCommand implements Callable<Integer> {
         }
         System.out.println(ParamTable.summary(m));
         System.out.println();
-        System.out.print(m.params().isEmpty() ? "(no parameters)\n" : ParamTable.markdown(m.params()));
+        System.out.print(ParamTable.markdown(ParamTable.accepted(m)));
         return ExitCodes.OK;
     }
 }

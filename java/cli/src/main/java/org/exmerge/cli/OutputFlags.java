@@ -13,6 +13,8 @@ final class OutputFlags {
             "Largest shard of tensor data (default 5GB, as HF and mergekit).").converters(new Sizes()).build();
     private final OptionSpec outType = Specs.option("--out-dtype", "TYPE", DType.class, null,
             "Output type of float tensors (overrides the config; default: the base model's).").converters(new DTypes()).build();
+    private final OptionSpec noCard = Specs.flag("--no-model-card",
+            "Write no README.md model card and no mergekit_config.yml beside the model (written by default, as mergekit does).");
     private final OptionSpec dryRun = Specs.flag("--dry-run", "Check everything and print the plan; write nothing.");
     private final OptionSpec modelsDir = Specs.option("--models-dir", "DIR", Path.class, Path.of(""),
             "Resolve relative model paths here (default: the working directory).").build();
@@ -22,7 +24,7 @@ final class OutputFlags {
 
     /** Adds these flags to {@code spec}. */
     CommandSpec addTo(CommandSpec spec) {
-        return Specs.add(spec, shardBytes, outType, dryRun, modelsDir, hubCache);
+        return Specs.add(spec, shardBytes, outType, noCard, dryRun, modelsDir, hubCache);
     }
 
     long shardBytes() {
@@ -32,6 +34,11 @@ final class OutputFlags {
     /** The output type --out-dtype asks for, or null (the config's, else the base model's). */
     DType outType() {
         return outType.getValue();
+    }
+
+    /** Whether the output carries its model card and recipe file. */
+    boolean modelCard() {
+        return !noCard.<Boolean>getValue();
     }
 
     boolean dryRun() {

@@ -21,7 +21,7 @@ final class Runs {
 
     static int mergeOrPlan(Exmerge.Source src, Path out, RunFlags run, OutputFlags output, Long seed) throws Exception {
         MergeOptions opts = MergeOptions.defaults().withModelsDir(output.modelsDir()).withHubCache(output.hubCache()).withOutType(output.outType())
-                .withSeed(seed).withBackend(run.backend()).withRun(run.run(output.shardBytes()));
+                .withSeed(seed).withBackend(run.backend()).withRun(run.run(output.shardBytes())).withModelCard(output.modelCard());
         if (output.dryRun()) {
             return dryRun(src, out, opts, run.json());
         }

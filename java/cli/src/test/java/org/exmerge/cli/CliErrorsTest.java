@@ -176,6 +176,17 @@ class CliErrorsTest {
     }
 
     @Test
+    void theQuickFormsErrorsNameItsFlagsNotRecipeKeys() {
+        assertThat(fails(2, "exme", "--base", "a", "--sft", "b", "--sft", "b", "--alpha", "0.1,0.2", "--beta", "0.5,0.6", out("q")))
+                .isEqualTo("--beta (value 1): the models' betas must sum to 1 (they sum to 1.1) (tensor w)");
+        assertThat(fails(2, "exme", "--base", "a", "--sft", "b", "--sft", "", "--alpha", "0.1,0.2", "--beta", "0.5", out("q")))
+                .isEqualTo("--sft 2: expected a model name, got an empty string");
+        assertThat(fails(2, "exme", "--base", "a", "--sft", "b", "--sft", "b", "--sft", "b", "--alpha", "0.1,0.2,0.3", "--beta", "0.5", out("q")))
+                .startsWith("--beta: one β splits exactly two extrapolations");
+        assertThat(dir.resolve("q")).doesNotExist();
+    }
+
+    @Test
     void dryRunReportsRoomOnTheOutputFileSystem() {
         Cli.Result r = Cli.run("merge", recipe.toString(), out("dry/nested"), "--dry-run", "--models-dir", dir.toString());
         assertThat(r.exit()).as(r.err()).isZero();

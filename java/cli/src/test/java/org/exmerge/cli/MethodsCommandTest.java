@@ -11,6 +11,16 @@ class MethodsCommandTest {
         Cli.Result r = Cli.run("methods");
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).contains("linear").contains("della_linear").contains("m3").contains("karcher");
+        // every method accepts int8_mask (the planner does); the list says so for each, not only for some
+        assertThat(r.out().lines().filter(l -> !l.startsWith("method ") && l.matches("[a-z_0-9]+ +.*base.*")).toList())
+                .hasSizeGreaterThan(20).allMatch(l -> l.endsWith("int8_mask") || l.contains("int8_mask,"));
+    }
+
+    @Test
+    void aMethodWithoutParametersOfItsOwnShowsTheOneEveryMethodTakes() {
+        Cli.Result r = Cli.run("methods", "arcee_fusion");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("| `int8_mask` | global | boolean | false |");
     }
 
     @Test

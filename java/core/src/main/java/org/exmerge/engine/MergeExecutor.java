@@ -38,6 +38,12 @@ public final class MergeExecutor {
 
     public static MergeStats run(MergePlan plan, Path out, RunOptions opts, Kernels kernels,
                                  ProgressListener listener, CancelToken cancel) throws IOException {
+        return run(plan, out, opts, kernels, listener, cancel, null);
+    }
+
+    /** As above, with {@code card} (null: none) written beside the model. */
+    public static MergeStats run(MergePlan plan, Path out, RunOptions opts, Kernels kernels,
+                                 ProgressListener listener, CancelToken cancel, ModelCard card) throws IOException {
         if (plan.vocab() != null) {
             listener.notice(plan.vocab().describe());
         }
@@ -65,13 +71,13 @@ public final class MergeExecutor {
             throw e;
         }
         try (scratch) {
-            return run(scratch.plan(), inputs, out, opts, kernels, fallbacksBefore, listener, cancel);
+            return run(scratch.plan(), inputs, out, opts, kernels, fallbacksBefore, listener, cancel, card);
         }
     }
 
     private static MergeStats run(MergePlan plan, InputWatch inputs, Path out, RunOptions opts, Kernels kernels,
-                                  Map<String, Long> fallbacksBefore, ProgressListener listener, CancelToken cancel)
-            throws IOException {
+                                  Map<String, Long> fallbacksBefore, ProgressListener listener, CancelToken cancel,
+                                  ModelCard card) throws IOException {
         List<TensorSpec> specs = new ArrayList<>();
         DType configType = null;
         for (PlannedTensor t : plan.tensors()) {
@@ -106,6 +112,9 @@ public final class MergeExecutor {
                         AuxFiles.copy(plan.configSource(), plan.tokenizerSource(), dir, dtype, plan.layerCount(), plan.vocab());
                         if (plan.chatTemplate() != null) {
                             ChatTemplate.apply(plan.chatTemplate(), dir);
+                        }
+                        if (card != null) {
+                            card.write(dir);
                         }
                         inputs.requireUnchanged(); // every byte is read: a rewrite that did not fault shows here
                     },

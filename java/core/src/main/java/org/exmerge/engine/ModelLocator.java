@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Pattern;
 
 /**
@@ -28,6 +30,7 @@ public final class ModelLocator {
 
     private final Path root;
     private final Path hubCache;
+    private final Set<String> fromHub = ConcurrentHashMap.newKeySet();
 
     /**
      * @param root the directory relative local paths resolve against
@@ -85,13 +88,26 @@ public final class ModelLocator {
         if (hubCache != null && REPO_ID.matcher(path).matches() && !path.contains("--") && !path.contains("..")) {
             Path repo = hubCache.resolve("models--" + path.replace("/", "--"));
             if (Files.isDirectory(repo)) {
-                return snapshot(what, name, repo, revision == null || revision.isEmpty() ? DEFAULT_REVISION : revision);
+                Path snapshot = snapshot(what, name, repo, revision == null || revision.isEmpty() ? DEFAULT_REVISION : revision);
+                fromHub.add(name);
+                return snapshot;
             }
             why += ", and the Hugging Face cache " + hubCache + " has no " + repo.getFileName();
         }
         throw new PlanException(what + " '" + name + "': " + why
                 + " (exmerge reads local models and the Hugging Face cache, and downloads nothing: run"
                 + " huggingface-cli download first)");
+    }
+
+    /** The names {@link #locate} has found in the hub cache rather than on a local path, as they were given. */
+    public Set<String> hubNames() {
+        return Set.copyOf(fromHub);
+    }
+
+    /** The hub repository id of a name {@code org/name[@revision]}: the name without its revision. */
+    public static String repoId(String name) {
+        int at = name.indexOf('@');
+        return at < 0 ? name : name.substring(0, at);
     }
 
     /** Whether {@code name}, taken whole as a local path, exists (a '+' or '@' in it read literally). */

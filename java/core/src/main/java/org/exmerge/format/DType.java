@@ -35,10 +35,10 @@ public enum DType {
         return null;
     }
 
-    /**
-     * The type for a config value: safetensors names and the torch-style names mergekit configs use
-     * (float32, bfloat16, float16, float64, fp16, bf16...). Null when unknown.
-     */
+    /** The floating-point types' names a config or --out-dtype takes, for messages. */
+    public static final String FLOAT_NAMES = "float32, bfloat16, float16, float64, float8_e4m3fn or float8_e5m2"
+            + " (also fp32, bf16, fp16, half, …, or torch.<name>)";
+
     /** The name torch, config.json's torch_dtype and mergekit's dtype use for this type. */
     public String configName() {
         return switch (this) {
@@ -52,8 +52,16 @@ public enum DType {
         };
     }
 
+    /**
+     * The type for a config value: safetensors names and the torch-style names mergekit configs use
+     * (float32, bfloat16, float16, float64, fp16, bf16..., with or without torch's "torch." prefix).
+     * Null when unknown.
+     */
     public static DType fromConfig(String name) {
         String n = name.trim().toLowerCase(Locale.ROOT);
+        if (n.startsWith("torch.")) {
+            n = n.substring("torch.".length());
+        }
         return switch (n) {
             case "float32", "fp32", "f32", "float" -> F32;
             case "float16", "fp16", "f16", "half" -> F16;
@@ -61,7 +69,7 @@ public enum DType {
             case "float64", "fp64", "f64", "double" -> F64;
             case "float8_e4m3fn", "f8_e4m3", "fp8_e4m3" -> F8_E4M3;
             case "float8_e5m2", "f8_e5m2", "fp8_e5m2" -> F8_E5M2;
-            default -> fromSafetensors(name.trim().toUpperCase(Locale.ROOT));
+            default -> n.isEmpty() ? null : fromSafetensors(n.toUpperCase(Locale.ROOT));
         };
     }
 }

@@ -1,5 +1,6 @@
 package org.exmerge.method;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import org.exmerge.recipe.EditDistance;
@@ -25,6 +26,19 @@ public final class ParamTable {
         return sb.toString();
     }
 
+    /**
+     * The parameters a recipe may give {@code m}: its own, and {@code int8_mask}, which the planner
+     * accepts for every method (in mergekit it only changes the memory TIES and DARE use).
+     */
+    public static List<Param> accepted(MergeMethod m) {
+        if (m.params().contains(Param.INT8_MASK)) {
+            return m.params();
+        }
+        List<Param> all = new ArrayList<>(m.params());
+        all.add(Param.INT8_MASK);
+        return List.copyOf(all);
+    }
+
     /** One line per method for {@code exmerge methods}: name, model count, base, parameter names. */
     public static String summary(MergeMethod m) {
         Signature s = m.signature();
@@ -32,7 +46,7 @@ public final class ParamTable {
                 : s.maxModels() == Signature.ANY ? s.minModels() + "+" : s.minModels() + ".." + s.maxModels();
         String base = s.needsBase() ? "base" : m.optionalBase() ? "base optional" : "no base";
         StringBuilder names = new StringBuilder();
-        for (Param p : m.params()) {
+        for (Param p : accepted(m)) {
             names.append(names.isEmpty() ? "" : ", ").append(p.name());
         }
         return Plain.format("%-17s %-6s %-14s %s", m.name(), models, base, names);

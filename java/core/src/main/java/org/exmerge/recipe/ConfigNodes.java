@@ -91,8 +91,14 @@ final class ConfigNodes {
         return v.textValue();
     }
 
-    /** The value as an int if it is a whole number that fits (YAML may write 32 or 32.0), else null. */
+    /**
+     * The value as an int if it is a whole number that fits (YAML may write 32 or 32.0; a quoted "32"
+     * too, as mergekit's lax reading takes it), else null.
+     */
     static Integer wholeInt(JsonNode v) {
+        if (v != null && v.isTextual() && v.textValue().strip().matches("[+-]?\\d{1,9}")) {
+            return Integer.valueOf(v.textValue().strip());
+        }
         if (v == null || !v.isNumber() || !v.canConvertToInt()) {
             return null;
         }

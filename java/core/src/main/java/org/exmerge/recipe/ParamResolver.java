@@ -42,10 +42,30 @@ public final class ParamResolver {
             return gradientAt(g.values(), t);
         }
         Object x = ((ParamValue.Scalar) leaf).value();
-        if (x instanceof Double d) {
+        Double d = laxNumber(x);
+        if (d != null) {
             return d;
         }
         throw new ConfigException(leaf.path(), "expected a number or a list of numbers, got " + show(x));
+    }
+
+    /**
+     * A scalar as the number mergekit makes of it, else null. mergekit's parameter values are floats
+     * read by pydantic in lax mode, which also takes {@code "0.5"} (a quoted number) and booleans
+     * (1 and 0); a non-finite result is refused as a written {@code .inf} is.
+     */
+    static Double laxNumber(Object x) {
+        if (x instanceof Double d) {
+            return d;
+        }
+        if (x instanceof Boolean b) {
+            return b ? 1.0 : 0.0;
+        }
+        if (x instanceof String str && str.strip().matches("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?")) {
+            double d = Double.parseDouble(str.strip());
+            return Double.isFinite(d) ? d : null;
+        }
+        return null;
     }
 
     /**

@@ -50,7 +50,7 @@ final class ParamsReader {
             if (first.isObject()) {
                 return filtered(v, path);
             }
-            if (first.isNumber()) {
+            if (numeric(first)) {
                 return gradient(v, path);
             }
             throw new ConfigException(index(path, 0), SHAPES + "; a list holds numbers or {filter, value} maps, got " + describe(first));
@@ -77,10 +77,10 @@ final class ParamsReader {
         double[] values = new double[list.size()];
         for (int i = 0; i < values.length; i++) {
             JsonNode e = list.get(i);
-            if (!e.isNumber()) {
+            if (!numeric(e)) {
                 throw new ConfigException(index(path, i), "expected a number in this gradient (a list of numbers), got " + describe(e));
             }
-            values[i] = finite(e, index(path, i));
+            values[i] = e.isNumber() ? finite(e, index(path, i)) : ParamResolver.laxNumber(e.isBoolean() ? e.booleanValue() : e.textValue());
         }
         return new ParamValue.Gradient(path, values);
     }
@@ -116,7 +116,7 @@ final class ParamsReader {
         }
         ParamValue pv;
         if (value.isArray()) {
-            if (value.isEmpty() || !value.get(0).isNumber()) {
+            if (value.isEmpty() || !numeric(value.get(0))) {
                 throw new ConfigException(valuePath, "expected a number, a boolean, a string, or a list of numbers, got "
                         + (value.isEmpty() ? "an empty list" : "a list starting with " + describe(value.get(0))));
             }
@@ -125,6 +125,11 @@ final class ParamsReader {
             pv = scalar(value, valuePath, "expected a number, a boolean, a string, or a list of numbers");
         }
         return new ParamValue.Entry(filter == null || filter.isNull() ? null : filter.textValue(), pv);
+    }
+
+    /** A number, or what mergekit's lax reading takes as one: a quoted number, a boolean (ParamResolver.laxNumber). */
+    private static boolean numeric(JsonNode v) {
+        return v.isNumber() || v.isBoolean() || v.isTextual() && ParamResolver.laxNumber(v.textValue()) != null;
     }
 
     private static double finite(JsonNode v, String path) throws ConfigException {

@@ -20,7 +20,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.exmerge.error.IoErrors;
 import org.exmerge.format.DType;
@@ -259,14 +258,12 @@ public final class RecipeReader {
         if (name == null) {
             return null;
         }
-        // mergekit accepts torch's spelling too ("torch.bfloat16").
-        String bare = name.strip().toLowerCase(Locale.ROOT).startsWith("torch.") ? name.strip().substring(6) : name;
-        DType t = bare.isBlank() ? null : DType.fromConfig(bare);
+        DType t = DType.fromConfig(name);
         if (t == null) {
-            throw new ConfigException(key, "unknown dtype " + quote(name) + "; expected float32, bfloat16, float16 or float64");
+            throw new ConfigException(key, "unknown dtype " + quote(name) + "; expected " + DType.FLOAT_NAMES);
         }
         if (!t.isFloat()) {
-            throw new ConfigException(key, quote(name) + " is not a floating-point type; merged weights are float32, bfloat16, float16 or float64");
+            throw new ConfigException(key, quote(name) + " is not a floating-point type; merged weights are " + DType.FLOAT_NAMES);
         }
         return t;
     }

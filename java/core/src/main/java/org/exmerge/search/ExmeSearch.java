@@ -34,6 +34,7 @@ public final class ExmeSearch {
 
     private final Path base;
     private final List<Path> checkpoints;
+    private final Map<Path, String> labels;
     private final List<Double> alphas;
     private final List<Double> betas;
     private final int top;
@@ -72,6 +73,7 @@ public final class ExmeSearch {
         if (new LinkedHashSet<>(this.checkpoints).size() < this.checkpoints.size()) {
             throw new IllegalArgumentException("--checkpoints lists a model twice: " + this.checkpoints);
         }
+        this.labels = Recipes.labels(this.checkpoints);
         // A value given twice would be the same candidate twice (one hash, one directory): once is enough.
         this.alphas = List.copyOf(new LinkedHashSet<>(alphas));
         this.betas = List.copyOf(new LinkedHashSet<>(betas));
@@ -103,7 +105,7 @@ public final class ExmeSearch {
             SearchInputs.notTheBase(base, c);
         }
         for (Path c : checkpoints) {
-            SearchInputs.plan(Recipes.expo(base, c, alphas.getFirst(), tokenizerSource), "search exme, " + Recipes.name(c), opts);
+            SearchInputs.plan(Recipes.expo(base, c, alphas.getFirst(), tokenizerSource), "search exme, " + labels.get(c), opts);
         }
         if (top > 1) {
             SearchInputs.plan(Recipes.exme(base, checkpoints.get(0), alphas.getFirst(), checkpoints.get(1), alphas.getFirst(),
@@ -127,8 +129,8 @@ public final class ExmeSearch {
             List<Candidate> sft = new ArrayList<>();
             for (Path c : checkpoints) {
                 sft.add(Recipes.adapted(c)
-                        ? new Candidate(SFT, Recipes.name(c), params("checkpoint", c.toString()), Recipes.applied(c), null)
-                        : new Candidate(SFT, Recipes.name(c), params("checkpoint", c.toString()), Recipes.asIs(c), c));
+                        ? new Candidate(SFT, labels.get(c), params("checkpoint", c.toString()), Recipes.applied(c), null)
+                        : new Candidate(SFT, labels.get(c), params("checkpoint", c.toString()), Recipes.asIs(c), c));
             }
             List<Result> r1 = runner.run(SFT, sft);
             stages.put(SFT, r1);
@@ -147,7 +149,7 @@ public final class ExmeSearch {
             for (Result k : kept) {
                 Path c = Path.of((String) k.candidate().params().get("checkpoint"));
                 for (double a : alphas) {
-                    expo.add(new Candidate(EXPO, Recipes.name(c) + " α=" + Recipes.label(a),
+                    expo.add(new Candidate(EXPO, labels.get(c) + " α=" + Recipes.label(a),
                             params("checkpoint", c.toString(), "alpha", a), Recipes.expo(base, c, a, tokenizerSource), null));
                 }
             }

@@ -67,6 +67,7 @@ final class Plots {
     }
 
     private static XYChart alpha(SearchOutcome o) {
+        Map<String, String> labels = Recipes.labels(o.stages());
         List<Result> expo = o.stages().getOrDefault(ExmeSearch.EXPO, List.of());
         Map<String, List<Result>> by = new LinkedHashMap<>();
         for (Result r : expo) {
@@ -101,7 +102,7 @@ final class Plots {
         int at = 0;
         for (Map.Entry<String, List<Result>> e : by.entrySet()) {
             java.awt.Color color = palette[at++ % palette.length];
-            String name = Recipes.name(Path.of(e.getKey()));
+            String name = labels.getOrDefault(e.getKey(), Recipes.name(Path.of(e.getKey())));
             List<Double> x = new ArrayList<>();
             List<Double> y = new ArrayList<>();
             for (Result r : e.getValue()) {
@@ -124,6 +125,7 @@ final class Plots {
     }
 
     private static XYChart beta(SearchOutcome o) {
+        Map<String, String> labels = Recipes.labels(o.stages());
         List<Result> exme = o.stages().getOrDefault(ExmeSearch.EXME, List.of()).stream().filter(r -> r != null && r.ok()).toList();
         if (exme.isEmpty()) {
             return null;
@@ -149,7 +151,7 @@ final class Plots {
             for (Result r : expo) {
                 if (r != null && r.ok() && ckpt.equals(r.candidate().params().get("checkpoint"))
                         && alpha.equals(r.candidate().params().get("alpha"))) {
-                    refs.put("EXPO-" + k + " (" + Recipes.name(Path.of(ckpt)) + ", α=" + Recipes.label(alpha) + ")", r.value());
+                    refs.put("EXPO-" + k + " (" + labels.getOrDefault(ckpt, Recipes.name(Path.of(ckpt))) + ", α=" + Recipes.label(alpha) + ")", r.value());
                 }
             }
         }

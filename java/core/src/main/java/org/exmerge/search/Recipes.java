@@ -2,7 +2,10 @@ package org.exmerge.search;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import org.exmerge.recipe.ModelName;
 import org.exmerge.recipe.YamlText;
@@ -32,6 +35,51 @@ final class Recipes {
         }
         Path f = p.toAbsolutePath().normalize().getFileName();
         return f == null ? p.toString() : f.toString();
+    }
+
+    /**
+     * A label per checkpoint, unique among them: its {@link #name}, or where two checkpoints share
+     * that name (run-1/checkpoint-500 and run-2/checkpoint-500) as many trailing path components as
+     * tell them apart. The report, the plots and the progress lines name checkpoints by these.
+     */
+    static Map<Path, String> labels(List<Path> checkpoints) {
+        Map<Path, String> labels = new LinkedHashMap<>();
+        for (int k = 1; labels.size() < checkpoints.size(); k++) {
+            Map<String, Integer> count = new HashMap<>();
+            for (Path c : checkpoints) {
+                count.merge(tail(c, k), 1, Integer::sum);
+            }
+            for (Path c : checkpoints) {
+                if (!labels.containsKey(c) && (count.get(tail(c, k)) == 1 || k > c.toAbsolutePath().getNameCount())) {
+                    labels.put(c, tail(c, k));
+                }
+            }
+        }
+        Map<Path, String> ordered = new LinkedHashMap<>();
+        checkpoints.forEach(c -> ordered.put(c, labels.get(c)));
+        return ordered;
+    }
+
+    /** The labels the stage sft gave each checkpoint (its param "checkpoint"), for the report and plots. */
+    static Map<String, String> labels(Map<String, List<Result>> stages) {
+        Map<String, String> labels = new HashMap<>();
+        for (Result r : stages.getOrDefault(ExmeSearch.SFT, List.of())) {
+            if (r != null && r.candidate().params().get("checkpoint") instanceof String c) {
+                labels.put(c, r.candidate().label());
+            }
+        }
+        return labels;
+    }
+
+    /** The last {@code k} components of the model's path ({@code model+adapter}: of each side). */
+    private static String tail(Path p, int k) {
+        ModelName n = ModelName.parse(p.toString());
+        if (n.lora() != null) {
+            return tail(Path.of(n.model()), k) + "+" + tail(Path.of(n.lora()), k);
+        }
+        Path abs = p.toAbsolutePath().normalize();
+        int count = abs.getNameCount();
+        return count == 0 ? abs.toString() : abs.subpath(Math.max(0, count - k), count).toString();
     }
 
     /**

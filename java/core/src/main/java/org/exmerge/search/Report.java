@@ -89,13 +89,14 @@ final class Report {
             row(b, name, "-", r, tasks);
         }
         List<Result> expo = o.stages().getOrDefault(ExmeSearch.EXPO, List.of());
+        Map<String, String> labels = Recipes.labels(o.stages());
         int k = 1;
         for (String ckpt : expoCheckpoints(expo)) {
             List<Result> mine = expo.stream().filter(r -> ckpt.equals(r.candidate().params().get("checkpoint"))).toList();
             List<Result> best = ExmeSearch.ranked(mine);
             if (!best.isEmpty()) {
                 Result r = best.getFirst();
-                row(b, "EXPO-" + k + " (" + Recipes.name(Path.of(ckpt)) + ")",
+                row(b, "EXPO-" + k + " (" + labels.getOrDefault(ckpt, Recipes.name(Path.of(ckpt))) + ")",
                         "α = " + Recipes.label((Double) r.candidate().params().get("alpha")), r, tasks);
             }
             k++;

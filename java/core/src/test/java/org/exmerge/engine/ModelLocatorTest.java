@@ -120,6 +120,29 @@ class ModelLocatorTest {
         assertThat(data(dir.resolve("out-hub/model.safetensors"))).isEqualTo(data(dir.resolve("out-local/model.safetensors")));
     }
 
+    @Test
+    void theModelCardListsTheHubModelsForTheHubsModelTree() throws Exception {
+        String yaml = "merge_method: task_arithmetic\nbase_model: sft1\nmodels:\n  - {model: org/tiny@v2, parameters: {weight: 1}}\n"
+                + "  - {model: sft2, parameters: {weight: 0.5}}\n";
+        MergeOptions opts = MergeOptions.defaults().withModelsDir(dir.resolve("local")).withHubCache(cache);
+        Exmerge.merge(Exmerge.Source.parse(yaml, "card"), dir.resolve("out-card"), opts, ProgressListener.NONE);
+        String card = Files.readString(dir.resolve("out-card/README.md"));
+        assertThat(card).startsWith("---\nbase_model:\n- \"org/tiny\"\nbase_model_relation: merge\nlibrary_name: transformers\n")
+                .contains("\n# out-card\n")
+                .contains("Merged with `task_arithmetic`, with `sft1` as the base.")
+                .contains("- [org/tiny](https://huggingface.co/org/tiny)\n- `sft2`\n")
+                .contains("```yaml\n" + yaml + "```\n");
+        assertThat(Files.readString(dir.resolve("out-card/mergekit_config.yml"))).endsWith("\n" + yaml);
+        // the recipe file reads back as the same recipe
+        assertThat(org.exmerge.recipe.RecipeReader.parse(Files.readString(dir.resolve("out-card/mergekit_config.yml")), "back"))
+                .isEqualTo(org.exmerge.recipe.RecipeReader.parse(yaml, "given"));
+
+        Exmerge.merge(Exmerge.Source.parse(yaml, "card"), dir.resolve("no-card"), opts.withModelCard(false), ProgressListener.NONE);
+        assertThat(dir.resolve("no-card/model.safetensors")).exists();
+        assertThat(dir.resolve("no-card/README.md")).doesNotExist();
+        assertThat(dir.resolve("no-card/mergekit_config.yml")).doesNotExist();
+    }
+
     /** The tensor bytes after the header (whose metadata holds the recipe, which names the models differently). */
     private static byte[] data(Path file) throws IOException {
         byte[] b = Files.readAllBytes(file);

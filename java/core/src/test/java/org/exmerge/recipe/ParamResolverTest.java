@@ -182,11 +182,23 @@ class ParamResolverTest {
     }
 
     @Test
+    void numbersAreReadAsMergekitsLaxPydanticReadsThem() throws ConfigException {
+        // mergekit's parameter values are floats: pydantic takes a quoted number and a boolean as one.
+        assertThat(ParamResolver.number(new ParamValue.Scalar("p.weight", "0.5"), ATTN, 0)).isEqualTo(0.5);
+        assertThat(ParamResolver.number(new ParamValue.Scalar("p.weight", " -1.5e-1 "), ATTN, 0)).isEqualTo(-0.15);
+        assertThat(ParamResolver.number(new ParamValue.Scalar("p.weight", ".25"), ATTN, 0)).isEqualTo(0.25);
+        assertThat(ParamResolver.number(new ParamValue.Scalar("p.weight", true), ATTN, 0)).isEqualTo(1.0);
+        assertThat(ParamResolver.number(new ParamValue.Scalar("p.weight", false), ATTN, 0)).isEqualTo(0.0);
+    }
+
+    @Test
     void wrongKindsNameTheValuePath() {
         assertThatThrownBy(() -> ParamResolver.number(new ParamValue.Scalar("models[1].parameters.weight", "half"), ATTN, 0))
                 .hasMessage("models[1].parameters.weight: expected a number or a list of numbers, got 'half'");
-        assertThatThrownBy(() -> ParamResolver.number(new ParamValue.Scalar("parameters.weight", true), ATTN, 0))
-                .hasMessage("parameters.weight: expected a number or a list of numbers, got true");
+        assertThatThrownBy(() -> ParamResolver.number(new ParamValue.Scalar("parameters.weight", "1e999"), ATTN, 0))
+                .hasMessage("parameters.weight: expected a number or a list of numbers, got '1e999'");
+        assertThatThrownBy(() -> ParamResolver.number(new ParamValue.Scalar("parameters.weight", "0.5x"), ATTN, 0))
+                .hasMessage("parameters.weight: expected a number or a list of numbers, got '0.5x'");
         assertThatThrownBy(() -> ParamResolver.bool(num("parameters.normalize", 0.5), ATTN))
                 .hasMessage("parameters.normalize: expected true or false, got 0.5");
         assertThatThrownBy(() -> ParamResolver.bool(new ParamValue.Gradient("parameters.normalize", new double[] {0, 1}), ATTN))

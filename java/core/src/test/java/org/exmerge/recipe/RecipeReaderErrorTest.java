@@ -40,8 +40,8 @@ class RecipeReaderErrorTest {
                 err(HEAD + "models: []\n", "", "nothing to merge; give 'models' (a list of models) or 'slices'"),
                 err(HEAD + "models: [a]\nslices: [{sources: [{model: a, layer_range: [0, 1]}]}]\n", "slices", "give either 'models' or 'slices', not both"),
                 err(HEAD + "models: a\n", "models", "expected a list of models, got 'a'"),
-                err(HEAD + "models: [a]\ndtype: float13\n", "dtype", "unknown dtype 'float13'; expected float32, bfloat16, float16 or float64"),
-                err(HEAD + "models: [a]\nout_dtype: i32\n", "out_dtype", "'i32' is not a floating-point type; merged weights are float32, bfloat16, float16 or float64"),
+                err(HEAD + "models: [a]\ndtype: float13\n", "dtype", "unknown dtype 'float13'; expected float32, bfloat16, float16, float64, float8_e4m3fn or float8_e5m2 (also fp32, bf16, fp16, half, …, or torch.<name>)"),
+                err(HEAD + "models: [a]\nout_dtype: i32\n", "out_dtype", "'i32' is not a floating-point type; merged weights are float32, bfloat16, float16, float64, float8_e4m3fn or float8_e5m2 (also fp32, bf16, fp16, half, …, or torch.<name>)"),
                 err(HEAD + "models: [a]\ndtype: 16\n", "dtype", "expected a string, got 16"),
                 err(HEAD + "models: [a]\nseed: 1.5\n", "seed", "expected a whole number (64-bit), got 1.5"),
                 err(HEAD + "models: [a]\nrandom_seed: x\n", "random_seed", "expected a whole number (64-bit), got 'x'"),
@@ -171,6 +171,6 @@ class RecipeReaderErrorTest {
     void messageIsOneLineEvenWhenAValueHasLineBreaks() {
         ConfigException e = catchThrowableOfType(ConfigException.class,
                 () -> RecipeReader.parse("merge_method: ties\nmodels: [a]\ndtype: \"bf\\n16\"\n", "cfg.yml"));
-        assertThat(e.getMessage()).isEqualTo("cfg.yml: dtype: unknown dtype 'bf\\n16'; expected float32, bfloat16, float16 or float64");
+        assertThat(e.getMessage()).isEqualTo("cfg.yml: dtype: unknown dtype 'bf\\n16'; expected float32, bfloat16, float16, float64, float8_e4m3fn or float8_e5m2 (also fp32, bf16, fp16, half, …, or torch.<name>)");
     }
 }

@@ -274,4 +274,22 @@ class RecipeReaderTest {
         Files.write(f, new byte[] {'a', ':', ' ', (byte) 0xC3, (byte) 0x28});
         assertThatThrownBy(() -> RecipeReader.read(f)).isInstanceOf(ConfigException.class).hasMessage(f + ": not UTF-8 text (byte 0xc3 at offset 3, line 1)");
     }
+
+    @Test
+    void quotedNumbersAreNumbersAsInMergekit() throws Exception {
+        Recipe r = parse("""
+                merge_method: slerp
+                base_model: a
+                slices:
+                  - sources:
+                      - {model: a, layer_range: ["0", " 4"]}
+                      - {model: b, layer_range: [0, "4"]}
+                parameters:
+                  t: ["0", "0.5", 1]
+                """);
+        assertThat(r.slices().get(0).sources().get(0).layerStart()).isZero();
+        assertThat(r.slices().get(0).sources().get(0).layerEnd()).isEqualTo(4);
+        assertThat(r.slices().get(0).sources().get(1).layerEnd()).isEqualTo(4);
+        assertThat(((ParamValue.Gradient) r.parameters().get("t")).values()).containsExactly(0, 0.5, 1);
+    }
 }

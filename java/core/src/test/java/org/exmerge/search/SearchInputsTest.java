@@ -156,6 +156,35 @@ class SearchInputsTest {
     }
 
     @Test
+    void checkpointsWithOneDirectoryNameGetLabelsThatTellThemApart() throws Exception {
+        // Trainer runs save run-a/checkpoint-500 and run-b/checkpoint-500: the plots once died on the
+        // two series of one name, after the search had written its winner.
+        copy(m("sft-1"), dir.resolve("run-a/checkpoint-500"));
+        copy(m("sft-2"), dir.resolve("run-b/checkpoint-500"));
+        Recording ev = new Recording();
+        SearchOutcome o = exme(m("base"), List.of(dir.resolve("run-a/checkpoint-500"), dir.resolve("run-b/checkpoint-500")), null)
+                .run(options(dir.resolve("same-names"), ev), SearchListener.NONE);
+        assertThat(o.stages().get(ExmeSearch.SFT)).extracting(r -> r.candidate().label())
+                .containsExactly("run-a/checkpoint-500", "run-b/checkpoint-500");
+        assertThat(o.stages().get(ExmeSearch.EXPO)).extracting(r -> r.candidate().label())
+                .containsExactly("run-a/checkpoint-500 α=0.1", "run-b/checkpoint-500 α=0.1");
+        assertThat(Files.readString(o.report())).contains("EXPO-1 (run-a/checkpoint-500)").contains("EXPO-2 (run-b/checkpoint-500)");
+        assertThat(dir.resolve("same-names/alpha.png")).isNotEmptyFile();
+        assertThat(dir.resolve("same-names/beta.png")).isNotEmptyFile();
+    }
+
+    @Test
+    void labelsAreTheShortestTailThatIsUnique() {
+        Path a = Path.of("/x/run-a/ckpt");
+        Path b = Path.of("/x/run-b/ckpt");
+        Path c = Path.of("/y/run-a/ckpt");
+        Path d = Path.of("/x/other");
+        assertThat(Recipes.labels(List.of(a, b, c, d)).values()).containsExactly("x/run-a/ckpt", "run-b/ckpt", "y/run-a/ckpt", "other");
+        assertThat(Recipes.labels(List.of(d, Path.of("/z/sft+/x/lora"), Path.of("/w/sft+/x/lora"))).values())
+                .containsExactly("other", "z/sft+x/lora", "w/sft+x/lora");
+    }
+
+    @Test
     void aSkippedStageIsToldAsItHappens() throws Exception {
         List<String> told = new ArrayList<>();
         Evaluator ev = new Evaluator() {
