@@ -9,7 +9,6 @@ import org.exmerge.engine.MergeExecutor;
 import org.exmerge.engine.MergePlan;
 import org.exmerge.engine.MergePlanner;
 import org.exmerge.engine.MergeStats;
-import org.exmerge.engine.ModelLocator;
 import org.exmerge.engine.ModelSet;
 import org.exmerge.engine.PlanException;
 import org.exmerge.engine.ProgressListener;
@@ -54,7 +53,7 @@ public final class Exmerge {
      */
     public static void plan(Source src, Path out, MergeOptions opts, Consumer<MergePlan> use)
             throws IOException, ConfigException, PlanException {
-        try (ModelSet models = new ModelSet(new ModelLocator(opts.modelsDir(), opts.hubCache()))) {
+        try (ModelSet models = new ModelSet(opts.locator())) {
             MergePlan plan = MergePlanner.plan(src.recipe(), src.text(), models, opts.outType(), opts.seed());
             if (out != null) {
                 checkTarget(src, out, opts, models);
@@ -83,8 +82,9 @@ public final class Exmerge {
      */
     public static MergeStats merge(Source src, Path out, MergeOptions opts, ProgressListener listener)
             throws IOException, ConfigException, PlanException {
-        try (ModelSet models = new ModelSet(new ModelLocator(opts.modelsDir(), opts.hubCache()))) {
-            MergePlan plan = MergePlanner.plan(src.recipe(), src.text(), models, opts.outType(), opts.seed());
+        try (ModelSet models = new ModelSet(opts.locator())) {
+            MergePlan plan = MergePlanner.plan(src.recipe(), src.text(), models, opts.outType(), opts.seed())
+                    .withMetadata(opts.metadata());
             checkTarget(src, out, opts, models);
             Kernels kernels = Backends.select(opts.backend());
             return MergeExecutor.run(plan, out, opts.run(), kernels, listener, opts.cancel());
