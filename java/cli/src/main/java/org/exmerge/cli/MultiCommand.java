@@ -223,8 +223,7 @@ final class MultiCommand implements Callable<Integer> {
     /** The step's line (or {@code document} event): what it merges, where to, or that it is skipped. */
     private void announce(Chain.Step step, int index, int total, Decision d, Path dir, boolean json) {
         var recipe = step.doc().recipe();
-        Set<String> models = new LinkedHashSet<>(recipe.modelNames());
-        models.remove(recipe.baseModel());
+        List<String> models = recipe.modelNames(); // the base model included: every model it reads
         Path shown = step.named() ? dir.resolve(step.doc().name()) : out.getValue();
         if (json) {
             var event = CliProgress.event("document").put("index", index + 1).put("documents", total);
