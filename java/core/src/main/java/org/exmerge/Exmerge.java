@@ -55,7 +55,7 @@ public final class Exmerge {
      */
     public static void plan(Source src, Path out, MergeOptions opts, Consumer<MergePlan> use)
             throws IOException, ConfigException, PlanException {
-        try (ModelSet models = new ModelSet(new ModelLocator(opts.modelsDir(), opts.hubCache()))) {
+        try (ModelSet models = new ModelSet(opts.locator())) {
             MergePlan plan = MergePlanner.plan(src.recipe(), src.text(), models, opts.outType(), opts.seed());
             if (out != null) {
                 checkTarget(src, out, opts, models);
@@ -84,9 +84,10 @@ public final class Exmerge {
      */
     public static MergeStats merge(Source src, Path out, MergeOptions opts, ProgressListener listener)
             throws IOException, ConfigException, PlanException {
-        ModelLocator locator = new ModelLocator(opts.modelsDir(), opts.hubCache());
+        ModelLocator locator = opts.locator();
         try (ModelSet models = new ModelSet(locator)) {
-            MergePlan plan = MergePlanner.plan(src.recipe(), src.text(), models, opts.outType(), opts.seed());
+            MergePlan plan = MergePlanner.plan(src.recipe(), src.text(), models, opts.outType(), opts.seed())
+                    .withMetadata(opts.metadata());
             checkTarget(src, out, opts, models);
             Kernels kernels = Backends.select(opts.backend());
             Path name = out.toAbsolutePath().normalize().getFileName();

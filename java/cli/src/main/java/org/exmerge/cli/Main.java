@@ -7,7 +7,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** The exmerge command line. Exit codes: 0 ok, 2 usage/config, 3 input file, 4 output/IO, 130 cancelled. */
 public final class Main implements Runnable {
     /** The subcommands, in the order help lists them. */
-    private static final List<String> COMMANDS = List.of("merge", "exme", "search", "inspect", "methods", "synth", "doctor");
+    private static final List<String> COMMANDS = List.of("merge", "multi", "exme", "search", "inspect", "methods", "synth", "doctor");
 
     private CommandSpec spec;
 
@@ -91,6 +91,7 @@ public final class Main implements Runnable {
     private static CommandSpec spec(String command) {
         return switch (command) {
             case "merge" -> new MergeCommand().spec();
+            case "multi" -> new MultiCommand().spec();
             case "exme" -> new ExmeCommand().spec();
             case "search" -> new SearchCommand().spec();
             case "inspect" -> new InspectCommand().spec();

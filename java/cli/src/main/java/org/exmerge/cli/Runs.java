@@ -20,16 +20,28 @@ final class Runs {
     private Runs() {}
 
     static int mergeOrPlan(Exmerge.Source src, Path out, RunFlags run, OutputFlags output, Long seed) throws Exception {
-        MergeOptions opts = MergeOptions.defaults().withModelsDir(output.modelsDir()).withHubCache(output.hubCache()).withOutType(output.outType())
-                .withSeed(seed).withBackend(run.backend()).withRun(run.run(output.shardBytes())).withModelCard(output.modelCard());
+        MergeOptions opts = options(run, output, seed);
         if (output.dryRun()) {
             return dryRun(src, out, opts, run.json());
         }
-        CliProgress progress = new CliProgress("merge", run.json());
         try (CtrlC ctrlC = new CtrlC()) {
-            Exmerge.merge(src, out, opts.withCancel(ctrlC.token()), progress);
+            merge(src, out, opts.withCancel(ctrlC.token()), run.json());
             CtrlC.published(out);
             return ExitCodes.OK;
+        }
+    }
+
+    /** The merge options the flags give. */
+    static MergeOptions options(RunFlags run, OutputFlags output, Long seed) {
+        return MergeOptions.defaults().withModelsDir(output.modelsDir()).withHubCache(output.hubCache()).withOutType(output.outType())
+                .withSeed(seed).withBackend(run.backend()).withRun(run.run(output.shardBytes())).withModelCard(output.modelCard());
+    }
+
+    /** One merge with its progress shown; {@code opts} carries the cancel token of the caller's {@link CtrlC}. */
+    static void merge(Exmerge.Source src, Path out, MergeOptions opts, boolean json) throws Exception {
+        CliProgress progress = new CliProgress("merge", json);
+        try {
+            Exmerge.merge(src, out, opts, progress);
         } finally {
             progress.abandon();
         }
@@ -39,7 +51,7 @@ final class Runs {
      * Plans and checks without writing: the plan as text on stdout, or with {@code json} as one
      * {@code plan} event (json-events.md), after a {@code notice} per decision the fit made.
      */
-    private static int dryRun(Exmerge.Source src, Path out, MergeOptions opts, boolean json) throws Exception {
+    static int dryRun(Exmerge.Source src, Path out, MergeOptions opts, boolean json) throws Exception {
         long[] outputBytes = {0};
         BudgetException[] refused = new BudgetException[1];
         ObjectNode event = CliProgress.event("plan");

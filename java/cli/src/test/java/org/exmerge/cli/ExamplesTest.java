@@ -26,6 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ExamplesTest {
     static final Path EXAMPLES = Path.of("../../examples");
+    /** A chain of recipes for {@code exmerge multi}, which {@code merge} refuses. */
+    static final Path MULTI = EXAMPLES.resolve("multi.yaml");
 
     @TempDir
     static Path dir;
@@ -50,7 +52,7 @@ class ExamplesTest {
     Stream<DynamicTest> everyExampleMergesIntoAValidModel() throws IOException {
         List<Path> yamls;
         try (Stream<Path> s = Files.list(EXAMPLES)) {
-            yamls = s.filter(p -> p.toString().endsWith(".yaml")).sorted().toList();
+            yamls = s.filter(p -> p.toString().endsWith(".yaml") && !p.equals(MULTI)).sorted().toList();
         }
         assertThat(yamls).extracting(p -> p.getFileName().toString())
                 .contains("slerp.yaml", "nuslerp.yaml", "model_stock.yaml", "karcher.yaml", "frankenmerge.yaml", "exme.yaml")
@@ -58,6 +60,21 @@ class ExamplesTest {
                         "breadcrumbs_ties.yaml", "della.yaml", "della_linear.yaml", "m3.yaml")
                 .contains("nearswap.yaml", "multislerp.yaml", "ram.yaml", "ramplus_tl.yaml", "lora.yaml");
         return yamls.stream().map(yaml -> DynamicTest.dynamicTest(yaml.getFileName().toString(), () -> check(yaml)));
+    }
+
+    /** The chain example as README runs it: two EXPO intermediates, then a linear merge of them into OUT. */
+    @org.junit.jupiter.api.Test
+    void theChainExampleRunsWithMulti() throws Exception {
+        Path out = dir.resolve("out-multi");
+        Path intermediates = dir.resolve("multi-i");
+        Cli.Result r = Cli.run("multi", MULTI.toString(), "-I", intermediates.toString(), out.toString(), "--models-dir", root.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(intermediates.resolve("expo-1")).isDirectory();
+        assertThat(intermediates.resolve("expo-2")).isDirectory();
+        try (Checkpoint c = Checkpoint.open(out)) {
+            assertThat(c.metadata()).containsEntry("exmerge.method", "linear");
+            assertThat(layerCount(out)).isEqualTo(8);
+        }
     }
 
     static void check(Path yaml) throws Exception {

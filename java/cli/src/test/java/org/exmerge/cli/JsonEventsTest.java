@@ -94,6 +94,34 @@ class JsonEventsTest {
     }
 
     @Test
+    void aChainOfMergesSaysWhichDocumentEachEventBelongsTo() throws Exception {
+        Path models = dir.resolve("multi-models");
+        assertThat(Cli.run("synth", models.toString(), "--size", "1MB", "--finetunes", "1").exit()).isZero();
+        Path config = Files.writeString(dir.resolve("multi.yaml"), """
+                name: e
+                merge_method: expo
+                base_model: %s
+                models: [{model: %s, parameters: {alpha: 0.5}}]
+                ---
+                merge_method: linear
+                models: [{model: e}, {model: %s}]
+                """.formatted(models.resolve("base"), models.resolve("sft-1"), models.resolve("sft-1")));
+        String[] args = {"multi", config.toString(), "-I", dir.resolve("multi-i").toString(), dir.resolve("multi-out").toString(), "--json"};
+        Cli.Result r = Cli.run(args);
+        assertThat(r.exit()).as(r.err()).isZero();
+        List<JsonNode> events = checkedEvents(r);
+        assertThat(events).extracting(e -> e.get("event").asText()).containsSubsequence("document", "start", "done", "document", "start", "done");
+        assertThat(events.getFirst().get("name").asText()).isEqualTo("e");
+        assertThat(events.getLast().get("output").asText()).isEqualTo(dir.resolve("multi-out").toString());
+
+        Cli.Result again = Cli.run(CliTest.concat(args, "--overwrite"));
+        assertThat(again.exit()).as(again.err()).isZero();
+        JsonNode skipped = checkedEvents(again).getFirst();
+        assertThat(skipped.get("action").asText()).isEqualTo("skip");
+        assertThat(skipped.get("reason").asText()).isEqualTo("up to date");
+    }
+
+    @Test
     void aSearchSpeaksTheDocumentedProtocolToo() throws Exception {
         Path models = dir.resolve("search-models");
         assertThat(Cli.run("synth", models.toString(), "--size", "1MB", "--target").exit()).isZero();

@@ -30,6 +30,42 @@ public record MergePlan(String method, List<PlannedTensor> tensors, Map<String, 
         this(method, tensors, metadata, auxSource, auxSource, layerCount, seed, chatTemplate, null);
     }
 
+    /** This plan with {@code extra} added to the metadata it records (an extra key wins). */
+    public MergePlan withMetadata(Map<String, String> extra) {
+        if (extra.isEmpty()) {
+            return this;
+        }
+        Map<String, String> meta = new LinkedHashMap<>(metadata);
+        meta.putAll(extra);
+        return new MergePlan(method, tensors, meta, configSource, tokenizerSource, layerCount, seed, chatTemplate, vocab);
+    }
+
+    /**
+     * What the output is made from, each once in plan order: the files or directories of the models
+     * its tensors read (LoRA adapters' too), and where its config and tokenizer files come from.
+     */
+    public List<Path> inputs() {
+        Set<Path> seen = new java.util.LinkedHashSet<>();
+        for (PlannedTensor t : tensors) {
+            List<TensorSource> all = new ArrayList<>(List.of(t.models()));
+            if (t.base() != null) {
+                all.addFirst(t.base());
+            }
+            for (TensorSource s : all) {
+                seen.add(s.checkpoint().path());
+                if (s.edit() != null) {
+                    seen.add(s.edit().adapter().checkpoint().path());
+                }
+            }
+        }
+        for (Path aux : new Path[] {configSource, tokenizerSource}) {
+            if (aux != null) {
+                seen.add(aux);
+            }
+        }
+        return List.copyOf(seen);
+    }
+
     public long outputBytes() {
         long b = 0;
         for (PlannedTensor t : tensors) {

@@ -43,18 +43,10 @@ public final class MergePlanner {
      */
     public static MergePlan plan(Recipe recipe, String recipeText, ModelSet models, DType outType, Long seedOverride)
             throws ConfigException, PlanException, IOException {
-        MergeMethod method = Methods.byName(recipe.mergeMethod());
-        if (method == null) {
-            throw new ConfigException("merge_method", "unknown method '" + recipe.mergeMethod()
-                    + "' (known: " + String.join(", ", Methods.names()) + ")");
-        }
+        MergeMethod method = check(recipe);
         Signature sig = method.signature();
         String baseName = recipe.baseModel();
-        if (sig.needsBase() && baseName == null) {
-            throw new ConfigException("base_model", method.name() + " needs a base_model");
-        }
         boolean usesBase = sig.needsBase() || (method.optionalBase() && baseName != null);
-        checkNames(recipe.parameters(), globalNames(sig), method.name());
         SliceLayout layout = SliceLayout.of(recipe, method, usesBase, models);
 
         DType floatOut = outType != null ? outType : recipe.outDtype() != null ? recipe.outDtype() : recipe.dtype();
@@ -93,6 +85,23 @@ public final class MergePlanner {
         }
         return new MergePlan(method.name(), planned, meta, configFrom, tokenizerFrom, layout.outputLayers(), seed,
                 chatTemplate, vocab == null ? null : vocab.plan());
+    }
+
+    /**
+     * The checks of {@link #plan} that need no model: the method is known, has the base model it
+     * needs, and takes the recipe's global parameter names. Returns the method.
+     */
+    public static MergeMethod check(Recipe recipe) throws ConfigException {
+        MergeMethod method = Methods.byName(recipe.mergeMethod());
+        if (method == null) {
+            throw new ConfigException("merge_method", "unknown method '" + recipe.mergeMethod()
+                    + "' (known: " + String.join(", ", Methods.names()) + ")");
+        }
+        if (method.signature().needsBase() && recipe.baseModel() == null) {
+            throw new ConfigException("base_model", method.name() + " needs a base_model");
+        }
+        checkNames(recipe.parameters(), globalNames(method.signature()), method.name());
+        return method;
     }
 
     private static PlannedTensor planTensor(SliceLayout.Job job, MergeMethod method, DType floatOut, VocabRemap vocab)

@@ -31,14 +31,41 @@ public final class ModelLocator {
     private final Path root;
     private final Path hubCache;
     private final Set<String> fromHub = ConcurrentHashMap.newKeySet();
+    private final Map<String, Path> names;
 
     /**
      * @param root the directory relative local paths resolve against
      * @param hubCache the Hugging Face hub cache ({@link #defaultHubCache()}), or null for none
      */
     public ModelLocator(Path root, Path hubCache) {
+        this(root, hubCache, Map.of());
+    }
+
+    /**
+     * @param names models known by name (the results of {@code exmerge multi}'s named documents):
+     *              {@link #resolve} reads a model named so as that directory, whatever a path of that
+     *              name holds, as mergekit-multimerge does
+     */
+    public ModelLocator(Path root, Path hubCache, Map<String, Path> names) {
         this.root = root;
         this.hubCache = hubCache;
+        this.names = Map.copyOf(names);
+    }
+
+    /**
+     * The model {@code name} ({@code path} or {@code path@revision}) names: the directory a known
+     * name stands for ({@code path} is one; a revision then means nothing, as for any local path),
+     * else {@link #locate}.
+     */
+    public Path resolve(String what, String name) throws PlanException {
+        Path named = named(name);
+        return named != null ? named.toAbsolutePath().normalize() : locate(what, name);
+    }
+
+    /** The directory a known name stands for when {@code name}'s path (before any '@') is one, else null. */
+    public Path named(String name) {
+        int at = name.indexOf('@');
+        return names.get(at < 0 ? name : name.substring(0, at));
     }
 
     /**

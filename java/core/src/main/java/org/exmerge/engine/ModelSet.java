@@ -57,7 +57,7 @@ public final class ModelSet implements AutoCloseable {
     private Checkpoint checkpoint(String model, String path) throws IOException, PlanException {
         Path p;
         try {
-            p = locator.locate("model", path);
+            p = locator.resolve("model", path);
         } catch (PlanException e) {
             if (!path.equals(model) && locator.existsLocally(model)) {
                 throw new PlanException("model '" + model + "': a '+' in a model name means model+adapter (here model '" + path
@@ -94,7 +94,7 @@ public final class ModelSet implements AutoCloseable {
     public Path tokenizerOnly(String name) {
         Path p;
         try {
-            p = locator.locate("tokenizer source", name);
+            p = locator.resolve("tokenizer source", name);
         } catch (PlanException e) {
             return null;
         }

@@ -109,7 +109,7 @@ public final class RecipeReader {
         }
     }
 
-    private static Recipe recipe(JsonNode root) throws ConfigException {
+    static Recipe recipe(JsonNode root) throws ConfigException {
         if (!root.isObject()) {
             throw new ConfigException("", "expected a map of settings (merge_method, models, ...), got " + describe(root));
         }

@@ -49,7 +49,7 @@ final class YamlTree {
             }
             JsonNode root = tree.value("", 0);
             if (p.nextToken() != null) {
-                throw new ConfigException("", "the file holds more than one YAML document ('---'); a recipe is one document");
+                throw new ConfigException("", "the file holds more than one YAML document ('---'); a recipe is one document (exmerge multi runs a chain of merges from one)");
             }
             return root;
         } catch (ConfigException e) {

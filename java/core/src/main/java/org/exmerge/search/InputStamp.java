@@ -25,13 +25,14 @@ import org.exmerge.error.IoErrors;
  * retrained model differs nearly everywhere. Not modification times: the same model written again
  * (synth, a copy) is the same model.
  */
-final class InputStamp {
+public final class InputStamp {
     /** The settings key the stamp is recorded under. */
     static final String KEY = "inputs";
 
     private InputStamp() {}
 
-    static String of(Collection<Path> inputs) throws IOException {
+    /** The stamp of {@code inputs} (files, or directories whose own files count), 24 hex digits. */
+    public static String of(Collection<Path> inputs) throws IOException {
         MessageDigest d;
         try {
             d = MessageDigest.getInstance("SHA-256");

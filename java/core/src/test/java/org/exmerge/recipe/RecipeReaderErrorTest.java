@@ -21,7 +21,7 @@ class RecipeReaderErrorTest {
                 err("a: [1\nb: 2\n", "", "not valid YAML at line 2, column 2: while parsing a flow sequence; expected ',' or ']', but got :"),
                 err("a: 1\n\tb: 2\n", "", "not valid YAML at line 2, column 1: while scanning for the next token;"
                         + " found character '\\t(TAB)' that cannot start any token. (Do not use \\t(TAB) for indentation)"),
-                err("a: 1\n---\nb: 2\n", "", "the file holds more than one YAML document ('---'); a recipe is one document"),
+                err("a: 1\n---\nb: 2\n", "", "the file holds more than one YAML document ('---'); a recipe is one document (exmerge multi runs a chain of merges from one)"),
                 err("name: " + "[".repeat(70) + "]".repeat(70) + "\n", "name" + "[0]".repeat(64), "nested more than 64 levels deep"),
                 err("- a\n- b\n", "", "expected a map of settings (merge_method, models, ...), got a list"),
                 err(HEAD + "models: [a]\nmodels: [b]\n", "models", "key 'models' appears twice in the same map (again at line 3)"),
