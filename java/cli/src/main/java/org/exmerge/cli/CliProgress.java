@@ -42,11 +42,19 @@ final class CliProgress implements ProgressListener {
     private long lastReport;
     private int tensors;
     private int tensor;
+    /** Adds a command's own fields to its {@code done} event (extract-lora: ranks and captured energy). */
+    private java.util.function.Consumer<ObjectNode> doneFields = e -> { };
 
     CliProgress(String task, boolean json) {
         this.task = task;
         this.mode = json ? Mode.JSON : isTerminal() ? Mode.BAR : Mode.LINES;
         this.out = json ? System.out : System.err;
+    }
+
+    /** Has {@code fields} add to the {@code done} event, which is emitted when the output is in place. */
+    CliProgress withDoneFields(java.util.function.Consumer<ObjectNode> fields) {
+        doneFields = fields;
+        return this;
     }
 
     static boolean isTerminal() {
@@ -119,10 +127,12 @@ final class CliProgress implements ProgressListener {
             bar = null;
         }
         if (mode == Mode.JSON) {
-            emit(event("done").put("task", task).put("output", s.output().toString()).put("tensors", s.tensors())
+            ObjectNode done = event("done").put("task", task).put("output", s.output().toString()).put("tensors", s.tensors())
                     .put("output_bytes", s.outputBytes()).put("input_bytes", s.inputBytes())
-                    .put("seconds", s.seconds()).put("traffic_gbps", s.trafficGBps())
-                    .set("fallbacks", fallbacks(s.fallbacks())));
+                    .put("seconds", s.seconds()).put("traffic_gbps", s.trafficGBps());
+            done.set("fallbacks", fallbacks(s.fallbacks()));
+            doneFields.accept(done);
+            emit(done);
         } else {
             System.out.print(Plain.format("%s: wrote %s (%d tensors, %s; read %s) in %.2f s, %.2f GB/s read+written [%s, %d threads]%n",
                     task, s.output(), s.tensors(), Sizes.human(s.outputBytes()), Sizes.human(s.inputBytes()), s.seconds(),

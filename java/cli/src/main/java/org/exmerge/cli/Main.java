@@ -7,7 +7,7 @@ import picocli.CommandLine.Model.CommandSpec;
 /** The exmerge command line. Exit codes: 0 ok, 2 usage/config, 3 input file, 4 output/IO, 130 cancelled. */
 public final class Main implements Runnable {
     /** The subcommands, in the order help lists them. */
-    private static final List<String> COMMANDS = List.of("merge", "multi", "exme", "search", "inspect", "methods", "synth", "doctor");
+    private static final List<String> COMMANDS = List.of("merge", "multi", "exme", "search", "inspect", "methods", "synth", "extract-lora", "doctor");
 
     private CommandSpec spec;
 
@@ -97,6 +97,7 @@ public final class Main implements Runnable {
             case "inspect" -> new InspectCommand().spec();
             case "methods" -> new MethodsCommand().spec();
             case "synth" -> new SynthCommand().spec();
+            case "extract-lora" -> new ExtractLoraCommand().spec();
             case "doctor" -> new DoctorCommand().spec();
             default -> throw new IllegalArgumentException(command);
         };

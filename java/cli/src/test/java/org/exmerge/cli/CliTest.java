@@ -193,7 +193,7 @@ class CliTest {
 
     @Test
     void everyCommandHasHelp() {
-        List<String> all = List.of("merge", "multi", "exme", "search", "inspect", "methods", "synth", "doctor");
+        List<String> all = List.of("merge", "multi", "exme", "search", "inspect", "methods", "synth", "extract-lora", "doctor");
         for (String cmd : all) {
             Cli.Result r = Cli.run(cmd, "--help");
             assertThat(r.exit()).as(cmd).isZero();
@@ -208,7 +208,7 @@ class CliTest {
         }
         Cli.Result unknown = Cli.run("nosuch");
         assertThat(unknown.exit()).isEqualTo(ExitCodes.USAGE);
-        assertThat(unknown.err().strip()).contains("nosuch").contains("commands: merge, multi, exme, search, inspect, methods, synth, doctor")
+        assertThat(unknown.err().strip()).contains("nosuch").contains("commands: merge, multi, exme, search, inspect, methods, synth, extract-lora, doctor")
                 .doesNotContain("\n");
         assertThat(Cli.run("--version").out()).startsWith("exmerge ");
         assertThat(Cli.run("merge", "-V").out()).as("every command answers -V").startsWith("exmerge ");

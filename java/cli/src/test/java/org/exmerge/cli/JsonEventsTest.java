@@ -58,6 +58,7 @@ class JsonEventsTest {
                 JsonNode v = e.get(f);
                 switch (fields.get(f).replace("?", "")) {
                     case "object" -> assertThat(v.isObject()).as("%s.%s object: %s", name, f, v).isTrue();
+                    case "array" -> assertThat(v.isArray()).as("%s.%s array: %s", name, f, v).isTrue();
                     case "boolean" -> assertThat(v.isBoolean()).as("%s.%s boolean: %s", name, f, v).isTrue();
                     case "integer" -> assertThat(v.isIntegralNumber()).as("%s.%s integer: %s", name, f, v).isTrue();
                     case "number" -> assertThat(v.isNumber()).as("%s.%s number: %s", name, f, v).isTrue();
@@ -119,6 +120,23 @@ class JsonEventsTest {
         JsonNode skipped = checkedEvents(again).getFirst();
         assertThat(skipped.get("action").asText()).isEqualTo("skip");
         assertThat(skipped.get("reason").asText()).isEqualTo("up to date");
+    }
+
+    @Test
+    void anExtractionSpeaksTheDocumentedProtocol() throws Exception {
+        Path models = dir.resolve("extract-models");
+        assertThat(Cli.run("synth", models.toString(), "--size", "1MB", "--finetunes", "1", "--no-sync").exit()).isZero();
+        Cli.Result r = Cli.run("extract-lora", "--base", models.resolve("base").toString(), "--model", models.resolve("sft-1").toString(),
+                dir.resolve("adapter").toString(), "--max-rank", "2", "--json", "--no-sync");
+        assertThat(r.exit()).as(r.err()).isZero();
+        List<JsonNode> e = checkedEvents(r);
+        assertThat(e.getFirst().get("task").asText()).isEqualTo("extract-lora");
+        JsonNode done = e.getLast();
+        assertThat(done.get("event").asText()).isEqualTo("done");
+        assertThat(done.get("rank_max").asInt()).isEqualTo(2);
+        assertThat(done.get("captured").asDouble()).isBetween(0.0, 1.0);
+        assertThat(done.get("worst_captured").asDouble()).isLessThanOrEqualTo(done.get("captured").asDouble());
+        assertThat(done.get("modules_to_save").toString()).contains("embed_tokens");
     }
 
     @Test

@@ -12,18 +12,23 @@ import org.exmerge.recipe.LayerNames;
  * {@code word_embeddings}, GPT-NeoX {@code embed_in}/{@code embed_out}, Meta's {@code tok_embeddings}),
  * weights and biases alike; position embeddings are not.
  */
-final class VocabTensors {
+public final class VocabTensors {
     private static final Set<String> TOKEN_EMBEDDINGS = Set.of("embed_tokens", "wte", "word_embeddings", "embed_in", "tok_embeddings");
     private static final Set<String> HEADS = Set.of("lm_head", "embed_out");
 
     private VocabTensors() {}
 
-    static boolean isVocabTensor(String name) {
+    public static boolean isVocabTensor(String name) {
         return LayerNames.layerIndex(name) < 0 && (has(name, TOKEN_EMBEDDINGS) || has(name, HEADS));
     }
 
+    /** Whether {@code name} is a token embedding (input side), not an output head. */
+    public static boolean isTokenEmbedding(String name) {
+        return LayerNames.layerIndex(name) < 0 && has(name, TOKEN_EMBEDDINGS);
+    }
+
     /** The model's vocabulary rows: its token embedding's first dimension (else its output head's), or -1 without either. */
-    static int rows(Checkpoint c) {
+    public static int rows(Checkpoint c) {
         long rows = -1;
         for (TensorInfo t : c.tensors()) {
             if (t.rank() >= 1 && LayerNames.layerIndex(t.name()) < 0) {

@@ -4,18 +4,16 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.exmerge.engine.AdapterOutput;
 import org.exmerge.engine.CancelToken;
 import org.exmerge.engine.MergeStats;
-import org.exmerge.engine.OutputRun;
 import org.exmerge.engine.ProgressListener;
 import org.exmerge.engine.RunOptions;
 import org.exmerge.format.DType;
-import org.exmerge.format.FileTrees;
 import org.exmerge.format.TensorSpec;
 import org.exmerge.text.Plain;
 
@@ -36,8 +34,8 @@ public final class SynthLora {
     static final int STREAM = -2;
     /** {@code lora_alpha = 2r}: scaling 2, the usual choice (r=16, alpha=32). */
     static final int ALPHA_PER_RANK = 2;
-    static final String CONFIG = "adapter_config.json";
-    static final String WEIGHTS = "adapter_model.safetensors";
+    static final String CONFIG = AdapterOutput.CONFIG;
+    static final String WEIGHTS = AdapterOutput.WEIGHTS;
     /** The linear modules of a Llama layer, as peft names them in target_modules. */
     static final List<String> MODULES = List.of("mlp.down_proj", "mlp.gate_proj", "mlp.up_proj", "self_attn.k_proj",
             "self_attn.o_proj", "self_attn.q_proj", "self_attn.v_proj");
@@ -114,15 +112,8 @@ public final class SynthLora {
         List<Factor> factors = factors(shape, r);
         List<TensorSpec> specs = factors.stream().map(Factor::spec).toList();
         Map<String, String> meta = Synth.metadata("seed=" + seed + " model=" + NAME + " r=" + r);
-        RunOptions one = opts.withShardBytes(Long.MAX_VALUE);
-        return OutputRun.write(out, specs, (i, parallel) -> new SynthField(specs.get(i), seed, new int[] {STREAM}, new float[] {factors.get(i).std()}),
-                i -> { }, meta, dir -> {
-                    Files.move(dir.resolve("model.safetensors"), dir.resolve(WEIGHTS));
-                    if (one.sync()) {
-                        FileTrees.syncDirectory(dir);
-                    }
-                    Files.writeString(dir.resolve(CONFIG), configJson(base, r));
-                }, one, listener, cancel, "synth", Map::of, 0);
+        return AdapterOutput.write(out, specs, (i, parallel) -> new SynthField(specs.get(i), seed, new int[] {STREAM},
+                new float[] {factors.get(i).std()}), i -> { }, meta, () -> configJson(base, r), opts, listener, cancel, "synth", 0);
     }
 
     /**

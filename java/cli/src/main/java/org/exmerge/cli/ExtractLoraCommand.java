@@ -1,0 +1,123 @@
+package org.exmerge.cli;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+import org.exmerge.engine.RunOptions;
+import org.exmerge.extract.ExtractOptions;
+import org.exmerge.extract.ExtractReport;
+import org.exmerge.extract.LoraExtraction;
+import org.exmerge.format.DType;
+import org.exmerge.text.Plain;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Model.PositionalParamSpec;
+
+/** {@code exmerge extract-lora --base B --model FT OUT}: mergekit-extract-lora's job, a PEFT LoRA adapter out of a fine-tune. */
+final class ExtractLoraCommand implements Callable<Integer> {
+    private final PositionalParamSpec out = Specs.positional(0, "OUT", Path.class, "Adapter directory to write.").build();
+    private final OptionSpec base = Specs.option("--base", "MODEL", Path.class, null, "The base model the fine-tune started from.")
+            .required(true).build();
+    private final OptionSpec model = Specs.option("--model", "MODEL", Path.class, null, "The fine-tuned model.").required(true).build();
+    private final OptionSpec maxRank = Specs.option("--max-rank", "R", int.class, ExtractOptions.DEFAULT_MAX_RANK,
+            "Largest rank of a module's pair (default 128, as mergekit); a smaller matrix gets its smaller dimension.").build();
+    private final OptionSpec svEpsilon = Specs.option("--sv-epsilon", "E", double.class, 0.0,
+            "Drop singular values at or below E (default 0: keep the rank). Every module is then decomposed before the",
+            "first is written, and the factors are held in memory until written.").build();
+    private final OptionSpec noDistribute = Specs.flag("--no-distribute-scale",
+            "A = S·Vᵀ, B = U (default, as mergekit: A = √S·Vᵀ, B = U·√S).");
+    private final OptionSpec embedLora = Specs.flag("--embed-lora",
+            "Decompose the input embedding (lora_embedding_A/B) and lm_head too, instead of saving them whole.");
+    private final OptionSpec include = Specs.list("--include-regex", "REGEX", String.class,
+            "Decompose only modules whose name this Java regex finds (repeat: any).").build();
+    private final OptionSpec exclude = Specs.list("--exclude-regex", "REGEX", String.class,
+            "Leave out modules whose name this Java regex finds (repeat: any).").build();
+    private final OptionSpec saveModule = Specs.list("--save-module", "NAME", String.class,
+            "Save this module (full or leaf name) whole, as modules_to_save (repeat).").build();
+    private final OptionSpec outType = Specs.option("--out-dtype", "TYPE", DType.class, null,
+            "Type of the saved tensors (default: each fine-tune tensor's own).").converters(new DTypes()).build();
+    private final RunFlags run = new RunFlags();
+
+    CommandSpec spec() {
+        CommandSpec spec = Specs.command(this, "extract-lora",
+                "Extract a PEFT LoRA adapter from a fine-tune: each linear weight's change from the base, by truncated SVD.",
+                "Writes OUT/adapter_config.json and OUT/adapter_model.safetensors (mergekit-extract-lora's output).");
+        return run.addTo(Specs.add(spec, out, base, model, maxRank, svEpsilon, noDistribute, embedLora, include, exclude, saveModule,
+                outType));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        RunOptions runOpts = run.run(RunOptions.DEFAULT_SHARD_BYTES);
+        ExtractOptions opts = ExtractOptions.defaults().withMaxRank(maxRank.<Integer>getValue()).withSvEpsilon(svEpsilon.<Double>getValue())
+                .withModules(embedLora.<Boolean>getValue(), patterns(include, "--include-regex"), patterns(exclude, "--exclude-regex"),
+                        strings(saveModule))
+                .withFactors(!noDistribute.<Boolean>getValue(), outType.getValue()).withRun(runOpts);
+        Path target = out.getValue();
+        ExtractReport report = new ExtractReport();
+        CliProgress progress = new CliProgress("extract-lora", run.json()).withDoneFields(e -> doneFields(e, report));
+        try (CtrlC ctrlC = new CtrlC()) {
+            LoraExtraction.run(base.getValue(), model.getValue(), target, opts.withCancel(ctrlC.token()), progress, report);
+            CtrlC.published(target);
+        } finally {
+            progress.abandon();
+        }
+        if (!run.json()) {
+            summary(report);
+        }
+        return ExitCodes.OK;
+    }
+
+    private static void doneFields(ObjectNode e, ExtractReport r) {
+        e.put("modules", r.modules().size()).put("rank_min", r.minRank()).put("rank_max", r.maxRank()).put("captured", r.captured());
+        String worst = r.worst();
+        if (worst != null) {
+            e.put("worst_module", worst).put("worst_captured", r.modules().get(worst).captured());
+        }
+        e.put("unchanged", r.unchanged().size());
+        r.modulesToSave().forEach(e.putArray("modules_to_save")::add);
+    }
+
+    /** The numbers that choose a rank: how much of ‖Δ‖² the kept rank holds, overall and where least. */
+    private static void summary(ExtractReport r) {
+        String worst = r.worst();
+        String ranks = r.minRank() == r.maxRank() ? Integer.toString(r.maxRank()) : r.minRank() + ".." + r.maxRank();
+        System.out.print(Plain.format("extract-lora: %d modules decomposed at rank %s; the rank holds %.2f%% of ‖Δ‖² overall%s%n",
+                r.modules().size(), ranks, 100 * r.captured(),
+                worst == null ? "" : Plain.format(", %.2f%% of %s's (the least)", 100 * r.modules().get(worst).captured(), worst)));
+        if (!r.unchanged().isEmpty()) {
+            System.out.print(Plain.format("extract-lora: %d modules unchanged from the base, no pair written: %s%n", r.unchanged().size(),
+                    shown(r.unchanged())));
+        }
+        if (!r.dropped().isEmpty()) {
+            System.out.print(Plain.format("extract-lora: %d modules with no singular value above --sv-epsilon, no pair written: %s%n",
+                    r.dropped().size(), shown(r.dropped())));
+        }
+        if (!r.modulesToSave().isEmpty()) {
+            System.out.print(Plain.format("extract-lora: saved whole (modules_to_save, %d tensors): %s%s%n", r.savedTensors(),
+                    String.join(", ", r.modulesToSave()), r.vocabDiffers() ? " (the vocabularies differ, so the embeddings go whole)" : ""));
+        }
+    }
+
+    private static String shown(List<String> names) {
+        return String.join(", ", names.subList(0, Math.min(5, names.size()))) + (names.size() > 5 ? " and " + (names.size() - 5) + " more" : "");
+    }
+
+    private static List<String> strings(OptionSpec o) {
+        List<String> v = o.getValue();
+        return v == null ? List.of() : v;
+    }
+
+    private static List<Pattern> patterns(OptionSpec o, String name) {
+        return strings(o).stream().map(s -> {
+            try {
+                return Pattern.compile(s);
+            } catch (PatternSyntaxException e) {
+                throw new IllegalArgumentException(name + " '" + s + "' is not a Java regular expression: " + e.getDescription());
+            }
+        }).toList();
+    }
+}

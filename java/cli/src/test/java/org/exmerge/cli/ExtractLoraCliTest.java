@@ -1,0 +1,204 @@
+package org.exmerge.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.exmerge.format.Checkpoint;
+import org.exmerge.format.TensorInfo;
+import org.exmerge.numeric.Widen;
+import org.exmerge.testing.Cli;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * extract-lora round trips: a fine-tune made as base + an exact rank-4 delta comes back from
+ * {@code base+extracted} to within bf16 rounding, rank 3 is measurably worse, rank_pattern and
+ * modules_to_save read back, and bad inputs and outputs are refused in one line.
+ */
+class ExtractLoraCliTest {
+    @TempDir
+    static Path dir;
+    static Path base;
+    static Path ft;
+    static Path sft;
+
+    /** base, sft-1 and lora-1 (rank 4) of a 4 MB synth; ft = base+lora-1 merged into a bf16 model. */
+    @BeforeAll
+    static void models() throws Exception {
+        Path models = dir.resolve("models");
+        Cli.Result s = Cli.run("synth", models.toString(), "--size", "4MB", "--finetunes", "1", "--lora", "4", "--no-sync");
+        assertThat(s.exit()).as(s.err()).isZero();
+        base = models.resolve("base");
+        sft = models.resolve("sft-1");
+        ft = dir.resolve("ft");
+        Path recipe = Files.writeString(dir.resolve("ft.yaml"), "merge_method: passthrough\nmodels:\n  - model: " + base + "+"
+                + models.resolve("lora-1") + "\n");
+        Cli.Result m = Cli.run("merge", recipe.toString(), ft.toString(), "--no-sync");
+        assertThat(m.exit()).as(m.err()).isZero();
+    }
+
+    private static Cli.Result extract(String out, String... more) {
+        String[] args = new String[6 + more.length];
+        System.arraycopy(new String[] {"extract-lora", "--base", base.toString(), "--model", ft.toString()}, 0, args, 0, 5);
+        args[5] = dir.resolve(out).toString();
+        System.arraycopy(more, 0, args, 6, more.length);
+        return Cli.run(args);
+    }
+
+    /** base+adapter merged into a model, as a user applies it. */
+    private static Path applied(String adapter) {
+        Path out = dir.resolve(adapter + "-applied");
+        Path recipe = dir.resolve(adapter + ".yaml");
+        try {
+            Files.writeString(recipe, "merge_method: passthrough\nmodels:\n  - model: " + base + "+" + dir.resolve(adapter) + "\n");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        Cli.Result m = Cli.run("merge", recipe.toString(), out.toString(), "--no-sync", "--overwrite");
+        assertThat(m.exit()).as(m.err()).isZero();
+        return out;
+    }
+
+    /**
+     * The largest difference of {@code got} from {@code want} over every linear weight, in units of the
+     * bf16 ulp of the larger of the element and the tensor's RMS: the fine-tune's own rounding to bf16,
+     * spread by the SVD over every element of a module, is on that scale, so an element near zero is
+     * judged on it too.
+     */
+    private static double worstUlps(Path got, Path want) throws Exception {
+        double worst = 0;
+        try (Checkpoint g = Checkpoint.open(got); Checkpoint w = Checkpoint.open(want); Checkpoint o = Checkpoint.open(base)) {
+            for (TensorInfo t : w.tensors()) {
+                if (t.rank() != 2 || !t.name().contains("layers.")) {
+                    continue;
+                }
+                int n = Math.toIntExact(t.elementCount());
+                double[] a = new double[n];
+                double[] b = new double[n];
+                double[] c = new double[n];
+                Widen.toDoubles(g.data(t.name()), g.tensor(t.name()).dtype(), 0, n, a);
+                Widen.toDoubles(w.data(t.name()), t.dtype(), 0, n, b);
+                Widen.toDoubles(o.data(t.name()), t.dtype(), 0, n, c);
+                double sq = 0;
+                for (int i = 0; i < n; i++) {
+                    sq += b[i] * b[i];
+                }
+                double rms = Math.sqrt(sq / n);
+                for (int i = 0; i < n; i++) {
+                    double ulp = Math.ulp((float) Math.max(Math.abs(b[i]), rms)) * (1 << 16); // bf16 keeps 8 of float32's 24 bits
+                    worst = Math.max(worst, Math.abs(a[i] - b[i]) / ulp);
+                }
+            }
+        }
+        return worst;
+    }
+
+    @Test
+    void anExactRankKDeltaComesBackToWithinRounding() throws Exception {
+        Cli.Result r = extract("k4", "--max-rank", "4", "--threads", "2", "--no-sync");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("56 modules decomposed at rank 4; the rank holds 99.");
+        JsonNode config = new ObjectMapper().readTree(dir.resolve("k4/adapter_config.json").toFile());
+        assertThat(config.get("r").asInt()).isEqualTo(4);
+        assertThat(config.get("lora_alpha").asInt()).isEqualTo(4);
+        assertThat(config.get("peft_type").asText()).isEqualTo("LORA");
+        assertThat(config.get("base_model_name_or_path").asText()).isEqualTo(base.toString());
+        assertThat(config.get("target_modules").toString()).isEqualTo(
+                "[\"down_proj\",\"gate_proj\",\"k_proj\",\"o_proj\",\"q_proj\",\"up_proj\",\"v_proj\"]");
+        assertThat(config.get("modules_to_save").isEmpty()).as("nothing but the linear weights changed").isTrue();
+        // bf16 factors of a bf16 fine-tune: the applied adapter is within one bf16 rounding of the fine-tune.
+        assertThat(worstUlps(applied("k4"), ft)).isLessThanOrEqualTo(1.0);
+
+        Cli.Result three = extract("k3", "--max-rank", "3", "--no-sync");
+        assertThat(three.exit()).as(three.err()).isZero();
+        assertThat(worstUlps(applied("k3"), ft)).as("one rank short of the delta's").isGreaterThan(8);
+    }
+
+    @Test
+    void smallerModulesGetTheirRankInRankPatternAndApplyAsTheyShould() throws Exception {
+        // k_proj and v_proj are 64 × 128 at this size: rank 64, the others 100.
+        Cli.Result r = extract("r100", "--max-rank", "100", "--no-sync", "--out-dtype", "float32");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("at rank 64..100");
+        JsonNode config = new ObjectMapper().readTree(dir.resolve("r100/adapter_config.json").toFile());
+        assertThat(config.get("r").asInt()).isEqualTo(100);
+        assertThat(config.get("rank_pattern").get("model.layers.0.self_attn.k_proj").asInt()).isEqualTo(64);
+        assertThat(config.get("alpha_pattern").get("model.layers.0.self_attn.k_proj").asInt()).isEqualTo(64);
+        assertThat(config.get("rank_pattern").has("model.layers.0.self_attn.q_proj")).isFalse();
+        assertThat(config.get("rank_pattern").size()).isEqualTo(2 * 8);
+        // The merge reads each module's rank and alpha from the patterns (a wrong rank would be refused, a wrong alpha scale it).
+        assertThat(worstUlps(applied("r100"), ft)).isLessThanOrEqualTo(1.0);
+    }
+
+    @Test
+    void changedNormsAndEmbeddingsAreSavedWholeAndReadBack() throws Exception {
+        Path out = dir.resolve("sft");
+        Cli.Result r = Cli.run("extract-lora", "--base", base.toString(), "--model", sft.toString(), out.toString(), "--max-rank", "2",
+                "--no-sync", "--exclude-regex", "layers\\.1\\.");
+        assertThat(r.exit()).as(r.err()).isZero();
+        JsonNode config = new ObjectMapper().readTree(out.resolve("adapter_config.json").toFile());
+        assertThat(config.get("modules_to_save").toString())
+                .isEqualTo("[\"embed_tokens\",\"input_layernorm\",\"lm_head\",\"norm\",\"post_attention_layernorm\"]");
+        try (Checkpoint a = Checkpoint.open(out.resolve("adapter_model.safetensors"))) {
+            assertThat(a.tensor("base_model.model.model.embed_tokens.weight")).isNotNull();
+            assertThat(a.tensor("base_model.model.model.layers.0.input_layernorm.weight")).isNotNull();
+            assertThat(a.tensor("base_model.model.model.layers.1.input_layernorm.weight")).as("excluded").isNull();
+            assertThat(a.tensor("base_model.model.model.layers.1.mlp.up_proj.lora_A.weight")).as("excluded").isNull();
+            assertThat(a.tensor("base_model.model.model.layers.0.mlp.up_proj.lora_A.weight").shape()).containsExactly(2, 128);
+        }
+        Path applied = Files.writeString(dir.resolve("sft.yaml"), "merge_method: passthrough\nmodels:\n  - model: " + base + "+" + out + "\n");
+        Path model = dir.resolve("sft-applied");
+        assertThat(Cli.run("merge", applied.toString(), model.toString(), "--no-sync").exit()).isZero();
+        try (Checkpoint got = Checkpoint.open(model); Checkpoint want = Checkpoint.open(sft)) {
+            for (String name : new String[] {"model.embed_tokens.weight", "lm_head.weight", "model.norm.weight",
+                    "model.layers.0.post_attention_layernorm.weight"}) {
+                assertThat(got.data(name).mismatch(want.data(name))).as(name).isEqualTo(-1L);
+            }
+        }
+    }
+
+    @Test
+    void theBytesDoNotDependOnTheThreadCount() throws Exception {
+        assertThat(extract("t1", "--max-rank", "8", "--threads", "1", "--no-sync").exit()).isZero();
+        assertThat(extract("t3", "--max-rank", "8", "--threads", "3", "--no-sync").exit()).isZero();
+        for (String f : new String[] {"adapter_model.safetensors", "adapter_config.json"}) {
+            assertThat(Files.readAllBytes(dir.resolve("t3").resolve(f))).as(f).isEqualTo(Files.readAllBytes(dir.resolve("t1").resolve(f)));
+        }
+    }
+
+    @Test
+    void modelsThatDoNotMatchAreAnInputError() throws Exception {
+        Path other = dir.resolve("other");
+        assertThat(Cli.run("synth", other.toString(), "--size", "2MB", "--finetunes", "0", "--no-sync").exit()).isZero();
+        Cli.Result r = Cli.run("extract-lora", "--base", other.resolve("base").toString(), "--model", ft.toString(),
+                dir.resolve("x").toString());
+        assertThat(r.exit()).isEqualTo(ExitCodes.INPUT);
+        assertThat(r.err().strip()).doesNotContain("\n").contains(ft.toString()).contains(other.resolve("base").toString())
+                .contains("tensor '");
+        assertThat(dir.resolve("x")).doesNotExist();
+    }
+
+    @Test
+    void theOutputIsRefusedAsAMergesIs() throws Exception {
+        Cli.Result onInput = extract("ft", "--max-rank", "1");
+        assertThat(onInput.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(onInput.err()).contains("is an input of this run");
+
+        Path mine = Files.createDirectories(dir.resolve("mine"));
+        Files.writeString(mine.resolve("notes.txt"), "keep me");
+        Cli.Result foreign = extract("mine", "--max-rank", "1", "--overwrite");
+        assertThat(foreign.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(mine.resolve("notes.txt")).hasContent("keep me");
+
+        assertThat(extract("again", "--max-rank", "1", "--no-sync").exit()).isZero();
+        Cli.Result exists = extract("again", "--max-rank", "1");
+        assertThat(exists.exit()).isEqualTo(ExitCodes.OUTPUT);
+        Cli.Result replaced = extract("again", "--max-rank", "2", "--overwrite", "--no-sync");
+        assertThat(replaced.exit()).as(replaced.err()).isZero();
+        assertThat(new ObjectMapper().readTree(dir.resolve("again/adapter_config.json").toFile()).get("r").asInt()).isEqualTo(2);
+    }
+}

@@ -1,0 +1,65 @@
+package org.exmerge.extract;
+
+import java.util.List;
+import java.util.regex.Pattern;
+import org.exmerge.engine.CancelToken;
+import org.exmerge.engine.RunOptions;
+import org.exmerge.format.DType;
+
+/**
+ * How {@code extract-lora} decomposes a fine-tune, with mergekit-extract-lora's defaults.
+ *
+ * @param maxRank         the largest rank of a pair (mergekit's {@code --max-rank}, 128)
+ * @param svEpsilon       singular values at or below it are dropped (0: none)
+ * @param distributeScale A = √S·Vᵀ, B = U·√S (else A = S·Vᵀ, B = U)
+ * @param embedLora       decompose the input embedding as {@code lora_embedding_A/B} instead of saving it whole
+ * @param include         module names to decompose (Java regex find); empty: all
+ * @param exclude         module names to leave out (Java regex find)
+ * @param saveModules     modules saved at full rank, by full or leaf name
+ * @param outType         the factors' type; null: each fine-tune tensor's own
+ */
+public record ExtractOptions(int maxRank, double svEpsilon, boolean distributeScale, boolean embedLora, List<Pattern> include,
+                             List<Pattern> exclude, List<String> saveModules, DType outType, RunOptions run, CancelToken cancel) {
+    public static final int DEFAULT_MAX_RANK = 128;
+
+    public ExtractOptions {
+        if (maxRank < 1) {
+            throw new IllegalArgumentException("--max-rank must be at least 1, not " + maxRank);
+        }
+        if (!(svEpsilon >= 0) || Double.isInfinite(svEpsilon)) {
+            throw new IllegalArgumentException("--sv-epsilon must be a finite number ≥ 0, not " + svEpsilon);
+        }
+        include = List.copyOf(include);
+        exclude = List.copyOf(exclude);
+        saveModules = List.copyOf(saveModules);
+    }
+
+    public static ExtractOptions defaults() {
+        return new ExtractOptions(DEFAULT_MAX_RANK, 0, true, false, List.of(), List.of(), List.of(), null, RunOptions.defaults(),
+                new CancelToken());
+    }
+
+    public ExtractOptions withMaxRank(int r) {
+        return new ExtractOptions(r, svEpsilon, distributeScale, embedLora, include, exclude, saveModules, outType, run, cancel);
+    }
+
+    public ExtractOptions withSvEpsilon(double e) {
+        return new ExtractOptions(maxRank, e, distributeScale, embedLora, include, exclude, saveModules, outType, run, cancel);
+    }
+
+    public ExtractOptions withRun(RunOptions r) {
+        return new ExtractOptions(maxRank, svEpsilon, distributeScale, embedLora, include, exclude, saveModules, outType, r, cancel);
+    }
+
+    public ExtractOptions withCancel(CancelToken c) {
+        return new ExtractOptions(maxRank, svEpsilon, distributeScale, embedLora, include, exclude, saveModules, outType, run, c);
+    }
+
+    public ExtractOptions withModules(boolean embed, List<Pattern> in, List<Pattern> out, List<String> save) {
+        return new ExtractOptions(maxRank, svEpsilon, distributeScale, embed, in, out, save, outType, run, cancel);
+    }
+
+    public ExtractOptions withFactors(boolean distribute, DType type) {
+        return new ExtractOptions(maxRank, svEpsilon, distribute, embedLora, include, exclude, saveModules, type, run, cancel);
+    }
+}

@@ -1,0 +1,104 @@
+package org.exmerge.extract;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentSkipListMap;
+
+/**
+ * What an extraction kept, filled in as modules are decomposed (on any thread) and read once the
+ * adapter is written: the ranks and how much of each module's ‖Δ‖² its rank captures, the number a
+ * user needs to choose a rank. Sums run over modules in name order, so they are the same bits for
+ * every thread count.
+ */
+public final class ExtractReport {
+    /** One decomposed module: its rank, Σ s² kept, ‖Δ‖², and the subspace rounds it took (0: exact dense SVD). */
+    public record Module(int rank, double kept, double total, int rounds) {
+        public double captured() {
+            return total == 0 ? 1 : Math.min(1, kept / total);
+        }
+    }
+
+    private final Map<String, Module> modules = new ConcurrentSkipListMap<>();
+    private volatile List<String> unchanged = List.of();
+    private volatile List<String> dropped = List.of();
+    private volatile List<String> modulesToSave = List.of();
+    private volatile int savedTensors;
+    private volatile boolean vocabDiffers;
+
+    void decomposed(String module, Module m) {
+        modules.put(module, m);
+    }
+
+    void planned(ExtractPlan plan) {
+        unchanged = List.copyOf(plan.unchanged);
+        modulesToSave = List.copyOf(plan.modulesToSave);
+        savedTensors = plan.saved.size();
+        vocabDiffers = plan.vocabDiffers;
+    }
+
+    void dropped(List<String> modules) {
+        dropped = List.copyOf(modules);
+    }
+
+    /** Decomposed modules by name. */
+    public Map<String, Module> modules() {
+        return Map.copyOf(modules);
+    }
+
+    public int minRank() {
+        return modules.values().stream().mapToInt(Module::rank).min().orElse(0);
+    }
+
+    public int maxRank() {
+        return modules.values().stream().mapToInt(Module::rank).max().orElse(0);
+    }
+
+    /** Σ kept / Σ ‖Δ‖² over every decomposed module (1 when there are none). */
+    public double captured() {
+        double kept = 0;
+        double total = 0;
+        for (Module m : modules.values()) {
+            kept += m.kept();
+            total += m.total();
+        }
+        return total == 0 ? 1 : Math.min(1, kept / total);
+    }
+
+    /** The module whose rank captures the least of its ‖Δ‖² (the first by name among equals), or null. */
+    public String worst() {
+        String worst = null;
+        double least = 2;
+        for (Map.Entry<String, Module> e : modules.entrySet()) {
+            if (e.getValue().captured() < least) {
+                least = e.getValue().captured();
+                worst = e.getKey();
+            }
+        }
+        return worst;
+    }
+
+    /** Linear modules whose weight is the base's: no pair written. */
+    public List<String> unchanged() {
+        return unchanged;
+    }
+
+    /** Modules whose every singular value --sv-epsilon dropped: no pair written. */
+    public List<String> dropped() {
+        return dropped;
+    }
+
+    /** The config's modules_to_save. */
+    public List<String> modulesToSave() {
+        return modulesToSave;
+    }
+
+    /** Tensors saved whole. */
+    public int savedTensors() {
+        return savedTensors;
+    }
+
+    /** Whether the vocabularies differ (the embeddings are then saved whole, as mergekit does). */
+    public boolean vocabDiffers() {
+        return vocabDiffers;
+    }
+}

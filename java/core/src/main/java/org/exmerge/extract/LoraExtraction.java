@@ -1,0 +1,357 @@
+package org.exmerge.extract;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.exmerge.engine.AdapterOutput;
+import org.exmerge.engine.MergeStats;
+import org.exmerge.engine.OutputRun;
+import org.exmerge.engine.PlanException;
+import org.exmerge.engine.ProgressListener;
+import org.exmerge.error.InputChangedException;
+import org.exmerge.error.InputException;
+import org.exmerge.format.Checkpoint;
+import org.exmerge.format.DType;
+import org.exmerge.format.TensorInfo;
+import org.exmerge.format.TensorSpec;
+import org.exmerge.format.Version;
+import org.exmerge.method.Parallel;
+import org.exmerge.method.TensorMerge;
+import org.exmerge.numeric.Fnv1a;
+import org.exmerge.numeric.Narrow;
+import org.exmerge.numeric.TruncatedSvd;
+import org.exmerge.numeric.Widen;
+
+/**
+ * {@code exmerge extract-lora}: a PEFT LoRA adapter holding a fine-tune's changes to its base, as
+ * mergekit-extract-lora makes one. Each decomposed module's Δ = FT − BASE (float32) is factored by
+ * {@link TruncatedSvd} when its {@code lora_A} is bound and the factors are kept until its
+ * {@code lora_B} is, so a run holds one module's Δ and factors at a time (with {@code --sv-epsilon},
+ * whose ranks are known only after the decompositions, every module is decomposed first, across
+ * tensors on the run's threads, and the factors are kept until written). The adapter goes through
+ * {@link AdapterOutput}: a temporary sibling renamed into place, the output refusals, --overwrite's rules.
+ */
+public final class LoraExtraction {
+    /** The start blocks' seed: fixed, so the same models give the same adapter. */
+    private static final long SEED = 0;
+    private static final int BLOCK = 4096;
+
+    /** One module's factors, each value in double until it is written. */
+    private record Factors(int rank, double[] scaleA, double[] scaleB, double[] u, double[] v) {}
+
+    private final ExtractPlan plan;
+    private final ExtractOptions opts;
+    private final ExtractReport report;
+    private final Map<String, Factors> factors = new ConcurrentHashMap<>();
+
+    private LoraExtraction(ExtractPlan plan, ExtractOptions opts, ExtractReport report) {
+        this.plan = plan;
+        this.opts = opts;
+        this.report = report;
+    }
+
+    /**
+     * Extracts the adapter of {@code model} against {@code base} into {@code out}; {@code report}
+     * fills in as modules are decomposed (a listener may read it when the run finishes).
+     */
+    public static MergeStats run(Path base, Path model, Path out, ExtractOptions opts, ProgressListener listener,
+                                 ExtractReport report) throws IOException {
+        OutputRun.checkTarget(out, opts.run().overwrite(), List.of(base, model));
+        try (Checkpoint b = Checkpoint.open(base); Checkpoint m = Checkpoint.open(model)) {
+            ExtractPlan plan = ExtractPlan.of(b, m, opts);
+            report.planned(plan);
+            LoraExtraction x = new LoraExtraction(plan, opts, report);
+            return x.write(out, base.toString(), listener);
+        }
+    }
+
+    private MergeStats write(Path out, String baseName, ProgressListener listener) throws IOException {
+        List<ExtractPlan.Module> modules = plan.modules;
+        if (opts.svEpsilon() > 0) {
+            modules = decomposeAll(modules);
+        }
+        Map<String, Item> items = new TreeMap<>();
+        long inputBytes = 0;
+        for (ExtractPlan.Module mod : modules) {
+            TensorInfo w = mod.weight();
+            DType type = ExtractPlan.outType(w, opts);
+            items.put(mod.aName(), new Item(new TensorSpec(mod.aName(), type, new long[] {mod.rank(), mod.n()}), p -> a(mod, p)));
+            items.put(mod.bName(), new Item(new TensorSpec(mod.bName(), type, new long[] {mod.m(), mod.rank()}), p -> b(mod, p)));
+            inputBytes += 2 * w.byteSize();
+            if (mod.bias() != null) {
+                TensorInfo t = mod.bias();
+                items.put(mod.biasName(), new Item(new TensorSpec(mod.biasName(), ExtractPlan.outType(t, opts), t.shape()),
+                        p -> delta(t)));
+                inputBytes += 2 * t.byteSize();
+            }
+        }
+        for (TensorInfo t : plan.saved) {
+            String name = ExtractPlan.PREFIX + t.name();
+            items.put(name, new Item(new TensorSpec(name, ExtractPlan.outType(t, opts), t.shape()), p -> whole(t)));
+            inputBytes += t.byteSize();
+        }
+        if (items.isEmpty()) {
+            throw new PlanException(plan.model.path() + ": no tensor differs from the base model (" + plan.base.path()
+                    + ") in the modules extracted; an adapter would be empty");
+        }
+        List<Item> list = List.copyOf(items.values());
+        List<TensorSpec> specs = list.stream().map(Item::spec).toList();
+        List<ExtractPlan.Module> written = modules;
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "pt");
+        meta.put("exmerge.version", Version.VERSION);
+        return AdapterOutput.write(out, specs, (i, parallel) -> list.get(i).bind().apply(parallel), i -> { }, meta,
+                () -> config(baseName, written), opts.run(), listener, opts.cancel(), "java", inputBytes);
+    }
+
+    private record Item(TensorSpec spec, java.util.function.Function<Parallel, TensorMerge> bind) {}
+
+    /** Every module decomposed first (--sv-epsilon): across modules on the run's threads, each module's arithmetic serial. */
+    private List<ExtractPlan.Module> decomposeAll(List<ExtractPlan.Module> modules) throws IOException {
+        ExecutorService pool = Executors.newFixedThreadPool(opts.run().threads(), r -> {
+            Thread t = new Thread(r, "exmerge-extract");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<Factors>> done = new ArrayList<>();
+            for (ExtractPlan.Module mod : modules) {
+                done.add(pool.submit(() -> decompose(mod, Parallel.SERIAL)));
+            }
+            List<ExtractPlan.Module> kept = new ArrayList<>();
+            List<String> dropped = new ArrayList<>();
+            for (int i = 0; i < modules.size(); i++) {
+                ExtractPlan.Module mod = modules.get(i);
+                Factors f = await(done.get(i));
+                if (f.rank() == 0) {
+                    dropped.add(mod.module());
+                    if (mod.bias() != null) {
+                        plan.saved.add(mod.bias()); // a changed bias with no pair to go beside: saved whole
+                        plan.modulesToSave.add(mod.module());
+                    }
+                    continue;
+                }
+                factors.put(mod.module(), f);
+                kept.add(new ExtractPlan.Module(mod.module(), mod.weight(), mod.embedding(), mod.m(), mod.n(), f.rank(), mod.bias()));
+            }
+            report.dropped(dropped);
+            report.planned(plan);
+            return kept;
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static <T> T await(Future<T> f) throws IOException {
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.util.concurrent.CancellationException("interrupted");
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof UncheckedIOException u) {
+                throw u.getCause();
+            }
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IllegalStateException(e.getCause());
+        }
+    }
+
+    private TensorMerge a(ExtractPlan.Module mod, Parallel parallel) {
+        Factors f = factors.computeIfAbsent(mod.module(), k -> decomposeUnchecked(mod, parallel));
+        int r = f.rank();
+        int n = mod.n();
+        return (start, len, out) -> fill(start, len, out, e -> f.scaleA()[(int) (e / n)] * f.v()[(int) (e % n) * r + (int) (e / n)]);
+    }
+
+    private TensorMerge b(ExtractPlan.Module mod, Parallel parallel) {
+        Factors f = factors.remove(mod.module()); // its lora_A, bound before it in name order, decomposed it
+        int r = f.rank();
+        return (start, len, out) -> fill(start, len, out, e -> f.u()[(int) e] * f.scaleB()[(int) (e % r)]);
+    }
+
+    private Factors decomposeUnchecked(ExtractPlan.Module mod, Parallel parallel) {
+        try {
+            return decompose(mod, parallel);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private Factors decompose(ExtractPlan.Module mod, Parallel parallel) throws IOException {
+        int m = mod.m();
+        int n = mod.n();
+        if ((long) m * n > Integer.MAX_VALUE - 8) {
+            throw new InputException(plan.model.fileOf(mod.weight().name()) + ": tensor '" + mod.weight().name()
+                    + "' has more than 2^31 elements; exmerge cannot decompose a matrix that large");
+        }
+        float[] d = delta(mod);
+        TruncatedSvd.Result res = TruncatedSvd.of(d, m, n, mod.rank(), opts.svEpsilon(), SEED, Fnv1a.hash32(mod.module()), parallel,
+                () -> {
+                    if (opts.cancel().isCancelled()) {
+                        throw new java.util.concurrent.CancellationException("cancelled");
+                    }
+                });
+        int r = res.rank();
+        double[] scaleA = new double[r];
+        double[] scaleB = new double[r];
+        for (int c = 0; c < r; c++) {
+            double s = res.s()[c];
+            scaleA[c] = opts.distributeScale() ? Math.sqrt(s) : s;
+            scaleB[c] = opts.distributeScale() ? Math.sqrt(s) : 1;
+        }
+        if (r > 0) {
+            report.decomposed(mod.module(), new ExtractReport.Module(r, res.kept(), res.total(), res.rounds()));
+        }
+        return new Factors(r, scaleA, scaleB, res.u(), res.v());
+    }
+
+    /** Δ = FT − BASE as float32, m × n row-major (the weight's transpose for an embedding); a non-finite Δ is the input's fault. */
+    private float[] delta(ExtractPlan.Module mod) throws InputException {
+        TensorInfo w = mod.weight();
+        MemorySegment ft = plan.model.data(w.name());
+        MemorySegment bs = plan.base.data(w.name());
+        int rows = Math.toIntExact(w.dim(0));
+        int cols = Math.toIntExact(w.dim(1));
+        float[] d = new float[rows * cols];
+        double[] x = new double[cols];
+        double[] y = new double[cols];
+        for (int i = 0; i < rows; i++) {
+            Widen.toDoubles(ft, w.dtype(), (long) i * cols, cols, x);
+            Widen.toDoubles(bs, w.dtype(), (long) i * cols, cols, y);
+            for (int j = 0; j < cols; j++) {
+                float v = (float) (x[j] - y[j]);
+                if (!Float.isFinite(v)) {
+                    throw new InputException(plan.model.fileOf(w.name()) + ": tensor '" + w.name() + "': element " + ((long) i * cols + j)
+                            + " of the difference from the base is " + v + " (fine-tune " + x[j] + ", base " + y[j]
+                            + "); only finite weights can be decomposed");
+                }
+                if (mod.embedding()) {
+                    d[j * rows + i] = v; // Δᵀ: peft's lora_embedding_B·lora_embedding_A is the embedding's transpose
+                } else {
+                    d[i * cols + j] = v;
+                }
+            }
+        }
+        return d;
+    }
+
+    /** A changed bias's Δ, which peft adds as lora_B.bias. */
+    private TensorMerge delta(TensorInfo t) {
+        MemorySegment ft = plan.model.data(t.name());
+        MemorySegment bs = plan.base.data(t.name());
+        return (start, len, out) -> {
+            double[] x = new double[BLOCK];
+            double[] y = new double[BLOCK];
+            for (long e0 = 0; e0 < len; e0 += BLOCK) {
+                int cnt = (int) Math.min(BLOCK, len - e0);
+                Widen.toDoubles(ft, t.dtype(), start + e0, cnt, x);
+                Widen.toDoubles(bs, t.dtype(), start + e0, cnt, y);
+                for (int i = 0; i < cnt; i++) {
+                    x[i] = (float) (x[i] - y[i]);
+                }
+                Narrow.store(x, cnt, out.type(), out.segment(), e0 * out.type().size());
+            }
+        };
+    }
+
+    /** A fine-tune tensor saved whole (modules_to_save). */
+    private TensorMerge whole(TensorInfo t) {
+        MemorySegment ft = plan.model.data(t.name());
+        return (start, len, out) -> {
+            double[] x = new double[BLOCK];
+            for (long e0 = 0; e0 < len; e0 += BLOCK) {
+                int cnt = (int) Math.min(BLOCK, len - e0);
+                Widen.toDoubles(ft, t.dtype(), start + e0, cnt, x);
+                Narrow.store(x, cnt, out.type(), out.segment(), e0 * out.type().size());
+            }
+        };
+    }
+
+    private interface Value {
+        double at(long element);
+    }
+
+    private static void fill(long start, long len, org.exmerge.kernel.Operand out, Value v) {
+        double[] buf = new double[(int) Math.min(BLOCK, len)];
+        for (long e0 = 0; e0 < len; e0 += BLOCK) {
+            int cnt = (int) Math.min(BLOCK, len - e0);
+            for (int i = 0; i < cnt; i++) {
+                buf[i] = v.at(start + e0 + i);
+            }
+            Narrow.store(buf, cnt, out.type(), out.segment(), e0 * out.type().size());
+        }
+    }
+
+    /**
+     * adapter_config.json as mergekit writes it (its keys, in its order, indent 4): r the largest rank
+     * and lora_alpha = r, each smaller-ranked module in rank_pattern and alpha_pattern with alpha = its
+     * rank, so every module's scaling is 1. {@code lora_bias} is added when a lora_B.bias is saved, since
+     * peft loads those only then.
+     */
+    private String config(String baseName, List<ExtractPlan.Module> modules) throws IOException {
+        requireInputsUnchanged();
+        int r = modules.stream().mapToInt(ExtractPlan.Module::rank).max().orElse(opts.maxRank());
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        ObjectNode root = json.createObjectNode();
+        root.put("base_model_name_or_path", baseName);
+        root.put("peft_type", "LORA");
+        root.put("use_rslora", false);
+        ArrayNode targets = root.putArray("target_modules");
+        modules.stream().map(mod -> ExtractPlan.leaf(mod.module())).distinct().sorted().forEach(targets::add);
+        ArrayNode save = root.putArray("modules_to_save");
+        plan.modulesToSave.forEach(save::add);
+        root.put("task_type", "CAUSAL_LM");
+        root.put("r", r);
+        root.put("lora_alpha", r);
+        ObjectNode ranks = root.putObject("rank_pattern");
+        ObjectNode alphas = root.putObject("alpha_pattern");
+        for (ExtractPlan.Module mod : modules) {
+            if (mod.rank() != r) {
+                ranks.put(mod.module(), mod.rank());
+                alphas.put(mod.module(), mod.rank());
+            }
+        }
+        root.put("lora_dropout", 0.0);
+        root.put("fan_in_fan_out", false);
+        root.put("inference_mode", true);
+        if (modules.stream().anyMatch(mod -> mod.bias() != null)) {
+            root.put("lora_bias", true);
+        }
+        try {
+            return json.writeValueAsString(root) + "\n";
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** An input rewritten while it was read would leave a wrong adapter: checked before it is put in place. */
+    private void requireInputsUnchanged() throws InputChangedException {
+        for (Checkpoint c : List.of(plan.base, plan.model)) {
+            InputChangedException changed = c.firstChangedFile(null);
+            if (changed != null) {
+                throw changed;
+            }
+        }
+    }
+}

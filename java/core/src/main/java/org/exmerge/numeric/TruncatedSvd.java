@@ -1,0 +1,313 @@
+package org.exmerge.numeric;
+
+import org.exmerge.method.Parallel;
+
+/**
+ * The best rank-r approximation {@code D ≈ U·diag(s)·Vᵀ} of a float32 matrix D (m × n, row-major),
+ * as {@code exmerge extract-lora} needs it. Small matrices, and ranks of at least half the smaller
+ * dimension, get an exact one-sided Jacobi SVD of the whole matrix in double ({@link JacobiSvd}).
+ * Larger ones get block subspace iteration: a start block of k = r + oversampling columns from
+ * Philox (numerics §5, so it is a function of the tensor's name), {@code Q = orth(D·X)},
+ * {@code P = orth(Dᵀ·Q)}, and a Rayleigh–Ritz step (an exact Jacobi SVD of the k × k matrix
+ * {@code QᵀD·P}) each round, until the r-th Ritz value moves by less than {@link #TOL} relative or
+ * {@link #MAX_ROUNDS} rounds have run. Every sum runs in double in a fixed order (the products split
+ * rows among the pieces of {@code parallel}, each row summed by one piece), and each singular pair's
+ * sign is fixed (the largest-magnitude entry of u positive, the first of equals), so the result is
+ * the same bits for every thread count.
+ */
+public final class TruncatedSvd {
+    /** Relative change of the r-th singular value at which the iteration stops. */
+    static final double TOL = 1e-6;
+    /** A cap for spectra without a gap (noise), where the subspace converges slowly; the energy it captures converges much sooner. */
+    static final int MAX_ROUNDS = 24;
+    /** At or below this smaller dimension the exact dense SVD is cheap enough. */
+    static final int DENSE_DIM = 64;
+    /** Philox's model word for the start block, apart from every merge method's streams. */
+    private static final int STREAM = -3;
+    /** Rows of X (or Q) per block of a product, sized so a block of k doubles per row stays in the L2 cache. */
+    private static final int BLOCK = 64;
+
+    /**
+     * @param rank   singular triplets kept (at most r; fewer when {@code svEpsilon} drops some)
+     * @param s      their singular values, descending
+     * @param u      m × rank, row-major
+     * @param v      n × rank, row-major
+     * @param kept   Σ s² over the kept triplets
+     * @param total  ‖D‖²
+     * @param rounds subspace iteration rounds run (0 for the dense path)
+     */
+    public record Result(int rank, double[] s, double[] u, double[] v, double kept, double total, int rounds) {
+        /** The fraction of ‖D‖² the kept rank captures (1 for a zero matrix). */
+        public double captured() {
+            return total == 0 ? 1 : Math.min(1, kept / total);
+        }
+    }
+
+    private TruncatedSvd() {}
+
+    /**
+     * Decomposes {@code d} (m × n, row-major) to rank {@code min(r, m, n)}, then drops singular values
+     * {@code ≤ svEpsilon} (when positive), as mergekit-extract-lora does.
+     *
+     * @param tensorId the Philox tensor word of the start block (the tensor name's hash)
+     */
+    public static Result of(float[] d, int m, int n, int r, double svEpsilon, long seed, int tensorId, Parallel parallel) {
+        return of(d, m, n, r, svEpsilon, seed, tensorId, parallel, () -> { });
+    }
+
+    /** As above, calling {@code eachRound} between rounds (a cancellation check may throw from it). */
+    public static Result of(float[] d, int m, int n, int r, double svEpsilon, long seed, int tensorId, Parallel parallel,
+                            Runnable eachRound) {
+        int small = Math.min(m, n);
+        int rank = Math.min(r, small);
+        double total = 0;
+        for (float x : d) {
+            total = Math.fma(x, x, total);
+        }
+        Result full = 2 * rank >= small || small <= DENSE_DIM ? dense(d, m, n, total)
+                : subspace(d, m, n, rank, seed, tensorId, total, parallel, eachRound);
+        int keep = rank;
+        if (svEpsilon > 0) {
+            keep = 0;
+            while (keep < rank && full.s[keep] > svEpsilon) {
+                keep++;
+            }
+        }
+        return truncate(full, m, n, keep, total);
+    }
+
+    /** The first {@code keep} triplets of {@code f}, each pair's sign made canonical. */
+    private static Result truncate(Result f, int m, int n, int keep, double total) {
+        int k = f.rank;
+        double[] u = new double[m * keep];
+        double[] v = new double[n * keep];
+        double[] s = new double[keep];
+        double kept = 0;
+        for (int c = 0; c < keep; c++) {
+            s[c] = f.s[c];
+            kept += s[c] * s[c];
+            int at = 0;
+            double big = -1;
+            for (int i = 0; i < m; i++) {
+                double a = Math.abs(f.u[i * k + c]);
+                if (a > big) {
+                    big = a;
+                    at = i;
+                }
+            }
+            double sign = f.u[at * k + c] < 0 ? -1 : 1;
+            for (int i = 0; i < m; i++) {
+                u[i * keep + c] = sign * f.u[i * k + c];
+            }
+            for (int j = 0; j < n; j++) {
+                v[j * keep + c] = sign * f.v[j * k + c];
+            }
+        }
+        return new Result(keep, s, u, v, kept, total, f.rounds);
+    }
+
+    /** The whole SVD by one-sided Jacobi on the columns of D or of Dᵀ, whichever are fewer. */
+    private static Result dense(float[] d, int m, int n, double total) {
+        boolean byColumns = n <= m;
+        int cols = byColumns ? n : m;
+        int len = byColumns ? m : n;
+        double[][] a = new double[cols][len];
+        for (int i = 0; i < m; i++) {
+            for (int j = 0; j < n; j++) {
+                if (byColumns) {
+                    a[j][i] = d[i * n + j];
+                } else {
+                    a[i][j] = d[i * n + j];
+                }
+            }
+        }
+        JacobiSvd.Result j = JacobiSvd.of(a);
+        // byColumns: D·T = W·S, so U = W, V = T; else Dᵀ·T = W·S, so U = T, V = W.
+        double[][] left = byColumns ? j.w() : j.t();
+        double[][] right = byColumns ? j.t() : j.w();
+        return new Result(cols, j.s(), rowMajor(left, m), rowMajor(right, n), 0, total, 0);
+    }
+
+    /** Column vectors {@code cols[c]} (each of {@code len}) as a len × cols row-major array. */
+    private static double[] rowMajor(double[][] cols, int len) {
+        int k = cols.length;
+        double[] out = new double[len * k];
+        for (int c = 0; c < k; c++) {
+            for (int i = 0; i < len; i++) {
+                out[i * k + c] = cols[c][i];
+            }
+        }
+        return out;
+    }
+
+    private static Result subspace(float[] d, int m, int n, int rank, long seed, int tensorId, double total, Parallel parallel,
+                                   Runnable eachRound) {
+        int k = Math.min(Math.min(m, n), rank + Math.max(8, rank / 2));
+        double[] x = new double[n * k];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = 2.0 * Philox4x32.uniform(seed, i, tensorId, STREAM) - 1.0;
+        }
+        x = orthonormal(x, n, k);
+        double before = -1;
+        double[] q = null;
+        double[] p = null;
+        JacobiSvd.Result ritz = null;
+        int rounds = 0;
+        while (rounds < MAX_ROUNDS) {
+            eachRound.run();
+            rounds++;
+            q = orthonormal(times(d, m, n, x, k, parallel), m, k);
+            double[] z = transposeTimes(d, m, n, q, k, parallel); // (QᵀD)ᵀ, n × k
+            p = orthonormal(z, n, k);
+            // QᵀD = Zᵀ = (PᵀZ)ᵀ·Pᵀ: the Ritz problem is the k × k matrix M = (PᵀZ)ᵀ, whose column c is row c of PᵀZ.
+            double[][] mCols = new double[k][k];
+            for (int j = 0; j < n; j++) {
+                for (int a = 0; a < k; a++) {
+                    double pa = p[j * k + a];
+                    if (pa != 0) {
+                        double[] col = mCols[a];
+                        for (int b = 0; b < k; b++) {
+                            col[b] = Math.fma(pa, z[j * k + b], col[b]);
+                        }
+                    }
+                }
+            }
+            ritz = JacobiSvd.of(mCols);
+            double now = ritz.s()[rank - 1];
+            boolean settled = before >= 0 && Math.abs(now - before) <= TOL * now;
+            before = now;
+            if (settled || now == 0) {
+                break;
+            }
+            x = p;
+        }
+        // QᵀD = M·Pᵀ = W·S·Tᵀ·Pᵀ, so D ≈ (Q·W)·S·(P·T)ᵀ.
+        double[] u = combine(q, m, k, ritz.w(), rank);
+        double[] v = combine(p, n, k, ritz.t(), rank);
+        return new Result(rank, java.util.Arrays.copyOf(ritz.s(), rank), u, v, 0, total, rounds);
+    }
+
+    /** {@code basis · [vec_0 … vec_{r-1}]}: basis is len × k row-major, each vec of length k; len × r row-major. */
+    private static double[] combine(double[] basis, int len, int k, double[][] vecs, int r) {
+        double[] out = new double[len * r];
+        for (int i = 0; i < len; i++) {
+            for (int c = 0; c < r; c++) {
+                double[] w = vecs[c];
+                double sum = 0;
+                for (int a = 0; a < k; a++) {
+                    sum = Math.fma(basis[i * k + a], w[a], sum);
+                }
+                out[i * r + c] = sum;
+            }
+        }
+        return out;
+    }
+
+    /** D·X (m × k) for X n × k: row i of the product is Σ_j D[i][j]·X[j], summed in j order by one piece. */
+    static double[] times(float[] d, int m, int n, double[] x, int k, Parallel parallel) {
+        double[] y = new double[m * k];
+        int pieces = Parallel.pieces(m, 16);
+        parallel.run(pieces, piece -> {
+            int from = (int) ((long) m * piece / pieces);
+            int to = (int) ((long) m * (piece + 1) / pieces);
+            for (int j0 = 0; j0 < n; j0 += BLOCK) {
+                int j1 = Math.min(n, j0 + BLOCK);
+                for (int i = from; i < to; i++) {
+                    int yo = i * k;
+                    for (int j = j0; j < j1; j++) {
+                        double a = d[i * n + j];
+                        if (a != 0) {
+                            int xo = j * k;
+                            for (int c = 0; c < k; c++) {
+                                y[yo + c] = Math.fma(a, x[xo + c], y[yo + c]);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        return y;
+    }
+
+    /** Dᵀ·Q (n × k) for Q m × k: row j of the product is Σ_i D[i][j]·Q[i], summed in i order by one piece. */
+    static double[] transposeTimes(float[] d, int m, int n, double[] q, int k, Parallel parallel) {
+        double[] z = new double[n * k];
+        int pieces = Parallel.pieces(n, 16);
+        parallel.run(pieces, piece -> {
+            int from = (int) ((long) n * piece / pieces);
+            int to = (int) ((long) n * (piece + 1) / pieces);
+            for (int j0 = from; j0 < to; j0 += BLOCK) {
+                int j1 = Math.min(to, j0 + BLOCK);
+                for (int i = 0; i < m; i++) {
+                    int qo = i * k;
+                    for (int j = j0; j < j1; j++) {
+                        double a = d[i * n + j];
+                        if (a != 0) {
+                            int zo = j * k;
+                            for (int c = 0; c < k; c++) {
+                                z[zo + c] = Math.fma(a, q[qo + c], z[zo + c]);
+                            }
+                        }
+                    }
+                }
+            }
+        });
+        return z;
+    }
+
+    /**
+     * An orthonormal basis of the columns of {@code a} (len × k, row-major) by modified Gram–Schmidt
+     * run twice (once is not orthogonal to double precision when columns are nearly dependent); a
+     * column with nothing left (a matrix of lower rank than k) is replaced by the first unit vector
+     * that still has something left, so the basis stays orthonormal.
+     */
+    static double[] orthonormal(double[] a, int len, int k) {
+        double[][] cols = new double[k][len];
+        for (int i = 0; i < len; i++) {
+            for (int c = 0; c < k; c++) {
+                cols[c][i] = a[i * k + c];
+            }
+        }
+        int unit = 0;
+        for (int c = 0; c < k; c++) {
+            double[] v = cols[c];
+            double start = Math.sqrt(JacobiSvd.dot(v, v));
+            project(cols, c, v);
+            double left = Math.sqrt(JacobiSvd.dot(v, v));
+            while (!(left > 1e-13 * start) || left == 0) {
+                if (unit >= len) {
+                    throw new IllegalStateException("no unit vector left to complete the basis");
+                }
+                java.util.Arrays.fill(v, 0);
+                v[unit++] = 1;
+                start = 1;
+                project(cols, c, v);
+                left = Math.sqrt(JacobiSvd.dot(v, v));
+            }
+            double inv = 1 / left;
+            for (int i = 0; i < len; i++) {
+                v[i] *= inv;
+            }
+        }
+        double[] out = new double[len * k];
+        for (int c = 0; c < k; c++) {
+            for (int i = 0; i < len; i++) {
+                out[i * k + c] = cols[c][i];
+            }
+        }
+        return out;
+    }
+
+    /** Removes from {@code v} its components along columns 0 … c−1, twice. */
+    private static void project(double[][] cols, int c, double[] v) {
+        for (int pass = 0; pass < 2; pass++) {
+            for (int b = 0; b < c; b++) {
+                double[] w = cols[b];
+                double dot = JacobiSvd.dot(w, v);
+                for (int i = 0; i < v.length; i++) {
+                    v[i] = Math.fma(-dot, w[i], v[i]);
+                }
+            }
+        }
+    }
+}
