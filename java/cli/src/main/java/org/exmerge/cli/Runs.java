@@ -83,6 +83,7 @@ final class Runs {
                 System.out.print(Plain.format("%s%n", plan.vocab().describe()));
             }
             plan.adapters().forEach(line -> System.out.print(Plain.format("%s%n", line)));
+            plan.tiedReads().forEach(line -> System.out.print(Plain.format("%s%n", line)));
             MergeExecutor.withRunMetadata(Map.of(), plans, plan.seed())
                     .forEach((k, v) -> System.out.print(Plain.format("records %s = %s%n", k, v)));
             for (PlannedTensor t : plan.tensors()) {

@@ -48,6 +48,7 @@ public final class MergeExecutor {
             listener.notice(plan.vocab().describe());
         }
         plan.adapters().forEach(listener::notice);
+        plan.tiedReads().forEach(listener::notice);
         // Too small a memory budget stops here (fit), before the derived inputs are written; the
         // copies stay in memory when they take at most half of what the merge leaves spare.
         InputWatch inputs = InputWatch.of(plan);

@@ -98,6 +98,27 @@ public record MergePlan(String method, List<PlannedTensor> tensors, Map<String, 
         return lines;
     }
 
+    /**
+     * One line per model whose input embedding the plan reads as its output embedding ({@link TiedNames}),
+     * e.g. "model sft-2: no lm_head.weight (tied embeddings): its model.embed_tokens.weight is read in its place".
+     */
+    public List<String> tiedReads() {
+        Set<String> lines = new java.util.LinkedHashSet<>();
+        for (PlannedTensor t : tensors) {
+            List<TensorSource> all = new ArrayList<>(List.of(t.models()));
+            if (t.base() != null) {
+                all.addFirst(t.base());
+            }
+            for (TensorSource s : all) {
+                if (TiedNames.isOutputEmbedding(t.name()) && !s.info().name().equals(t.name())) {
+                    lines.add("model " + s.model() + ": no " + t.name() + " (tied embeddings): its " + s.info().name()
+                            + " is read in its place");
+                }
+            }
+        }
+        return List.copyOf(lines);
+    }
+
     public long inputBytes() {
         long b = 0;
         for (PlannedTensor t : tensors) {

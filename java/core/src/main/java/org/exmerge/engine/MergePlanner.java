@@ -175,22 +175,25 @@ public final class MergePlanner {
         Checkpoint c = s.checkpoint();
         TensorInfo info = c.tensor(name);
         if (info == null) {
+            info = TiedNames.tied(c, name);
+        }
+        if (info == null) {
             throw new PlanException(c.path() + ": tensor '" + name + "' is missing (model '" + s.model() + "')");
         }
         if (vocab != null) {
             return vocabSource(s, c, info, ref, vocab);
         }
         if (!java.util.Arrays.equals(info.shape(), ref.shape())) {
-            throw new PlanException(c.fileOf(name) + ": tensor '" + name + "' has shape "
+            throw new PlanException(c.fileOf(info.name()) + ": tensor '" + info.name() + "' has shape "
                     + java.util.Arrays.toString(info.shape()) + ", the reference model has " + java.util.Arrays.toString(ref.shape())
                     + " for '" + ref.name() + "'");
         }
         if (info.dtype().isFloat() != ref.dtype().isFloat() || (!info.dtype().isFloat() && info.dtype() != ref.dtype())) {
-            throw new PlanException(c.fileOf(name) + ": tensor '" + name + "' is " + info.dtype() + " in model '"
+            throw new PlanException(c.fileOf(info.name()) + ": tensor '" + info.name() + "' is " + info.dtype() + " in model '"
                     + s.model() + "', the reference model has " + ref.dtype() + " for '" + ref.name()
                     + "'; non-float tensors are copied, not merged, so every model must hold them with the same dtype");
         }
-        return new TensorSource(s.model(), c, info, s.edit(name));
+        return new TensorSource(s.model(), c, info, s.edit(info.name()));
     }
 
     /** A token-indexed input: its rows are the model's vocabulary, the rest of its shape as the reference's. */

@@ -123,8 +123,11 @@ final class SliceLayout {
         for (Source s : inputs) {
             for (TensorInfo t : s.checkpoint().tensors()) {
                 if (reference.checkpoint().tensor(t.name()) == null) {
+                    String tied = TiedNames.tiedTo(reference.checkpoint(), t.name());
                     throw new PlanException(s.checkpoint().fileOf(t.name()) + ": tensor '" + t.name() + "' of model '"
-                            + s.model() + "' is not in '" + reference.model() + "'");
+                            + s.model() + "' is not in '" + reference.model() + "'" + (tied == null ? ""
+                            : ", which ties it to its " + tied + " (tied embeddings), as the output would; to merge untied output"
+                            + " embeddings, make a model that has its own " + t.name() + " the base model (or the first model)"));
                 }
             }
         }
