@@ -36,6 +36,10 @@ public final class Main implements Runnable {
             CommandLine at = e.getCommandLine();
             String hint = at.getParent() == null ? "commands: " + String.join(", ", COMMANDS) + "; exmerge --help says more"
                     : at.getCommandSpec().qualifiedName() + " --help lists the options";
+            String mergekit = e instanceof CommandLine.UnmatchedArgumentException u ? MergekitFlags.hint(u.getUnmatched()) : null;
+            if (mergekit != null) {
+                hint = mergekit + "; " + hint;
+            }
             System.err.println("exmerge: error: " + e.getMessage() + " (" + hint + ")");
             if (json) {
                 CliProgress.emit(CliProgress.event("error").put("message", e.getMessage()).put("exit", ExitCodes.USAGE));

@@ -71,6 +71,12 @@ class CliErrorsTest {
     void anOptionErrorIsOneLine() {
         assertThat(fails(2, "merge", out("r.yaml"), out("o"), "--bogus")).isEqualTo("Unknown option: '--bogus' (exmerge merge --help lists the options)");
         assertThat(fails(2, "merge", out("r.yaml"), out("o"), "--out-shard-size", "0")).endsWith("(exmerge merge --help lists the options)");
+        // a mergekit-yaml command line: the error says what its flag is here
+        assertThat(fails(2, "merge", out("r.yaml"), out("o"), "--cuda")).isEqualTo("Unknown option: '--cuda' (mergekit's --cuda: here the"
+                + " backend is chosen with --backend (auto, native, java, cuda); exmerge merge --help lists the options)");
+        assertThat(fails(2, "merge", out("r.yaml"), out("o"), "--random-seed", "5")).contains("(mergekit's --random-seed: here it is --seed N;");
+        assertThat(fails(2, "merge", out("r.yaml"), out("o"), "--lazy-unpickle", "--allow-crimes"))
+                .contains("(mergekit's --lazy-unpickle: exmerge always maps its inputs and streams them; drop it;");
     }
 
     /** An evaluator setting the evaluator does not read is refused, not dropped. */
