@@ -41,6 +41,8 @@ final class MultiCommand implements Callable<Integer> {
             .required(true).build();
     private final OptionSpec noLazy = Specs.flag("--no-lazy",
             "Redo every merge, even one whose intermediate is already the result of the same recipe and inputs.");
+    private final OptionSpec lazy = Specs.flag("--lazy", "Reuse intermediates made from the same recipe and inputs (the default; mergekit's flag).");
+    private final OptionSpec outPath = Specs.option("--out-path", "OUT", Path.class, null, "OUT as mergekit-multi names it.").build();
     private final OptionSpec seed = Specs.option("--seed", "N", Long.class, null,
             "Seed for random methods (overrides every document's; default 0).").build();
     private final RunFlags run = new RunFlags();
@@ -51,13 +53,22 @@ final class MultiCommand implements Callable<Integer> {
 
     CommandSpec spec() {
         CommandSpec spec = Specs.command(this, "multi", "Run a chain of merges from one YAML file of several recipes (mergekit-multi).");
-        return output.addTo(run.addTo(Specs.add(spec, config, out, intermediateDir, noLazy, seed)));
+        return output.addTo(run.addTo(Specs.add(spec, config, out, intermediateDir, noLazy, lazy, outPath, seed)));
     }
 
     @Override
     public Integer call() throws Exception {
         Path file = config.getValue();
         Path finalOut = out.getValue();
+        if (outPath.getValue() != null) {
+            if (finalOut != null && !finalOut.equals(outPath.getValue())) {
+                throw new IllegalArgumentException("OUT is given twice, as " + finalOut + " and --out-path " + outPath.getValue());
+            }
+            finalOut = outPath.getValue();
+        }
+        if (lazy.<Boolean>getValue() && noLazy.<Boolean>getValue()) {
+            throw new IllegalArgumentException("--lazy and --no-lazy contradict each other");
+        }
         Path dir = intermediateDir.getValue();
         boolean json = run.json();
         String text = RecipeReader.readText(file);
@@ -224,7 +235,7 @@ final class MultiCommand implements Callable<Integer> {
     private void announce(Chain.Step step, int index, int total, Decision d, Path dir, boolean json) {
         var recipe = step.doc().recipe();
         List<String> models = recipe.modelNames(); // the base model included: every model it reads
-        Path shown = step.named() ? dir.resolve(step.doc().name()) : out.getValue();
+        Path shown = step.named() ? dir.resolve(step.doc().name()) : step.output();
         if (json) {
             var event = CliProgress.event("document").put("index", index + 1).put("documents", total);
             if (step.named()) {

@@ -160,6 +160,24 @@ class MultiCommandTest {
     }
 
     @Test
+    void mergekitMultisCommandLineWorksAsItIs() throws Exception {
+        // mergekit-multi config.yaml --intermediate-dir I --out-path OUT --lazy
+        Path config = write("mk.yaml", expo("e", "sft-1", 0.5) + "---\nmerge_method: linear\nmodels: [{model: e}, {model: " + m("sft-2") + "}]\n");
+        Path out = dir.resolve("mk-out");
+        Cli.Result r = Cli.run("multi", config.toString(), "--intermediate-dir", dir.resolve("mk-i").toString(), "--out-path", out.toString(), "--lazy");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("[2/2] (unnamed): linear of 2 models → " + out);
+        assertThat(out.resolve("model.safetensors")).exists();
+        Cli.Result twice = Cli.run("multi", config.toString(), "-I", dir.resolve("mk-i").toString(), dir.resolve("other").toString(),
+                "--out-path", out.toString());
+        assertThat(twice.exit()).isEqualTo(2);
+        assertThat(twice.err()).contains("OUT is given twice");
+        Cli.Result both = Cli.run("multi", config.toString(), "-I", dir.resolve("mk-i").toString(), out.toString(), "--lazy", "--no-lazy");
+        assertThat(both.exit()).isEqualTo(2);
+        assertThat(both.err()).contains("--lazy and --no-lazy contradict each other");
+    }
+
+    @Test
     void aDirectoryMultiDidNotWriteIsNeverReplaced() throws Exception {
         Path config = write("foreign.yaml", chain(0.5));
         Path i = dir.resolve("foreign-i");
