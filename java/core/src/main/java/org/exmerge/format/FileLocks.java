@@ -1,9 +1,16 @@
 package org.exmerge.format;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** The exclusive file locks that mark a run's files as a live process's (a merge's temporary, a search's working directory). */
 public final class FileLocks {
@@ -17,6 +24,39 @@ public final class FileLocks {
         try {
             return ch.tryLock();
         } catch (OverlappingFileLockException heldInThisJvm) {
+            return null;
+        }
+    }
+
+    private static final Pattern PID = Pattern.compile("pid (\\d+)");
+
+    /**
+     * Locks {@code file} (created if missing) for this process and writes "{@code who}, pid N" into it,
+     * so that the next run can say which live process holds it ({@link #holderPid}); null when a live
+     * process already holds it. The lock lasts until the returned channel is closed.
+     */
+    public static FileChannel hold(Path file, String who) throws IOException {
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            if (tryLock(ch) == null) {
+                ch.close();
+                return null;
+            }
+            ch.truncate(0);
+            ch.write(ByteBuffer.wrap((who + ", pid " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
+            return ch;
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /** The pid the holder of a {@link #hold} lock wrote, or null when it has not yet (or the file cannot be read). */
+    public static String holderPid(Path file) {
+        try {
+            Matcher m = PID.matcher(Files.readString(file, StandardCharsets.UTF_8));
+            return m.find() ? m.group(1) : null;
+        } catch (IOException e) {
             return null;
         }
     }

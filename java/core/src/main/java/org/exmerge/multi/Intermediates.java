@@ -1,20 +1,16 @@
 package org.exmerge.multi;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.List;
 import org.exmerge.MergeOptions;
 import org.exmerge.engine.OutputException;
-import org.exmerge.error.ExmergeException;
 import org.exmerge.error.UsageException;
 import org.exmerge.format.Checkpoint;
 import org.exmerge.format.FileLocks;
@@ -64,29 +60,16 @@ public final class Intermediates implements AutoCloseable {
         Path file = dir.resolve(LOCK);
         FileChannel ch;
         try {
-            ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ch = FileLocks.hold(file, "exmerge multi");
         } catch (IOException e) {
             throw new OutputException(file, e);
         }
-        try {
-            if (FileLocks.tryLock(ch) == null) {
-                String holder = Files.readString(file, StandardCharsets.UTF_8).strip();
-                throw new OutputException(dir + ": another exmerge multi" + (holder.isEmpty() ? "" : " (" + holder + ")")
-                        + " is using this intermediate directory; wait for it to end or choose another --intermediate-dir");
-            }
-            ch.truncate(0);
-            ch.write(ByteBuffer.wrap(("pid " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
-            return new Intermediates(ch);
-        } catch (ExmergeException e) {
-            ch.close();
-            throw e;
-        } catch (IOException e) {
-            ch.close();
-            throw new OutputException(file, e);
-        } catch (RuntimeException e) {
-            ch.close();
-            throw e;
+        if (ch == null) {
+            String owner = FileLocks.holderPid(file);
+            throw new OutputException(dir + ": another exmerge multi" + (owner == null ? "" : " (pid " + owner + ")")
+                    + " is using this intermediate directory; wait for it to end or choose another --intermediate-dir");
         }
+        return new Intermediates(ch);
     }
 
     /**

@@ -2,21 +2,16 @@ package org.exmerge.search;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.exmerge.engine.OutputException;
 import org.exmerge.error.ExmergeException;
 import org.exmerge.error.UsageException;
@@ -34,7 +29,6 @@ import org.exmerge.format.OutputGuard;
  */
 final class Workdir implements AutoCloseable {
     static final String LOCK = ".search.lock";
-    private static final Pattern PID = Pattern.compile("pid (\\d+)");
 
     private final FileChannel lock;
     private final List<String> notes;
@@ -139,38 +133,15 @@ final class Workdir implements AutoCloseable {
         Path file = w.resolve(LOCK);
         FileChannel ch;
         try {
-            ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ch = FileLocks.hold(file, "exmerge search");
         } catch (IOException e) {
             throw new OutputException(file, e);
         }
-        try {
-            if (FileLocks.tryLock(ch) == null) {
-                String owner = owner(file);
-                throw new SearchException(ExmergeException.Kind.OUTPUT, w + ": another search" + (owner == null ? "" : " (pid " + owner + ")")
-                        + " is using this working directory; wait for it to end or choose another --workdir");
-            }
-            ch.truncate(0);
-            ch.write(ByteBuffer.wrap(("exmerge search, pid " + ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.UTF_8)), 0);
-            return ch;
-        } catch (ExmergeException e) {
-            ch.close();
-            throw e;
-        } catch (IOException e) {
-            ch.close();
-            throw new OutputException(file, e);
-        } catch (RuntimeException e) {
-            ch.close();
-            throw e;
+        if (ch == null) {
+            String owner = FileLocks.holderPid(file);
+            throw new SearchException(ExmergeException.Kind.OUTPUT, w + ": another search" + (owner == null ? "" : " (pid " + owner + ")")
+                    + " is using this working directory; wait for it to end or choose another --workdir");
         }
-    }
-
-    /** The pid the lock's holder wrote, or null when it has not yet (or the file cannot be read). */
-    private static String owner(Path file) {
-        try {
-            Matcher m = PID.matcher(Files.readString(file));
-            return m.find() ? m.group(1) : null;
-        } catch (IOException e) {
-            return null;
-        }
+        return ch;
     }
 }
