@@ -30,8 +30,6 @@ public final class TruncatedSvd {
     static final int DENSE_DIM = 64;
     /** Philox's model word for the start block, apart from every merge method's streams. */
     private static final int STREAM = -3;
-    /** Rows of X (or Q) per block of a product, sized so a block of k doubles per row stays in the L2 cache. */
-    private static final int BLOCK = 64;
 
     /**
      * @param rank   singular triplets kept (at most r; fewer when {@code svEpsilon} drops some)
@@ -51,6 +49,27 @@ public final class TruncatedSvd {
 
     private TruncatedSvd() {}
 
+    /** Where the two products run: {@link SvdProducts} (the spec) or a backend's twin of it, bit for bit. */
+    public interface Products {
+        Products JAVA = new Products() {
+            @Override
+            public void times(float[] d, int m, int n, double[] x, int k, int from, int to, double[] y) {
+                SvdProducts.times(d, m, n, x, k, from, to, y);
+            }
+
+            @Override
+            public void transposeTimes(float[] d, int m, int n, double[] q, int k, int from, int to, double[] z) {
+                SvdProducts.transposeTimes(d, m, n, q, k, from, to, z);
+            }
+        };
+
+        /** As {@link SvdProducts#times}. */
+        void times(float[] d, int m, int n, double[] x, int k, int from, int to, double[] y);
+
+        /** As {@link SvdProducts#transposeTimes}. */
+        void transposeTimes(float[] d, int m, int n, double[] q, int k, int from, int to, double[] z);
+    }
+
     /**
      * Decomposes {@code d} (m × n, row-major) to rank {@code min(r, m, n)}, then drops singular values
      * {@code ≤ svEpsilon} (when positive), as mergekit-extract-lora does.
@@ -58,12 +77,15 @@ public final class TruncatedSvd {
      * @param tensorId the Philox tensor word of the start block (the tensor name's hash)
      */
     public static Result of(float[] d, int m, int n, int r, double svEpsilon, long seed, int tensorId, Parallel parallel) {
-        return of(d, m, n, r, svEpsilon, seed, tensorId, parallel, () -> { });
+        return of(d, m, n, r, svEpsilon, seed, tensorId, parallel, Products.JAVA, () -> { });
     }
 
-    /** As above, calling {@code eachRound} between rounds (a cancellation check may throw from it). */
+    /**
+     * As above, the products on {@code products}, calling {@code eachRound} between rounds (a
+     * cancellation check may throw from it).
+     */
     public static Result of(float[] d, int m, int n, int r, double svEpsilon, long seed, int tensorId, Parallel parallel,
-                            Runnable eachRound) {
+                            Products products, Runnable eachRound) {
         int small = Math.min(m, n);
         int rank = Math.min(r, small);
         double total = 0;
@@ -71,7 +93,7 @@ public final class TruncatedSvd {
             total = Math.fma(x, x, total);
         }
         Result full = 2 * rank >= small || small <= DENSE_DIM ? dense(d, m, n, total)
-                : subspace(d, m, n, rank, seed, tensorId, total, parallel, eachRound);
+                : subspace(new Pass(d, m, n, parallel, products), rank, seed, tensorId, total, eachRound);
         int keep = rank;
         if (svEpsilon > 0) {
             keep = 0;
@@ -146,8 +168,9 @@ public final class TruncatedSvd {
         return out;
     }
 
-    private static Result subspace(float[] d, int m, int n, int rank, long seed, int tensorId, double total, Parallel parallel,
-                                   Runnable eachRound) {
+    private static Result subspace(Pass d, int rank, long seed, int tensorId, double total, Runnable eachRound) {
+        int m = d.m;
+        int n = d.n;
         int k = Math.min(Math.min(m, n), rank + Math.max(8, rank / 2));
         double[] x = start(n, k, seed, tensorId);
         double before = -1;
@@ -157,7 +180,7 @@ public final class TruncatedSvd {
         while (rounds < MAX_ROUNDS) {
             eachRound.run();
             rounds++;
-            ritz = ritz(d, m, n, orthonormal(times(d, m, n, x, k, parallel), m, k), k, parallel);
+            ritz = ritz(d, orthonormal(d.times(x, k), m, k), k);
             double now = energy(ritz.svd.s(), rank);
             boolean settled = false;
             if (before >= 0) {
@@ -202,8 +225,9 @@ public final class TruncatedSvd {
         }
     }
 
-    private static Ritz ritz(float[] d, int m, int n, double[] q, int k, Parallel parallel) {
-        double[] z = transposeTimes(d, m, n, q, k, parallel); // (QᵀD)ᵀ, n × k
+    private static Ritz ritz(Pass d, double[] q, int k) {
+        int n = d.n;
+        double[] z = d.transposeTimes(q, k); // (QᵀD)ᵀ, n × k
         double[] p = orthonormal(z, n, k);
         // QᵀD = Zᵀ = (PᵀZ)ᵀ·Pᵀ: the Ritz problem is the k × k matrix M = (PᵀZ)ᵀ, whose column c is row c of PᵀZ.
         double[][] mCols = new double[k][k];
@@ -225,11 +249,12 @@ public final class TruncatedSvd {
     record Iteration(double[] s) {}
 
     /** Exactly {@code rounds} rounds of subspace iteration with a block of k. */
-    static Iteration subspaceRounds(float[] d, int m, int n, int rank, int k, int rounds, long seed, int tensorId, Parallel parallel) {
+    static Iteration subspaceRounds(float[] data, int m, int n, int rank, int k, int rounds, long seed, int tensorId, Parallel parallel) {
+        Pass d = new Pass(data, m, n, parallel, Products.JAVA);
         double[] x = start(n, k, seed, tensorId);
         Ritz ritz = null;
         for (int t = 0; t < rounds; t++) {
-            ritz = ritz(d, m, n, orthonormal(times(d, m, n, x, k, parallel), m, k), k, parallel);
+            ritz = ritz(d, orthonormal(d.times(x, k), m, k), k);
             x = ritz.p;
         }
         return new Iteration(java.util.Arrays.copyOf(ritz.svd.s(), rank));
@@ -239,14 +264,15 @@ public final class TruncatedSvd {
      * Block Krylov (Musco & Musco 2015): K = [DX, (DDᵀ)DX, …, (DDᵀ)^q DX] orthonormalised, each block
      * against the ones before it, then one Rayleigh–Ritz step on all (q + 1)·k columns.
      */
-    static Iteration krylov(float[] d, int m, int n, int rank, int k, int q, long seed, int tensorId, Parallel parallel) {
+    static Iteration krylov(float[] data, int m, int n, int rank, int k, int q, long seed, int tensorId, Parallel parallel) {
+        Pass d = new Pass(data, m, n, parallel, Products.JAVA);
         double[] x = start(n, k, seed, tensorId);
         int w = (q + 1) * k;
         double[] basis = new double[m * w];
-        double[] block = orthonormal(times(d, m, n, x, k, parallel), m, k);
+        double[] block = orthonormal(d.times(x, k), m, k);
         for (int j = 0; j <= q; j++) {
             if (j > 0) {
-                block = times(d, m, n, orthonormal(transposeTimes(d, m, n, block, k, parallel), n, k), k, parallel);
+                block = d.times(orthonormal(d.transposeTimes(block, k), n, k), k);
             }
             for (int i = 0; i < m; i++) {
                 System.arraycopy(block, i * k, basis, i * w + j * k, k);
@@ -256,7 +282,7 @@ public final class TruncatedSvd {
                 System.arraycopy(basis, i * w + j * k, block, i * k, k);
             }
         }
-        Ritz ritz = ritz(d, m, n, basis, w, parallel);
+        Ritz ritz = ritz(d, basis, w);
         return new Iteration(java.util.Arrays.copyOf(ritz.svd.s(), rank));
     }
 
@@ -289,56 +315,33 @@ public final class TruncatedSvd {
         return out;
     }
 
-    /** D·X (m × k) for X n × k: row i of the product is Σ_j D[i][j]·X[j], summed in j order by one piece. */
-    static double[] times(float[] d, int m, int n, double[] x, int k, Parallel parallel) {
-        double[] y = new double[m * k];
-        int pieces = Parallel.pieces(m, 16);
-        parallel.run(pieces, piece -> {
-            int from = (int) ((long) m * piece / pieces);
-            int to = (int) ((long) m * (piece + 1) / pieces);
-            for (int j0 = 0; j0 < n; j0 += BLOCK) {
-                int j1 = Math.min(n, j0 + BLOCK);
-                for (int i = from; i < to; i++) {
-                    int yo = i * k;
-                    for (int j = j0; j < j1; j++) {
-                        double a = d[i * n + j];
-                        if (a != 0) {
-                            int xo = j * k;
-                            for (int c = 0; c < k; c++) {
-                                y[yo + c] = Math.fma(a, x[xo + c], y[yo + c]);
-                            }
-                        }
-                    }
-                }
-            }
-        });
-        return y;
-    }
+    /**
+     * D with the run's threads and products. The products' pieces are cut by the work in a call (about
+     * 2^24 fma, a few milliseconds, since a native call holds off the garbage collector), never fewer
+     * than 64 columns of D for Dᵀ·Q so each row of D is read in whole cache lines; any cut gives the same bits.
+     */
+    private record Pass(float[] d, int m, int n, Parallel parallel, Products products) {
+        private static final long WORK = 1 << 24;
 
-    /** Dᵀ·Q (n × k) for Q m × k: row j of the product is Σ_i D[i][j]·Q[i], summed in i order by one piece. */
-    static double[] transposeTimes(float[] d, int m, int n, double[] q, int k, Parallel parallel) {
-        double[] z = new double[n * k];
-        int pieces = Parallel.pieces(n, 16);
-        parallel.run(pieces, piece -> {
-            int from = (int) ((long) n * piece / pieces);
-            int to = (int) ((long) n * (piece + 1) / pieces);
-            for (int j0 = from; j0 < to; j0 += BLOCK) {
-                int j1 = Math.min(to, j0 + BLOCK);
-                for (int i = 0; i < m; i++) {
-                    int qo = i * k;
-                    for (int j = j0; j < j1; j++) {
-                        double a = d[i * n + j];
-                        if (a != 0) {
-                            int zo = j * k;
-                            for (int c = 0; c < k; c++) {
-                                z[zo + c] = Math.fma(a, q[qo + c], z[zo + c]);
-                            }
-                        }
-                    }
-                }
-            }
-        });
-        return z;
+        /** D·X (m × k) for X n × k. */
+        double[] times(double[] x, int k) {
+            double[] y = new double[m * k];
+            int rows = (int) Math.max(4, WORK / Math.max(1, (long) n * k));
+            int pieces = Parallel.pieces(m, rows);
+            parallel.run(pieces, piece -> products.times(d, m, n, x, k, (int) ((long) m * piece / pieces),
+                    (int) ((long) m * (piece + 1) / pieces), y));
+            return y;
+        }
+
+        /** Dᵀ·Q (n × k) for Q m × k. */
+        double[] transposeTimes(double[] q, int k) {
+            double[] z = new double[n * k];
+            int cols = (int) Math.max(64, WORK / Math.max(1, (long) m * k));
+            int pieces = Parallel.pieces(n, cols);
+            parallel.run(pieces, piece -> products.transposeTimes(d, m, n, q, k, (int) ((long) n * piece / pieces),
+                    (int) ((long) n * (piece + 1) / pieces), z));
+            return z;
+        }
     }
 
     /**
