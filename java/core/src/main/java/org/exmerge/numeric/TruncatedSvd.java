@@ -28,6 +28,8 @@ public final class TruncatedSvd {
     static final int MAX_ROUNDS = 24;
     /** At or below this smaller dimension the exact dense SVD is cheap enough. */
     static final int DENSE_DIM = 64;
+    /** About the fma of a piece of parallel work: a few milliseconds, and short enough that a native call may hold off the GC. */
+    private static final long WORK = 1 << 24;
     /** Philox's model word for the start block, apart from every merge method's streams. */
     private static final int STREAM = -3;
 
@@ -180,7 +182,7 @@ public final class TruncatedSvd {
         while (rounds < MAX_ROUNDS) {
             eachRound.run();
             rounds++;
-            ritz = ritz(d, orthonormal(d.times(x, k), m, k), k);
+            ritz = ritz(d, orthonormal(d.times(x, k), m, k, d.parallel), k);
             double now = energy(ritz.svd.s(), rank);
             boolean settled = false;
             if (before >= 0) {
@@ -194,7 +196,7 @@ public final class TruncatedSvd {
             }
             x = ritz.p;
         }
-        return ritz.factors(m, n, rank, total, rounds);
+        return ritz.factors(m, n, rank, total, rounds, d.parallel);
     }
 
     /** Σ s_c² over the first {@code rank}, in c order. */
@@ -218,9 +220,9 @@ public final class TruncatedSvd {
     /** A Rayleigh–Ritz step on the orthonormal left basis Q (m × k): P = orth(DᵀQ) and the SVD of the k × k QᵀD·P. */
     private record Ritz(double[] q, double[] p, int k, JacobiSvd.Result svd) {
         /** QᵀD = M·Pᵀ = W·S·Tᵀ·Pᵀ, so D ≈ (Q·W)·S·(P·T)ᵀ. */
-        Result factors(int m, int n, int rank, double total, int rounds) {
-            double[] u = combine(q, m, k, svd.w(), rank);
-            double[] v = combine(p, n, k, svd.t(), rank);
+        Result factors(int m, int n, int rank, double total, int rounds, Parallel parallel) {
+            double[] u = combine(q, m, k, svd.w(), rank, parallel);
+            double[] v = combine(p, n, k, svd.t(), rank, parallel);
             return new Result(rank, java.util.Arrays.copyOf(svd.s(), rank), u, v, 0, total, rounds);
         }
     }
@@ -228,20 +230,25 @@ public final class TruncatedSvd {
     private static Ritz ritz(Pass d, double[] q, int k) {
         int n = d.n;
         double[] z = d.transposeTimes(q, k); // (QᵀD)ᵀ, n × k
-        double[] p = orthonormal(z, n, k);
+        double[] p = orthonormal(z, n, k, d.parallel);
         // QᵀD = Zᵀ = (PᵀZ)ᵀ·Pᵀ: the Ritz problem is the k × k matrix M = (PᵀZ)ᵀ, whose column c is row c of PᵀZ.
         double[][] mCols = new double[k][k];
-        for (int j = 0; j < n; j++) {
-            for (int a = 0; a < k; a++) {
-                double pa = p[j * k + a];
-                if (pa != 0) {
-                    double[] col = mCols[a];
-                    for (int b = 0; b < k; b++) {
-                        col[b] = Math.fma(pa, z[j * k + b], col[b]);
+        int pieces = Parallel.pieces(k, Math.max(4, WORK / Math.max(1, (long) n * k)));
+        d.parallel.run(pieces, piece -> { // each entry summed over j in order by one piece
+            int a0 = (int) ((long) k * piece / pieces);
+            int a1 = (int) ((long) k * (piece + 1) / pieces);
+            for (int j = 0; j < n; j++) {
+                for (int a = a0; a < a1; a++) {
+                    double pa = p[j * k + a];
+                    if (pa != 0) {
+                        double[] col = mCols[a];
+                        for (int b = 0; b < k; b++) {
+                            col[b] = Math.fma(pa, z[j * k + b], col[b]);
+                        }
                     }
                 }
             }
-        }
+        });
         return new Ritz(q, p, k, JacobiSvd.of(mCols));
     }
 
@@ -254,7 +261,7 @@ public final class TruncatedSvd {
         double[] x = start(n, k, seed, tensorId);
         Ritz ritz = null;
         for (int t = 0; t < rounds; t++) {
-            ritz = ritz(d, orthonormal(d.times(x, k), m, k), k);
+            ritz = ritz(d, orthonormal(d.times(x, k), m, k, d.parallel), k);
             x = ritz.p;
         }
         return new Iteration(java.util.Arrays.copyOf(ritz.svd.s(), rank));
@@ -299,19 +306,33 @@ public final class TruncatedSvd {
         return a;
     }
 
-    /** {@code basis · [vec_0 … vec_{r-1}]}: basis is len × k row-major, each vec of length k; len × r row-major. */
-    private static double[] combine(double[] basis, int len, int k, double[][] vecs, int r) {
-        double[] out = new double[len * r];
-        for (int i = 0; i < len; i++) {
-            for (int c = 0; c < r; c++) {
-                double[] w = vecs[c];
-                double sum = 0;
-                for (int a = 0; a < k; a++) {
-                    sum = Math.fma(basis[i * k + a], w[a], sum);
-                }
-                out[i * r + c] = sum;
+    /**
+     * {@code basis · [vec_0 … vec_{r-1}]}: basis is len × k row-major, each vec of length k; len × r row-major,
+     * each element summed over a in order, the rows split among the pieces of {@code parallel}.
+     */
+    private static double[] combine(double[] basis, int len, int k, double[][] vecs, int r, Parallel parallel) {
+        double[] w = new double[k * r];
+        for (int c = 0; c < r; c++) {
+            for (int a = 0; a < k; a++) {
+                w[a * r + c] = vecs[c][a];
             }
         }
+        double[] out = new double[len * r];
+        int pieces = Parallel.pieces(len, Math.max(16, WORK / Math.max(1, (long) k * r)));
+        parallel.run(pieces, piece -> {
+            int from = (int) ((long) len * piece / pieces);
+            int to = (int) ((long) len * (piece + 1) / pieces);
+            for (int i = from; i < to; i++) {
+                int o = i * r;
+                for (int a = 0; a < k; a++) {
+                    double b = basis[i * k + a];
+                    int wo = a * r;
+                    for (int c = 0; c < r; c++) {
+                        out[o + c] = Math.fma(b, w[wo + c], out[o + c]);
+                    }
+                }
+            }
+        });
         return out;
     }
 
@@ -321,7 +342,6 @@ public final class TruncatedSvd {
      * than 64 columns of D for Dᵀ·Q so each row of D is read in whole cache lines; any cut gives the same bits.
      */
     private record Pass(float[] d, int m, int n, Parallel parallel, Products products) {
-        private static final long WORK = 1 << 24;
 
         /** D·X (m × k) for X n × k. */
         double[] times(double[] x, int k) {
@@ -344,24 +364,33 @@ public final class TruncatedSvd {
         }
     }
 
-    /**
-     * An orthonormal basis of the columns of {@code a} (len × k, row-major) by modified Gram–Schmidt
-     * run twice (once is not orthogonal to double precision when columns are nearly dependent); a
-     * column with nothing left (a matrix of lower rank than k) is replaced by the first unit vector
-     * that still has something left, so the basis stays orthonormal.
-     */
+    /** {@link #orthonormal(double[], int, int, Parallel)} on one thread. */
     static double[] orthonormal(double[] a, int len, int k) {
+        return orthonormal(a, len, k, Parallel.SERIAL);
+    }
+
+    /**
+     * An orthonormal basis of the columns of {@code a} (len × k, row-major) by classical Gram–Schmidt run
+     * twice per column (once is not orthogonal to double precision when columns are nearly dependent); a
+     * column with nothing left (a matrix of lower rank than k) is replaced by the first unit vector that
+     * still has something left, so the basis stays orthonormal. Each column's k dot products are
+     * independent sums (over the rows in order) and its update is independent per row, so both run
+     * vectorised and split among the pieces of {@code parallel} with the same bits for any split.
+     */
+    static double[] orthonormal(double[] a, int len, int k, Parallel parallel) {
         double[][] cols = new double[k][len];
         for (int i = 0; i < len; i++) {
             for (int c = 0; c < k; c++) {
                 cols[c][i] = a[i * k + c];
             }
         }
+        double[] out = new double[len * k]; // the finished columns, row-major, for the dot products
+        double[] dots = new double[k];
         int unit = 0;
         for (int c = 0; c < k; c++) {
             double[] v = cols[c];
             double start = Math.sqrt(JacobiSvd.dot(v, v));
-            project(cols, c, v);
+            project(out, cols, len, k, c, v, dots, parallel);
             double left = Math.sqrt(JacobiSvd.dot(v, v));
             while (!(left > 1e-13 * start) || left == 0) {
                 if (unit >= len) {
@@ -370,33 +399,54 @@ public final class TruncatedSvd {
                 java.util.Arrays.fill(v, 0);
                 v[unit++] = 1;
                 start = 1;
-                project(cols, c, v);
+                project(out, cols, len, k, c, v, dots, parallel);
                 left = Math.sqrt(JacobiSvd.dot(v, v));
             }
             double inv = 1 / left;
             for (int i = 0; i < len; i++) {
                 v[i] *= inv;
-            }
-        }
-        double[] out = new double[len * k];
-        for (int c = 0; c < k; c++) {
-            for (int i = 0; i < len; i++) {
-                out[i * k + c] = cols[c][i];
+                out[i * k + c] = v[i];
             }
         }
         return out;
     }
 
-    /** Removes from {@code v} its components along columns 0 … c−1, twice. */
-    private static void project(double[][] cols, int c, double[] v) {
+    /**
+     * Removes from {@code v} its components along columns 0 … c−1, twice: the c dot products
+     * {@code dots[b] = Σ_i out[i][b]·v[i]} (each over i in order), then {@code v[i] −= dots[b]·col_b[i]}
+     * for b in order.
+     */
+    private static void project(double[] out, double[][] cols, int len, int k, int c, double[] v, double[] dots, Parallel parallel) {
+        if (c == 0) {
+            return;
+        }
+        boolean wide = (long) len * c >= 1 << 17;
+        int dotPieces = wide ? Parallel.pieces(c, Math.max(8, (1 << 16) / len)) : 1;
+        int rowPieces = wide ? Parallel.pieces(len, Math.max(512, (1 << 16) / c)) : 1;
         for (int pass = 0; pass < 2; pass++) {
-            for (int b = 0; b < c; b++) {
-                double[] w = cols[b];
-                double dot = JacobiSvd.dot(w, v);
-                for (int i = 0; i < v.length; i++) {
-                    v[i] = Math.fma(-dot, w[i], v[i]);
+            java.util.Arrays.fill(dots, 0, c, 0.0);
+            parallel.run(dotPieces, piece -> {
+                int b0 = (int) ((long) c * piece / dotPieces);
+                int b1 = (int) ((long) c * (piece + 1) / dotPieces);
+                for (int i = 0; i < len; i++) {
+                    double vi = v[i];
+                    int o = i * k;
+                    for (int b = b0; b < b1; b++) {
+                        dots[b] = Math.fma(out[o + b], vi, dots[b]);
+                    }
                 }
-            }
+            });
+            parallel.run(rowPieces, piece -> {
+                int i0 = (int) ((long) len * piece / rowPieces);
+                int i1 = (int) ((long) len * (piece + 1) / rowPieces);
+                for (int b = 0; b < c; b++) {
+                    double[] w = cols[b];
+                    double minus = -dots[b];
+                    for (int i = i0; i < i1; i++) {
+                        v[i] = Math.fma(minus, w[i], v[i]);
+                    }
+                }
+            });
         }
     }
 }
