@@ -370,83 +370,130 @@ public final class TruncatedSvd {
     }
 
     /**
-     * An orthonormal basis of the columns of {@code a} (len × k, row-major) by classical Gram–Schmidt run
-     * twice per column (once is not orthogonal to double precision when columns are nearly dependent); a
-     * column with nothing left (a matrix of lower rank than k) is replaced by the first unit vector that
-     * still has something left, so the basis stays orthonormal. Each column's k dot products are
-     * independent sums (over the rows in order) and its update is independent per row, so both run
-     * vectorised and split among the pieces of {@code parallel} with the same bits for any split.
+     * An orthonormal basis of the columns of {@code a} (len × k, row-major) by block Gram–Schmidt run twice
+     * (once is not orthogonal to double precision when columns are nearly dependent): the columns in
+     * panels of {@link #PANEL}, each panel projected off the columns before it twice as a block (one pass
+     * over them for the whole panel), then its own columns one by one, twice. A column with nothing left
+     * (a matrix of lower rank than k) is replaced by the first unit vector that still has something
+     * left, so the basis stays orthonormal. Every dot product is one sum over the rows in order and every
+     * update independent per row, so the block steps run vectorised and split among the pieces of
+     * {@code parallel} with the same bits for any split.
      */
     static double[] orthonormal(double[] a, int len, int k, Parallel parallel) {
-        double[][] cols = new double[k][len];
-        for (int i = 0; i < len; i++) {
-            for (int c = 0; c < k; c++) {
-                cols[c][i] = a[i * k + c];
-            }
-        }
-        double[] out = new double[len * k]; // the finished columns, row-major, for the dot products
-        double[] dots = new double[k];
-        int unit = 0;
-        for (int c = 0; c < k; c++) {
-            double[] v = cols[c];
-            double start = Math.sqrt(JacobiSvd.dot(v, v));
-            project(out, cols, len, k, c, v, dots, parallel);
-            double left = Math.sqrt(JacobiSvd.dot(v, v));
-            while (!(left > 1e-13 * start) || left == 0) {
-                if (unit >= len) {
-                    throw new IllegalStateException("no unit vector left to complete the basis");
+        double[] q = a.clone();
+        double[] start = new double[PANEL];
+        double[] v = new double[len];
+        int[] unit = {0};
+        for (int c0 = 0; c0 < k; c0 += PANEL) {
+            int w = Math.min(PANEL, k - c0);
+            for (int p = 0; p < w; p++) {
+                double sum = 0;
+                for (int i = 0; i < len; i++) {
+                    sum = Math.fma(q[i * k + c0 + p], q[i * k + c0 + p], sum);
                 }
-                java.util.Arrays.fill(v, 0);
-                v[unit++] = 1;
-                start = 1;
-                project(out, cols, len, k, c, v, dots, parallel);
-                left = Math.sqrt(JacobiSvd.dot(v, v));
+                start[p] = Math.sqrt(sum);
             }
-            double inv = 1 / left;
-            for (int i = 0; i < len; i++) {
-                v[i] *= inv;
-                out[i * k + c] = v[i];
+            for (int pass = 0; pass < 2 && c0 > 0; pass++) {
+                projectPanel(q, len, k, c0, w, parallel);
+            }
+            for (int c = c0; c < c0 + w; c++) {
+                for (int i = 0; i < len; i++) {
+                    v[i] = q[i * k + c];
+                }
+                project(q, len, k, c0, c, v);
+                double first = start[c - c0];
+                double left = Math.sqrt(JacobiSvd.dot(v, v));
+                while (!(left > 1e-13 * first) || left == 0) {
+                    if (unit[0] >= len) {
+                        throw new IllegalStateException("no unit vector left to complete the basis");
+                    }
+                    java.util.Arrays.fill(v, 0);
+                    v[unit[0]++] = 1;
+                    first = 1;
+                    project(q, len, k, 0, c, v);
+                    left = Math.sqrt(JacobiSvd.dot(v, v));
+                }
+                double inv = 1 / left;
+                for (int i = 0; i < len; i++) {
+                    q[i * k + c] = v[i] * inv;
+                }
             }
         }
-        return out;
+        return q;
+    }
+
+    /** Columns per panel of {@link #orthonormal}: a panel's row is two cache lines, its dot products a block in L1. */
+    private static final int PANEL = 16;
+
+    /**
+     * Columns {@code [c0, c0 + w)} of q minus their projection on columns {@code [0, c0)}:
+     * {@code s[b][p] = Σ_i q[i][b]·q[i][c0 + p]} (over i in order), then
+     * {@code q[i][c0 + p] −= s[b][p]·q[i][b]} for b in order.
+     */
+    private static void projectPanel(double[] q, int len, int k, int c0, int w, Parallel parallel) {
+        double[] s = new double[c0 * w];
+        int dotPieces = Parallel.pieces(c0, Math.max(4, WORK / Math.max(1, (long) len * w)));
+        parallel.run(dotPieces, piece -> {
+            int b0 = (int) ((long) c0 * piece / dotPieces);
+            int b1 = (int) ((long) c0 * (piece + 1) / dotPieces);
+            for (int i = 0; i < len; i++) {
+                int o = i * k;
+                for (int b = b0; b < b1; b++) {
+                    double x = q[o + b];
+                    int so = b * w;
+                    for (int p = 0; p < w; p++) {
+                        s[so + p] = Math.fma(x, q[o + c0 + p], s[so + p]);
+                    }
+                }
+            }
+        });
+        int rowPieces = Parallel.pieces(len, Math.max(64, WORK / Math.max(1, (long) c0 * w)));
+        parallel.run(rowPieces, piece -> {
+            int i0 = (int) ((long) len * piece / rowPieces);
+            int i1 = (int) ((long) len * (piece + 1) / rowPieces);
+            double[] acc = new double[w];
+            for (int i = i0; i < i1; i++) {
+                int o = i * k;
+                System.arraycopy(q, o + c0, acc, 0, w);
+                for (int b = 0; b < c0; b++) {
+                    double x = q[o + b];
+                    int so = b * w;
+                    for (int p = 0; p < w; p++) {
+                        acc[p] = Math.fma(-s[so + p], x, acc[p]);
+                    }
+                }
+                System.arraycopy(acc, 0, q, o + c0, w);
+            }
+        });
     }
 
     /**
-     * Removes from {@code v} its components along columns 0 … c−1, twice: the c dot products
-     * {@code dots[b] = Σ_i out[i][b]·v[i]} (each over i in order), then {@code v[i] −= dots[b]·col_b[i]}
-     * for b in order.
+     * Removes from {@code v} its components along columns {@code [from, c)} of q, twice: the dot products
+     * (each over the rows in order, all of them in one pass), then each row's update over b in order.
      */
-    private static void project(double[] out, double[][] cols, int len, int k, int c, double[] v, double[] dots, Parallel parallel) {
-        if (c == 0) {
+    private static void project(double[] q, int len, int k, int from, int c, double[] v) {
+        int w = c - from;
+        if (w == 0) {
             return;
         }
-        boolean wide = (long) len * c >= 1 << 17;
-        int dotPieces = wide ? Parallel.pieces(c, Math.max(8, (1 << 16) / len)) : 1;
-        int rowPieces = wide ? Parallel.pieces(len, Math.max(512, (1 << 16) / c)) : 1;
+        double[] dots = new double[w];
         for (int pass = 0; pass < 2; pass++) {
-            java.util.Arrays.fill(dots, 0, c, 0.0);
-            parallel.run(dotPieces, piece -> {
-                int b0 = (int) ((long) c * piece / dotPieces);
-                int b1 = (int) ((long) c * (piece + 1) / dotPieces);
-                for (int i = 0; i < len; i++) {
-                    double vi = v[i];
-                    int o = i * k;
-                    for (int b = b0; b < b1; b++) {
-                        dots[b] = Math.fma(out[o + b], vi, dots[b]);
-                    }
+            java.util.Arrays.fill(dots, 0.0);
+            for (int i = 0; i < len; i++) {
+                double vi = v[i];
+                int o = i * k + from;
+                for (int b = 0; b < w; b++) {
+                    dots[b] = Math.fma(q[o + b], vi, dots[b]);
                 }
-            });
-            parallel.run(rowPieces, piece -> {
-                int i0 = (int) ((long) len * piece / rowPieces);
-                int i1 = (int) ((long) len * (piece + 1) / rowPieces);
-                for (int b = 0; b < c; b++) {
-                    double[] w = cols[b];
-                    double minus = -dots[b];
-                    for (int i = i0; i < i1; i++) {
-                        v[i] = Math.fma(minus, w[i], v[i]);
-                    }
+            }
+            for (int i = 0; i < len; i++) {
+                double x = v[i];
+                int o = i * k + from;
+                for (int b = 0; b < w; b++) {
+                    x = Math.fma(-dots[b], q[o + b], x);
                 }
-            });
+                v[i] = x;
+            }
         }
     }
 }
