@@ -370,10 +370,11 @@ public final class TruncatedSvd {
     }
 
     /**
-     * An orthonormal basis of the columns of {@code a} (len × k, row-major) by block Gram–Schmidt run twice
-     * (once is not orthogonal to double precision when columns are nearly dependent): the columns in
-     * panels of {@link #PANEL}, each panel projected off the columns before it twice as a block (one pass
-     * over them for the whole panel), then its own columns one by one, twice. A column with nothing left
+     * An orthonormal basis of the columns of {@code a} (len × k, row-major) by block Gram–Schmidt with
+     * reorthogonalisation (once is not orthogonal to double precision when columns are nearly dependent):
+     * the columns in panels of {@link #PANEL}, each panel projected off the columns before it as a block
+     * (one pass over them for the whole panel; a second when a column lost half its norm or more), then
+     * its own columns one by one, twice. A column with nothing left
      * (a matrix of lower rank than k) is replaced by the first unit vector that still has something
      * left, so the basis stays orthonormal. Every dot product is one sum over the rows in order and every
      * update independent per row, so the block steps run vectorised and split among the pieces of
@@ -393,8 +394,13 @@ public final class TruncatedSvd {
                 }
                 start[p] = Math.sqrt(sum);
             }
-            for (int pass = 0; pass < 2 && c0 > 0; pass++) {
+            if (c0 > 0) {
                 projectPanel(q, len, k, c0, w, parallel);
+                // Twice is enough (Kahan–Parlett), and once is, column by column, when the projection left
+                // more than half of each column's norm: what the first pass missed is then ~ε of what is left.
+                if (!keptHalf(q, len, k, c0, w, start)) {
+                    projectPanel(q, len, k, c0, w, parallel);
+                }
             }
             for (int c = c0; c < c0 + w; c++) {
                 for (int i = 0; i < len; i++) {
@@ -420,6 +426,23 @@ public final class TruncatedSvd {
             }
         }
         return q;
+    }
+
+    /** Whether every column {@code c0 + p} of the panel still has more than half its norm {@code start[p]}. */
+    private static boolean keptHalf(double[] q, int len, int k, int c0, int w, double[] start) {
+        double[] sums = new double[w];
+        for (int i = 0; i < len; i++) {
+            int o = i * k + c0;
+            for (int p = 0; p < w; p++) {
+                sums[p] = Math.fma(q[o + p], q[o + p], sums[p]);
+            }
+        }
+        for (int p = 0; p < w; p++) {
+            if (!(Math.sqrt(sums[p]) > 0.5 * start[p])) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Columns per panel of {@link #orthonormal}: a panel's row is two cache lines, its dot products a block in L1. */
