@@ -4,16 +4,18 @@ import org.exmerge.method.Parallel;
 
 /**
  * The best rank-r approximation {@code D ≈ U·diag(s)·Vᵀ} of a float32 matrix D (m × n, row-major),
- * as {@code exmerge extract-lora} needs it. Small matrices, and ranks of at least half the smaller
- * dimension, get an exact one-sided Jacobi SVD of the whole matrix in double ({@link JacobiSvd}).
+ * as {@code exmerge extract-lora} needs it (numerics §13). Small matrices, and ranks of at least half the
+ * smaller dimension, get an exact one-sided Jacobi SVD of the whole matrix in double ({@link JacobiSvd}).
  * Larger ones get block subspace iteration: a start block of k = r + oversampling columns from
  * Philox (numerics §5, so it is a function of the tensor's name), {@code Q = orth(D·X)},
  * {@code P = orth(Dᵀ·Q)}, and a Rayleigh–Ritz step (an exact Jacobi SVD of the k × k matrix
- * {@code QᵀD·P}) each round, until the r-th Ritz value moves by less than {@link #TOL} relative or
- * {@link #MAX_ROUNDS} rounds have run. Every sum runs in double in a fixed order (the products split
- * rows among the pieces of {@code parallel}, each row summed by one piece), and each singular pair's
- * sign is fixed (the largest-magnitude entry of u positive, the first of equals), so the result is
- * the same bits for every thread count.
+ * {@code QᵀD·P}) each round, until the captured energy Σ s² of the top r Ritz values moves by less
+ * than {@link #TOL} relative, or, where it converges slowly (no gap after r), by less than
+ * {@link #RESIDUAL_TOL} of the residual ‖D‖² − Σ s²; at most {@link #MAX_ROUNDS} rounds. The products
+ * run on {@link Products} (a backend's kernels); every sum runs in double in a fixed order, each output
+ * element summed by one piece of {@code parallel}, and each singular pair's sign is fixed (the
+ * largest-magnitude entry of u positive, the first of equals), so the result is the same bits for every
+ * thread count and backend.
  */
 public final class TruncatedSvd {
     /** Relative change of the captured energy Σ s_c² (c < r) at which the top of the spectrum has converged. */
