@@ -428,6 +428,13 @@ MKE_LANES __m512i mke_ternarylogic(__m512i a, __m512i b, __m512i c, unsigned imm
 MKE __m512d mke_set1_pd(double x) { return mke_join_pd(_mm256_set1_pd(x), _mm256_set1_pd(x)); }
 #undef _mm512_set1_pd
 #define _mm512_set1_pd(x) mke_set1_pd(x)
+/* ---- added for numerics §13's products (svd_avx512.c) ---- */
+MKE __m512d mke_fmadd_pd(__m512d a, __m512d b, __m512d c) {
+    return mke_join_pd(_mm256_fmadd_pd(mke_lo_pd(a), mke_lo_pd(b), mke_lo_pd(c)),
+                       _mm256_fmadd_pd(mke_hi_pd(a), mke_hi_pd(b), mke_hi_pd(c)));
+}
+#undef _mm512_fmadd_pd
+#define _mm512_fmadd_pd(a, b, c) mke_fmadd_pd(a, b, c)
 #undef _mm512_setzero_pd
 #define _mm512_setzero_pd() mke_set1_pd(0.0)
 /* vcvtpd2ps: vcvtpd2ps on each half (the same rounding under MXCSR), the two quadruples joined */

@@ -32,7 +32,7 @@ extern "C" {
 
 /* Bumped whenever a prototype or a constant below changes meaning; the Java loader refuses a
  * library whose version differs from the one it was written against. */
-#define MK_ABI_VERSION 11
+#define MK_ABI_VERSION 12
 
 /* ---- status codes ---- */
 #define MK_OK 0
@@ -306,6 +306,18 @@ MK_API int32_t mk_fusion_merge(const void *x, int32_t x_type, const void *base, 
  * Every element is computed on its own, so any cut of the rows into calls writes the same bytes. */
 MK_API int32_t mk_lora_rows(const void *w, int32_t w_type, const double *left, const double *right, int32_t rank,
                             int64_t columns, int64_t count, double scaling, void *out, int32_t out_type);
+
+/* ---- numerics §13: extract-lora's truncated SVD products (org.exmerge.numeric.SvdProducts is the normative statement) ----
+ * d is m x n float32, x n x k, q m x k, y m x k, z n x k, all row-major float64 but d. For output rows r in
+ * [from, to) and columns c in [0, k), each sum from +0 in the order of its terms, each term one fma:
+ *   mk_svd_times:           y[r * k + c] = fma((double)d[r * n + j], x[j * k + c], y[r * k + c])  for j = 0 .. n-1
+ *   mk_svd_transpose_times: z[r * k + c] = fma((double)d[i * n + r], q[i * k + c], z[r * k + c])  for i = 0 .. m-1
+ * Rows outside [from, to) are not touched; every element is computed on its own, so any cut of the rows
+ * into calls writes the same bits. */
+MK_API int32_t mk_svd_times(const float *d, int64_t m, int64_t n, const double *x, int32_t k, int64_t from, int64_t to,
+                            double *y);
+MK_API int32_t mk_svd_transpose_times(const float *d, int64_t m, int64_t n, const double *q, int32_t k, int64_t from,
+                                      int64_t to, double *z);
 
 /* ---- the engine's output check (org.exmerge.kernel.NonFinite is the normative statement) ----
  * *first = the index of the first of the n elements of elem_bytes (1, 2, 4 or 8) bytes at data whose

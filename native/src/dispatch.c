@@ -13,7 +13,8 @@
             mk_magnitude_keys_##name, mk_magnitude_band_##name, mk_philox_uniform_##name,              \
             mk_sparse_values_##name, mk_sparse_combine_##name, mk_sparse_direct_##name,                \
             mk_sparse_norm_lanes_##name, mk_nearswap_##name,                                           \
-            mk_sce_variance_keys_scalar, mk_first_nonfinite_##name, mk_lora_block_##name, lora_width   \
+            mk_sce_variance_keys_scalar, mk_first_nonfinite_##name, mk_lora_block_##name, lora_width,  \
+            mk_svd_block_##name                                                                        \
     }
 
 static const mk_kernel_table table_scalar = MK_TABLE(scalar, MK_ISA_SCALAR, 0);

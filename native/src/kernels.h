@@ -153,6 +153,11 @@ typedef struct mk_kernel_table {
     void (*lora_block)(const mk_lora_args *a, int64_t r0, int64_t rows, int64_t c0, int64_t cols, const double *pack);
     /* The columns lora_block takes from pack per vector group; 0: it never takes a pack. */
     int32_t lora_width;
+    /* numerics §13 over rows [0, rows) of out (k doubles each) and terms [t0, t1): for each row r and
+     * column c, out[r * k + c] = fma((double)a[r * rs + t * ts], b[t * k + c], out[r * k + c]) for t in
+     * order (api_svd.c: D·X and Dᵀ·Q). */
+    void (*svd_block)(const float *a, int64_t rs, int64_t ts, const double *b, int32_t k, int64_t rows, int64_t t0,
+                      int64_t t1, double *out);
 } mk_kernel_table;
 
 /* Each path defines these functions in its own files (<family>_<isa>.c); dispatch.c gathers them
@@ -187,7 +192,9 @@ typedef struct mk_kernel_table {
     void mk_nearswap_##isa(const float *v0, const float *v1, float t, int64_t len, float *out);          \
     int64_t mk_first_nonfinite_##isa(const void *p, int32_t size, uint64_t lane, int64_t n);             \
     void mk_lora_block_##isa(const mk_lora_args *a, int64_t r0, int64_t rows, int64_t c0, int64_t cols,    \
-                             const double *pack);
+                             const double *pack);                                                         \
+    void mk_svd_block_##isa(const float *a, int64_t rs, int64_t ts, const double *b, int32_t k, int64_t rows,  \
+                            int64_t t0, int64_t t1, double *out);
 
 MK_DECLARE_PATH(scalar)
 /* sce_scalar.c: the variance keys every path's table uses. */

@@ -55,7 +55,7 @@ final class ExtractLoraCommand implements Callable<Integer> {
         ExtractOptions opts = ExtractOptions.defaults().withMaxRank(maxRank.<Integer>getValue()).withSvEpsilon(svEpsilon.<Double>getValue())
                 .withModules(embedLora.<Boolean>getValue(), patterns(include, "--include-regex"), patterns(exclude, "--exclude-regex"),
                         strings(saveModule))
-                .withFactors(!noDistribute.<Boolean>getValue(), outType.getValue()).withRun(runOpts);
+                .withFactors(!noDistribute.<Boolean>getValue(), outType.getValue()).withBackend(run.backend()).withRun(runOpts);
         Path target = out.getValue();
         ExtractReport report = new ExtractReport();
         CliProgress progress = new CliProgress("extract-lora", run.json()).withDoneFields(e -> doneFields(e, report));

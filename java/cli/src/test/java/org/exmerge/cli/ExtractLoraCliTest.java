@@ -170,6 +170,39 @@ class ExtractLoraCliTest {
         }
     }
 
+    /** The SVD's products on the Java spec and on libexmerge: the same adapter, byte for byte, on a full fine-tune's noise-like delta. */
+    @Test
+    void theJavaAndNativeBackendsWriteTheSameAdapter() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(org.exmerge.kernel.Backends.available().contains("native"),
+                "the native backend does not load here");
+        String[] args = {"extract-lora", "--base", base.toString(), "--model", sft.toString(), null, "--max-rank", "12", "--no-sync",
+            "--json", "--backend", null};
+        for (String backend : new String[] {"java", "native"}) {
+            args[5] = dir.resolve("b-" + backend).toString();
+            args[args.length - 1] = backend;
+            Cli.Result r = Cli.run(args);
+            assertThat(r.exit()).as(r.err()).isZero();
+            JsonNode start = null;
+            JsonNode done = null;
+            for (String line : r.out().split("\n")) {
+                JsonNode e = new ObjectMapper().readTree(line);
+                if (e.path("event").asText().equals("start")) {
+                    start = e;
+                } else if (e.path("event").asText().equals("done")) {
+                    done = e;
+                }
+            }
+            assertThat(start).as(r.out()).isNotNull();
+            assertThat(done).as(r.out()).isNotNull();
+            assertThat(start.path("backend").asText()).isEqualTo(backend);
+            assertThat(done.path("fallbacks").isEmpty()).as("no op fell back: %s", done).isTrue();
+        }
+        for (String f : new String[] {"adapter_model.safetensors", "adapter_config.json"}) {
+            assertThat(Files.readAllBytes(dir.resolve("b-native").resolve(f))).as(f)
+                    .isEqualTo(Files.readAllBytes(dir.resolve("b-java").resolve(f)));
+        }
+    }
+
     @Test
     void modelsThatDoNotMatchAreAnInputError() throws Exception {
         Path other = dir.resolve("other");

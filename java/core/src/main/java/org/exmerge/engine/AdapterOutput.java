@@ -30,11 +30,13 @@ public final class AdapterOutput {
 
     /**
      * As {@link OutputRun#write}, with the weights renamed to {@link #WEIGHTS} and {@code config}'s text
-     * (asked for once every tensor is written) saved as {@link #CONFIG} before the rename into place.
+     * (asked for once every tensor is written) saved as {@link #CONFIG} before the rename into place;
+     * {@code fallbacks} gives the calls the backend handed to the Java spec over the run.
      */
     public static MergeStats write(Path out, List<TensorSpec> specs, OutputRun.Binder binder, IntConsumer written,
                                    Map<String, String> metadata, ConfigText config, RunOptions opts,
-                                   ProgressListener listener, CancelToken cancel, String backend, long inputBytes)
+                                   ProgressListener listener, CancelToken cancel, String backend,
+                                   java.util.function.Supplier<Map<String, Long>> fallbacks, long inputBytes)
             throws IOException {
         RunOptions one = opts.withShardBytes(Long.MAX_VALUE);
         return OutputRun.write(out, specs, binder, written, metadata, dir -> {
@@ -43,6 +45,6 @@ public final class AdapterOutput {
                 FileTrees.syncDirectory(dir);
             }
             Files.writeString(dir.resolve(CONFIG), config.get());
-        }, one, listener, cancel, backend, Map::of, inputBytes);
+        }, one, listener, cancel, backend, fallbacks, inputBytes);
     }
 }

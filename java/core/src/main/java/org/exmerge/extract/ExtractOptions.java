@@ -17,9 +17,10 @@ import org.exmerge.format.DType;
  * @param exclude         module names to leave out (Java regex find)
  * @param saveModules     modules saved at full rank, by full or leaf name
  * @param outType         the factors' type; null: each fine-tune tensor's own
+ * @param backend         the kernel backend of the SVD's products (--backend); null: -Dexmerge.backend, else auto
  */
 public record ExtractOptions(int maxRank, double svEpsilon, boolean distributeScale, boolean embedLora, List<Pattern> include,
-                             List<Pattern> exclude, List<String> saveModules, DType outType, RunOptions run, CancelToken cancel) {
+                             List<Pattern> exclude, List<String> saveModules, DType outType, String backend, RunOptions run, CancelToken cancel) {
     public static final int DEFAULT_MAX_RANK = 128;
 
     public ExtractOptions {
@@ -35,31 +36,35 @@ public record ExtractOptions(int maxRank, double svEpsilon, boolean distributeSc
     }
 
     public static ExtractOptions defaults() {
-        return new ExtractOptions(DEFAULT_MAX_RANK, 0, true, false, List.of(), List.of(), List.of(), null, RunOptions.defaults(),
+        return new ExtractOptions(DEFAULT_MAX_RANK, 0, true, false, List.of(), List.of(), List.of(), null, null, RunOptions.defaults(),
                 new CancelToken());
     }
 
     public ExtractOptions withMaxRank(int r) {
-        return new ExtractOptions(r, svEpsilon, distributeScale, embedLora, include, exclude, saveModules, outType, run, cancel);
+        return new ExtractOptions(r, svEpsilon, distributeScale, embedLora, include, exclude, saveModules, outType, backend, run, cancel);
     }
 
     public ExtractOptions withSvEpsilon(double e) {
-        return new ExtractOptions(maxRank, e, distributeScale, embedLora, include, exclude, saveModules, outType, run, cancel);
+        return new ExtractOptions(maxRank, e, distributeScale, embedLora, include, exclude, saveModules, outType, backend, run, cancel);
     }
 
     public ExtractOptions withRun(RunOptions r) {
-        return new ExtractOptions(maxRank, svEpsilon, distributeScale, embedLora, include, exclude, saveModules, outType, r, cancel);
+        return new ExtractOptions(maxRank, svEpsilon, distributeScale, embedLora, include, exclude, saveModules, outType, backend, r, cancel);
+    }
+
+    public ExtractOptions withBackend(String b) {
+        return new ExtractOptions(maxRank, svEpsilon, distributeScale, embedLora, include, exclude, saveModules, outType, b, run, cancel);
     }
 
     public ExtractOptions withCancel(CancelToken c) {
-        return new ExtractOptions(maxRank, svEpsilon, distributeScale, embedLora, include, exclude, saveModules, outType, run, c);
+        return new ExtractOptions(maxRank, svEpsilon, distributeScale, embedLora, include, exclude, saveModules, outType, backend, run, c);
     }
 
     public ExtractOptions withModules(boolean embed, List<Pattern> in, List<Pattern> out, List<String> save) {
-        return new ExtractOptions(maxRank, svEpsilon, distributeScale, embed, in, out, save, outType, run, cancel);
+        return new ExtractOptions(maxRank, svEpsilon, distributeScale, embed, in, out, save, outType, backend, run, cancel);
     }
 
     public ExtractOptions withFactors(boolean distribute, DType type) {
-        return new ExtractOptions(maxRank, svEpsilon, distribute, embedLora, include, exclude, saveModules, type, run, cancel);
+        return new ExtractOptions(maxRank, svEpsilon, distribute, embedLora, include, exclude, saveModules, type, backend, run, cancel);
     }
 }

@@ -30,6 +30,10 @@ import org.exmerge.format.DType;
 import org.exmerge.format.TensorInfo;
 import org.exmerge.format.TensorSpec;
 import org.exmerge.format.Version;
+import org.exmerge.kernel.Backends;
+import org.exmerge.kernel.Fallbacks;
+import org.exmerge.kernel.Kernels;
+import org.exmerge.kernel.SvdKernels;
 import org.exmerge.method.Parallel;
 import org.exmerge.method.TensorMerge;
 import org.exmerge.numeric.Fnv1a;
@@ -58,11 +62,15 @@ public final class LoraExtraction {
     private final ExtractOptions opts;
     private final ExtractReport report;
     private final Map<String, Factors> factors = new ConcurrentHashMap<>();
+    private final Kernels kernels;
+    private final TruncatedSvd.Products products;
 
-    private LoraExtraction(ExtractPlan plan, ExtractOptions opts, ExtractReport report) {
+    private LoraExtraction(ExtractPlan plan, ExtractOptions opts, ExtractReport report, Kernels kernels) {
         this.plan = plan;
         this.opts = opts;
         this.report = report;
+        this.kernels = kernels;
+        this.products = SvdKernels.on(kernels);
     }
 
     /**
@@ -72,10 +80,11 @@ public final class LoraExtraction {
     public static MergeStats run(Path base, Path model, Path out, ExtractOptions opts, ProgressListener listener,
                                  ExtractReport report) throws IOException {
         OutputRun.checkTarget(out, opts.run().overwrite(), List.of(base, model));
+        Kernels kernels = Backends.select(opts.backend());
         try (Checkpoint b = Checkpoint.open(base); Checkpoint m = Checkpoint.open(model)) {
             ExtractPlan plan = ExtractPlan.of(b, m, opts);
             report.planned(plan);
-            LoraExtraction x = new LoraExtraction(plan, opts, report);
+            LoraExtraction x = new LoraExtraction(plan, opts, report, kernels);
             return x.write(out, base.toString(), listener);
         }
     }
@@ -115,8 +124,10 @@ public final class LoraExtraction {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
         meta.put("exmerge.version", Version.VERSION);
+        Map<String, Long> fallbacksBefore = kernels.fallbacks();
         return AdapterOutput.write(out, specs, (i, parallel) -> list.get(i).bind().apply(parallel), i -> { }, meta,
-                () -> config(baseName, written), opts.run(), listener, opts.cancel(), "java", inputBytes);
+                () -> config(baseName, written), opts.run(), listener, opts.cancel(), kernels.name(),
+                () -> Fallbacks.since(fallbacksBefore, kernels.fallbacks()), inputBytes);
     }
 
     private record Item(TensorSpec spec, java.util.function.Function<Parallel, TensorMerge> bind) {}
@@ -207,7 +218,7 @@ public final class LoraExtraction {
         }
         float[] d = delta(mod);
         TruncatedSvd.Result res = TruncatedSvd.of(d, m, n, mod.rank(), opts.svEpsilon(), SEED, Fnv1a.hash32(mod.module()), parallel,
-                () -> {
+                products, () -> {
                     if (opts.cancel().isCancelled()) {
                         throw new java.util.concurrent.CancellationException("cancelled");
                     }

@@ -218,6 +218,16 @@ public final class JavaKernels implements Kernels {
     }
 
     @Override
+    public void svdTimes(float[] d, int m, int n, double[] x, int k, int from, int to, double[] y) {
+        org.exmerge.numeric.SvdProducts.times(d, m, n, x, k, from, to, y);
+    }
+
+    @Override
+    public void svdTransposeTimes(float[] d, int m, int n, double[] q, int k, int from, int to, double[] z) {
+        org.exmerge.numeric.SvdProducts.transposeTimes(d, m, n, q, k, from, to, z);
+    }
+
+    @Override
     public long firstNonFinite(Operand data, long n) {
         return NonFinite.first(data.segment(), data.type(), n);
     }

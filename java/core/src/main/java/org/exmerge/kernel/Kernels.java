@@ -207,6 +207,26 @@ public interface Kernels {
                   Operand out);
 
     /**
+     * numerics §13's D·X of extract-lora's truncated SVD on rows {@code [from, to)} of Y (m × k): for a
+     * float32 D (m × n) and float64 X (n × k), all row-major, {@code y[i·k + c]} is summed from +0 over
+     * j = 0 … n−1 in order, each term added by one fma of the widened {@code d[i·n + j]} and
+     * {@code x[j·k + c]}; other rows of y are left as they are. {@link org.exmerge.numeric.SvdProducts#times}
+     * is the spec. Heap arrays, since the iteration around it works on them; each element on its own,
+     * so the rows may be cut into calls any way.
+     *
+     * @throws IllegalArgumentException for negative sizes or a row range outside [0, m]
+     * @throws IndexOutOfBoundsException when an array is too short
+     */
+    void svdTimes(float[] d, int m, int n, double[] x, int k, int from, int to, double[] y);
+
+    /**
+     * numerics §13's Dᵀ·Q on rows {@code [from, to)} of Z (n × k), Q m × k: {@code z[j·k + c]} summed from +0
+     * over i = 0 … m−1 in order, each term one fma of the widened {@code d[i·n + j]} and {@code q[i·k + c]}.
+     * {@link org.exmerge.numeric.SvdProducts#transposeTimes} is the spec; otherwise as {@link #svdTimes}.
+     */
+    void svdTransposeTimes(float[] d, int m, int n, double[] q, int k, int from, int to, double[] z);
+
+    /**
      * The engine's check of an output chunk: the index of the first non-finite element (an infinity
      * or NaN; for F8_E4M3, which has no infinity, a NaN) among the first {@code n} of {@code data},
      * or -1; always -1 for integer types. {@link NonFinite#first} is the spec.

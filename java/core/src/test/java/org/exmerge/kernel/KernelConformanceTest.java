@@ -39,7 +39,7 @@ class KernelConformanceTest {
     static final int[] TAILS = {0, 1, 15, 16, 17, 33, 1023, 4097, 65537};
     static final Set<String> OPS = Set.of("linear", "linearPerVector", "convert", "pairSums", "tauHistogram",
             "tauBand", "tauKeys", "kthLargestKey", "sparseNorms", "sparseMerge", "keptCounts", "nearswap", "sceHistogram", "sceSquares", "sceMerge", "fusionHistogram",
-            "fusionMerge", "loraRows", "firstNonFinite");
+            "fusionMerge", "loraRows", "svdTimes", "svdTransposeTimes", "firstNonFinite");
     private static final JavaKernels SPEC = new JavaKernels();
 
     /** One backend on one of its code paths; {@code kernels} is null when the backend cannot run here. */

@@ -335,6 +335,16 @@ public final class InputChanges {
             }
 
             @Override
+            public void svdTimes(float[] d, int m, int n, double[] x, int rank, int from, int to, double[] y) {
+                k.svdTimes(d, m, n, x, rank, from, to, y);
+            }
+
+            @Override
+            public void svdTransposeTimes(float[] d, int m, int n, double[] q, int rank, int from, int to, double[] z) {
+                k.svdTransposeTimes(d, m, n, q, rank, from, to, z);
+            }
+
+            @Override
             public long firstNonFinite(Operand data, long n) {
                 return k.firstNonFinite(data, n);
             }

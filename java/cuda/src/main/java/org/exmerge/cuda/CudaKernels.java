@@ -32,7 +32,7 @@ public final class CudaKernels implements Kernels {
     public static final String DECLARED_FALLBACKS = "any op with more than " + CudaKernels.MAX_MODELS
             + " inputs; linear, linearPerVector, convert and nearswap narrowing F64 to a 16- or 8-bit type (the spec refuses);"
             + " tauHistogram and tauBand without a base or with an F64 operand, sparseMerge, sparseNorms, keptCounts and the sce and"
-            + " arcee_fusion ops with an F64 operand or arguments the spec refuses (it reports them); loraRows always"
+            + " arcee_fusion ops with an F64 operand or arguments the spec refuses (it reports them); loraRows, svdTimes and svdTransposeTimes always"
             + " (on the host: the native kernels where they load)";
     static final int MAX_MODELS = 16;
     private static final Kernels JAVA = new JavaKernels();
@@ -364,6 +364,16 @@ public final class CudaKernels implements Kernels {
     public void loraRows(Operand w, MemorySegment left, MemorySegment right, int rank, long columns, int count,
                          double scaling, Operand out) {
         spec("loraRows", () -> Host.KERNELS.loraRows(w, left, right, rank, columns, count, scaling, out));
+    }
+
+    @Override
+    public void svdTimes(float[] d, int m, int n, double[] x, int k, int from, int to, double[] y) {
+        spec("svdTimes", () -> Host.KERNELS.svdTimes(d, m, n, x, k, from, to, y));
+    }
+
+    @Override
+    public void svdTransposeTimes(float[] d, int m, int n, double[] q, int k, int from, int to, double[] z) {
+        spec("svdTransposeTimes", () -> Host.KERNELS.svdTransposeTimes(d, m, n, q, k, from, to, z));
     }
 
     /**

@@ -40,7 +40,7 @@ import java.util.List;
  */
 public final class ExmergeNative {
     // ---- #define constants of exmerge.h ----
-    public static final int MK_ABI_VERSION = 11;
+    public static final int MK_ABI_VERSION = 12;
 
     public static final int MK_OK = 0;
     public static final int MK_E_NULL = -1;
@@ -403,6 +403,33 @@ public final class ExmergeNative {
          */
         public static final MethodHandle mk_lora_rows = bind("mk_lora_rows", FunctionDescriptor.of(JAVA_INT,
                 ADDRESS, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_DOUBLE, ADDRESS, JAVA_INT), NONE);
+    }
+
+    /**
+     * Numerics §13's D·X of the truncated SVD (org.exmerge.numeric.SvdProducts): linked on first use, critical
+     * with heap access, since the iteration's blocks are Java arrays; the caller bounds a call to ~2^24 fma.
+     */
+    public static final class SvdTimes {
+        private SvdTimes() {}
+
+        /**
+         * int32_t mk_svd_times(const float *d, int64_t m, int64_t n, const double *x, int32_t k, int64_t from, int64_t to,
+         *                      double *y);
+         */
+        public static final MethodHandle mk_svd_times = bind("mk_svd_times", FunctionDescriptor.of(JAVA_INT,
+                ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS), ARRAYS);
+    }
+
+    /** Numerics §13's Dᵀ·Q, as {@link SvdTimes}. */
+    public static final class SvdTransposeTimes {
+        private SvdTransposeTimes() {}
+
+        /**
+         * int32_t mk_svd_transpose_times(const float *d, int64_t m, int64_t n, const double *q, int32_t k, int64_t from,
+         *                                int64_t to, double *z);
+         */
+        public static final MethodHandle mk_svd_transpose_times = bind("mk_svd_transpose_times", FunctionDescriptor.of(JAVA_INT,
+                ADDRESS, JAVA_LONG, JAVA_LONG, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_LONG, ADDRESS), ARRAYS);
     }
 
     /** The engine's output check (org.exmerge.kernel.NonFinite): linked on first use. */

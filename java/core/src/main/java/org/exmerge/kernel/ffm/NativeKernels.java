@@ -243,6 +243,18 @@ public final class NativeKernels implements Kernels {
         NativeLora.rows(w, left, right, rank, columns, count, scaling, out);
     }
 
+    // ---- numerics §13's truncated-SVD products (the spec is numeric.SvdProducts) ----
+
+    @Override
+    public void svdTimes(float[] d, int m, int n, double[] x, int k, int from, int to, double[] y) {
+        NativeSvd.times(d, m, n, x, k, from, to, y);
+    }
+
+    @Override
+    public void svdTransposeTimes(float[] d, int m, int n, double[] q, int k, int from, int to, double[] z) {
+        NativeSvd.transposeTimes(d, m, n, q, k, from, to, z);
+    }
+
     // ---- the engine's output check (the spec is kernel.NonFinite) ----
 
     @Override
