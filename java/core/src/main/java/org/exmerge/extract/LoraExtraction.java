@@ -33,12 +33,10 @@ import org.exmerge.format.Version;
 import org.exmerge.kernel.Backends;
 import org.exmerge.kernel.Fallbacks;
 import org.exmerge.kernel.Kernels;
-import org.exmerge.kernel.SvdKernels;
 import org.exmerge.method.Parallel;
 import org.exmerge.method.TensorMerge;
 import org.exmerge.numeric.Fnv1a;
 import org.exmerge.numeric.Narrow;
-import org.exmerge.numeric.TruncatedSvd;
 import org.exmerge.numeric.Widen;
 
 /**

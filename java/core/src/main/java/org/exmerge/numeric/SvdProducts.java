@@ -1,12 +1,12 @@
 package org.exmerge.numeric;
 
 /**
- * The two products of {@link TruncatedSvd}'s iteration, D·X and Dᵀ·Q for a float32 D (m × n, row-major)
+ * The two products of extract-lora's truncated SVD iteration, D·X and Dᵀ·Q for a float32 D (m × n, row-major)
  * and float64 blocks of k columns (row-major), on a range of the output's rows. Every output element
  * is summed on its own, from +0 in the order of its terms, each term added by one fma of the widened
  * D value (numerics §13), so any cut of the rows into calls, on any threads, and every backend give the
  * same bits. This is the spec: {@code Kernels.svdTimes} and {@code svdTransposeTimes} run it or a native
- * twin, and {@link TruncatedSvd} calls them through {@link TruncatedSvd.Products}.
+ * twin, and extract-lora's {@code TruncatedSvd} calls them through its {@code Products}.
  */
 public final class SvdProducts {
     /** Terms of a row kept in one pass, so the block of X (or Q) they read stays in the L2 cache. */

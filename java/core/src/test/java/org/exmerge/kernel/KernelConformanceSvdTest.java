@@ -6,7 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.SplittableRandom;
 import org.exmerge.kernel.KernelConformanceTest.Target;
 import org.exmerge.method.Parallel;
-import org.exmerge.numeric.TruncatedSvd;
+import org.exmerge.extract.SvdKernels;
+import org.exmerge.extract.TruncatedSvd;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 

@@ -1,12 +1,13 @@
-package org.exmerge.numeric;
+package org.exmerge.extract;
 
 import org.exmerge.method.Parallel;
+import org.exmerge.numeric.Philox4x32;
 
 /**
  * The measurement behind extract-lora's stop rule (docs/numerics.md §13): on 512 × 1536 matrices
  * small enough for the exact Jacobi SVD, subspace iteration and block Krylov are run pass by pass
  * and each prints the passes over D it took and ‖D − D_r‖_F against the optimum. Not a test: run by
- * hand, {@code java -cp java/core/target/classes:java/core/target/test-classes org.exmerge.numeric.SvdStopRuleStudy}.
+ * hand, {@code java -cp java/core/target/classes:java/core/target/test-classes org.exmerge.extract.SvdStopRuleStudy}.
  */
 public final class SvdStopRuleStudy {
     private static final int M = 512;

@@ -1,4 +1,4 @@
-package org.exmerge.numeric;
+package org.exmerge.extract;
 
 /**
  * One-sided Jacobi SVD (Hestenes) in double: the columns of a matrix are rotated pairwise until

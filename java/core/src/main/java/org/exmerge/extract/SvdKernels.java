@@ -1,6 +1,6 @@
-package org.exmerge.kernel;
+package org.exmerge.extract;
 
-import org.exmerge.numeric.TruncatedSvd;
+import org.exmerge.kernel.Kernels;
 
 /** A backend's numerics §13 products as {@link TruncatedSvd} takes them (the spec is {@link org.exmerge.numeric.SvdProducts}). */
 public final class SvdKernels {

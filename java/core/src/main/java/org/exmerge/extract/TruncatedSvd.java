@@ -1,6 +1,8 @@
-package org.exmerge.numeric;
+package org.exmerge.extract;
 
 import org.exmerge.method.Parallel;
+import org.exmerge.numeric.Philox4x32;
+import org.exmerge.numeric.SvdProducts;
 
 /**
  * The best rank-r approximation {@code D ≈ U·diag(s)·Vᵀ} of a float32 matrix D (m × n, row-major),

@@ -1,4 +1,4 @@
-package org.exmerge.numeric;
+package org.exmerge.extract;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -8,6 +8,7 @@ import java.util.concurrent.Future;
 import java.util.ArrayList;
 import java.util.List;
 import org.exmerge.method.Parallel;
+import org.exmerge.numeric.Philox4x32;
 import org.junit.jupiter.api.Test;
 
 /** The truncated SVD against matrices of known singular values, on both of its paths, and its bits across thread counts. */
