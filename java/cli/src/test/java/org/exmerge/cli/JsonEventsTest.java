@@ -144,7 +144,7 @@ class JsonEventsTest {
         Path models = dir.resolve("search-models");
         assertThat(Cli.run("synth", models.toString(), "--size", "1MB", "--target").exit()).isZero();
         Path fail = Files.writeString(dir.resolve("eval.sh"), """
-                case "$1" in *sft-2*) echo broken >&2; exit 1;; esac
+                case "$1" in */sft-2) echo broken >&2; exit 1;; esac
                 echo '{"score": 0.5, "tasks": {"a": 0.5}}'
                 """);
         Cli.Result r = Cli.run("search", "exme", "--base", models.resolve("base").toString(), "--checkpoints",

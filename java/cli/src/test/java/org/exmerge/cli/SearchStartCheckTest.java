@@ -148,7 +148,7 @@ class SearchStartCheckTest {
 
     @Test
     void aSkippedStageIsANoticeAndAStderrLine() throws Exception {
-        String failSecond = "command:case {model} in *sft-2*) exit 4;; esac; echo '{\"score\": 1}'";
+        String failSecond = "command:case {model} in */sft-2) exit 4;; esac; echo '{\"score\": 1}'";
         Cli.Result json = search("exme", "--base", m("base"), "--checkpoints", m("sft-1"), m("sft-2"), "--alphas", "0.1", "--betas", "0.5",
                 "--evaluator", failSecond, "--workdir", dir.resolve("skip-json").toString(), "--json");
         assertThat(json.exit()).as(json.err()).isZero();
