@@ -18,9 +18,11 @@ import picocli.CommandLine.Model.PositionalParamSpec;
 
 /** {@code exmerge extract-lora --base B --model FT OUT}: mergekit-extract-lora's job, a PEFT LoRA adapter out of a fine-tune. */
 final class ExtractLoraCommand implements Callable<Integer> {
-    private final PositionalParamSpec out = Specs.positional(0, "OUT", Path.class, "Adapter directory to write.").build();
+    private final PositionalParamSpec out = Specs.positional(0, "OUT", Path.class, "Adapter directory to write.")
+            .arity("0..1").required(false).build();
+    private final OptionSpec outPath = Specs.option("--out-path", "OUT", Path.class, null, "OUT as mergekit-extract-lora names it.").build();
     private final OptionSpec base = Specs.option("--base", "MODEL", Path.class, null, "The base model the fine-tune started from.")
-            .required(true).build();
+            .names("--base", "--base-model").required(true).build();
     private final OptionSpec model = Specs.option("--model", "MODEL", Path.class, null, "The fine-tuned model.").required(true).build();
     private final OptionSpec maxRank = Specs.option("--max-rank", "R", int.class, ExtractOptions.DEFAULT_MAX_RANK,
             "Largest rank of a module's pair (default 128, as mergekit); a smaller matrix gets its smaller dimension.").build();
@@ -29,12 +31,14 @@ final class ExtractLoraCommand implements Callable<Integer> {
             "first is written, and the factors are held in memory until written.").build();
     private final OptionSpec noDistribute = Specs.flag("--no-distribute-scale",
             "A = S·Vᵀ, B = U (default, as mergekit: A = √S·Vᵀ, B = U·√S).");
+    private final OptionSpec distribute = Specs.flag("--distribute-scale", "A = √S·Vᵀ, B = U·√S (the default; mergekit's flag).");
+    private final OptionSpec noEmbedLora = Specs.flag("--no-embed-lora", "Save the embeddings whole (the default; mergekit's flag).");
     private final OptionSpec embedLora = Specs.flag("--embed-lora",
             "Decompose the input embedding (lora_embedding_A/B) and lm_head too, instead of saving them whole.");
     private final OptionSpec include = Specs.list("--include-regex", "REGEX", String.class,
-            "Decompose only modules whose name this Java regex finds (repeat: any).").build();
+            "Decompose only modules whose name this Java regex finds (repeat: any).").names("--include-regex", "-i").build();
     private final OptionSpec exclude = Specs.list("--exclude-regex", "REGEX", String.class,
-            "Leave out modules whose name this Java regex finds (repeat: any).").build();
+            "Leave out modules whose name this Java regex finds (repeat: any).").names("--exclude-regex", "-e").build();
     private final OptionSpec saveModule = Specs.list("--save-module", "NAME", String.class,
             "Save this module (full or leaf name) whole, as modules_to_save (repeat).").build();
     private final OptionSpec outType = Specs.option("--out-dtype", "TYPE", DType.class, null,
@@ -45,8 +49,8 @@ final class ExtractLoraCommand implements Callable<Integer> {
         CommandSpec spec = Specs.command(this, "extract-lora",
                 "Extract a PEFT LoRA adapter from a fine-tune: each linear weight's change from the base, by truncated SVD.",
                 "Writes OUT/adapter_config.json and OUT/adapter_model.safetensors (mergekit-extract-lora's output).");
-        return run.addTo(Specs.add(spec, out, base, model, maxRank, svEpsilon, noDistribute, embedLora, include, exclude, saveModule,
-                outType));
+        return run.addTo(Specs.add(spec, out, outPath, base, model, maxRank, svEpsilon, noDistribute, distribute, embedLora,
+                noEmbedLora, include, exclude, saveModule, outType));
     }
 
     @Override
@@ -56,7 +60,22 @@ final class ExtractLoraCommand implements Callable<Integer> {
                 .withModules(embedLora.<Boolean>getValue(), patterns(include, "--include-regex"), patterns(exclude, "--exclude-regex"),
                         strings(saveModule))
                 .withFactors(!noDistribute.<Boolean>getValue(), outType.getValue()).withBackend(run.backend()).withRun(runOpts);
+        if (distribute.<Boolean>getValue() && noDistribute.<Boolean>getValue()) {
+            throw new IllegalArgumentException("--distribute-scale and --no-distribute-scale contradict each other");
+        }
+        if (embedLora.<Boolean>getValue() && noEmbedLora.<Boolean>getValue()) {
+            throw new IllegalArgumentException("--embed-lora and --no-embed-lora contradict each other");
+        }
         Path target = out.getValue();
+        if (outPath.getValue() != null) {
+            if (target != null && !target.equals(outPath.getValue())) {
+                throw new IllegalArgumentException("OUT is given twice, as " + target + " and --out-path " + outPath.getValue());
+            }
+            target = outPath.getValue();
+        }
+        if (target == null) {
+            throw new IllegalArgumentException("missing OUT (the adapter directory to write)");
+        }
         ExtractReport report = new ExtractReport();
         CliProgress progress = new CliProgress("extract-lora", run.json()).withDoneFields(e -> doneFields(e, report));
         try (CtrlC ctrlC = new CtrlC()) {

@@ -29,7 +29,8 @@ final class MergekitFlags {
             Map.entry("--lora-merge-cache", "LoRA adapters are applied as the merge reads them, nothing is cached; drop it"),
             Map.entry("--lora-merge-dtype", "LoRA deltas are worked out in float32 and added in the model's type; drop it"),
             Map.entry("--verbose", "exmerge has one level of output (--json for a tool)"), Map.entry("-v", "exmerge has one level of output (--json for a tool)"),
-            Map.entry("--quiet", "exmerge has one level of output (--json for a tool)"));
+            Map.entry("--quiet", "exmerge has one level of output (--json for a tool)"),
+            Map.entry("--skip-undecomposable", "a norm or other tensor no pair can hold is saved whole, and only when it changed"));
 
     private MergekitFlags() {}
 

@@ -170,6 +170,27 @@ class ExtractLoraCliTest {
         }
     }
 
+    /** mergekit-extract-lora's command line as it is: --base-model, --out-path, -e, the default flags spelt out. */
+    @Test
+    void mergekitsCommandLineGivesTheSameAdapter() throws Exception {
+        Cli.Result ours = Cli.run("extract-lora", "--base", base.toString(), "--model", sft.toString(), dir.resolve("ours").toString(),
+                "--max-rank", "3", "--exclude-regex", "mlp", "--no-sync");
+        assertThat(ours.exit()).as(ours.err()).isZero();
+        Cli.Result theirs = Cli.run("extract-lora", "--base-model", base.toString(), "--model", sft.toString(), "--out-path",
+                dir.resolve("theirs").toString(), "--max-rank", "3", "-e", "mlp", "--distribute-scale", "--no-embed-lora", "--no-sync");
+        assertThat(theirs.exit()).as(theirs.err()).isZero();
+        for (String f : new String[] {"adapter_model.safetensors", "adapter_config.json"}) {
+            assertThat(Files.mismatch(dir.resolve("ours").resolve(f), dir.resolve("theirs").resolve(f))).as(f).isEqualTo(-1L);
+        }
+        Cli.Result both = Cli.run("extract-lora", "--base", base.toString(), "--model", sft.toString(), dir.resolve("x").toString(),
+                "--embed-lora", "--no-embed-lora");
+        assertThat(both.exit()).isEqualTo(2);
+        assertThat(both.err()).contains("--embed-lora and --no-embed-lora contradict each other");
+        Cli.Result none = Cli.run("extract-lora", "--base", base.toString(), "--model", sft.toString());
+        assertThat(none.exit()).isEqualTo(2);
+        assertThat(none.err()).contains("missing OUT");
+    }
+
     /** The SVD's products on the Java spec and on libexmerge: the same adapter, byte for byte, on a full fine-tune's noise-like delta. */
     @Test
     void theJavaAndNativeBackendsWriteTheSameAdapter() throws Exception {
