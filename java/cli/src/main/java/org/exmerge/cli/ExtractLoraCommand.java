@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.exmerge.engine.ModelLocator;
 import org.exmerge.engine.RunOptions;
 import org.exmerge.extract.ExtractOptions;
 import org.exmerge.extract.ExtractReport;
@@ -21,9 +22,13 @@ final class ExtractLoraCommand implements Callable<Integer> {
     private final PositionalParamSpec out = Specs.positional(0, "OUT", Path.class, "Adapter directory to write.")
             .arity("0..1").required(false).build();
     private final OptionSpec outPath = Specs.option("--out-path", "OUT", Path.class, null, "OUT as mergekit-extract-lora names it.").build();
-    private final OptionSpec base = Specs.option("--base", "MODEL", Path.class, null, "The base model the fine-tune started from.")
+    private final OptionSpec base = Specs.option("--base", "MODEL", String.class, null,
+            "The base model the fine-tune started from (a path, or a hub name org/name[@revision] in the Hugging Face cache).")
             .names("--base", "--base-model").required(true).build();
-    private final OptionSpec model = Specs.option("--model", "MODEL", Path.class, null, "The fine-tuned model.").required(true).build();
+    private final OptionSpec model = Specs.option("--model", "MODEL", String.class, null, "The fine-tuned model (a path or hub name).")
+            .required(true).build();
+    private final OptionSpec hubCache = Specs.option("--hub-cache", "DIR", Path.class, null,
+            "Hugging Face cache that hub names resolve in; nothing is downloaded (default as merge's).").build();
     private final OptionSpec maxRank = Specs.option("--max-rank", "R", int.class, ExtractOptions.DEFAULT_MAX_RANK,
             "Largest rank of a module's pair (default 128, as mergekit); a smaller matrix gets its smaller dimension.").build();
     private final OptionSpec svEpsilon = Specs.option("--sv-epsilon", "E", double.class, 0.0,
@@ -50,7 +55,7 @@ final class ExtractLoraCommand implements Callable<Integer> {
                 "Extract a PEFT LoRA adapter from a fine-tune: each linear weight's change from the base, by truncated SVD.",
                 "Writes OUT/adapter_config.json and OUT/adapter_model.safetensors (mergekit-extract-lora's output).");
         return run.addTo(Specs.add(spec, out, outPath, base, model, maxRank, svEpsilon, noDistribute, distribute, embedLora,
-                noEmbedLora, include, exclude, saveModule, outType));
+                noEmbedLora, include, exclude, saveModule, outType, hubCache));
     }
 
     @Override
@@ -79,7 +84,9 @@ final class ExtractLoraCommand implements Callable<Integer> {
         ExtractReport report = new ExtractReport();
         CliProgress progress = new CliProgress("extract-lora", run.json()).withDoneFields(e -> doneFields(e, report));
         try (CtrlC ctrlC = new CtrlC()) {
-            LoraExtraction.run(base.getValue(), model.getValue(), target, opts.withCancel(ctrlC.token()), progress, report);
+            Path cache = hubCache.getValue() != null ? hubCache.getValue() : ModelLocator.defaultHubCache();
+            LoraExtraction.run(base.<String>getValue(), model.<String>getValue(), new ModelLocator(Path.of(""), cache), target,
+                    opts.withCancel(ctrlC.token()), progress, report);
             CtrlC.published(target);
         } finally {
             progress.abandon();

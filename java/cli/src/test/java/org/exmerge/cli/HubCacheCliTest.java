@@ -71,4 +71,16 @@ class HubCacheCliTest {
         assertThat(p.waitFor()).as(out).isZero();
         assertThat(out).contains(cache.resolve("models--acme--sft-1/snapshots/" + COMMIT).toString());
     }
+
+    @Test
+    void extractLoraReadsHubNamesAndNamesTheBaseAsGiven() throws Exception {
+        Cli.Result hub = Cli.run("extract-lora", "--base", "acme/base", "--model", "acme/sft-1@main", dir.resolve("a-hub").toString(),
+                "--max-rank", "2", "--hub-cache", cache.toString(), "--no-sync");
+        assertThat(hub.exit()).as(hub.err()).isZero();
+        Cli.Result local = Cli.run("extract-lora", "--base", dir.resolve("m/base").toString(), "--model", dir.resolve("m/sft-1").toString(),
+                dir.resolve("a-local").toString(), "--max-rank", "2", "--no-sync");
+        assertThat(local.exit()).as(local.err()).isZero();
+        assertThat(dir.resolve("a-hub/adapter_model.safetensors")).hasSameBinaryContentAs(dir.resolve("a-local/adapter_model.safetensors"));
+        assertThat(Files.readString(dir.resolve("a-hub/adapter_config.json"))).contains("\"base_model_name_or_path\" : \"acme/base\"");
+    }
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.exmerge.engine.AdapterOutput;
 import org.exmerge.engine.MergeStats;
+import org.exmerge.engine.ModelLocator;
 import org.exmerge.engine.OutputRun;
 import org.exmerge.engine.PlanException;
 import org.exmerge.engine.ProgressListener;
@@ -72,18 +73,22 @@ public final class LoraExtraction {
     }
 
     /**
-     * Extracts the adapter of {@code model} against {@code base} into {@code out}; {@code report}
-     * fills in as modules are decomposed (a listener may read it when the run finishes).
+     * Extracts the adapter of {@code modelName} against {@code baseName} into {@code out}, each named as
+     * a recipe names a model (a path, or a Hugging Face hub name {@code org/name[@revision]}) and found
+     * by {@code locator}; the adapter's config names the base as it was given, so peft finds a hub base
+     * by its name. {@code report} fills in as modules are decomposed (a listener may read it when the run finishes).
      */
-    public static MergeStats run(Path base, Path model, Path out, ExtractOptions opts, ProgressListener listener,
-                                 ExtractReport report) throws IOException {
+    public static MergeStats run(String baseName, String modelName, ModelLocator locator, Path out, ExtractOptions opts,
+                                 ProgressListener listener, ExtractReport report) throws IOException {
+        Path base = locator.locate("base model", baseName);
+        Path model = locator.locate("model", modelName);
         OutputRun.checkTarget(out, opts.run().overwrite(), List.of(base, model));
         Kernels kernels = Backends.select(opts.backend());
         try (Checkpoint b = Checkpoint.open(base); Checkpoint m = Checkpoint.open(model)) {
             ExtractPlan plan = ExtractPlan.of(b, m, opts);
             report.planned(plan);
             LoraExtraction x = new LoraExtraction(plan, opts, report, kernels);
-            return x.write(out, base.toString(), listener);
+            return x.write(out, baseName, listener);
         }
     }
 
