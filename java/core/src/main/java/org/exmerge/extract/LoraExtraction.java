@@ -63,6 +63,8 @@ public final class LoraExtraction {
     private final Map<String, Factors> factors = new ConcurrentHashMap<>();
     private final Kernels kernels;
     private final TruncatedSvd.Products products;
+    /** Decompositions running ahead of the writer; null when they run one at a time, at bind, across the run's threads. */
+    private DecomposeAhead<Factors> ahead;
 
     private LoraExtraction(ExtractPlan plan, ExtractOptions opts, ExtractReport report, Kernels kernels) {
         this.plan = plan;
@@ -128,6 +130,16 @@ public final class LoraExtraction {
         meta.put("format", "pt");
         meta.put("exmerge.version", Version.VERSION);
         Map<String, Long> fallbacksBefore = kernels.fallbacks();
+        int window = opts.svEpsilon() > 0 ? 1 : DecomposeAhead.window(modules, opts.run());
+        ahead = window > 1 ? new DecomposeAhead<>(modules, window, mod -> decompose(mod, Parallel.SERIAL)) : null;
+        try (DecomposeAhead<Factors> running = ahead) {
+            return write(out, baseName, specs, list, written, meta, fallbacksBefore, inputBytes, listener);
+        }
+    }
+
+    private MergeStats write(Path out, String baseName, List<TensorSpec> specs, List<Item> list, List<ExtractPlan.Module> written,
+                             Map<String, String> meta, Map<String, Long> fallbacksBefore, long inputBytes, ProgressListener listener)
+            throws IOException {
         return AdapterOutput.write(out, specs, (i, parallel) -> list.get(i).bind().apply(parallel), i -> { }, meta,
                 () -> config(baseName, written), opts.run(), listener, opts.cancel(), kernels.name(),
                 () -> Fallbacks.since(fallbacksBefore, kernels.fallbacks()), inputBytes);
@@ -151,7 +163,7 @@ public final class LoraExtraction {
             List<String> dropped = new ArrayList<>();
             for (int i = 0; i < modules.size(); i++) {
                 ExtractPlan.Module mod = modules.get(i);
-                Factors f = await(done.get(i));
+                Factors f = DecomposeAhead.await(done.get(i));
                 if (f.rank() == 0) {
                     dropped.add(mod.module());
                     if (mod.bias() != null) {
@@ -171,28 +183,9 @@ public final class LoraExtraction {
         }
     }
 
-    private static <T> T await(Future<T> f) throws IOException {
-        try {
-            return f.get();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new java.util.concurrent.CancellationException("interrupted");
-        } catch (java.util.concurrent.ExecutionException e) {
-            if (e.getCause() instanceof IOException io) {
-                throw io;
-            }
-            if (e.getCause() instanceof UncheckedIOException u) {
-                throw u.getCause();
-            }
-            if (e.getCause() instanceof RuntimeException r) {
-                throw r;
-            }
-            throw new IllegalStateException(e.getCause());
-        }
-    }
-
     private TensorMerge a(ExtractPlan.Module mod, Parallel parallel) {
         Factors f = factors.computeIfAbsent(mod.module(), k -> decomposeUnchecked(mod, parallel));
+
         int r = f.rank();
         int n = mod.n();
         return (start, len, out) -> fill(start, len, out, e -> f.scaleA()[(int) (e / n)] * f.v()[(int) (e % n) * r + (int) (e / n)]);
@@ -206,7 +199,7 @@ public final class LoraExtraction {
 
     private Factors decomposeUnchecked(ExtractPlan.Module mod, Parallel parallel) {
         try {
-            return decompose(mod, parallel);
+            return ahead != null ? ahead.take(mod) : decompose(mod, parallel);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -222,7 +215,7 @@ public final class LoraExtraction {
         float[] d = delta(mod);
         TruncatedSvd.Result res = TruncatedSvd.of(d, m, n, mod.rank(), opts.svEpsilon(), SEED, Fnv1a.hash32(mod.module()), parallel,
                 products, () -> {
-                    if (opts.cancel().isCancelled()) {
+                    if (opts.cancel().isCancelled() || Thread.currentThread().isInterrupted()) {
                         throw new java.util.concurrent.CancellationException("cancelled");
                     }
                 });
