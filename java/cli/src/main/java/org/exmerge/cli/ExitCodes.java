@@ -41,6 +41,9 @@ final class ExitCodes {
     /** One line: the message, with the exception type only where the message alone would not say what broke. */
     static String message(Throwable e) {
         String m = e.getMessage();
+        if (e instanceof CancelledStep c) {
+            return c.getMessage();
+        }
         if (e instanceof CancellationException) {
             return "cancelled; no output was written";
         }
@@ -48,5 +51,14 @@ final class ExitCodes {
             m = e.getClass().getSimpleName() + (m == null ? "" : ": " + m);
         }
         return Printable.of(m.replace('\n', ' ')); // an internal error's text may quote a raw input name
+    }
+
+    /** A cancellation in a run of several outputs, whose message says which were kept. */
+    static final class CancelledStep extends CancellationException {
+        private static final long serialVersionUID = 1L;
+
+        CancelledStep(String message) {
+            super(message);
+        }
     }
 }

@@ -3,6 +3,7 @@ package org.exmerge.cli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CancellationException;
 import org.exmerge.MergeOptions;
 import org.exmerge.multi.Chain;
 import org.exmerge.multi.DocumentException;
@@ -71,6 +72,11 @@ final class MultiCommand implements Callable<Integer> {
                     CliProgress progress = new CliProgress("merge", json);
                     try {
                         chain.merge(step, progress);
+                    } catch (CancellationException c) {
+                        long kept = steps.subList(0, i).stream().filter(s -> s.merge() && s.named()).count();
+                        throw new ExitCodes.CancelledStep(step.chain().label() + ": cancelled; its output was not written"
+                                + (kept == 0 ? "" : "; the " + kept + " intermediate" + (kept == 1 ? "" : "s") + " merged before it"
+                                        + " are kept and reused by the next run"));
                     } finally {
                         progress.abandon();
                     }

@@ -54,7 +54,7 @@ public record MergePlan(String method, List<PlannedTensor> tensors, Map<String, 
             for (TensorSource s : all) {
                 seen.add(s.checkpoint().path());
                 if (s.edit() != null) {
-                    seen.add(s.edit().adapter().checkpoint().path());
+                    seen.add(s.edit().adapter().directory()); // its config too: alpha, rank_pattern
                 }
             }
         }

@@ -6,9 +6,13 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -36,8 +40,11 @@ public final class FileLocks {
      * process already holds it. The lock lasts until the returned channel is closed.
      */
     public static FileChannel hold(Path file, String who) throws IOException {
-        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        requireOwnFile(file);
+        FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE,
+                LinkOption.NOFOLLOW_LINKS);
         try {
+            requireOwnFile(file); // a link put there between the check and the open
             if (tryLock(ch) == null) {
                 ch.close();
                 return null;
@@ -48,6 +55,33 @@ public final class FileLocks {
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
+        }
+    }
+
+    /**
+     * Refuses a lock file that could be someone else's data: the holder truncates and rewrites it, so a
+     * symbolic link (its target would be emptied), a file with other hard links, or anything but a
+     * plain file is never opened as one.
+     */
+    private static void requireOwnFile(Path file) throws IOException {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException none) {
+            return;
+        }
+        boolean linked = false;
+        if (a.isRegularFile()) {
+            try {
+                linked = ((Number) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS)).intValue() > 1;
+            } catch (UnsupportedOperationException | IllegalArgumentException noUnixView) {
+                linked = false;
+            }
+        }
+        if (!a.isRegularFile() || linked) {
+            String what = a.isSymbolicLink() ? "a symbolic link" : linked ? "a file with other hard links" : "not a plain file";
+            throw new FileSystemException(file.toString(), null, "is " + what + ", so it is not used as a lock file (the lock"
+                    + " rewrites it); remove it if it is no run's");
         }
     }
 

@@ -6,6 +6,7 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -187,8 +188,10 @@ final class RunLock {
                 }
                 FileChannel ch;
                 try {
-                    ch = FileChannel.open(c, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                    ch = FileChannel.open(c, StandardOpenOption.READ, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
                 } catch (NoSuchFileException goneMeanwhile) {
+                    continue;
+                } catch (FileSystemException link) { // a symbolic link (ELOOP) is no run's lock file
                     continue;
                 }
                 if (FileLocks.tryLock(ch) == null) {

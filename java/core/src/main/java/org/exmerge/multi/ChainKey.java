@@ -14,8 +14,8 @@ import org.exmerge.search.InputStamp;
 
 /**
  * What an intermediate is made from, as one hash: the document's text, the options that change output bytes (output type, seed, shard size; threads, memory
- * and backend never do), exmerge's version, and the inputs' {@link InputStamp} (their paths, sizes
- * and a sample of their bytes; an intermediate it reads included, whose header holds that one's own
+ * and backend never do), exmerge's version, and the inputs' {@link InputStamp#withTimes} (their paths, sizes,
+ * modification times and a sample of their bytes; an intermediate it reads included, whose header holds that one's own
  * key; their paths say what each name stood for). An intermediate whose recorded key equals this is the very result this run would write.
  */
 final class ChainKey {
@@ -34,7 +34,7 @@ final class ChainKey {
         }
         StringBuilder b = new StringBuilder("exmerge multi 1\0").append(Version.VERSION).append('\0').append(doc.text()).append('\0')
                 .append(opts.outType()).append('\0').append(seed).append('\0').append(opts.run().shardBytes()).append('\0');
-        b.append(InputStamp.of(inputs));
+        b.append(InputStamp.withTimes(inputs));
         return HexFormat.of().formatHex(d.digest(b.toString().getBytes(StandardCharsets.UTF_8)), 0, 16);
     }
 }

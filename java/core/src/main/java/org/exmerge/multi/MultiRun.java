@@ -16,6 +16,7 @@ import org.exmerge.engine.MergeStats;
 import org.exmerge.engine.ModelSet;
 import org.exmerge.engine.OutputRun;
 import org.exmerge.engine.ProgressListener;
+import org.exmerge.error.UsageException;
 import org.exmerge.recipe.ConfigException;
 import org.exmerge.recipe.ModelName;
 import org.exmerge.recipe.RecipeDocuments;
@@ -83,6 +84,12 @@ public final class MultiRun implements AutoCloseable {
         inputs.add(config);
         Intermediates.requireSafePlace(dir, inputs);
         if (out != null) {
+            Path o = out.toAbsolutePath().normalize();
+            Path i = dir.toAbsolutePath().normalize();
+            if (i.startsWith(o)) {
+                throw new UsageException(out + ": " + (i.equals(o) ? "is" : "holds") + " the intermediate directory (" + dir
+                        + "); OUT is where the unnamed document's result goes: choose another");
+            }
             List<Path> kept = new ArrayList<>(inputs);
             kept.add(dir);
             kept.addAll(chain.names().values());

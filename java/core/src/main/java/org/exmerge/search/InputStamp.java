@@ -12,6 +12,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.exmerge.error.IoErrors;
 
@@ -33,6 +34,19 @@ public final class InputStamp {
 
     /** The stamp of {@code inputs} (files, or directories whose own files count), 24 hex digits. */
     public static String of(Collection<Path> inputs) throws IOException {
+        return of(inputs, false);
+    }
+
+    /**
+     * The stamp with each file's modification time too, for a check that must not miss a change
+     * outside the sampled bytes (multi's reuse of an intermediate): a file written again then counts
+     * as changed, which costs a merge, never a wrong result.
+     */
+    public static String withTimes(Collection<Path> inputs) throws IOException {
+        return of(inputs, true);
+    }
+
+    private static String of(Collection<Path> inputs, boolean times) throws IOException {
         MessageDigest d;
         try {
             d = MessageDigest.getInstance("SHA-256");
@@ -54,6 +68,10 @@ public final class InputStamp {
             for (Path f : files) {
                 d.update((f + "\0").getBytes(StandardCharsets.UTF_8));
                 try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+                    if (times) {
+                        long ns = Files.getLastModifiedTime(f).to(TimeUnit.NANOSECONDS);
+                        d.update(ByteBuffer.allocate(Long.BYTES).putLong(0, ns));
+                    }
                     sample(ch, d);
                 } catch (IOException e) {
                     throw IoErrors.input(f, e);

@@ -32,7 +32,7 @@ class MultiRunTest {
     @BeforeAll
     static void synth() throws IOException {
         models = dir.resolve("models");
-        Synth.write(models, LlamaShape.forBytes(1_000_000, DType.BF16), DType.BF16, 3, 0, RunOptions.defaults().withThreads(1),
+        Synth.write(models, LlamaShape.forBytes(1_000_000, DType.BF16), DType.BF16, 2, 4, 0, RunOptions.defaults().withThreads(1),
                 ProgressListener.NONE, new CancelToken());
     }
 
@@ -123,6 +123,75 @@ class MultiRunTest {
                 .hasMessageContaining("expo1").hasMessageContaining("never replaced");
         assertThat(Files.readString(mine)).isEqualTo("mine");
         assertThat(inter.resolve("both")).doesNotExist();
+    }
+
+    /** expo1 of a model given as a recipe names it (a path, or BASE+ADAPTER). */
+    private static Path expoOf(Path where, String model) throws IOException {
+        Files.createDirectories(where);
+        return Files.writeString(where.resolve("expo.yaml"), """
+                name: expo1
+                merge_method: expo
+                base_model: %1$s/base
+                models:
+                  - model: %2$s
+                    parameters: {alpha: 0.3}
+                """.formatted(models, model));
+    }
+
+    @Test
+    void aChangedAdapterConfigRedoesTheMerge() throws IOException {
+        Path work = dir.resolve("adapter");
+        Path adapter = work.resolve("lora");
+        copy(models.resolve("lora-1"), adapter);
+        Path config = expoOf(work, models.resolve("sft-1") + "+" + adapter);
+        Path inter = work.resolve("inter");
+        assertThat(run(config, inter, true)).containsExactly("expo1: merge (not written yet)");
+        assertThat(run(config, inter, true)).containsExactly("expo1: skip (up to date)");
+        Path cfg = adapter.resolve("adapter_config.json");
+        String text = Files.readString(cfg);
+        assertThat(text).contains("\"lora_alpha\"");
+        Files.writeString(cfg, text.replaceFirst("\"lora_alpha\": *[0-9.]+", "\"lora_alpha\": 1"));
+        assertThat(run(config, inter, true)).containsExactly("expo1: merge (its recipe or inputs changed)");
+    }
+
+    /** Bytes rewritten where the sampled stamp does not look (mid-file, same size) still redo the merge: the file's time changed. */
+    @Test
+    void aChangeOutsideTheSampledBytesRedoesTheMerge() throws IOException {
+        Path work = dir.resolve("unsampled");
+        Path model = work.resolve("sft");
+        copy(models.resolve("sft-1"), model);
+        Path config = expoOf(work, model.toString());
+        Path inter = work.resolve("inter");
+        assertThat(run(config, inter, true)).containsExactly("expo1: merge (not written yet)");
+        Path weights = model.resolve("model.safetensors");
+        byte[] bytes = Files.readAllBytes(weights);
+        int at = 64 * 1024 + (bytes.length - 64 * 1024) / 64 / 2; // between the first two sampled blocks
+        bytes[at] ^= 1;
+        java.nio.file.attribute.FileTime before = Files.getLastModifiedTime(weights);
+        Files.write(weights, bytes);
+        Files.setLastModifiedTime(weights, java.nio.file.attribute.FileTime.fromMillis(before.toMillis() + 2000));
+        assertThat(run(config, inter, true)).containsExactly("expo1: merge (its recipe or inputs changed)");
+    }
+
+    @Test
+    void outAsTheIntermediateDirectoryIsNamedAsSuch() throws IOException {
+        Path work = dir.resolve("same");
+        Path config = expoOf(work, models.resolve("sft-1").toString());
+        Files.writeString(config, Files.readString(config).replace("name: expo1\n", ""));
+        Path inter = work.resolve("inter");
+        assertThatThrownBy(() -> MultiRun.open(config, inter, inter, OPTS, true, false))
+                .isInstanceOf(org.exmerge.error.UsageException.class).hasMessageContaining("is the intermediate directory");
+        assertThatThrownBy(() -> MultiRun.open(config, inter.resolve("x"), inter, OPTS, true, false))
+                .hasMessageContaining("holds the intermediate directory");
+    }
+
+    private static void copy(Path from, Path to) throws IOException {
+        Files.createDirectories(to);
+        try (var files = Files.list(from)) {
+            for (Path f : files.toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
     }
 
     private static byte[] tensorBytes(Path model) throws IOException {
