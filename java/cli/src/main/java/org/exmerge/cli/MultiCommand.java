@@ -75,8 +75,8 @@ final class MultiCommand implements Callable<Integer> {
                     } catch (CancellationException c) {
                         long kept = steps.subList(0, i).stream().filter(s -> s.merge() && s.named()).count();
                         throw new ExitCodes.CancelledStep(step.chain().label() + ": cancelled; its output was not written"
-                                + (kept == 0 ? "" : "; the " + kept + " intermediate" + (kept == 1 ? "" : "s") + " merged before it"
-                                        + " are kept and reused by the next run"));
+                                + (kept == 0 ? "" : kept == 1 ? "; the intermediate merged before it is kept for the next run"
+                                        : "; the " + kept + " intermediates merged before it are kept for the next run"));
                     } finally {
                         progress.abandon();
                     }
