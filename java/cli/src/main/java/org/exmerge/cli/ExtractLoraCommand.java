@@ -8,6 +8,7 @@ import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 import org.exmerge.engine.ModelLocator;
 import org.exmerge.engine.RunOptions;
+import org.exmerge.error.UsageException;
 import org.exmerge.extract.ExtractOptions;
 import org.exmerge.extract.ExtractReport;
 import org.exmerge.extract.LoraExtraction;
@@ -61,6 +62,11 @@ final class ExtractLoraCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RunOptions runOpts = run.run(RunOptions.DEFAULT_SHARD_BYTES);
+        if (runOpts.allowNonfinite()) {
+            // A shared run flag: extraction writes no merged value, and an SVD of a non-finite Δ has no meaning.
+            throw new UsageException("--allow-nonfinite does not apply to extract-lora: a change from the base that is infinite"
+                    + " or NaN cannot be decomposed");
+        }
         ExtractOptions opts = ExtractOptions.defaults().withMaxRank(maxRank.<Integer>getValue()).withSvEpsilon(svEpsilon.<Double>getValue())
                 .withModules(embedLora.<Boolean>getValue(), patterns(include, "--include-regex"), patterns(exclude, "--exclude-regex"),
                         strings(saveModule))
@@ -97,23 +103,39 @@ final class ExtractLoraCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
+    /** rank_min, rank_max and captured are absent when nothing was decomposed (captured counts the modules --sv-epsilon dropped, at 0). */
     private static void doneFields(ObjectNode e, ExtractReport r) {
-        e.put("modules", r.modules().size()).put("rank_min", r.minRank()).put("rank_max", r.maxRank()).put("captured", r.captured());
+        e.put("modules", r.modules().size());
+        if (!r.modules().isEmpty()) {
+            e.put("rank_min", r.minRank()).put("rank_max", r.maxRank());
+        }
+        if (!Double.isNaN(r.captured())) {
+            e.put("captured", r.captured());
+        }
         String worst = r.worst();
         if (worst != null) {
             e.put("worst_module", worst).put("worst_captured", r.modules().get(worst).captured());
         }
         e.put("unchanged", r.unchanged().size());
+        r.dropped().forEach(e.putArray("dropped")::add);
         r.modulesToSave().forEach(e.putArray("modules_to_save")::add);
+        ObjectNode notCarried = e.putObject("not_carried");
+        r.notCarried().forEach(notCarried::put);
     }
 
     /** The numbers that choose a rank: how much of ‖Δ‖² the kept rank holds, overall and where least. */
     private static void summary(ExtractReport r) {
         String worst = r.worst();
         String ranks = r.minRank() == r.maxRank() ? Integer.toString(r.maxRank()) : r.minRank() + ".." + r.maxRank();
-        System.out.print(Plain.format("extract-lora: %d modules decomposed at rank %s; the rank holds %.2f%% of ‖Δ‖² overall%s%n",
-                r.modules().size(), ranks, 100 * r.captured(),
-                worst == null ? "" : Plain.format(", %.2f%% of %s's (the least)", 100 * r.modules().get(worst).captured(), worst)));
+        if (!r.modules().isEmpty()) {
+            System.out.print(Plain.format("extract-lora: %d modules decomposed at rank %s; the rank holds %.2f%% of ‖Δ‖² overall%s%n",
+                    r.modules().size(), ranks, 100 * r.captured(),
+                    worst == null ? "" : Plain.format(", %.2f%% of %s's (the least)", 100 * r.modules().get(worst).captured(), worst)));
+        } else {
+            // peft 0.4 refuses such a config ("Target modules [] not found in the base model"); newer ones may too.
+            System.out.print(Plain.format("extract-lora: no module decomposed, no LoRA pair written (target_modules is empty; older peft"
+                    + " versions refuse that)%s%n", r.dropped().isEmpty() ? "" : "; 0.00% of the changed modules' ‖Δ‖² is held"));
+        }
         if (!r.unchanged().isEmpty()) {
             System.out.print(Plain.format("extract-lora: %d modules unchanged from the base, no pair written: %s%n", r.unchanged().size(),
                     shown(r.unchanged())));
@@ -121,6 +143,11 @@ final class ExtractLoraCommand implements Callable<Integer> {
         if (!r.dropped().isEmpty()) {
             System.out.print(Plain.format("extract-lora: %d modules with no singular value above --sv-epsilon, no pair written: %s%n",
                     r.dropped().size(), shown(r.dropped())));
+        }
+        if (!r.notCarried().isEmpty()) {
+            List<String> named = r.notCarried().entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")").toList();
+            System.out.print(Plain.format("extract-lora: %d changed tensors an adapter cannot carry, left out: %s%n", named.size(),
+                    shown(named)));
         }
         if (!r.modulesToSave().isEmpty()) {
             System.out.print(Plain.format("extract-lora: saved whole (modules_to_save, %d tensors): %s%s%n", r.savedTensors(),

@@ -7,9 +7,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.exmerge.format.Checkpoint;
+import org.exmerge.format.DType;
 import org.exmerge.format.TensorInfo;
 import org.exmerge.numeric.Widen;
 import org.exmerge.testing.Cli;
+import org.exmerge.testing.TestModels;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -254,5 +256,156 @@ class ExtractLoraCliTest {
         Cli.Result replaced = extract("again", "--max-rank", "2", "--overwrite", "--no-sync");
         assertThat(replaced.exit()).as(replaced.err()).isZero();
         assertThat(new ObjectMapper().readTree(dir.resolve("again/adapter_config.json").toFile()).get("r").asInt()).isEqualTo(2);
+    }
+
+    /** The last JSON event of {@code r} named {@code event}, or null. */
+    private static JsonNode event(Cli.Result r, String event) throws Exception {
+        JsonNode found = null;
+        for (String line : r.out().split("\n")) {
+            if (line.startsWith("{")) {
+                JsonNode e = new ObjectMapper().readTree(line);
+                if (e.path("event").asText().equals(event)) {
+                    found = e;
+                }
+            }
+        }
+        return found;
+    }
+
+    /** --sv-epsilon dropping every module: the summary and the done event say nothing is held, not 100 %. */
+    @Test
+    void modulesDroppedBySvEpsilonCountInWhatTheRankHolds() throws Exception {
+        String[] args = {"extract-lora", "--base", base.toString(), "--model", sft.toString(), dir.resolve("eps").toString(), "--max-rank",
+            "4", "--sv-epsilon", "100", "--no-sync"};
+        Cli.Result r = Cli.run(args);
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("no module decomposed").contains("0.00% of the changed modules' ‖Δ‖² is held")
+                .doesNotContain("100.00%").contains("56 modules with no singular value above --sv-epsilon");
+        args[5] = dir.resolve("eps-json").toString();
+        Cli.Result j = Cli.run(java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of("--json"))
+                .toArray(String[]::new));
+        assertThat(j.exit()).as(j.err()).isZero();
+        JsonNode done = event(j, "done");
+        assertThat(done).as(j.out()).isNotNull();
+        assertThat(done.get("modules").asInt()).isZero();
+        assertThat(done.has("rank_min")).as("no rank was written: %s", done).isFalse();
+        assertThat(done.has("rank_max")).isFalse();
+        assertThat(done.get("captured").asDouble()).isZero();
+        assertThat(done.get("dropped").size()).isEqualTo(56);
+    }
+
+    /** Options that leave out every change are a usage error naming the option; models that do not differ, an input error. */
+    @Test
+    void optionsThatLeaveNothingToExtractAreNamed() throws Exception {
+        Cli.Result eps = extract("none-eps", "--max-rank", "4", "--sv-epsilon", "100");
+        assertThat(eps.exit()).as(eps.err()).isEqualTo(ExitCodes.USAGE);
+        assertThat(eps.err().strip()).doesNotContain("\n").contains("--sv-epsilon 100").contains("56 changed modules")
+                .doesNotContain("no tensor differs");
+        Cli.Result in = extract("none-in", "--max-rank", "4", "-i", "nomatch");
+        assertThat(in.exit()).as(in.err()).isEqualTo(ExitCodes.USAGE);
+        assertThat(in.err()).contains("--include-regex matches none of the 56 changed modules");
+        Cli.Result ex = extract("none-ex", "--max-rank", "4", "-e", "layers");
+        assertThat(ex.exit()).as(ex.err()).isEqualTo(ExitCodes.USAGE);
+        assertThat(ex.err()).contains("--exclude-regex leaves out 56 changed modules");
+        Cli.Result same = Cli.run("extract-lora", "--base", base.toString(), "--model", base.toString(), dir.resolve("none-same").toString());
+        assertThat(same.exit()).as(same.err()).isEqualTo(ExitCodes.INPUT);
+        assertThat(same.err()).contains("no tensor differs from the base model");
+        for (String out : new String[] {"none-eps", "none-in", "none-ex", "none-same"}) {
+            assertThat(dir.resolve(out)).doesNotExist();
+        }
+    }
+
+    /** A tiny model pair: a linear weight, an integer buffer and a parameter of the inner model itself, each changed as asked. */
+    private static Path[] odd(String name, boolean weightChanged) throws Exception {
+        Path b = dir.resolve(name + "-base");
+        Path f = dir.resolve(name + "-ft");
+        float[] w = TestModels.random(1, 64, 1);
+        float[] v = w.clone();
+        if (weightChanged) {
+            v[3] += 0.5f;
+        }
+        TestModels.write(b, new TestModels.T("model.layers.0.mlp.up_proj.weight", DType.F32, new long[] {8, 8}, w),
+                new TestModels.T("model.layers.0.norm.weight", DType.F32, new long[] {8}, new float[8]),
+                new TestModels.T("model.pos", DType.I64, new long[] {4}, new float[4]),
+                new TestModels.T("model.scalar", DType.F32, new long[0], new float[] {0}));
+        TestModels.write(f, new TestModels.T("model.layers.0.mlp.up_proj.weight", DType.F32, new long[] {8, 8}, v),
+                new TestModels.T("model.layers.0.norm.weight", DType.F32, new long[] {8}, new float[8]),
+                new TestModels.T("model.pos", DType.I64, new long[] {4}, new float[] {3, 3, 3, 3}),
+                new TestModels.T("model.scalar", DType.F32, new long[0], new float[] {1}));
+        return new Path[] {b, f};
+    }
+
+    /** Changed tensors an adapter cannot carry (an integer buffer; a parameter of the inner model) are named, not saved as "model". */
+    @Test
+    void changedTensorsNoAdapterCarriesAreListed() throws Exception {
+        Path[] m = odd("odd", true);
+        Path out = dir.resolve("odd-ad");
+        Cli.Result r = Cli.run("extract-lora", "--base", m[0].toString(), "--model", m[1].toString(), out.toString(), "--max-rank", "2",
+                "--no-sync");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("2 changed tensors an adapter cannot carry, left out: model.pos (I64, not floating point),"
+                + " model.scalar (a parameter of 'model', which holds other modules)");
+        JsonNode config = new ObjectMapper().readTree(out.resolve("adapter_config.json").toFile());
+        assertThat(config.get("modules_to_save").isEmpty()).as("not 'model', which peft matches as the whole inner model: %s", config)
+                .isTrue();
+        try (Checkpoint a = Checkpoint.open(out.resolve("adapter_model.safetensors"))) {
+            assertThat(a.tensors()).extracting(TensorInfo::name).containsExactly("base_model.model.model.layers.0.mlp.up_proj.lora_A.weight",
+                    "base_model.model.model.layers.0.mlp.up_proj.lora_B.weight");
+        }
+        Cli.Result j = Cli.run("extract-lora", "--base", m[0].toString(), "--model", m[1].toString(), dir.resolve("odd-json").toString(),
+                "--max-rank", "2", "--no-sync", "--json");
+        assertThat(j.exit()).as(j.err()).isZero();
+        JsonNode notCarried = event(j, "done").get("not_carried");
+        assertThat(notCarried.get("model.pos").asText()).isEqualTo("I64, not floating point");
+        assertThat(notCarried.has("model.scalar")).isTrue();
+
+        // When those are the only changes, the adapter would be empty: an input error that names them.
+        Path[] only = odd("only", false);
+        Cli.Result none = Cli.run("extract-lora", "--base", only[0].toString(), "--model", only[1].toString(),
+                dir.resolve("only-ad").toString());
+        assertThat(none.exit()).as(none.err()).isEqualTo(ExitCodes.INPUT);
+        assertThat(none.err()).contains("2 changed tensors cannot go into an adapter (model.pos, model.scalar)");
+    }
+
+    /** --save-module that names no module, or one holding others, is refused; --allow-nonfinite does not apply. */
+    @Test
+    void optionsThatWouldNotApplyAreRefused() throws Exception {
+        Cli.Result typo = extract("typo", "--max-rank", "2", "--save-module", "q_prj");
+        assertThat(typo.exit()).as(typo.err()).isEqualTo(ExitCodes.USAGE);
+        assertThat(typo.err()).contains("--save-module q_prj: no module of");
+        assertThat(dir.resolve("typo")).doesNotExist();
+        assertThat(extract("leaf", "--max-rank", "2", "--save-module", "q_proj", "--no-sync").exit()).isZero();
+
+        Path[] m = odd("container", true);
+        Cli.Result container = Cli.run("extract-lora", "--base", m[0].toString(), "--model", m[1].toString(),
+                dir.resolve("container-ad").toString(), "--save-module", "model");
+        assertThat(container.exit()).as(container.err()).isEqualTo(ExitCodes.USAGE);
+        assertThat(container.err()).contains("--save-module model: 'model' holds other modules");
+
+        Cli.Result nonfinite = extract("nonfinite", "--max-rank", "2", "--allow-nonfinite");
+        assertThat(nonfinite.exit()).as(nonfinite.err()).isEqualTo(ExitCodes.USAGE);
+        assertThat(nonfinite.err()).contains("--allow-nonfinite does not apply to extract-lora");
+    }
+
+    /** --memory and --threads are fitted as a merge's: a budget below one module's decomposition is refused, threads capped with a notice. */
+    @Test
+    void theMemoryBudgetAndThreadsAreFittedAsAMergesAre() throws Exception {
+        Cli.Result tiny = extract("tiny", "--max-rank", "8", "--memory", "1kB");
+        assertThat(tiny.exit()).as(tiny.err()).isEqualTo(ExitCodes.USAGE);
+        assertThat(tiny.err()).contains("memory budget 1.0 kB (--memory) is too small: this extraction needs at least")
+                .contains("decomposing 'model.layers.0.mlp.down_proj'");
+        assertThat(dir.resolve("tiny")).doesNotExist();
+
+        int many = Runtime.getRuntime().availableProcessors() + 1;
+        Cli.Result capped = extract("capped", "--max-rank", "8", "--threads", Integer.toString(many), "--no-sync");
+        assertThat(capped.exit()).as(capped.err()).isZero();
+        assertThat(capped.err()).contains(many + " threads requested, " + (many - 1) + " used (available processors)");
+
+        // A budget that holds one module's decomposition at a time: the same bytes as any other run.
+        Cli.Result lean = extract("lean", "--max-rank", "8", "--memory", "6MB", "--no-sync");
+        assertThat(lean.exit()).as(lean.err()).isZero();
+        for (String f : new String[] {"adapter_model.safetensors", "adapter_config.json"}) {
+            assertThat(Files.readAllBytes(dir.resolve("lean").resolve(f))).as(f).isEqualTo(Files.readAllBytes(dir.resolve("capped").resolve(f)));
+        }
     }
 }

@@ -56,12 +56,16 @@ final class DecomposeAhead<T> implements AutoCloseable {
     static int window(List<ExtractPlan.Module> modules, RunOptions run) {
         long largest = 1;
         for (ExtractPlan.Module mod : modules) {
-            long k = mod.rank() + Math.max(8, mod.rank() / 2); // the subspace's width (TruncatedSvd)
-            // Δ in float, a dense decomposition's copy in double, a few k-wide blocks in double
-            largest = Math.max(largest, 12L * mod.m() * mod.n() + 4 * 8 * k * (mod.m() + mod.n()));
+            largest = Math.max(largest, need(mod));
         }
         long room = Math.min(MemoryBudget.budgetOf(run), Runtime.getRuntime().maxMemory() / 2);
         return (int) Math.max(1, Math.min(Math.min(run.threads(), modules.size()), room / largest));
+    }
+
+    /** Bytes one module's decomposition holds: Δ in float, a dense decomposition's copy in double, a few k-wide blocks in double. */
+    static long need(ExtractPlan.Module mod) {
+        long k = mod.rank() + Math.max(8, mod.rank() / 2); // the subspace's width (TruncatedSvd)
+        return 12L * mod.m() * mod.n() + 4 * 8 * k * (mod.m() + mod.n());
     }
 
     /** The factors of {@code mod}, waiting for them; starts the modules after it up to the window. */

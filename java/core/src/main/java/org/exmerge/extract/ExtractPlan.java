@@ -10,6 +10,7 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 import org.exmerge.engine.PlanException;
 import org.exmerge.engine.VocabTensors;
+import org.exmerge.error.UsageException;
 import org.exmerge.format.Checkpoint;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorInfo;
@@ -19,9 +20,11 @@ import org.exmerge.format.TensorInfo;
  * and shapes before any arithmetic: which modules are decomposed into a LoRA pair (every 2-D
  * {@code <module>.weight} outside the vocabulary tensors, as mergekit decomposes {@code nn.Linear}),
  * which are saved whole ({@code modules_to_save}: the embeddings and output head unless
- * {@code --embed-lora}, every other tensor that differs, {@code --save-module}), and which are left out
- * because nothing changed or a regex excludes them. Both models must hold the same tensors with the
- * same shapes and types (the vocabulary tensors may differ in rows, which forces them to be saved whole).
+ * {@code --embed-lora}, every other tensor that differs, {@code --save-module}), which are left out
+ * because nothing changed or a regex excludes them, and which changed but no adapter can carry
+ * (integer tensors; parameters of a module that holds other modules). Both models must hold the
+ * same tensors with the same shapes and types (the vocabulary tensors may differ in rows, which
+ * forces them to be saved whole).
  */
 final class ExtractPlan {
     static final String PREFIX = "base_model.model.";
@@ -52,6 +55,12 @@ final class ExtractPlan {
     final List<String> unchanged = new ArrayList<>();
     /** Modules left out by --include-regex/--exclude-regex. */
     final List<String> filtered = new ArrayList<>();
+    /**
+     * Changed tensors no adapter can carry, with why: an integer or bool tensor (peft holds floating
+     * point weights only), or a parameter of a module that has modules inside it (saving that module
+     * whole would copy every module under it; mergekit leaves such parameters out silently).
+     */
+    final Map<String, String> notCarried = new TreeMap<>();
     final boolean vocabDiffers;
 
     private ExtractPlan(Checkpoint base, Checkpoint model, boolean vocabDiffers) {
@@ -60,7 +69,7 @@ final class ExtractPlan {
         this.vocabDiffers = vocabDiffers;
     }
 
-    static ExtractPlan of(Checkpoint base, Checkpoint model, ExtractOptions opts) throws PlanException {
+    static ExtractPlan of(Checkpoint base, Checkpoint model, ExtractOptions opts) throws PlanException, UsageException {
         boolean vocabDiffers = VocabTensors.rows(base) != VocabTensors.rows(model);
         ExtractPlan p = new ExtractPlan(base, model, vocabDiffers);
         p.checkSameTensors();
@@ -94,23 +103,48 @@ final class ExtractPlan {
         }
     }
 
-    private void classify(ExtractOptions opts) {
+    private void classify(ExtractOptions opts) throws UsageException {
         // Module name -> its tensors, in name order.
-        Map<String, List<TensorInfo>> byModule = new TreeMap<>();
+        TreeMap<String, List<TensorInfo>> byModule = new TreeMap<>();
         for (TensorInfo t : model.tensors()) {
-            if (t.dtype().isFloat()) {
-                byModule.computeIfAbsent(moduleOf(t.name()), k -> new ArrayList<>()).add(t);
-            } // integer buffers are no module's weights; peft saves none
+            byModule.computeIfAbsent(moduleOf(t.name()), k -> new ArrayList<>()).add(t);
         }
+        TreeSet<String> named = new TreeSet<>();
         for (Map.Entry<String, List<TensorInfo>> e : byModule.entrySet()) {
             String module = e.getKey();
-            List<TensorInfo> tensors = e.getValue();
+            List<TensorInfo> tensors = new ArrayList<>();
+            for (TensorInfo t : e.getValue()) {
+                if (t.dtype().isFloat()) {
+                    tensors.add(t);
+                } else if (included(opts, module) && changed(t)) {
+                    notCarried.put(t.name(), t.dtype() + ", not floating point");
+                } // an unchanged integer buffer needs nothing
+            }
+            if (tensors.isEmpty()) {
+                continue;
+            }
+            if (!isLeafModule(module, byModule)) {
+                if (named(opts.saveModules(), module)) {
+                    throw new UsageException("--save-module " + (opts.saveModules().contains(module) ? module : leaf(module)) + ": '"
+                            + module + "' holds other modules; peft would save all of them whole, so only a module with none inside"
+                            + " can be saved");
+                }
+                // A parameter of the model itself or of a module with modules inside it ("model.scalar"):
+                // modules_to_save would name the container ("model"), which peft matches as the whole inner model.
+                if (included(opts, module)) {
+                    tensors.stream().filter(this::changed)
+                            .forEach(t -> notCarried.put(t.name(), "a parameter of '" + module + "', which holds other modules"));
+                }
+                continue;
+            }
             TensorInfo weight = find(tensors, module + ".weight");
             TensorInfo bias = find(tensors, module + ".bias");
             boolean vocab = tensors.stream().anyMatch(t -> VocabTensors.isVocabTensor(t.name())) || isEmbeddingName(module);
             boolean linear = weight != null && weight.rank() == 2 && tensors.size() <= (bias == null ? 1 : 2)
                     && (bias == null || bias.rank() == 1);
             if (named(opts.saveModules(), module)) {
+                named.add(module);
+                named.add(leaf(module));
                 saveWhole(tensors, module, opts.saveModules().contains(module) ? module : leaf(module), false);
             } else if (vocab && !(opts.embedLora() && !vocabDiffers && linear)) {
                 if (!matchesAny(opts.exclude(), module)) {
@@ -140,6 +174,21 @@ final class ExtractPlan {
                 saveWhole(tensors, module, leaf(module), true);
             }
         }
+        for (String name : opts.saveModules()) {
+            if (!named.contains(name)) {
+                throw new UsageException("--save-module " + name + ": no module of " + model.path() + " has that full or leaf name"
+                        + " (a module is a tensor's name less its last part, as model.layers.0.mlp.up_proj or up_proj)");
+            }
+        }
+    }
+
+    /** Whether {@code module} is a module with no module inside it (and not the model's root). */
+    private static boolean isLeafModule(String module, TreeMap<String, List<TensorInfo>> byModule) {
+        if (byModule.get(module).stream().allMatch(t -> t.name().equals(module))) {
+            return false; // a tensor with no dot in its name: a parameter of the model's root
+        }
+        String child = byModule.ceilingKey(module + "."); // names under module sort right after this
+        return child == null || !child.startsWith(module + ".");
     }
 
     /** Saves the module's tensors whole (only when one of them changed, if {@code ifChanged}), naming it {@code as} in modules_to_save. */
@@ -149,6 +198,11 @@ final class ExtractPlan {
         }
         saved.addAll(tensors);
         modulesToSave.add(as);
+    }
+
+    /** Whether any of the module's tensors differs from the base's. */
+    boolean changed(String module) {
+        return model.tensors().stream().filter(t -> moduleOf(t.name()).equals(module)).anyMatch(this::changed);
     }
 
     private boolean changed(TensorInfo t) {

@@ -19,13 +19,18 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.exmerge.engine.AdapterOutput;
+import org.exmerge.engine.MemoryBudget;
 import org.exmerge.engine.MergeStats;
 import org.exmerge.engine.ModelLocator;
 import org.exmerge.engine.OutputRun;
 import org.exmerge.engine.PlanException;
 import org.exmerge.engine.ProgressListener;
+import org.exmerge.engine.RunOptions;
+import org.exmerge.error.BudgetException;
+import org.exmerge.error.ExmergeException;
 import org.exmerge.error.InputChangedException;
 import org.exmerge.error.InputException;
+import org.exmerge.error.UsageException;
 import org.exmerge.format.Checkpoint;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorInfo;
@@ -39,12 +44,14 @@ import org.exmerge.method.TensorMerge;
 import org.exmerge.numeric.Fnv1a;
 import org.exmerge.numeric.Narrow;
 import org.exmerge.numeric.Widen;
+import org.exmerge.text.Plain;
 
 /**
  * {@code exmerge extract-lora}: a PEFT LoRA adapter holding a fine-tune's changes to its base, as
  * mergekit-extract-lora makes one. Each decomposed module's Δ = FT − BASE (float32) is factored by
- * {@link TruncatedSvd} when its {@code lora_A} is bound and the factors are kept until its
- * {@code lora_B} is, so a run holds one module's Δ and factors at a time (with {@code --sv-epsilon},
+ * {@link TruncatedSvd} by the time its {@code lora_A} is bound (up to a window of modules ahead,
+ * {@link DecomposeAhead}, sized by the threads and the memory budget) and the factors are kept until
+ * its {@code lora_B} is (with {@code --sv-epsilon},
  * whose ranks are known only after the decompositions, every module is decomposed first, across
  * tensors on the run's threads, and the factors are kept until written). The adapter goes through
  * {@link AdapterOutput}: a temporary sibling renamed into place, the output refusals, --overwrite's rules.
@@ -95,9 +102,10 @@ public final class LoraExtraction {
     }
 
     private MergeStats write(Path out, String baseName, ProgressListener listener) throws IOException {
+        RunOptions run = fit(plan.modules, listener);
         List<ExtractPlan.Module> modules = plan.modules;
         if (opts.svEpsilon() > 0) {
-            modules = decomposeAll(modules);
+            modules = decomposeAll(modules, run);
         }
         Map<String, Item> items = new TreeMap<>();
         long inputBytes = 0;
@@ -120,8 +128,7 @@ public final class LoraExtraction {
             inputBytes += t.byteSize();
         }
         if (items.isEmpty()) {
-            throw new PlanException(plan.model.path() + ": no tensor differs from the base model (" + plan.base.path()
-                    + ") in the modules extracted; an adapter would be empty");
+            throw nothingToWrite();
         }
         List<Item> list = List.copyOf(items.values());
         List<TensorSpec> specs = list.stream().map(Item::spec).toList();
@@ -130,26 +137,113 @@ public final class LoraExtraction {
         meta.put("format", "pt");
         meta.put("exmerge.version", Version.VERSION);
         Map<String, Long> fallbacksBefore = kernels.fallbacks();
-        int window = opts.svEpsilon() > 0 ? 1 : DecomposeAhead.window(modules, opts.run());
+        int window = opts.svEpsilon() > 0 ? 1 : DecomposeAhead.window(modules, run);
         ahead = window > 1 ? new DecomposeAhead<>(modules, window, mod -> decompose(mod, Parallel.SERIAL)) : null;
         try (DecomposeAhead<Factors> running = ahead) {
-            return write(out, baseName, specs, list, written, meta, fallbacksBefore, inputBytes, listener);
+            return write(out, baseName, specs, list, written, meta, fallbacksBefore, inputBytes, run, listener);
         }
     }
 
+    /**
+     * The run's threads and chunks fitted to its memory budget as a merge's are ({@link MemoryBudget}):
+     * threads capped at the processors, each with a notice. A module's decomposition is the run's
+     * whole-tensor pass; a budget below the largest one's (one thread, the smallest chunk) is refused
+     * before any module is decomposed, as a merge refuses one.
+     */
+    private RunOptions fit(List<ExtractPlan.Module> modules, ProgressListener listener) throws BudgetException {
+        ExtractPlan.Module largest = null;
+        for (ExtractPlan.Module mod : modules) {
+            if (largest == null || DecomposeAhead.need(mod) > DecomposeAhead.need(largest)) {
+                largest = mod;
+            }
+        }
+        double perOutputByte = 0; // a saved tensor's chunk reads the fine-tune's bytes, a bias's both models'
+        for (TensorInfo t : plan.saved) {
+            perOutputByte = Math.max(perOutputByte, (double) t.dtype().size() / ExtractPlan.outType(t, opts).size());
+        }
+        for (ExtractPlan.Module mod : modules) {
+            if (mod.bias() != null) {
+                perOutputByte = Math.max(perOutputByte, 2.0 * mod.bias().dtype().size() / ExtractPlan.outType(mod.bias(), opts).size());
+            }
+        }
+        long pass = largest == null ? 0 : DecomposeAhead.need(largest);
+        MemoryBudget.Demand demand = new MemoryBudget.Demand(perOutputByte, 2, pass, largest == null ? null : largest.weight().name(), 0);
+        RunOptions run = opts.run();
+        long budget = MemoryBudget.budgetOf(run);
+        long chunk = Math.min(run.chunkBytes(), MemoryBudget.MIN_CHUNK_BYTES);
+        long least = MemoryBudget.need(1, chunk, demand);
+        if (least > budget) {
+            throw new BudgetException(Plain.format("memory budget %s (--memory) is too small: this extraction needs at least %s (%s)",
+                    size(budget), size(least), largest == null ? "1 thread, " + size(chunk) + " chunks"
+                            : Plain.format("decomposing '%s', %d × %d: its Δ and the SVD's work arrays, %s", largest.module(), largest.m(),
+                                    largest.n(), size(pass))), budget, least);
+        }
+        MemoryBudget.Fit fit = MemoryBudget.fit(budget, run.threads(), run.chunkBytes(), Runtime.getRuntime().availableProcessors(),
+                demand);
+        fit.notices().forEach(listener::notice);
+        return fit.apply(run);
+    }
+
+    private static String size(long bytes) {
+        return bytes < 1_000_000 ? Plain.format("%.1f kB", bytes / 1e3) : Plain.format("%.1f MB", bytes / 1e6);
+    }
+
+    /**
+     * Why the adapter would be empty: the options left out every change (a recipe error, exit 2), or
+     * the only changes are tensors no adapter holds, or the models are the same (input errors, exit 3).
+     */
+    private ExmergeException nothingToWrite() {
+        List<String> why = new ArrayList<>();
+        List<String> dropped = report.dropped();
+        if (!dropped.isEmpty()) {
+            why.add(Plain.format("--sv-epsilon %s drops every singular value of the %d changed modules (%s)", opts.svEpsilon(),
+                    dropped.size(), shown(dropped)));
+        }
+        List<String> notIncluded = new ArrayList<>();
+        List<String> excluded = new ArrayList<>();
+        for (String module : plan.filtered) {
+            if (plan.changed(module)) {
+                boolean in = opts.include().isEmpty() || opts.include().stream().anyMatch(p -> p.matcher(module).find());
+                (in ? excluded : notIncluded).add(module);
+            }
+        }
+        if (!notIncluded.isEmpty()) {
+            why.add(Plain.format("--include-regex matches none of the %d changed modules (%s)", notIncluded.size(), shown(notIncluded)));
+        }
+        if (!excluded.isEmpty()) {
+            why.add(Plain.format("--exclude-regex leaves out %d changed modules (%s)", excluded.size(), shown(excluded)));
+        }
+        boolean byOptions = !why.isEmpty();
+        if (!plan.notCarried.isEmpty()) {
+            why.add(Plain.format("%d changed tensors cannot go into an adapter (%s)", plan.notCarried.size(),
+                    shown(List.copyOf(plan.notCarried.keySet()))));
+        }
+        if (why.isEmpty()) {
+            return new PlanException(plan.model.path() + ": no tensor differs from the base model (" + plan.base.path()
+                    + "); an adapter would be empty");
+        }
+        String message = plan.model.path() + " differs from the base model (" + plan.base.path() + "), but the adapter would be empty: "
+                + String.join("; ", why);
+        return byOptions ? new UsageException(message) : new InputException(message);
+    }
+
+    static String shown(List<String> names) {
+        return String.join(", ", names.subList(0, Math.min(5, names.size()))) + (names.size() > 5 ? " and " + (names.size() - 5) + " more" : "");
+    }
+
     private MergeStats write(Path out, String baseName, List<TensorSpec> specs, List<Item> list, List<ExtractPlan.Module> written,
-                             Map<String, String> meta, Map<String, Long> fallbacksBefore, long inputBytes, ProgressListener listener)
-            throws IOException {
+                             Map<String, String> meta, Map<String, Long> fallbacksBefore, long inputBytes, RunOptions run,
+                             ProgressListener listener) throws IOException {
         return AdapterOutput.write(out, specs, (i, parallel) -> list.get(i).bind().apply(parallel), i -> { }, meta,
-                () -> config(baseName, written), opts.run(), listener, opts.cancel(), kernels.name(),
+                () -> config(baseName, written), run, listener, opts.cancel(), kernels.name(),
                 () -> Fallbacks.since(fallbacksBefore, kernels.fallbacks()), inputBytes);
     }
 
     private record Item(TensorSpec spec, java.util.function.Function<Parallel, TensorMerge> bind) {}
 
     /** Every module decomposed first (--sv-epsilon): across modules on the run's threads, each module's arithmetic serial. */
-    private List<ExtractPlan.Module> decomposeAll(List<ExtractPlan.Module> modules) throws IOException {
-        ExecutorService pool = Executors.newFixedThreadPool(opts.run().threads(), r -> {
+    private List<ExtractPlan.Module> decomposeAll(List<ExtractPlan.Module> modules, RunOptions run) throws IOException {
+        ExecutorService pool = Executors.newFixedThreadPool(run.threads(), r -> {
             Thread t = new Thread(r, "exmerge-extract");
             t.setDaemon(true);
             return t;
@@ -160,12 +254,10 @@ public final class LoraExtraction {
                 done.add(pool.submit(() -> decompose(mod, Parallel.SERIAL)));
             }
             List<ExtractPlan.Module> kept = new ArrayList<>();
-            List<String> dropped = new ArrayList<>();
             for (int i = 0; i < modules.size(); i++) {
                 ExtractPlan.Module mod = modules.get(i);
                 Factors f = DecomposeAhead.await(done.get(i));
-                if (f.rank() == 0) {
-                    dropped.add(mod.module());
+                if (f.rank() == 0) { // the report has it as dropped
                     if (mod.bias() != null) {
                         plan.saved.add(mod.bias()); // a changed bias with no pair to go beside: saved whole
                         plan.modulesToSave.add(mod.module());
@@ -175,7 +267,6 @@ public final class LoraExtraction {
                 factors.put(mod.module(), f);
                 kept.add(new ExtractPlan.Module(mod.module(), mod.weight(), mod.embedding(), mod.m(), mod.n(), f.rank(), mod.bias()));
             }
-            report.dropped(dropped);
             report.planned(plan);
             return kept;
         } finally {
@@ -227,9 +318,7 @@ public final class LoraExtraction {
             scaleA[c] = opts.distributeScale() ? Math.sqrt(s) : s;
             scaleB[c] = opts.distributeScale() ? Math.sqrt(s) : 1;
         }
-        if (r > 0) {
-            report.decomposed(mod.module(), new ExtractReport.Module(r, res.kept(), res.total(), res.rounds()));
-        }
+        report.decomposed(mod.module(), new ExtractReport.Module(r, res.kept(), res.total(), res.rounds()));
         return new Factors(r, scaleA, scaleB, res.u(), res.v());
     }
 
