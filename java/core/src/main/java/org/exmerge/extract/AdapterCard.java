@@ -1,9 +1,5 @@
 package org.exmerge.extract;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -30,12 +26,6 @@ import org.exmerge.recipe.YamlText;
  * @param finalVocab the fine-tune's; 0 when unknown
  */
 record AdapterCard(String name, String base, String model, Set<String> hubModels, long baseVocab, long finalVocab) {
-    static final String README = "README.md";
-
-    void write(Path dir, ExtractOptions opts) throws IOException {
-        Files.writeString(dir.resolve(README), text(opts), StandardCharsets.UTF_8);
-    }
-
     String text(ExtractOptions opts) {
         StringBuilder b = new StringBuilder("---\n");
         List<String> hub = new ArrayList<>();
