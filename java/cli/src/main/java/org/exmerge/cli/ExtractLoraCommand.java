@@ -49,6 +49,8 @@ final class ExtractLoraCommand implements Callable<Integer> {
             "Save this module (full or leaf name) whole, as modules_to_save (repeat).").build();
     private final OptionSpec outType = Specs.option("--out-dtype", "TYPE", DType.class, null,
             "Type of the saved tensors (default: each fine-tune tensor's own).").converters(new DTypes()).build();
+    private final OptionSpec noCard = Specs.flag("--no-model-card",
+            "Write no README.md model card beside the adapter (written by default, as mergekit does).");
     private final RunFlags run = new RunFlags();
 
     CommandSpec spec() {
@@ -56,7 +58,7 @@ final class ExtractLoraCommand implements Callable<Integer> {
                 "Extract a PEFT LoRA adapter from a fine-tune: each linear weight's change from the base, by truncated SVD.",
                 "Writes OUT/adapter_config.json and OUT/adapter_model.safetensors (mergekit-extract-lora's output).");
         return run.addTo(Specs.add(spec, out, outPath, base, model, maxRank, svEpsilon, noDistribute, distribute, embedLora,
-                noEmbedLora, include, exclude, saveModule, outType, hubCache));
+                noEmbedLora, include, exclude, saveModule, outType, hubCache, noCard));
     }
 
     @Override
@@ -70,7 +72,8 @@ final class ExtractLoraCommand implements Callable<Integer> {
         ExtractOptions opts = ExtractOptions.defaults().withMaxRank(maxRank.<Integer>getValue()).withSvEpsilon(svEpsilon.<Double>getValue())
                 .withModules(embedLora.<Boolean>getValue(), patterns(include, "--include-regex"), patterns(exclude, "--exclude-regex"),
                         strings(saveModule))
-                .withFactors(!noDistribute.<Boolean>getValue(), outType.getValue()).withBackend(run.backend()).withRun(runOpts);
+                .withFactors(!noDistribute.<Boolean>getValue(), outType.getValue()).withBackend(run.backend()).withRun(runOpts)
+                .withModelCard(!noCard.<Boolean>getValue());
         if (distribute.<Boolean>getValue() && noDistribute.<Boolean>getValue()) {
             throw new IllegalArgumentException("--distribute-scale and --no-distribute-scale contradict each other");
         }

@@ -258,6 +258,28 @@ class ExtractLoraCliTest {
         assertThat(new ObjectMapper().readTree(dir.resolve("again/adapter_config.json").toFile()).get("r").asInt()).isEqualTo(2);
     }
 
+    /** The adapter's README, as mergekit-extract-lora writes one; --overwrite replaces it only while it carries exmerge's mark. */
+    @Test
+    void theAdapterCarriesAModelCard() throws Exception {
+        Cli.Result r = extract("carded", "--max-rank", "2", "--no-sync");
+        assertThat(r.exit()).as(r.err()).isZero();
+        String card = Files.readString(dir.resolve("carded/README.md"));
+        assertThat(card).startsWith("---\n").contains("library_name: peft").contains("# carded")
+                .contains("extracted from `" + ft + "` and uses `" + base + "` as a base")
+                .contains("exmerge extract-lora --base " + base + " --model " + ft + " carded --max-rank 2")
+                .contains(org.exmerge.format.OutputGuard.CARD_MARK);
+
+        assertThat(extract("carded", "--max-rank", "3", "--no-sync", "--overwrite").exit()).isZero();
+        Files.writeString(dir.resolve("carded/README.md"), "# my notes on this adapter\n");
+        Cli.Result mine = extract("carded", "--max-rank", "2", "--no-sync", "--overwrite");
+        assertThat(mine.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(mine.err()).contains("README.md exmerge did not write");
+        assertThat(dir.resolve("carded/README.md")).hasContent("# my notes on this adapter");
+
+        assertThat(extract("plain", "--max-rank", "2", "--no-sync", "--no-model-card").exit()).isZero();
+        assertThat(dir.resolve("plain/README.md")).doesNotExist();
+    }
+
     /** The last JSON event of {@code r} named {@code event}, or null. */
     private static JsonNode event(Cli.Result r, String event) throws Exception {
         JsonNode found = null;

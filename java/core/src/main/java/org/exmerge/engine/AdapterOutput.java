@@ -19,6 +19,7 @@ import org.exmerge.format.TensorSpec;
 public final class AdapterOutput {
     public static final String WEIGHTS = "adapter_model.safetensors";
     public static final String CONFIG = "adapter_config.json";
+    public static final String README = "README.md";
 
     /** The config's text, asked for once every tensor is written; an {@link org.exmerge.error.ExmergeException} it throws is reported as it is. */
     @FunctionalInterface
@@ -30,11 +31,12 @@ public final class AdapterOutput {
 
     /**
      * As {@link OutputRun#write}, with the weights renamed to {@link #WEIGHTS} and {@code config}'s text
-     * (asked for once every tensor is written) saved as {@link #CONFIG} before the rename into place;
+     * (asked for once every tensor is written) saved as {@link #CONFIG} before the rename into place,
+     * and {@code readme}'s (when not null) as {@link #README}, the adapter's model card;
      * {@code fallbacks} gives the calls the backend handed to the Java spec over the run.
      */
     public static MergeStats write(Path out, List<TensorSpec> specs, OutputRun.Binder binder, IntConsumer written,
-                                   Map<String, String> metadata, ConfigText config, RunOptions opts,
+                                   Map<String, String> metadata, ConfigText config, ConfigText readme, RunOptions opts,
                                    ProgressListener listener, CancelToken cancel, String backend,
                                    java.util.function.Supplier<Map<String, Long>> fallbacks, long inputBytes)
             throws IOException {
@@ -45,6 +47,9 @@ public final class AdapterOutput {
                 FileTrees.syncDirectory(dir);
             }
             Files.writeString(dir.resolve(CONFIG), config.get());
+            if (readme != null) {
+                Files.writeString(dir.resolve(README), readme.get());
+            }
         }, one, listener, cancel, backend, fallbacks, inputBytes);
     }
 }

@@ -18,9 +18,12 @@ import org.exmerge.format.DType;
  * @param saveModules     modules saved at full rank, by full or leaf name
  * @param outType         the factors' type; null: each fine-tune tensor's own
  * @param backend         the kernel backend of the SVD's products (--backend); null: -Dexmerge.backend, else auto
+ * @param modelCard       whether the adapter carries a model card ({@code README.md}, as mergekit writes one)
  */
 public record ExtractOptions(int maxRank, double svEpsilon, boolean distributeScale, boolean embedLora, List<Pattern> include,
-                             List<Pattern> exclude, List<String> saveModules, DType outType, String backend, RunOptions run, CancelToken cancel) {
+                             List<Pattern> exclude, List<String> saveModules, DType outType,
+                             String backend, RunOptions run, CancelToken cancel,
+                             boolean modelCard) {
     public static final int DEFAULT_MAX_RANK = 128;
 
     public ExtractOptions {
@@ -37,34 +40,46 @@ public record ExtractOptions(int maxRank, double svEpsilon, boolean distributeSc
 
     public static ExtractOptions defaults() {
         return new ExtractOptions(DEFAULT_MAX_RANK, 0, true, false, List.of(), List.of(), List.of(), null, null, RunOptions.defaults(),
-                new CancelToken());
+                new CancelToken(), true);
     }
 
     public ExtractOptions withMaxRank(int r) {
-        return new ExtractOptions(r, svEpsilon, distributeScale, embedLora, include, exclude, saveModules, outType, backend, run, cancel);
+        return new ExtractOptions(r, svEpsilon, distributeScale, embedLora, include, exclude, saveModules, outType, backend, run,
+                cancel, modelCard);
     }
 
     public ExtractOptions withSvEpsilon(double e) {
-        return new ExtractOptions(maxRank, e, distributeScale, embedLora, include, exclude, saveModules, outType, backend, run, cancel);
+        return new ExtractOptions(maxRank, e, distributeScale, embedLora, include, exclude, saveModules, outType, backend, run,
+                cancel, modelCard);
     }
 
     public ExtractOptions withRun(RunOptions r) {
-        return new ExtractOptions(maxRank, svEpsilon, distributeScale, embedLora, include, exclude, saveModules, outType, backend, r, cancel);
+        return new ExtractOptions(maxRank, svEpsilon, distributeScale, embedLora, include, exclude, saveModules, outType,
+                backend, r, cancel, modelCard);
     }
 
     public ExtractOptions withBackend(String b) {
-        return new ExtractOptions(maxRank, svEpsilon, distributeScale, embedLora, include, exclude, saveModules, outType, b, run, cancel);
+        return new ExtractOptions(maxRank, svEpsilon, distributeScale, embedLora, include, exclude, saveModules, outType, b, run,
+                cancel, modelCard);
     }
 
     public ExtractOptions withCancel(CancelToken c) {
-        return new ExtractOptions(maxRank, svEpsilon, distributeScale, embedLora, include, exclude, saveModules, outType, backend, run, c);
+        return new ExtractOptions(maxRank, svEpsilon, distributeScale, embedLora, include, exclude, saveModules, outType,
+                backend, run, c, modelCard);
     }
 
     public ExtractOptions withModules(boolean embed, List<Pattern> in, List<Pattern> out, List<String> save) {
-        return new ExtractOptions(maxRank, svEpsilon, distributeScale, embed, in, out, save, outType, backend, run, cancel);
+        return new ExtractOptions(maxRank, svEpsilon, distributeScale, embed, in, out, save, outType, backend, run, cancel, modelCard);
+    }
+
+    public ExtractOptions withModelCard(boolean card) {
+        return new ExtractOptions(maxRank, svEpsilon, distributeScale, embedLora, include, exclude, saveModules, outType,
+                backend, run, cancel,
+                card);
     }
 
     public ExtractOptions withFactors(boolean distribute, DType type) {
-        return new ExtractOptions(maxRank, svEpsilon, distribute, embedLora, include, exclude, saveModules, type, backend, run, cancel);
+        return new ExtractOptions(maxRank, svEpsilon, distribute, embedLora, include, exclude, saveModules, type, backend, run,
+                cancel, modelCard);
     }
 }

@@ -26,6 +26,7 @@ import org.exmerge.engine.OutputRun;
 import org.exmerge.engine.PlanException;
 import org.exmerge.engine.ProgressListener;
 import org.exmerge.engine.RunOptions;
+import org.exmerge.engine.VocabTensors;
 import org.exmerge.error.BudgetException;
 import org.exmerge.error.ExmergeException;
 import org.exmerge.error.InputChangedException;
@@ -97,11 +98,14 @@ public final class LoraExtraction {
             ExtractPlan plan = ExtractPlan.of(b, m, opts);
             report.planned(plan);
             LoraExtraction x = new LoraExtraction(plan, opts, report, kernels);
-            return x.write(out, baseName, listener);
+            Path name = out.toAbsolutePath().normalize().getFileName();
+            AdapterCard card = opts.modelCard() ? new AdapterCard(name == null ? "extracted LoRA adapter" : name.toString(), baseName,
+                    modelName, locator.hubNames(), VocabTensors.rows(b), VocabTensors.rows(m)) : null;
+            return x.write(out, baseName, card, listener);
         }
     }
 
-    private MergeStats write(Path out, String baseName, ProgressListener listener) throws IOException {
+    private MergeStats write(Path out, String baseName, AdapterCard card, ProgressListener listener) throws IOException {
         RunOptions run = fit(plan.modules, listener);
         List<ExtractPlan.Module> modules = plan.modules;
         if (opts.svEpsilon() > 0) {
@@ -140,7 +144,7 @@ public final class LoraExtraction {
         int window = opts.svEpsilon() > 0 ? 1 : DecomposeAhead.window(modules, run);
         ahead = window > 1 ? new DecomposeAhead<>(modules, window, mod -> decompose(mod, Parallel.SERIAL)) : null;
         try (DecomposeAhead<Factors> running = ahead) {
-            return write(out, baseName, specs, list, written, meta, fallbacksBefore, inputBytes, run, listener);
+            return write(out, baseName, card, specs, list, written, meta, fallbacksBefore, inputBytes, run, listener);
         }
     }
 
@@ -231,11 +235,11 @@ public final class LoraExtraction {
         return String.join(", ", names.subList(0, Math.min(5, names.size()))) + (names.size() > 5 ? " and " + (names.size() - 5) + " more" : "");
     }
 
-    private MergeStats write(Path out, String baseName, List<TensorSpec> specs, List<Item> list, List<ExtractPlan.Module> written,
+    private MergeStats write(Path out, String baseName, AdapterCard card, List<TensorSpec> specs, List<Item> list, List<ExtractPlan.Module> written,
                              Map<String, String> meta, Map<String, Long> fallbacksBefore, long inputBytes, RunOptions run,
                              ProgressListener listener) throws IOException {
         return AdapterOutput.write(out, specs, (i, parallel) -> list.get(i).bind().apply(parallel), i -> { }, meta,
-                () -> config(baseName, written), run, listener, opts.cancel(), kernels.name(),
+                () -> config(baseName, written), card == null ? null : () -> card.text(opts), run, listener, opts.cancel(), kernels.name(),
                 () -> Fallbacks.since(fallbacksBefore, kernels.fallbacks()), inputBytes);
     }
 

@@ -151,11 +151,11 @@ public final class OutputGuard {
         List<String> weights = new ArrayList<>();
         List<String> notPart = new ArrayList<>();
         if (adapter) {
-            // exmerge's adapter directory (synth --lora) holds its weights and their config, nothing else
+            // exmerge's adapter directory holds its weights, their config and (extract-lora's) its card, nothing else
             for (String f : files) {
                 if (f.equals(ADAPTER_WEIGHTS)) {
                     weights.add(f);
-                } else if (!f.equals(ADAPTER_CONFIG)) {
+                } else if (!f.equals(ADAPTER_CONFIG) && !f.equals(CARD_FILES.getFirst())) {
                     notPart.add(f + " (beside an adapter)");
                 }
             }

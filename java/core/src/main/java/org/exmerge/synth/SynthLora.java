@@ -113,7 +113,7 @@ public final class SynthLora {
         List<TensorSpec> specs = factors.stream().map(Factor::spec).toList();
         Map<String, String> meta = Synth.metadata("seed=" + seed + " model=" + NAME + " r=" + r);
         return AdapterOutput.write(out, specs, (i, parallel) -> new SynthField(specs.get(i), seed, new int[] {STREAM},
-                new float[] {factors.get(i).std()}), i -> { }, meta, () -> configJson(base, r), opts, listener, cancel, "synth",
+                new float[] {factors.get(i).std()}), i -> { }, meta, () -> configJson(base, r), null, opts, listener, cancel, "synth",
                 Map::of, 0);
     }
 
