@@ -51,6 +51,8 @@ final class ExtractLoraCommand implements Callable<Integer> {
             "Type of the saved tensors (default: each fine-tune tensor's own).").converters(new DTypes()).build();
     private final OptionSpec noCard = Specs.flag("--no-model-card",
             "Write no README.md model card beside the adapter (written by default, as mergekit does).");
+    private final OptionSpec dryRun = Specs.flag("--dry-run",
+            "Check everything and print what would be written (the modules, their ranks, memory, output size); decompose and write nothing.");
     private final RunFlags run = new RunFlags();
 
     CommandSpec spec() {
@@ -58,7 +60,7 @@ final class ExtractLoraCommand implements Callable<Integer> {
                 "Extract a PEFT LoRA adapter from a fine-tune: each linear weight's change from the base, by truncated SVD.",
                 "Writes OUT/adapter_config.json and OUT/adapter_model.safetensors (mergekit-extract-lora's output).");
         return run.addTo(Specs.add(spec, out, outPath, base, model, maxRank, svEpsilon, noDistribute, distribute, embedLora,
-                noEmbedLora, include, exclude, saveModule, outType, hubCache, noCard));
+                noEmbedLora, include, exclude, saveModule, outType, hubCache, noCard, dryRun));
     }
 
     @Override
@@ -91,10 +93,15 @@ final class ExtractLoraCommand implements Callable<Integer> {
             throw new IllegalArgumentException("missing OUT (the adapter directory to write)");
         }
         ExtractReport report = new ExtractReport();
+        Path cache = hubCache.getValue() != null ? hubCache.getValue() : ModelLocator.defaultHubCache();
+        ModelLocator locator = new ModelLocator(Path.of(""), cache);
+        if (dryRun.<Boolean>getValue()) {
+            ExtractDryRun.print(base.<String>getValue(), model.<String>getValue(), locator, target, opts, report, run.json());
+            return ExitCodes.OK;
+        }
         CliProgress progress = new CliProgress("extract-lora", run.json()).withDoneFields(e -> doneFields(e, report));
         try (CtrlC ctrlC = new CtrlC()) {
-            Path cache = hubCache.getValue() != null ? hubCache.getValue() : ModelLocator.defaultHubCache();
-            LoraExtraction.run(base.<String>getValue(), model.<String>getValue(), new ModelLocator(Path.of(""), cache), target,
+            LoraExtraction.run(base.<String>getValue(), model.<String>getValue(), locator, target,
                     opts.withCancel(ctrlC.token()), progress, report);
             CtrlC.published(target);
         } finally {

@@ -280,6 +280,22 @@ class ExtractLoraCliTest {
         assertThat(dir.resolve("plain/README.md")).doesNotExist();
     }
 
+    /** --dry-run: the plan printed, every refusal of a run made, nothing decomposed or written. */
+    @Test
+    void aDryRunPrintsThePlanAndWritesNothing() throws Exception {
+        Cli.Result r = extract("dry", "--max-rank", "3", "--dry-run");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).contains("modules to decompose, rank 3 each").contains("lora_A.weight").contains("memory: ")
+                .contains("output " + dir.resolve("dry").toAbsolutePath());
+        assertThat(dir.resolve("dry")).doesNotExist();
+        Cli.Result onInput = extract("ft", "--max-rank", "1", "--dry-run");
+        assertThat(onInput.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(onInput.err()).contains("is an input of this run");
+        Cli.Result tooSmall = extract("dry", "--max-rank", "1", "--dry-run", "--memory", "1kB");
+        assertThat(tooSmall.exit()).isEqualTo(ExitCodes.USAGE);
+        assertThat(dir.resolve("dry")).doesNotExist();
+    }
+
     /** The last JSON event of {@code r} named {@code event}, or null. */
     private static JsonNode event(Cli.Result r, String event) throws Exception {
         JsonNode found = null;

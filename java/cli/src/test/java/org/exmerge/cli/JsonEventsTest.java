@@ -137,6 +137,18 @@ class JsonEventsTest {
         assertThat(done.get("captured").asDouble()).isBetween(0.0, 1.0);
         assertThat(done.get("worst_captured").asDouble()).isLessThanOrEqualTo(done.get("captured").asDouble());
         assertThat(done.get("modules_to_save").toString()).contains("embed_tokens");
+
+        Cli.Result dry = Cli.run("extract-lora", "--base", models.resolve("base").toString(), "--model", models.resolve("sft-1").toString(),
+                dir.resolve("adapter-2").toString(), "--max-rank", "2", "--json", "--dry-run");
+        assertThat(dry.exit()).as(dry.err()).isZero();
+        JsonNode plan = checkedEvents(dry).getLast();
+        assertThat(plan.get("event").asText()).isEqualTo("plan");
+        assertThat(plan.get("task").asText()).isEqualTo("extract-lora");
+        assertThat(plan.get("modules").asInt()).isEqualTo(done.get("modules").asInt());
+        assertThat(plan.get("tensors").asInt()).isEqualTo(done.get("tensors").asInt());
+        assertThat(plan.get("output_bytes").asLong()).isEqualTo(done.get("output_bytes").asLong());
+        assertThat(plan.get("file_bytes").asLong()).isEqualTo(Files.size(dir.resolve("adapter/adapter_model.safetensors")));
+        assertThat(dir.resolve("adapter-2")).doesNotExist();
     }
 
     @Test

@@ -90,6 +90,43 @@ public final class LoraExtraction {
      */
     public static MergeStats run(String baseName, String modelName, ModelLocator locator, Path out, ExtractOptions opts,
                                  ProgressListener listener, ExtractReport report) throws IOException {
+        return opened(baseName, modelName, locator, out, opts, report, (x, b, m) -> {
+            Path name = out.toAbsolutePath().normalize().getFileName();
+            AdapterCard card = opts.modelCard() ? new AdapterCard(name == null ? "extracted LoRA adapter" : name.toString(), baseName,
+                    modelName, locator.hubNames(), VocabTensors.rows(b), VocabTensors.rows(m)) : null;
+            return x.write(out, baseName, card, listener);
+        });
+    }
+
+    /**
+     * What {@link #run} would write, worked out without decomposing anything; every refusal {@link #run}
+     * makes before its first decomposition is made here. With {@code --sv-epsilon} each pair is
+     * counted at its largest rank: what a module keeps is known only once it is decomposed.
+     *
+     * @param tensors      the adapter's tensors, in the order they are written
+     * @param outputBytes  the weights file's size
+     * @param inputBytes   the bytes read from both models
+     * @param threads      the threads the memory budget allows (capped at the processors)
+     * @param window       how many modules are decomposed at once ({@link DecomposeAhead})
+     * @param budgetBytes  the memory budget
+     * @param largest      the module whose decomposition needs the most memory (null when none is decomposed)
+     * @param largestBytes what it needs
+     */
+    public record Outline(List<TensorSpec> tensors, long outputBytes, long inputBytes, int threads, int window, long budgetBytes,
+                          String largest, long largestBytes) {}
+
+    /** Plans {@link #run}'s extraction without writing; {@code report} holds the plan's modules as a run's would. */
+    public static Outline outline(String baseName, String modelName, ModelLocator locator, Path out, ExtractOptions opts,
+                                  ProgressListener listener, ExtractReport report) throws IOException {
+        return opened(baseName, modelName, locator, out, opts, report, (x, b, m) -> x.outline(listener));
+    }
+
+    private interface Opened<T> {
+        T use(LoraExtraction x, Checkpoint base, Checkpoint model) throws IOException;
+    }
+
+    private static <T> T opened(String baseName, String modelName, ModelLocator locator, Path out, ExtractOptions opts,
+                                ExtractReport report, Opened<T> use) throws IOException {
         Path base = locator.locate("base model", baseName);
         Path model = locator.locate("model", modelName);
         OutputRun.checkTarget(out, opts.run().overwrite(), List.of(base, model));
@@ -97,20 +134,28 @@ public final class LoraExtraction {
         try (Checkpoint b = Checkpoint.open(base); Checkpoint m = Checkpoint.open(model)) {
             ExtractPlan plan = ExtractPlan.of(b, m, opts);
             report.planned(plan);
-            LoraExtraction x = new LoraExtraction(plan, opts, report, kernels);
-            Path name = out.toAbsolutePath().normalize().getFileName();
-            AdapterCard card = opts.modelCard() ? new AdapterCard(name == null ? "extracted LoRA adapter" : name.toString(), baseName,
-                    modelName, locator.hubNames(), VocabTensors.rows(b), VocabTensors.rows(m)) : null;
-            return x.write(out, baseName, card, listener);
+            return use.use(new LoraExtraction(plan, opts, report, kernels), b, m);
         }
     }
 
-    private MergeStats write(Path out, String baseName, AdapterCard card, ProgressListener listener) throws IOException {
+    private Outline outline(ProgressListener listener) throws IOException {
         RunOptions run = fit(plan.modules, listener);
-        List<ExtractPlan.Module> modules = plan.modules;
-        if (opts.svEpsilon() > 0) {
-            modules = decomposeAll(modules, run);
+        Items items = items(plan.modules);
+        if (items.byName().isEmpty()) {
+            throw nothingToWrite();
         }
+        List<TensorSpec> specs = items.byName().values().stream().map(Item::spec).toList();
+        ExtractPlan.Module largest = largest(plan.modules);
+        int window = opts.svEpsilon() > 0 ? run.threads() : DecomposeAhead.window(plan.modules, run);
+        return new Outline(specs, OutputRun.fileBytes(specs, run.withShardBytes(Long.MAX_VALUE), metadata()), items.inputBytes(),
+                run.threads(), window, MemoryBudget.budgetOf(run), largest == null ? null : largest.module(),
+                largest == null ? 0 : DecomposeAhead.need(largest));
+    }
+
+    /** The adapter's tensors by name (the order they are written), and the bytes their computation reads. */
+    private record Items(Map<String, Item> byName, long inputBytes) {}
+
+    private Items items(List<ExtractPlan.Module> modules) {
         Map<String, Item> items = new TreeMap<>();
         long inputBytes = 0;
         for (ExtractPlan.Module mod : modules) {
@@ -131,15 +176,31 @@ public final class LoraExtraction {
             items.put(name, new Item(new TensorSpec(name, ExtractPlan.outType(t, opts), t.shape()), p -> whole(t)));
             inputBytes += t.byteSize();
         }
-        if (items.isEmpty()) {
-            throw nothingToWrite();
-        }
-        List<Item> list = List.copyOf(items.values());
-        List<TensorSpec> specs = list.stream().map(Item::spec).toList();
-        List<ExtractPlan.Module> written = modules;
+        return new Items(items, inputBytes);
+    }
+
+    private static Map<String, String> metadata() {
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("format", "pt");
         meta.put("exmerge.version", Version.VERSION);
+        return meta;
+    }
+
+    private MergeStats write(Path out, String baseName, AdapterCard card, ProgressListener listener) throws IOException {
+        RunOptions run = fit(plan.modules, listener);
+        List<ExtractPlan.Module> modules = plan.modules;
+        if (opts.svEpsilon() > 0) {
+            modules = decomposeAll(modules, run);
+        }
+        Items items = items(modules);
+        if (items.byName().isEmpty()) {
+            throw nothingToWrite();
+        }
+        List<Item> list = List.copyOf(items.byName().values());
+        List<TensorSpec> specs = list.stream().map(Item::spec).toList();
+        List<ExtractPlan.Module> written = modules;
+        long inputBytes = items.inputBytes();
+        Map<String, String> meta = metadata();
         Map<String, Long> fallbacksBefore = kernels.fallbacks();
         int window = opts.svEpsilon() > 0 ? 1 : DecomposeAhead.window(modules, run);
         ahead = window > 1 ? new DecomposeAhead<>(modules, window, mod -> decompose(mod, Parallel.SERIAL)) : null;
@@ -155,12 +216,7 @@ public final class LoraExtraction {
      * before any module is decomposed, as a merge refuses one.
      */
     private RunOptions fit(List<ExtractPlan.Module> modules, ProgressListener listener) throws BudgetException {
-        ExtractPlan.Module largest = null;
-        for (ExtractPlan.Module mod : modules) {
-            if (largest == null || DecomposeAhead.need(mod) > DecomposeAhead.need(largest)) {
-                largest = mod;
-            }
-        }
+        ExtractPlan.Module largest = largest(modules);
         double perOutputByte = 0; // a saved tensor's chunk reads the fine-tune's bytes, a bias's both models'
         for (TensorInfo t : plan.saved) {
             perOutputByte = Math.max(perOutputByte, (double) t.dtype().size() / ExtractPlan.outType(t, opts).size());
@@ -186,6 +242,17 @@ public final class LoraExtraction {
                 demand);
         fit.notices().forEach(listener::notice);
         return fit.apply(run);
+    }
+
+    /** The module whose decomposition needs the most memory; null when there is none. */
+    private static ExtractPlan.Module largest(List<ExtractPlan.Module> modules) {
+        ExtractPlan.Module largest = null;
+        for (ExtractPlan.Module mod : modules) {
+            if (largest == null || DecomposeAhead.need(mod) > DecomposeAhead.need(largest)) {
+                largest = mod;
+            }
+        }
+        return largest;
     }
 
     private static String size(long bytes) {
