@@ -109,7 +109,7 @@ final class DerivedInputs implements AutoCloseable {
                 tensors.add(new PlannedTensor(t.name(), t.type(), t.shape(), base, models, t.plan()));
             }
             MergePlan p = new MergePlan(plan.method(), tensors, plan.metadata(), plan.configSource(), plan.tokenizerSource(),
-                    plan.layerCount(), plan.seed(), plan.chatTemplate(), plan.vocab());
+                    plan.layerCount(), plan.seed(), plan.chatTemplate(), plan.vocab(), plan.ignored());
             return new DerivedInputs(p, dir, opened, memory);
         } catch (IOException | RuntimeException e) {
             opened.forEach(Checkpoint::close);

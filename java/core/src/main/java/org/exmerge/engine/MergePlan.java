@@ -19,15 +19,16 @@ import org.exmerge.tokenizer.VocabPlan;
  * @param layerCount the output's layer count when it differs from the source's (slices), else -1
  * @param chatTemplate the chat template to write into the output's tokenizer files (null: as copied)
  * @param vocab the output vocabulary when a tokenizer source reorders or adds rows (null: rows as they are)
+ * @param ignored one line per parameter of the recipe that its method does not take, which the merge ignores
  */
 public record MergePlan(String method, List<PlannedTensor> tensors, Map<String, String> metadata,
                         Path configSource, Path tokenizerSource, int layerCount, long seed, String chatTemplate,
-                        VocabPlan vocab) {
+                        VocabPlan vocab, List<String> ignored) {
 
     /** A plan whose config and tokenizer files come from one directory, rows as they are. */
     public MergePlan(String method, List<PlannedTensor> tensors, Map<String, String> metadata,
                      Path auxSource, int layerCount, long seed, String chatTemplate) {
-        this(method, tensors, metadata, auxSource, auxSource, layerCount, seed, chatTemplate, null);
+        this(method, tensors, metadata, auxSource, auxSource, layerCount, seed, chatTemplate, null, List.of());
     }
 
     /** This plan with {@code extra} added to the metadata it records (an extra key wins). */
@@ -37,7 +38,7 @@ public record MergePlan(String method, List<PlannedTensor> tensors, Map<String, 
         }
         Map<String, String> meta = new LinkedHashMap<>(metadata);
         meta.putAll(extra);
-        return new MergePlan(method, tensors, meta, configSource, tokenizerSource, layerCount, seed, chatTemplate, vocab);
+        return new MergePlan(method, tensors, meta, configSource, tokenizerSource, layerCount, seed, chatTemplate, vocab, ignored);
     }
 
     /**

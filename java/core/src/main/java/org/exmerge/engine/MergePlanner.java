@@ -84,7 +84,7 @@ public final class MergePlanner {
             ChatTemplate.check(tokenizerFrom); // the output's copy of it is edited
         }
         return new MergePlan(method.name(), planned, meta, configFrom, tokenizerFrom, layout.outputLayers(), seed,
-                chatTemplate, vocab == null ? null : vocab.plan());
+                chatTemplate, vocab == null ? null : vocab.plan(), ignored(recipe, method));
     }
 
     /**
@@ -160,13 +160,54 @@ public final class MergePlanner {
         return s;
     }
 
+    /**
+     * Refuses a parameter name that no method takes (a typo: mergekit would ignore it silently, and a
+     * misspelt weight would fall back to its default). One that another method takes is let through:
+     * mergekit reads only the parameters of the method in use, so recipes carry others (a slerp with
+     * {@code normalize}); {@link #ignored} names them for a notice.
+     */
     static void checkNames(Params p, Set<String> allowed, String method) throws ConfigException {
         for (String key : p.keys()) {
-            if (!allowed.contains(key)) {
+            if (!allowed.contains(key) && !anyMethodTakes(key)) {
                 String near = ParamTable.nearest(key, allowed);
                 throw new ConfigException(p.pathOf(key), "unknown parameter for " + method
                         + (allowed.isEmpty() ? " (it takes none here)" : " (known here: " + String.join(", ", new TreeSet<>(allowed)) + ")")
                         + (near == null ? "" : "; did you mean '" + near + "'?"));
+            }
+        }
+    }
+
+    private static Set<String> everyName;
+
+    private static synchronized boolean anyMethodTakes(String key) {
+        if (everyName == null) {
+            Set<String> all = new TreeSet<>(ALWAYS_ACCEPTED);
+            for (String name : Methods.names()) {
+                all.addAll(globalNames(Methods.byName(name).signature()));
+            }
+            everyName = all;
+        }
+        return everyName.contains(key);
+    }
+
+    /** One line per parameter the recipe gives that its method does not take (another does), which the merge ignores. */
+    static List<String> ignored(Recipe recipe, MergeMethod method) {
+        Signature sig = method.signature();
+        Set<String> global = globalNames(sig);
+        List<String> out = new ArrayList<>();
+        ignored(recipe.parameters(), global, method, out);
+        recipe.models().forEach(m -> ignored(m.parameters(), sig.modelParams(), method, out));
+        for (var slice : recipe.slices()) {
+            ignored(slice.parameters(), global, method, out);
+            slice.sources().forEach(src -> ignored(src.parameters(), sig.modelParams(), method, out));
+        }
+        return out;
+    }
+
+    private static void ignored(Params p, Set<String> allowed, MergeMethod method, List<String> out) {
+        for (String key : p.keys()) {
+            if (!allowed.contains(key)) {
+                out.add(p.pathOf(key) + ": " + method.name() + " takes no parameter '" + key + "'; it is ignored, as mergekit ignores it");
             }
         }
     }

@@ -34,7 +34,7 @@ public final class RecipeReader {
     private static final List<String> TOP_KEYS = List.of("merge_method", "base_model", "models", "slices", "parameters",
             "dtype", "out_dtype", "tokenizer_source", "tokenizer", "chat_template", "name", "random_seed", "seed");
     private static final List<String> MODEL_KEYS = List.of("model", "parameters");
-    private static final List<String> SLICE_KEYS = List.of("sources", "parameters");
+    private static final List<String> SLICE_KEYS = List.of("sources", "parameters", "base_model", "residual_weight");
     private static final List<String> SOURCE_KEYS = List.of("model", "layer_range", "parameters");
     private static final List<String> TOKENIZER_KEYS = List.of("source", "tokens", "pad_to_multiple_of");
 
@@ -128,7 +128,7 @@ public final class RecipeReader {
 
         String base = present(root, "base_model") ? ModelRefReader.read(root.get("base_model"), "base_model") : null;
         List<ModelRef> models = models(root);
-        List<Slice> slices = slices(root);
+        List<Slice> slices = slices(root, base);
         if (models.isEmpty() && slices.isEmpty()) {
             throw new ConfigException("", "nothing to merge; give 'models' (a list of models) or 'slices'");
         }
@@ -166,7 +166,7 @@ public final class RecipeReader {
         return out;
     }
 
-    private static List<Slice> slices(JsonNode root) throws ConfigException {
+    private static List<Slice> slices(JsonNode root, String base) throws ConfigException {
         JsonNode list = root.get("slices");
         if (list == null || list.isNull()) {
             return List.of();
@@ -176,19 +176,27 @@ public final class RecipeReader {
         }
         List<Slice> out = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
-            out.add(slice(list.get(i), index("slices", i)));
+            out.add(slice(list.get(i), index("slices", i), base));
         }
         return out;
     }
 
-    private static Slice slice(JsonNode s, String path) throws ConfigException {
+    /**
+     * A slice. mergekit's slice schema also has {@code base_model} and {@code residual_weight}: the
+     * first is taken when it names the recipe's base (or is null), since every slice here merges over
+     * that one base; the second mergekit declares and never reads, so it is accepted and has no effect
+     * there or here.
+     */
+    private static Slice slice(JsonNode s, String path, String base) throws ConfigException {
         if (!s.isObject()) {
             throw new ConfigException(path, "expected {sources: [...], parameters: ...}, got " + describe(s));
         }
-        for (String unsupported : List.of("base_model", "residual_weight")) {
-            if (s.has(unsupported)) {
-                throw new ConfigException(child(path, unsupported), "per-slice " + unsupported
-                        + " is not supported; set base_model at the top level");
+        if (present(s, "base_model")) {
+            String own = ModelRefReader.read(s.get("base_model"), child(path, "base_model"));
+            if (!own.equals(base)) {
+                throw new ConfigException(child(path, "base_model"), "a slice's own base model (" + own + ") "
+                        + (base == null ? "with no top-level base_model" : "other than the top-level base_model (" + base + ")")
+                        + " is not supported: every slice merges over the recipe's one base_model, so set it at the top level");
             }
         }
         ConfigNodes.checkKeys(s, path, SLICE_KEYS);

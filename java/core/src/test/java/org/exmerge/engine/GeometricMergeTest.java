@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.exmerge.Exmerge;
 import org.exmerge.format.Checkpoint;
 import org.exmerge.format.DType;
 import org.exmerge.format.TensorInfo;
@@ -131,6 +132,29 @@ class GeometricMergeTest {
                     assertThat(o.data(t.name()).get(ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 2L * j))
                             .as("%s[%d]", t.name(), j).isEqualTo(expected);
                 }
+            }
+        }
+    }
+
+    /** mergekit reads only the method's own parameters: one another method takes is ignored, with a notice; the bytes are the same. */
+    @Test
+    void aParameterAnotherMethodTakesIsIgnoredWithANotice() throws Exception {
+        String extra = SLERP.replace("  int8_mask: true\n", "  int8_mask: true\n  normalize: true\n")
+                .replace("  - model: sft1\n", "  - model: sft1\n    parameters: {density: 0.5}\n");
+        List<String> notices = new ArrayList<>();
+        Path with = dir.resolve("ignored-with");
+        Exmerge.merge(Exmerge.Source.parse(extra, "extra"), with, EngineRuns.opts(dir, 2, 1000), new ProgressListener() {
+            @Override
+            public void notice(String message) {
+                notices.add(message);
+            }
+        });
+        assertThat(notices).contains("parameters.normalize: slerp takes no parameter 'normalize'; it is ignored, as mergekit ignores it",
+                "models[1].parameters.density: slerp takes no parameter 'density'; it is ignored, as mergekit ignores it");
+        Path without = EngineRuns.merge(dir, SLERP, "ignored-without", EngineRuns.opts(dir, 2, 1000));
+        try (Checkpoint a = Checkpoint.open(with); Checkpoint b = Checkpoint.open(without)) {
+            for (var t : a.tensors()) {
+                assertThat(a.data(t.name()).mismatch(b.data(t.name()))).as(t.name()).isEqualTo(-1L);
             }
         }
     }

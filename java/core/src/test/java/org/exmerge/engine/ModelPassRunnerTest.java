@@ -140,7 +140,7 @@ class ModelPassRunnerTest {
             tensors.add(new PlannedTensor(t.name(), t.type(), t.shape(), t.base(), t.models(), plans.apply(i)));
         }
         return new MergePlan(p.method(), tensors, p.metadata(), p.configSource(), p.tokenizerSource(), p.layerCount(), p.seed(),
-                p.chatTemplate(), p.vocab());
+                p.chatTemplate(), p.vocab(), p.ignored());
     }
 
     private static List<TensorPlan> resolve(MergePlan plan, int threads, CancelToken cancel) {

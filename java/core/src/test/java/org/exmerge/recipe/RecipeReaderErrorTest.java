@@ -123,9 +123,11 @@ class RecipeReaderErrorTest {
                 err(HEAD + "slices: [{parameters: {t: 1}}]\n", "slices[0].sources", "missing; a slice needs a list of sources"),
                 err(HEAD + "slices: [{sources: []}]\n", "slices[0].sources", "expected a non-empty list of {model, layer_range}, got an empty list"),
                 err(HEAD + "slices: [{sources: [{model: a, layer_range: [0, 4]}], base_model: b}]\n", "slices[0].base_model",
-                        "per-slice base_model is not supported; set base_model at the top level"),
-                err(HEAD + "slices: [{sources: [{model: a, layer_range: [0, 4]}], residual_weight: 0.5}]\n", "slices[0].residual_weight",
-                        "per-slice residual_weight is not supported; set base_model at the top level"),
+                        "a slice's own base model (b) with no top-level base_model is not supported: every slice merges over the"
+                                + " recipe's one base_model, so set it at the top level"),
+                err(HEAD + "base_model: a\nslices: [{sources: [{model: a, layer_range: [0, 4]}], base_model: b}]\n", "slices[0].base_model",
+                        "a slice's own base model (b) other than the top-level base_model (a) is not supported: every slice merges"
+                                + " over the recipe's one base_model, so set it at the top level"),
                 err(HEAD + "slices: [{sources: [{model: a, layer_range: [0, 4]}], source: x}]\n", "slices[0].source",
                         "unknown key 'source' at slices[0] (did you mean 'sources'?)"),
                 err(HEAD + "slices: [{sources: [a]}]\n", "slices[0].sources[0]", "expected {model: ..., layer_range: [start, end]}, got 'a'"),

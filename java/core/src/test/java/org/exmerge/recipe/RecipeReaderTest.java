@@ -60,6 +60,29 @@ class RecipeReaderTest {
                 "mistralai/Mistral-7B-v0.1", "./models/OpenHermes-2.5-Mistral-7B", "./models/zephyr-7b-beta");
     }
 
+    /** mergekit's slice schema: base_model naming the recipe's base (or null) and residual_weight (which mergekit never reads). */
+    @Test
+    void takesMergekitsOtherSliceKeys() throws Exception {
+        Recipe r = RecipeReader.parse("""
+                merge_method: task_arithmetic
+                base_model: {model: m/base}
+                slices:
+                  - sources:
+                      - {model: m/sft-1, layer_range: [0, 2]}
+                      - {model: m/base, layer_range: [0, 2]}
+                    base_model: m/base
+                    residual_weight: 0.3
+                  - sources:
+                      - {model: m/sft-1, layer_range: [2, 4]}
+                      - {model: m/base, layer_range: [2, 4]}
+                    base_model: null
+                    residual_weight: null
+                parameters: {weight: 0.5}
+                """, "slices.yml");
+        assertThat(r.baseModel()).isEqualTo("m/base");
+        assertThat(r.slices()).hasSize(2);
+    }
+
     @Test
     void readsSlerpSlicesWithFilteredGradients() throws Exception {
         Recipe r = RecipeReader.read(resource("slerp-gradient-slices.yml"));
