@@ -25,17 +25,21 @@ final class InspectCommand implements Callable<Integer> {
                     + " or a hub name (org/name[@revision]) the Hugging Face cache holds.").build();
     private final OptionSpec json = Specs.flag("--json", "Print one JSON object instead of a table.");
     private final OptionSpec summary = Specs.flag("--summary", "Totals only, no per-tensor lines.");
+    private final OptionSpec hubCache = Specs.option("--hub-cache", "DIR", Path.class, null,
+            "Hugging Face cache a hub name resolves in; nothing is downloaded (default: $HF_HUB_CACHE, $HF_HOME/hub, ~/.cache/huggingface/hub).")
+            .build();
 
     CommandSpec spec() {
         return Specs.add(Specs.command(this, "inspect",
-                "List a model's tensors, dtypes, shapes, sizes and metadata (validates every header)."), model, json, summary);
+                "List a model's tensors, dtypes, shapes, sizes and metadata (validates every header)."), model, json, summary, hubCache);
     }
 
     @Override
     public Integer call() throws Exception {
         Path path = model.getValue();
         if (Files.notExists(path)) { // a hub name (org/name[@revision]) in the Hugging Face cache
-            path = new ModelLocator(Path.of(""), ModelLocator.defaultHubCache()).locate("model", path.toString());
+            Path cache = hubCache.getValue() != null ? hubCache.getValue() : ModelLocator.defaultHubCache();
+            path = new ModelLocator(Path.of(""), cache).locate("model", path.toString());
         }
         LoraConfig lora = LoraAdapter.isAdapter(path) ? LoraConfig.read(path) : null;
         try (Checkpoint c = Checkpoint.open(lora != null ? LoraAdapter.weights(path) : path)) {

@@ -70,6 +70,9 @@ class HubCacheCliTest {
         String out = new String(p.getInputStream().readAllBytes());
         assertThat(p.waitFor()).as(out).isZero();
         assertThat(out).contains(cache.resolve("models--acme--sft-1/snapshots/" + COMMIT).toString());
+        Cli.Result flag = Cli.run("inspect", "acme/sft-1@main", "--summary", "--hub-cache", cache.toString());
+        assertThat(flag.exit()).as(flag.err()).isZero();
+        assertThat(flag.out()).contains(cache.resolve("models--acme--sft-1/snapshots/" + COMMIT).toString());
     }
 
     @Test
