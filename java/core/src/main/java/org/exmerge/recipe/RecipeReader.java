@@ -116,6 +116,11 @@ public final class RecipeReader {
         if (root.has("modules")) {
             throw new ConfigException("modules", "multi-module merges are not supported; use models or slices");
         }
+        if (root.has("input_model_parameters")) {
+            // mergekit's README lists it among the parameter levels, but its schema has no such key and drops it unread
+            throw new ConfigException("input_model_parameters", "not read by mergekit either (its schema drops it, so these"
+                    + " values would be lost); give each model's values under models[].parameters");
+        }
         ConfigNodes.checkKeys(root, "", TOP_KEYS);
 
         JsonNode method = root.get("merge_method");

@@ -117,6 +117,9 @@ class RecipeReaderErrorTest {
                         "expected a number, a boolean, a string, or a list of numbers, got a map"),
                 err(HEAD + "models: [a]\nparameters: {t: [{value: [0.1, x]}]}\n", "parameters.t[0].value[1]",
                         "expected a number in this gradient (a list of numbers), got 'x'"),
+                err(HEAD + "models: [a]\ninput_model_parameters: {a: {weight: 1}}\n", "input_model_parameters",
+                        "not read by mergekit either (its schema drops it, so these values would be lost); give each model's values"
+                                + " under models[].parameters"),
                 // slices
                 err(HEAD + "slices: {sources: []}\n", "slices", "expected a list of slices, got a map"),
                 err(HEAD + "slices: [a]\n", "slices[0]", "expected {sources: [...], parameters: ...}, got 'a'"),
