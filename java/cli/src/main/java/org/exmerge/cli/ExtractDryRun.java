@@ -35,8 +35,8 @@ final class ExtractDryRun {
         int modules = (int) o.tensors().stream().filter(t -> t.name().endsWith(".lora_A.weight") || t.name().endsWith(".lora_embedding_A"))
                 .count();
         boolean upTo = opts.svEpsilon() > 0;
+        long data = o.tensors().stream().mapToLong(TensorSpec::byteSize).sum();
         if (json) {
-            long data = o.tensors().stream().mapToLong(TensorSpec::byteSize).sum();
             event.put("task", "extract-lora").put("tensors", o.tensors().size()).put("output_bytes", data)
                     .put("input_bytes", o.inputBytes()).put("threads", o.threads()).put("chunk_bytes", opts.run().chunkBytes())
                     .put("budget_bytes", o.budgetBytes()).put("modules", modules).put("window", o.window());
@@ -44,6 +44,14 @@ final class ExtractDryRun {
                 event.put("largest_module", o.largest()).put("largest_bytes", o.largestBytes());
             }
             report.modulesToSave().forEach(event.putArray("modules_to_save")::add);
+            event.put("unchanged", report.unchanged().size());
+            if (!report.notCarried().isEmpty()) {
+                ObjectNode nc = event.putObject("not_carried");
+                report.notCarried().forEach(nc::put);
+            }
+            if (upTo) {
+                event.put("upper_bounds", true);
+            }
             event.put("output", where.toString()).put("file_bytes", o.outputBytes());
             if (free >= 0) {
                 event.put("free_bytes", free);
@@ -53,7 +61,11 @@ final class ExtractDryRun {
         }
         System.out.print(Plain.format("extract-lora: %d modules to decompose, rank %s%d each%s; %d tensors, %s to write, %s to read%n",
                 modules, upTo ? "at most " : "", opts.maxRank(), upTo ? " (--sv-epsilon decides each module's when it is decomposed)" : "",
-                o.tensors().size(), Sizes.human(o.outputBytes()), Sizes.human(o.inputBytes())));
+                o.tensors().size(), Sizes.human(data), Sizes.human(o.inputBytes())));
+        if (upTo) {
+            System.out.print(Plain.format("with --sv-epsilon the sizes are upper bounds, and a run refuses when every module's values"
+                    + " are dropped%n"));
+        }
         if (!report.modulesToSave().isEmpty()) {
             System.out.print(Plain.format("saved whole (modules_to_save): %s%n", String.join(", ", report.modulesToSave())));
         }

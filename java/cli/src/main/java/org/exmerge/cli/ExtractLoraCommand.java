@@ -33,8 +33,8 @@ final class ExtractLoraCommand implements Callable<Integer> {
     private final OptionSpec maxRank = Specs.option("--max-rank", "R", int.class, ExtractOptions.DEFAULT_MAX_RANK,
             "Largest rank of a module's pair (default 128, as mergekit); a smaller matrix gets its smaller dimension.").build();
     private final OptionSpec svEpsilon = Specs.option("--sv-epsilon", "E", double.class, 0.0,
-            "Drop singular values at or below E (default 0: keep the rank). Every module is then decomposed before the",
-            "first is written, and the factors are held in memory until written.").build();
+            "Drop singular values at or below E (default 0: keep the rank). Every module is then decomposed before the"
+                    + " first is written, and the factors are held in memory until written.").build();
     private final OptionSpec noDistribute = Specs.flag("--no-distribute-scale",
             "A = S·Vᵀ, B = U (default, as mergekit: A = √S·Vᵀ, B = U·√S).");
     private final OptionSpec distribute = Specs.flag("--distribute-scale", "A = √S·Vᵀ, B = U·√S (the default; mergekit's flag).");
@@ -53,7 +53,7 @@ final class ExtractLoraCommand implements Callable<Integer> {
             "Write no README.md model card beside the adapter (written by default, as mergekit does).");
     private final OptionSpec dryRun = Specs.flag("--dry-run",
             "Check everything and print what would be written (the modules, their ranks, memory, output size); decompose and write nothing.");
-    private final RunFlags run = new RunFlags();
+    private final RunFlags run = new RunFlags(false);
 
     CommandSpec spec() {
         CommandSpec spec = Specs.command(this, "extract-lora",

@@ -13,8 +13,7 @@ final class RunFlags {
     private final OptionSpec json = Specs.flag("--json", "Print progress as JSON lines on stdout instead of a bar.");
     private final OptionSpec overwrite = Specs.flag("--overwrite",
             "Replace OUT if it exists (the old one is removed only after the new one is complete).");
-    private final OptionSpec allowNonfinite = Specs.flag("--allow-nonfinite", "Write merged values that are infinite or NaN instead of failing"
-            + " (by default the first such value stops the run, naming the tensor; NaNs in the inputs count too).");
+    private final OptionSpec allowNonfinite;
     private final OptionSpec noSync = Specs.flag("--no-sync",
             "Do not force the output to disk. By default the output is durable: after a power cut or OS crash it is complete or absent.",
             "With --no-sync a crash of the operating system may leave it incomplete or corrupted; a crash of exmerge itself still leaves nothing half-written under OUT. For scratch outputs.");
@@ -22,6 +21,17 @@ final class RunFlags {
             "Bytes per work chunk (tests use odd sizes to prove chunking never changes a result).").converters(new Sizes()).hidden(true).build();
     private final OptionSpec memoryBytes = Specs.option("--memory", "SIZE", long.class, 0L,
             "Memory budget: threads and chunk size are fitted to it (default: half of physical memory). Never changes the output bytes.").converters(new Sizes()).build();
+
+    RunFlags() {
+        this(true);
+    }
+
+    /** @param merges whether the command writes merged values; one that does not keeps --allow-nonfinite out of its help (and refuses it) */
+    RunFlags(boolean merges) {
+        allowNonfinite = OptionSpec.builder("--allow-nonfinite").type(boolean.class).initialValue(false).hidden(!merges)
+                .description("Write merged values that are infinite or NaN instead of failing (by default the first such value stops the"
+                        + " run, naming the tensor; NaNs in the inputs count too).").build();
+    }
 
     /** Adds these flags to {@code spec}. */
     CommandSpec addTo(CommandSpec spec) {

@@ -67,7 +67,7 @@ final class Runs {
             outputBytes[0] = OutputRun.fileBytes(plan.tensors().stream().map(PlannedTensor::spec).toList(), opts.run(),
                     MergeExecutor.withRunMetadata(plan.metadata(), plans, plan.seed()));
             if (json) {
-                plan.ignored().forEach(n -> CliProgress.emit(CliProgress.event("notice").put("message", n)));
+                plan.ignored().forEach(i -> CliProgress.emit(CliProgress.event("notice").put("message", i.notice())));
                 fit.notices().forEach(n -> CliProgress.emit(CliProgress.event("notice").put("message", n)));
                 event.put("task", "merge").put("method", plan.method()).put("seed", plan.seed()).put("tensors", plan.tensors().size())
                         .put("output_bytes", plan.outputBytes()).put("input_bytes", plan.inputBytes()).put("threads", fit.threads())
@@ -76,7 +76,7 @@ final class Runs {
             }
             System.out.print(Plain.format("method %s, seed %d, %d tensors, %s to write, %s to read%n", plan.method(), plan.seed(),
                     plan.tensors().size(), Sizes.human(plan.outputBytes()), Sizes.human(plan.inputBytes())));
-            plan.ignored().forEach(n -> System.err.println("merge: " + n));
+            plan.ignored().forEach(i -> System.err.println("merge: " + i.notice()));
             fit.notices().forEach(n -> System.err.println("merge: " + n));
             System.out.print(Plain.format("memory: %d threads, %s chunks, %s of a %s budget%s%n", fit.threads(),
                     Sizes.human(fit.chunkBytes()), Sizes.human(fit.needBytes()), Sizes.human(fit.budgetBytes()),

@@ -266,7 +266,7 @@ class ExtractLoraCliTest {
         String card = Files.readString(dir.resolve("carded/README.md"));
         assertThat(card).startsWith("---\n").contains("library_name: peft").contains("# carded")
                 .contains("extracted from `" + ft + "` and uses `" + base + "` as a base")
-                .contains("exmerge extract-lora --base " + base + " --model " + ft + " carded --max-rank 2")
+                .contains("exmerge extract-lora --base " + base + " --model " + ft + " " + dir.resolve("carded") + " --max-rank 2")
                 .contains(org.exmerge.format.OutputGuard.CARD_MARK);
 
         assertThat(extract("carded", "--max-rank", "3", "--no-sync", "--overwrite").exit()).isZero();

@@ -148,6 +148,11 @@ class JsonEventsTest {
         assertThat(plan.get("tensors").asInt()).isEqualTo(done.get("tensors").asInt());
         assertThat(plan.get("output_bytes").asLong()).isEqualTo(done.get("output_bytes").asLong());
         assertThat(plan.get("file_bytes").asLong()).isEqualTo(Files.size(dir.resolve("adapter/adapter_model.safetensors")));
+        assertThat(plan.get("unchanged").asInt()).isEqualTo(done.get("unchanged").asInt());
+        Cli.Result bounds = Cli.run("extract-lora", "--base", models.resolve("base").toString(), "--model", models.resolve("sft-1").toString(),
+                dir.resolve("adapter-3").toString(), "--max-rank", "2", "--json", "--dry-run", "--sv-epsilon", "1e-3");
+        assertThat(bounds.exit()).as(bounds.err()).isZero();
+        assertThat(checkedEvents(bounds).getLast().get("upper_bounds").asBoolean()).isTrue();
         assertThat(dir.resolve("adapter-2")).doesNotExist();
     }
 

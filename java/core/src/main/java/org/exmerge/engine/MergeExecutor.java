@@ -49,7 +49,7 @@ public final class MergeExecutor {
         }
         plan.adapters().forEach(listener::notice);
         plan.tiedReads().forEach(listener::notice);
-        plan.ignored().forEach(listener::notice);
+        plan.ignored().forEach(i -> listener.notice(i.notice()));
         // Too small a memory budget stops here (fit), before the derived inputs are written; the
         // copies stay in memory when they take at most half of what the merge leaves spare.
         InputWatch inputs = InputWatch.of(plan);

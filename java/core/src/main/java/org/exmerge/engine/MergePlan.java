@@ -19,11 +19,11 @@ import org.exmerge.tokenizer.VocabPlan;
  * @param layerCount the output's layer count when it differs from the source's (slices), else -1
  * @param chatTemplate the chat template to write into the output's tokenizer files (null: as copied)
  * @param vocab the output vocabulary when a tokenizer source reorders or adds rows (null: rows as they are)
- * @param ignored one line per parameter of the recipe that its method does not take, which the merge ignores
+ * @param ignored the parameters the recipe gives that its method does not take, which the merge ignores
  */
 public record MergePlan(String method, List<PlannedTensor> tensors, Map<String, String> metadata,
                         Path configSource, Path tokenizerSource, int layerCount, long seed, String chatTemplate,
-                        VocabPlan vocab, List<String> ignored) {
+                        VocabPlan vocab, List<IgnoredParam> ignored) {
 
     /** A plan whose config and tokenizer files come from one directory, rows as they are. */
     public MergePlan(String method, List<PlannedTensor> tensors, Map<String, String> metadata,

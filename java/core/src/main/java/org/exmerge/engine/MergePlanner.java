@@ -190,11 +190,11 @@ public final class MergePlanner {
         return everyName.contains(key);
     }
 
-    /** One line per parameter the recipe gives that its method does not take (another does), which the merge ignores. */
-    static List<String> ignored(Recipe recipe, MergeMethod method) {
+    /** The parameters the recipe gives that its method does not take (another does), which the merge ignores. */
+    static List<IgnoredParam> ignored(Recipe recipe, MergeMethod method) {
         Signature sig = method.signature();
         Set<String> global = globalNames(sig);
-        List<String> out = new ArrayList<>();
+        List<IgnoredParam> out = new ArrayList<>();
         ignored(recipe.parameters(), global, method, out);
         recipe.models().forEach(m -> ignored(m.parameters(), sig.modelParams(), method, out));
         for (var slice : recipe.slices()) {
@@ -204,10 +204,10 @@ public final class MergePlanner {
         return out;
     }
 
-    private static void ignored(Params p, Set<String> allowed, MergeMethod method, List<String> out) {
+    private static void ignored(Params p, Set<String> allowed, MergeMethod method, List<IgnoredParam> out) {
         for (String key : p.keys()) {
             if (!allowed.contains(key)) {
-                out.add(p.pathOf(key) + ": " + method.name() + " takes no parameter '" + key + "'; it is ignored, as mergekit ignores it");
+                out.add(new IgnoredParam(p.pathOf(key), key, method.name()));
             }
         }
     }

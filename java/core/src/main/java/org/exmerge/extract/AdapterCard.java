@@ -19,13 +19,14 @@ import org.exmerge.recipe.YamlText;
  * It carries {@link OutputGuard#CARD_MARK}, so {@code --overwrite} can tell it from a user's README.
  *
  * @param name       the adapter's name (its directory's)
+ * @param out        the adapter's path as given, for the command that makes it again
  * @param base       the base model as given (a path or a hub name)
  * @param model      the fine-tune as given
  * @param hubModels  which of the names given came from the Hugging Face cache
  * @param baseVocab  the base's vocabulary size (rows of its input embedding); 0 when unknown
  * @param finalVocab the fine-tune's; 0 when unknown
  */
-record AdapterCard(String name, String base, String model, Set<String> hubModels, long baseVocab, long finalVocab) {
+record AdapterCard(String name, String out, String base, String model, Set<String> hubModels, long baseVocab, long finalVocab) {
     String text(ExtractOptions opts) {
         StringBuilder b = new StringBuilder("---\n");
         List<String> hub = new ArrayList<>();
@@ -54,7 +55,7 @@ record AdapterCard(String name, String base, String model, Set<String> hubModels
 
     /** The extract-lora command line that makes this adapter again: every option that changes its bytes. */
     String command(ExtractOptions opts) {
-        List<String> words = new ArrayList<>(List.of("exmerge", "extract-lora", "--base", sh(base), "--model", sh(model), sh(name)));
+        List<String> words = new ArrayList<>(List.of("exmerge", "extract-lora", "--base", sh(base), "--model", sh(model), sh(out)));
         words.add("--max-rank " + opts.maxRank());
         if (opts.svEpsilon() > 0) {
             words.add("--sv-epsilon " + String.format(Locale.ROOT, "%s", opts.svEpsilon()));

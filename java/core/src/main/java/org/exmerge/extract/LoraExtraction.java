@@ -92,15 +92,16 @@ public final class LoraExtraction {
                                  ProgressListener listener, ExtractReport report) throws IOException {
         return opened(baseName, modelName, locator, out, opts, report, (x, b, m) -> {
             Path name = out.toAbsolutePath().normalize().getFileName();
-            AdapterCard card = opts.modelCard() ? new AdapterCard(name == null ? "extracted LoRA adapter" : name.toString(), baseName,
-                    modelName, locator.hubNames(), VocabTensors.rows(b), VocabTensors.rows(m)) : null;
+            AdapterCard card = opts.modelCard() ? new AdapterCard(name == null ? "extracted LoRA adapter" : name.toString(),
+                    out.toString(), baseName, modelName, locator.hubNames(), VocabTensors.rows(b), VocabTensors.rows(m)) : null;
             return x.write(out, baseName, card, listener);
         });
     }
 
     /**
      * What {@link #run} would write, worked out without decomposing anything; every refusal {@link #run}
-     * makes before its first decomposition is made here. With {@code --sv-epsilon} each pair is
+     * makes before its first decomposition is made here (not those only a decomposition finds: a
+     * non-finite change, {@code --sv-epsilon} dropping every module). With {@code --sv-epsilon} each pair is
      * counted at its largest rank: what a module keeps is known only once it is decomposed.
      *
      * @param tensors      the adapter's tensors, in the order they are written

@@ -192,13 +192,22 @@ public final class RecipeReader {
      * that one base; the second mergekit declares and never reads, so it is accepted and has no effect
      * there or here.
      */
+    /** Whether two model names name the same model as a path would ({@code ./m/base/} and {@code m/base}). */
+    private static boolean sameModel(String a, String b) {
+        try {
+            return java.nio.file.Path.of(a).normalize().equals(java.nio.file.Path.of(b).normalize());
+        } catch (java.nio.file.InvalidPathException notAPath) {
+            return a.equals(b);
+        }
+    }
+
     private static Slice slice(JsonNode s, String path, String base) throws ConfigException {
         if (!s.isObject()) {
             throw new ConfigException(path, "expected {sources: [...], parameters: ...}, got " + describe(s));
         }
         if (present(s, "base_model")) {
             String own = ModelRefReader.read(s.get("base_model"), child(path, "base_model"));
-            if (!own.equals(base)) {
+            if (base == null || !sameModel(own, base)) {
                 throw new ConfigException(child(path, "base_model"), "a slice's own base model (" + own + ") "
                         + (base == null ? "with no top-level base_model" : "other than the top-level base_model (" + base + ")")
                         + " is not supported: every slice merges over the recipe's one base_model, so set it at the top level");

@@ -3,8 +3,12 @@ package org.exmerge.search;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.exmerge.Exmerge;
+import org.exmerge.engine.IgnoredParam;
 import org.exmerge.engine.PlanException;
+import org.exmerge.recipe.ConfigException;
 import org.exmerge.recipe.ModelName;
 
 /**
@@ -20,7 +24,13 @@ final class SearchInputs {
 
     /** Plans the recipe without writing anything: every config and input error surfaces here. */
     static void plan(String recipe, String name, SearchOptions opts) throws IOException {
-        Exmerge.plan(Exmerge.Source.parse(recipe, name), null, opts.merge(), p -> {});
+        List<IgnoredParam> ignored = new ArrayList<>();
+        Exmerge.plan(Exmerge.Source.parse(recipe, name), null, opts.merge(), p -> ignored.addAll(p.ignored()));
+        if (!ignored.isEmpty()) {
+            // A search's recipes are made from its flags: a parameter the method would ignore is a mistyped --param.
+            IgnoredParam i = ignored.getFirst();
+            throw new ConfigException(i.path(), "--param " + i.key() + ": " + i.method() + " takes no parameter '" + i.key() + "'");
+        }
     }
 
     /**

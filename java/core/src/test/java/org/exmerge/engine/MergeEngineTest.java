@@ -176,9 +176,9 @@ class MergeEngineTest {
         String yaml = EXME.replace("alpha: 0.1", "alpah: 0.1");
         assertThatThrownBy(() -> EngineRuns.merge(dir, yaml, "never2", EngineRuns.opts(dir, 2, 4 << 20)))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("models[1].parameters.alpah");
-        String noBeta = EXME.replace("beta: 0.1", "lambda: 1");
+        String noBeta = EXME.replace("beta: 0.1", "lambda: 1"); // lambda is DARE's: ignored here, as mergekit ignores it
         assertThatThrownBy(() -> EngineRuns.merge(dir, noBeta, "never2", EngineRuns.opts(dir, 2, 4 << 20)))
-                .isInstanceOf(ConfigException.class).hasMessageContaining("lambda");
+                .isInstanceOf(ConfigException.class).hasMessageContaining("parameters.beta: exme needs 'beta'");
         assertThat(dir.resolve("never2")).doesNotExist();
     }
 

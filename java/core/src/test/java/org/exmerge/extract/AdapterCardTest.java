@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 class AdapterCardTest {
     @Test
     void namesHubModelsAndLocalOnes() {
-        AdapterCard card = new AdapterCard("my-lora", "meta-llama/Llama-3.1-8B@main", "/models/ft", Set.of("meta-llama/Llama-3.1-8B@main"),
+        AdapterCard card = new AdapterCard("my-lora", "adapters/my-lora", "meta-llama/Llama-3.1-8B@main", "/models/ft", Set.of("meta-llama/Llama-3.1-8B@main"),
                 128256, 128256);
         String text = card.text(ExtractOptions.defaults());
         assertThat(text).startsWith("---\nbase_model:\n- ").contains("- \"meta-llama/Llama-3.1-8B\"\n").doesNotContain("@main\"\n")
@@ -25,7 +25,7 @@ class AdapterCardTest {
 
     @Test
     void warnsWhenTheVocabularyChanged() {
-        String text = new AdapterCard("a", "b", "m", Set.of(), 32000, 32002).text(ExtractOptions.defaults());
+        String text = new AdapterCard("a", "a", "b", "m", Set.of(), 32000, 32002).text(ExtractOptions.defaults());
         assertThat(text).contains("extended from the base model's 32000 to 32002").contains("resize_token_embeddings(32002)");
         assertThat(text).doesNotContain("base_model:");
     }
@@ -35,11 +35,11 @@ class AdapterCardTest {
         ExtractOptions o = ExtractOptions.defaults().withMaxRank(32).withSvEpsilon(0.01)
                 .withModules(true, List.of(Pattern.compile("q_proj|v_proj")), List.of(Pattern.compile("layers\\.0\\.")), List.of("lm_head"))
                 .withFactors(false, DType.BF16);
-        String cmd = new AdapterCard("out dir", "base", "it's mine", Set.of(), 0, 0).command(o);
+        String cmd = new AdapterCard("out dir", "out dir", "base", "it's mine", Set.of(), 0, 0).command(o);
         assertThat(cmd).isEqualTo("exmerge extract-lora --base base --model 'it'\\''s mine' 'out dir' --max-rank 32 --sv-epsilon 0.01"
                 + " --no-distribute-scale --embed-lora --include-regex 'q_proj|v_proj' --exclude-regex 'layers\\.0\\.'"
                 + " --save-module lm_head --out-dtype bfloat16");
-        assertThat(new AdapterCard("o", "b", "m", Set.of(), 0, 0).command(ExtractOptions.defaults()))
-                .isEqualTo("exmerge extract-lora --base b --model m o --max-rank 128");
+        assertThat(new AdapterCard("o", "x/o", "b", "m", Set.of(), 0, 0).command(ExtractOptions.defaults()))
+                .isEqualTo("exmerge extract-lora --base b --model m x/o --max-rank 128");
     }
 }

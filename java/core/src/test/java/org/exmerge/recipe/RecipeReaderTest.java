@@ -70,7 +70,7 @@ class RecipeReaderTest {
                   - sources:
                       - {model: m/sft-1, layer_range: [0, 2]}
                       - {model: m/base, layer_range: [0, 2]}
-                    base_model: m/base
+                    base_model: ./m/base/
                     residual_weight: 0.3
                   - sources:
                       - {model: m/sft-1, layer_range: [2, 4]}
