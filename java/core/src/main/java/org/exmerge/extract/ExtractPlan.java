@@ -212,7 +212,10 @@ final class ExtractPlan {
         }
         MemorySegment x = model.data(t.name());
         MemorySegment y = base.data(t.name());
-        return x.mismatch(y) >= 0;
+        boolean differs = x.mismatch(y) >= 0;
+        LoraExtraction.unload(x);
+        LoraExtraction.unload(y);
+        return differs;
     }
 
     private static boolean included(ExtractOptions opts, String module) {

@@ -40,6 +40,7 @@ import org.exmerge.format.Version;
 import org.exmerge.kernel.Backends;
 import org.exmerge.kernel.Fallbacks;
 import org.exmerge.kernel.Kernels;
+import org.exmerge.kernel.Operand;
 import org.exmerge.method.Parallel;
 import org.exmerge.method.TensorMerge;
 import org.exmerge.numeric.Fnv1a;
@@ -421,6 +422,8 @@ public final class LoraExtraction {
                 }
             }
         }
+        unload(ft);
+        unload(bs);
         return d;
     }
 
@@ -440,6 +443,8 @@ public final class LoraExtraction {
                 }
                 Narrow.store(x, cnt, out.type(), out.segment(), e0 * out.type().size());
             }
+            Operand.release(ft, t.dtype().size(), start, len);
+            Operand.release(bs, t.dtype().size(), start, len);
         };
     }
 
@@ -453,7 +458,19 @@ public final class LoraExtraction {
                 Widen.toDoubles(ft, t.dtype(), start + e0, cnt, x);
                 Narrow.store(x, cnt, out.type(), out.segment(), e0 * out.type().size());
             }
+            Operand.release(ft, t.dtype().size(), start, len);
         };
+    }
+
+    /**
+     * Drops a read input range's pages from this process's memory (the page cache keeps them): the
+     * models are mapped, and without this every page read would count in the run's resident memory
+     * until the end, the whole of both models at 7B.
+     */
+    static void unload(MemorySegment s) {
+        if (s.isMapped() && s.byteSize() > 0) {
+            s.unload();
+        }
     }
 
     private interface Value {
