@@ -3,7 +3,6 @@ package org.exmerge.cli;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import org.exmerge.engine.ModelLocator;
 import org.exmerge.engine.OutputRun;
 import org.exmerge.engine.ProgressListener;
@@ -70,7 +69,7 @@ final class ExtractDryRun {
             System.out.print(Plain.format("saved whole (modules_to_save): %s%n", String.join(", ", report.modulesToSave())));
         }
         if (!report.unchanged().isEmpty()) {
-            System.out.print(Plain.format("unchanged from the base, no pair: %s%n", shown(report.unchanged())));
+            System.out.print(Plain.format("unchanged from the base, no pair: %s%n", Plain.firstFew(report.unchanged())));
         }
         report.notCarried().forEach((name, why) -> System.out.print(Plain.format("not carried: %s (%s)%n", name, why)));
         System.out.print(Plain.format("memory: %d threads, %d module%s decomposed at once%s of a %s budget%n", o.threads(), o.window(),
@@ -83,7 +82,4 @@ final class ExtractDryRun {
                 free < 0 ? "free space not reported by its file system" : Sizes.human(free) + " free: enough room"));
     }
 
-    private static String shown(List<String> names) {
-        return String.join(", ", names.subList(0, Math.min(5, names.size()))) + (names.size() > 5 ? " and " + (names.size() - 5) + " more" : "");
-    }
 }

@@ -148,16 +148,16 @@ final class ExtractLoraCommand implements Callable<Integer> {
         }
         if (!r.unchanged().isEmpty()) {
             System.out.print(Plain.format("extract-lora: %d modules unchanged from the base, no pair written: %s%n", r.unchanged().size(),
-                    shown(r.unchanged())));
+                    Plain.firstFew(r.unchanged())));
         }
         if (!r.dropped().isEmpty()) {
             System.out.print(Plain.format("extract-lora: %d modules with no singular value above --sv-epsilon, no pair written: %s%n",
-                    r.dropped().size(), shown(r.dropped())));
+                    r.dropped().size(), Plain.firstFew(r.dropped())));
         }
         if (!r.notCarried().isEmpty()) {
             List<String> named = r.notCarried().entrySet().stream().map(e -> e.getKey() + " (" + e.getValue() + ")").toList();
             System.out.print(Plain.format("extract-lora: %d changed tensors an adapter cannot carry, left out: %s%n", named.size(),
-                    shown(named)));
+                    Plain.firstFew(named)));
         }
         if (!r.modulesToSave().isEmpty()) {
             System.out.print(Plain.format("extract-lora: saved whole (modules_to_save, %d tensors): %s%s%n", r.savedTensors(),
@@ -165,9 +165,6 @@ final class ExtractLoraCommand implements Callable<Integer> {
         }
     }
 
-    private static String shown(List<String> names) {
-        return String.join(", ", names.subList(0, Math.min(5, names.size()))) + (names.size() > 5 ? " and " + (names.size() - 5) + " more" : "");
-    }
 
     private static List<String> strings(OptionSpec o) {
         List<String> v = o.getValue();

@@ -270,7 +270,7 @@ public final class LoraExtraction {
         List<String> dropped = report.dropped();
         if (!dropped.isEmpty()) {
             why.add(Plain.format("--sv-epsilon %s drops every singular value of the %d changed modules (%s)", opts.svEpsilon(),
-                    dropped.size(), shown(dropped)));
+                    dropped.size(), Plain.firstFew(dropped)));
         }
         List<String> notIncluded = new ArrayList<>();
         List<String> excluded = new ArrayList<>();
@@ -281,15 +281,16 @@ public final class LoraExtraction {
             }
         }
         if (!notIncluded.isEmpty()) {
-            why.add(Plain.format("--include-regex matches none of the %d changed modules (%s)", notIncluded.size(), shown(notIncluded)));
+            why.add(Plain.format("--include-regex matches none of the %d changed modules (%s)", notIncluded.size(),
+                    Plain.firstFew(notIncluded)));
         }
         if (!excluded.isEmpty()) {
-            why.add(Plain.format("--exclude-regex leaves out %d changed modules (%s)", excluded.size(), shown(excluded)));
+            why.add(Plain.format("--exclude-regex leaves out %d changed modules (%s)", excluded.size(), Plain.firstFew(excluded)));
         }
         boolean byOptions = !why.isEmpty();
         if (!plan.notCarried.isEmpty()) {
             why.add(Plain.format("%d changed tensors cannot go into an adapter (%s)", plan.notCarried.size(),
-                    shown(List.copyOf(plan.notCarried.keySet()))));
+                    Plain.firstFew(List.copyOf(plan.notCarried.keySet()))));
         }
         if (why.isEmpty()) {
             return new PlanException(plan.model.path() + ": no tensor differs from the base model (" + plan.base.path()
@@ -300,9 +301,6 @@ public final class LoraExtraction {
         return byOptions ? new UsageException(message) : new InputException(message);
     }
 
-    static String shown(List<String> names) {
-        return String.join(", ", names.subList(0, Math.min(5, names.size()))) + (names.size() > 5 ? " and " + (names.size() - 5) + " more" : "");
-    }
 
     private MergeStats write(Path out, String baseName, AdapterCard card, List<TensorSpec> specs, List<Item> list, List<ExtractPlan.Module> written,
                              Map<String, String> meta, Map<String, Long> fallbacksBefore, long inputBytes, RunOptions run,

@@ -8,14 +8,11 @@ import java.nio.file.LinkOption;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
 import java.util.Collection;
-import java.util.List;
-import org.exmerge.MergeOptions;
 import org.exmerge.engine.OutputException;
 import org.exmerge.error.UsageException;
 import org.exmerge.format.Checkpoint;
 import org.exmerge.format.FileLocks;
 import org.exmerge.format.OutputGuard;
-import org.exmerge.recipe.RecipeDocuments.Document;
 
 /**
  * The intermediate directory of an {@code exmerge multi} run, held for the run. A named document's
@@ -99,11 +96,6 @@ public final class Intermediates implements AutoCloseable {
             throw new OutputException(e.getMessage());
         }
         return key;
-    }
-
-    /** The key of what {@code doc} would write now, from the inputs its plan reads. */
-    public static String key(Document doc, List<Path> inputs, long seed, MergeOptions opts) throws IOException {
-        return ChainKey.of(doc, inputs, seed, opts);
     }
 
     /** Lets the lock go; the file stays, so no other run can lock a file this name no longer reaches. */

@@ -15,4 +15,10 @@ public final class Plain {
     public static String format(String pattern, Object... args) {
         return String.format((Locale) null, pattern, args);
     }
+
+    /** The first five names, comma-separated, and how many more there are: a list for one line. */
+    public static String firstFew(java.util.List<String> names) {
+        String shown = String.join(", ", names.subList(0, Math.min(5, names.size())));
+        return names.size() > 5 ? shown + " and " + (names.size() - 5) + " more" : shown;
+    }
 }
