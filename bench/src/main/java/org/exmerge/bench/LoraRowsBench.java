@@ -9,11 +9,9 @@ import org.exmerge.kernel.Backends;
 import org.exmerge.kernel.Kernels;
 import org.exmerge.kernel.LoraKernels;
 import org.exmerge.kernel.Operand;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -63,17 +61,6 @@ public class LoraRowsBench {
     private MemorySegment right;
     private Kernels kernels;
 
-    /** Multiply-adds done: JMH reports their rate beside the tensors per second. */
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class MultiplyAdds {
-        public long multiplyAdds;
-
-        @Setup(Level.Iteration)
-        public void reset() {
-            multiplyAdds = 0;
-        }
-    }
 
     @Setup
     public void setup() {

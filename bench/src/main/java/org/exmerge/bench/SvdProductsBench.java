@@ -4,11 +4,9 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.exmerge.kernel.Backends;
 import org.exmerge.kernel.Kernels;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
@@ -49,17 +47,6 @@ public class SvdProductsBench {
     private double[] z;
     private Kernels kernels;
 
-    /** Multiply-adds done: JMH reports their rate beside the products per second. */
-    @AuxCounters(AuxCounters.Type.OPERATIONS)
-    @State(Scope.Thread)
-    public static class MultiplyAdds {
-        public long multiplyAdds;
-
-        @Setup(Level.Iteration)
-        public void reset() {
-            multiplyAdds = 0;
-        }
-    }
 
     @Setup
     public void setup() {
