@@ -85,4 +85,19 @@ MK_INLINE void mk512_store(void *p, int32_t t, int64_t j, __m512 v, __mmask16 m)
     }
 }
 
+/* Full-width twin of mk512_store. */
+MK_INLINE void mk512_store_full(void *p, int32_t t, int64_t j, __m512 v) {
+    switch (t) {
+    case MK_DTYPE_F32:
+        _mm512_storeu_ps((float *)p + j, v);
+        return;
+    case MK_DTYPE_F16:
+        _mm256_storeu_si256((__m256i *)((uint16_t *)p + j), mk512_to_f16(v));
+        return;
+    default:
+        _mm256_storeu_si256((__m256i *)((uint16_t *)p + j), mk512_to_bf16(v));
+        return;
+    }
+}
+
 #endif

@@ -108,6 +108,24 @@ MK_INLINE void combine(const mk_sparse_args *a, const float *v, const float *b, 
     }
 }
 
+/* One step of the register-resident sparse merge: elements e..e+16 (lanes m; all 16 with unmasked
+ * loads when full). */
+MK_INLINE __m512 direct_vec(const void *b, const void *const *xi, int64_t e, __mmask16 m, int full,
+                            const __m512i *vfrom, const __m512i *vbelow, const __m512 *vdiv, const __m512 *vw,
+                            const float *w, __m512 lambda, float sum_divisor, int normalize, int32_t T, int32_t K,
+                            int32_t ELECT, int DIVIDE) {
+    const __m512 none = _mm512_setzero_ps();
+    __m512 bv = full ? mk512_load_full(b, T, e) : mk512_load(b, T, e, m);
+    __m512 r[4];
+    for (int32_t i = 0; i < K; i++) {
+        __m512 t = _mm512_sub_ps(full ? mk512_load_full(xi[i], T, e) : mk512_load(xi[i], T, e, m), bv);
+        r[i] = values_vec(t, vfrom[i], vbelow[i], NULL, 0, m, none, DIVIDE, vdiv[i], vw[i]);
+    }
+    __m512 mix = normalize ? mix_vec(NULL, r, 0, m, K, w, sum_divisor, ELECT, 1)
+                           : mix_vec(NULL, r, 0, m, K, w, sum_divisor, ELECT, 0);
+    return _mm512_fmadd_ps(lambda, mix, bv);
+}
+
 /* The register-resident sparse merge (mk_kernel_table.sparse_direct) for K models of type T, base
  * T too, as on AVX2 (sparse_avx2.c), 16 elements a step and the tail masked. */
 MK_INLINE void direct(const mk_sparse_args *a, const void *const *x, const void *b, int64_t e, int64_t len,
@@ -126,22 +144,18 @@ MK_INLINE void direct(const mk_sparse_args *a, const void *const *x, const void 
         xi[i] = x[i];
     }
     const __m512 lambda = _mm512_set1_ps(a->lambda);
-    const __m512 none = _mm512_setzero_ps();
     const float sum_divisor = a->sum_divisor;
     const int normalize = a->normalize;
     const int32_t o = a->out_type;
-    /* zero-masking loads cost what plain ones do, so one loop body serves the tail too */
-    for (int64_t j = 0; j < len; j += 16) {
-        const __mmask16 m = len - j >= 16 ? 0xFFFF : mk512_tail(len - j);
-        __m512 bv = mk512_load(b, T, e + j, m);
-        __m512 r[4];
-        for (int32_t i = 0; i < K; i++) {
-            __m512 t = _mm512_sub_ps(mk512_load(xi[i], T, e + j, m), bv);
-            r[i] = values_vec(t, vfrom[i], vbelow[i], NULL, 0, m, none, DIVIDE, vdiv[i], vw[i]);
-        }
-        __m512 mix = normalize ? mix_vec(NULL, r, 0, m, K, w, sum_divisor, ELECT, 1)
-                               : mix_vec(NULL, r, 0, m, K, w, sum_divisor, ELECT, 0);
-        mk512_store(out, o, j, _mm512_fmadd_ps(lambda, mix, bv), m);
+    int64_t j = 0;
+    for (; j + 16 <= len; j += 16) {
+        mk512_store_full(out, o, j, direct_vec(b, xi, e + j, 0xFFFF, 1, vfrom, vbelow, vdiv, vw, w, lambda, sum_divisor,
+                                               normalize, T, K, ELECT, DIVIDE));
+    }
+    if (j < len) {
+        const __mmask16 m = mk512_tail(len - j);
+        mk512_store(out, o, j, direct_vec(b, xi, e + j, m, 0, vfrom, vbelow, vdiv, vw, w, lambda, sum_divisor,
+                                          normalize, T, K, ELECT, DIVIDE), m);
     }
 }
 

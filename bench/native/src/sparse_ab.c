@@ -1,12 +1,13 @@
 /*
- * sparse_ab N REPS OLD.so NEW.so [ties|dare]: mk_sparse_merge of two libexmerge builds in one
+ * sparse_ab N REPS OLD.so NEW.so [ties|dare [OLD_ISA NEW_ISA]]: mk_sparse_merge of two libexmerge builds in one
  * process, interleaved call by call (as floor_ab does for mk_linear), best of REPS each, next to
  * mk_bench_stream_n over the same streams and a memcpy of the same byte count. The op is the ties
  * method's (the default): each model trimmed at its 20 % magnitude threshold (keys from the data),
  * sum election, normalize, weights 0.6 / 0.3 / 0.1; or dare_ties': each element kept with
  * probability 0.2 (Philox draws, seed 42) and divided by it, sum election, no normalize. For 2 and 3
  * models of BF16, F16 and F32 (base and output of that type too). Prints ns per element and GB/s (models + base read, output written). Checks that
- * both builds write the same bytes. Built next to floor_ab (bench/target/native-build/sparse_ab).
+ * both builds write the same bytes. The ISA paths (MK_ISA_*) default to AVX2 for both, the floor runs
+ * NEW_ISA's; two paths of one build: pass a copy of the library as OLD. Built next to floor_ab (bench/target/native-build/sparse_ab).
  */
 #include <dlfcn.h>
 #include <stdint.h>
@@ -113,7 +114,7 @@ static int64_t threshold(const void *x, const void *b, int32_t t, int64_t n) {
 
 int main(int argc, char **argv) {
     if (argc < 5) {
-        fprintf(stderr, "usage: sparse_ab ELEMENTS REPS OLD.so NEW.so [ties|dare]\n");
+        fprintf(stderr, "usage: sparse_ab ELEMENTS REPS OLD.so NEW.so [ties|dare [OLD_ISA NEW_ISA]]\n");
         return 2;
     }
     int64_t n = atoll(argv[1]);
@@ -122,6 +123,7 @@ int main(int argc, char **argv) {
     /* the op's own arguments: ties trims by magnitude and normalizes; dare draws and divides by p */
     const int32_t random = dare ? MK_RANDOM_FIXED : MK_RANDOM_NONE;
     const int32_t flags = dare ? MK_SPARSE_DIVIDE_BY_PROB : MK_SPARSE_NORMALIZE;
+    const int32_t isa[2] = {argc > 7 ? atoi(argv[6]) : MK_ISA_AVX2, argc > 7 ? atoi(argv[7]) : MK_ISA_AVX2};
     sparse_t S[2];
     for (int k = 0; k < 2; k++) {
         void *h = dlopen(argv[3 + k], RTLD_NOW | RTLD_LOCAL);
@@ -130,6 +132,11 @@ int main(int argc, char **argv) {
             return 1;
         }
         S[k] = (sparse_t)dlsym(h, "mk_sparse_merge");
+        int32_t (*force)(int32_t) = (int32_t (*)(int32_t))dlsym(h, "mk_force_isa");
+        if (force(isa[k]) != MK_OK) {
+            fprintf(stderr, "%s cannot run ISA %d\n", argv[3 + k], isa[k]);
+            return 1;
+        }
     }
     const int32_t types[3] = {MK_DTYPE_BF16, MK_DTYPE_F16, MK_DTYPE_F32};
     const char *names[3] = {"BF16", "F16", "F32"};
@@ -177,7 +184,7 @@ int main(int argc, char **argv) {
                     }
                     c[k + 1] = now();
                 }
-                mk_bench_stream_n(all, m + 1, out[0], n, sz, 1 /* AVX2 */);
+                mk_bench_stream_n(all, m + 1, out[0], n, sz, isa[1]);
                 c[3] = now();
                 memcpy(cd, cs, (size_t)(m + 2) * n * sz);
                 c[4] = now();
