@@ -101,8 +101,13 @@ MK_INLINE __m512 mix_vec(const float *v, const __m512 *r, int64_t j, __mmask16 m
 MK_INLINE void combine(const mk_sparse_args *a, const float *v, const float *b, int64_t len, void *out,
                        int32_t ELECT, int NORMALIZE, int32_t O) {
     const __m512 lambda = _mm512_set1_ps(a->lambda);
-    for (int64_t j = 0; j < len; j += 16) {
-        __mmask16 m = len - j >= 16 ? 0xFFFF : mk512_tail(len - j);
+    int64_t j = 0;
+    for (; j + 16 <= len; j += 16) {
+        __m512 mix = mix_vec(v, NULL, j, 0xFFFF, a->n_models, a->weights, a->sum_divisor, ELECT, NORMALIZE);
+        mk512_store_full(out, O, j, _mm512_fmadd_ps(lambda, mix, _mm512_loadu_ps(b + j)));
+    }
+    if (j < len) {
+        __mmask16 m = mk512_tail(len - j);
         __m512 mix = mix_vec(v, NULL, j, m, a->n_models, a->weights, a->sum_divisor, ELECT, NORMALIZE);
         mk512_store(out, O, j, _mm512_fmadd_ps(lambda, mix, _mm512_maskz_loadu_ps(m, b + j)), m);
     }
@@ -183,33 +188,43 @@ MK_INLINE void add_lanes(double *lanes, __m512d lo, __m512d hi, __mmask16 m) {
     _mm512_storeu_pd(lanes + 8, _mm512_mask_add_pd(c, (__mmask8)(m >> 8), c, hi));
 }
 
+/* One step of the norm lanes: elements j.. (lanes m; all 16 with unmasked loads when full). */
+MK_INLINE void norm_step(const void *x, int32_t tx, const float *b, int64_t j, __mmask16 m, int full, __m512i vfrom,
+                         __m512i vbelow, const float *u, __m512 vp, int32_t norm, double *before, double *after) {
+    __m512 t = full ? _mm512_sub_ps(mk512_load_full(x, tx, j), _mm512_loadu_ps(b + j))
+                    : _mm512_sub_ps(mk512_load(x, tx, j, m), _mm512_maskz_loadu_ps(m, b + j));
+    __m512i key = _mm512_min_epu32(_mm512_and_si512(_mm512_castps_si512(t), _mm512_set1_epi32(0x7FFFFFFF)),
+                                   _mm512_set1_epi32((int)MK_NAN_KEY));
+    __mmask16 keep = _mm512_cmpge_epi32_mask(key, vfrom) & _mm512_cmplt_epi32_mask(key, vbelow);
+    if (u != NULL) {
+        keep &= _mm512_cmp_ps_mask(full ? _mm512_loadu_ps(u + j) : _mm512_maskz_loadu_ps(m, u + j), vp, _CMP_LT_OQ);
+    }
+    __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(t));
+    __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(t), 1)));
+    if (norm == MK_NORM_L1) {
+        lo = _mm512_abs_pd(lo);
+        hi = _mm512_abs_pd(hi);
+    } else {
+        lo = _mm512_mul_pd(lo, lo);
+        hi = _mm512_mul_pd(hi, hi);
+    }
+    int64_t k = j & (MK_RED_LANES - 1);
+    add_lanes(before + k, lo, hi, m);
+    /* dropped elements add +0, as the spec's keep ? term : 0.0 */
+    add_lanes(after + k, _mm512_maskz_mov_pd((__mmask8)keep, lo), _mm512_maskz_mov_pd((__mmask8)(keep >> 8), hi), m);
+}
+
 void mk_sparse_norm_lanes_avx512(const void *x, int32_t tx, const float *b, int64_t len, uint32_t from,
                                  uint32_t below, const float *u, float p, int32_t norm, double *before,
                                  double *after) {
     const __m512i vfrom = _mm512_set1_epi32((int)from);
     const __m512i vbelow = _mm512_set1_epi32((int)below);
     const __m512 vp = _mm512_set1_ps(p);
-    for (int64_t j = 0; j < len; j += 16) {
-        __mmask16 m = len - j >= 16 ? 0xFFFF : mk512_tail(len - j);
-        __m512 t = _mm512_sub_ps(mk512_load(x, tx, j, m), _mm512_maskz_loadu_ps(m, b + j));
-        __m512i key = _mm512_min_epu32(_mm512_and_si512(_mm512_castps_si512(t), _mm512_set1_epi32(0x7FFFFFFF)),
-                                       _mm512_set1_epi32((int)MK_NAN_KEY));
-        __mmask16 keep = _mm512_cmpge_epi32_mask(key, vfrom) & _mm512_cmplt_epi32_mask(key, vbelow);
-        if (u != NULL) {
-            keep &= _mm512_cmp_ps_mask(_mm512_maskz_loadu_ps(m, u + j), vp, _CMP_LT_OQ);
-        }
-        __m512d lo = _mm512_cvtps_pd(_mm512_castps512_ps256(t));
-        __m512d hi = _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(t), 1)));
-        if (norm == MK_NORM_L1) {
-            lo = _mm512_abs_pd(lo);
-            hi = _mm512_abs_pd(hi);
-        } else {
-            lo = _mm512_mul_pd(lo, lo);
-            hi = _mm512_mul_pd(hi, hi);
-        }
-        int64_t k = j & (MK_RED_LANES - 1);
-        add_lanes(before + k, lo, hi, m);
-        /* dropped elements add +0, as the spec's keep ? term : 0.0 */
-        add_lanes(after + k, _mm512_maskz_mov_pd((__mmask8)keep, lo), _mm512_maskz_mov_pd((__mmask8)(keep >> 8), hi), m);
+    int64_t j = 0;
+    for (; j + 16 <= len; j += 16) {
+        norm_step(x, tx, b, j, 0xFFFF, 1, vfrom, vbelow, u, vp, norm, before, after);
+    }
+    if (j < len) {
+        norm_step(x, tx, b, j, mk512_tail(len - j), 0, vfrom, vbelow, u, vp, norm, before, after);
     }
 }

@@ -6,7 +6,9 @@
  * sum election, normalize, weights 0.6 / 0.3 / 0.1; or dare_ties': each element kept with
  * probability 0.2 (Philox draws, seed 42) and divided by it, sum election, no normalize. For 2 and 3
  * models of BF16, F16 and F32 (base and output of that type too). Prints ns per element and GB/s (models + base read, output written). Checks that
- * both builds write the same bytes. The ISA paths (MK_ISA_*) default to AVX2 for both, the floor runs
+ * both builds write the same bytes. BASE=F32 in the environment makes the base float32 (the models keep their type):
+ * the tile path (values, then combine) instead of the register-resident one (GB/s still counts the base
+ * at the models' size). The ISA paths (MK_ISA_*) default to AVX2 for both, the floor runs
  * NEW_ISA's; two paths of one build: pass a copy of the library as OLD. Built next to floor_ab (bench/target/native-build/sparse_ab).
  */
 #include <dlfcn.h>
@@ -97,11 +99,11 @@ static int cmp_u32(const void *a, const void *b) {
 
 /* The magnitude key of the 20 % largest |x - b| of the first million elements (numerics §3's key:
  * the float's bits without the sign). */
-static int64_t threshold(const void *x, const void *b, int32_t t, int64_t n) {
+static int64_t threshold(const void *x, int32_t t, const void *b, int32_t tb, int64_t n) {
     int64_t m = n < 1000000 ? n : 1000000;
     uint32_t *k = malloc((size_t)m * 4);
     for (int64_t j = 0; j < m; j++) {
-        float d = widen(x, t, j) - widen(b, t, j);
+        float d = widen(x, t, j) - widen(b, tb, j);
         uint32_t u;
         memcpy(&u, &d, 4);
         k[j] = u & 0x7FFFFFFFu;
@@ -140,20 +142,23 @@ int main(int argc, char **argv) {
     }
     const int32_t types[3] = {MK_DTYPE_BF16, MK_DTYPE_F16, MK_DTYPE_F32};
     const char *names[3] = {"BF16", "F16", "F32"};
+    const char *base_env = getenv("BASE");
+    const int f32_base = base_env != NULL && strcmp(base_env, "F32") == 0;
     for (int ti = 0; ti < 3; ti++) {
         int32_t t = types[ti];
+        int32_t tb = f32_base ? MK_DTYPE_F32 : t;
         int32_t sz = t == MK_DTYPE_F32 ? 4 : 2;
         size_t bytes = ((size_t)n * sz + 63) / 64 * 64;
-        void *base = aligned_alloc(64, bytes), *x[3], *out[2], *cs = aligned_alloc(64, 5 * bytes),
+        void *base = aligned_alloc(64, ((size_t)n * 4 + 63) / 64 * 64), *x[3], *out[2], *cs = aligned_alloc(64, 5 * bytes),
              *cd = aligned_alloc(64, 5 * bytes);
         srand(7);
         for (int64_t j = 0; j < n; j++) {
-            store(base, t, j, ((rand() % 2001) - 1000) * 2e-5f);
+            store(base, tb, j, ((rand() % 2001) - 1000) * 2e-5f);
         }
         for (int i = 0; i < 3; i++) {
             x[i] = aligned_alloc(64, bytes);
             for (int64_t j = 0; j < n; j++) {
-                store(x[i], t, j, widen(base, t, j) + ((rand() % 201) - 100) * 2e-6f);
+                store(x[i], t, j, widen(base, tb, j) + ((rand() % 201) - 100) * 2e-6f);
             }
         }
         out[0] = aligned_alloc(64, bytes);
@@ -168,7 +173,7 @@ int main(int argc, char **argv) {
             }
             int64_t from[3], below[3] = {1LL << 31, 1LL << 31, 1LL << 31};
             for (int i = 0; i < m; i++) {
-                from[i] = dare ? 0 : threshold(x[i], base, t, n);
+                from[i] = dare ? 0 : threshold(x[i], t, base, tb, n);
             }
             const void *all[4] = {base, x[0], x[1], x[2]};
             double best[4] = {1e9, 1e9, 1e9, 1e9};
@@ -176,7 +181,7 @@ int main(int argc, char **argv) {
                 double c[5];
                 c[0] = now();
                 for (int k = 0; k < 2; k++) {
-                    int32_t s = S[k](m, (const void *const *)x, it, base, t, out[k], t, w, from, below, random, p, d, 1,
+                    int32_t s = S[k](m, (const void *const *)x, it, base, tb, out[k], t, w, from, below, random, p, d, 1,
                                      flags, 1.0f, 1.0f, 42, 0, 0, n, 1, NULL, NULL, NULL, NULL);
                     if (s != 0) {
                         fprintf(stderr, "mk_sparse_merge: status %d\n", s);
@@ -193,9 +198,9 @@ int main(int argc, char **argv) {
                 }
             }
             /* the stream floor wrote over out[0]: run both once more for the comparison */
-            S[0](m, (const void *const *)x, it, base, t, out[0], t, w, from, below, random, p, d, 1, flags, 1.0f, 1.0f, 42, 0,
+            S[0](m, (const void *const *)x, it, base, tb, out[0], t, w, from, below, random, p, d, 1, flags, 1.0f, 1.0f, 42, 0,
                  0, n, 1, NULL, NULL, NULL, NULL);
-            S[1](m, (const void *const *)x, it, base, t, out[1], t, w, from, below, random, p, d, 1, flags, 1.0f, 1.0f, 42, 0,
+            S[1](m, (const void *const *)x, it, base, tb, out[1], t, w, from, below, random, p, d, 1, flags, 1.0f, 1.0f, 42, 0,
                  0, n, 1, NULL, NULL, NULL, NULL);
             double traffic = (double)(m + 2) * n * sz;
             printf("%-4s %d models n=%lld: old %.2f ns/el %.1f GB/s | new %.2f ns/el %.1f GB/s | streamN %.1f GB/s | "
