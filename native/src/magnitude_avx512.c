@@ -3,8 +3,7 @@
 #include "kernels.h"
 #include "simd_avx512.h"
 
-/* Sixteen keys of elements j.. (lanes m; all 16 with unmasked loads when full): a masked load in
- * the main loop costs a fifth more from DRAM on AMD's cores, so only the tail takes one. */
+/* Sixteen keys of elements j.. (lanes m; all 16 with unmasked loads when full). */
 MK_INLINE __m512i keys_vec(const void *x, int32_t tx, const void *b, int32_t tb, int64_t j, __mmask16 m, int full) {
     __m512 v = full ? mk512_load_full(x, tx, j) : mk512_load(x, tx, j, m);
     if (b != NULL) {

@@ -7,7 +7,10 @@
  *  - BF16 narrowing: the integer round-to-nearest-even trick on the float bits, NaN lanes 0x7FC0.
  *    (AVX512_BF16's vcvtneps2bf16 is not used: it is not on every AVX-512 CPU, and it flushes
  *    subnormals to zero, which the spec's rounding does not.)
- * Masked forms touch only the lanes in the mask, so tails never read or write past the data.
+ * Masked forms touch only the lanes in the mask, so tails never read or write past the data. Main
+ * loops take the full-width forms and leave the mask to one last step: on a Zen 5 core the loops that
+ * masked every step (one body serving the tail) ran at up to half the speed (docs/benchmarks.md,
+ * twenty-second session).
  */
 #ifndef EXMERGE_SIMD_AVX512_H
 #define EXMERGE_SIMD_AVX512_H
