@@ -116,13 +116,13 @@ MK_INLINE __m512 mk512_direct_vec(const mk_linear_args *a, const mk512_op *o, in
                                   int64_t j, __mmask16 m, int full) {
     __m512 b = _mm512_setzero_ps();
     if (has_base) {
-        b = full ? mk512_load_full(o->base, T, j) : mk512_load(o->base, T, j, m);
+        b = mk512_load_step(o->base, T, j, m, full);
     }
     __m512 acc = o->zero;
     int32_t n = N > 0 ? N : a->n_inputs;
     for (int32_t i = 0; i < n; i++) {
         const void *p = N > 0 ? o->in[i] : a->inputs[i];
-        __m512 x = full ? mk512_load_full(p, T, j) : mk512_load(p, T, j, m);
+        __m512 x = mk512_load_step(p, T, j, m, full);
         __m512 w = N > 0 ? o->w[i] : _mm512_set1_ps(a->weights[i]);
         acc = _mm512_fmadd_ps(w, has_base ? _mm512_sub_ps(x, b) : x, acc);
     }

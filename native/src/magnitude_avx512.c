@@ -5,9 +5,9 @@
 
 /* Sixteen keys of elements j.. (lanes m; all 16 with unmasked loads when full). */
 MK_INLINE __m512i keys_vec(const void *x, int32_t tx, const void *b, int32_t tb, int64_t j, __mmask16 m, int full) {
-    __m512 v = full ? mk512_load_full(x, tx, j) : mk512_load(x, tx, j, m);
+    __m512 v = mk512_load_step(x, tx, j, m, full);
     if (b != NULL) {
-        v = _mm512_sub_ps(v, full ? mk512_load_full(b, tb, j) : mk512_load(b, tb, j, m));
+        v = _mm512_sub_ps(v, mk512_load_step(b, tb, j, m, full));
     }
     return _mm512_min_epu32(_mm512_and_si512(_mm512_castps_si512(v), _mm512_set1_epi32(0x7FFFFFFF)),
                             _mm512_set1_epi32((int)MK_NAN_KEY));

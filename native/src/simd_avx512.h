@@ -54,6 +54,11 @@ MK_INLINE __m512 mk512_load_full(const void *p, int32_t t, int64_t j) {
     }
 }
 
+/* A loop step's load: all 16 lanes unmasked when full (the main loop), else the lanes in m (its tail). */
+MK_INLINE __m512 mk512_load_step(const void *p, int32_t t, int64_t j, __mmask16 m, int full) {
+    return full ? mk512_load_full(p, t, j) : mk512_load(p, t, j, m);
+}
+
 /* Each lane's bfloat16 bits (round to nearest even, NaN 0x7FC0) in the low half of its 32 bits. */
 MK_INLINE __m512i mk512_bf16_round(__m512 v) {
     __m512i b = _mm512_castps_si512(v);

@@ -120,10 +120,10 @@ MK_INLINE __m512 direct_vec(const void *b, const void *const *xi, int64_t e, __m
                             const float *w, __m512 lambda, float sum_divisor, int normalize, int32_t T, int32_t K,
                             int32_t ELECT, int DIVIDE) {
     const __m512 none = _mm512_setzero_ps();
-    __m512 bv = full ? mk512_load_full(b, T, e) : mk512_load(b, T, e, m);
+    __m512 bv = mk512_load_step(b, T, e, m, full);
     __m512 r[4];
     for (int32_t i = 0; i < K; i++) {
-        __m512 t = _mm512_sub_ps(full ? mk512_load_full(xi[i], T, e) : mk512_load(xi[i], T, e, m), bv);
+        __m512 t = _mm512_sub_ps(mk512_load_step(xi[i], T, e, m, full), bv);
         r[i] = values_vec(t, vfrom[i], vbelow[i], NULL, 0, m, none, DIVIDE, vdiv[i], vw[i]);
     }
     __m512 mix = normalize ? mix_vec(NULL, r, 0, m, K, w, sum_divisor, ELECT, 1)
